@@ -1,0 +1,24 @@
+"""The wire contract of hiring-pipeline: event models, registry, Kafka codec, hash chain.
+
+Pure: pydantic models and functions, no I/O. Generated JSON Schema files and the AsyncAPI
+document live beside this package (``schemas/json/``, ``schemas/asyncapi.yaml``).
+"""
+
+from schemas.codec import ContractError, FieldProblem, KafkaRecord, decode, encode
+from schemas.envelope import GENESIS_HASH, Attributes, Event, event_hash
+from schemas.registry import REGISTRY, EventType, type_for_model
+
+__all__ = [
+    "GENESIS_HASH",
+    "REGISTRY",
+    "Attributes",
+    "ContractError",
+    "Event",
+    "EventType",
+    "FieldProblem",
+    "KafkaRecord",
+    "decode",
+    "encode",
+    "event_hash",
+    "type_for_model",
+]

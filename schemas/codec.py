@@ -1,0 +1,133 @@
+"""Encode events to Kafka records in CloudEvents binary mode, and decode them back.
+
+Binary mode (CloudEvents Kafka protocol binding): each attribute is a ``ce_<name>`` header, the
+data is the record value, ``content-type`` carries ``datacontenttype``, the key is the interview id.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from schemas.envelope import Attributes, Event
+from schemas.registry import REGISTRY
+
+Headers = Sequence[tuple[str, bytes]]
+
+
+@dataclass(frozen=True)
+class KafkaRecord:
+    """What goes on the wire: key, value and headers."""
+
+    key: bytes
+    value: bytes
+    headers: list[tuple[str, bytes]]
+    topic: str = ""
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One precise complaint: where, what is wrong, what is allowed."""
+
+    loc: str
+    msg: str
+
+    def __str__(self) -> str:
+        return f"{self.loc}: {self.msg}"
+
+
+@dataclass
+class ContractError(ValueError):
+    """A record or payload that does not satisfy the contract; ``code`` is stable."""
+
+    code: str
+    problems: list[FieldProblem] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return f"{self.code}: " + "; ".join(str(p) for p in self.problems)
+
+
+def encode(event: Event) -> KafkaRecord:
+    """An event as a Kafka record (binary mode)."""
+    wire = event.attributes.wire()
+    headers = [(f"ce_{name}", value.encode()) for name, value in wire.items()
+               if name != "datacontenttype"]
+    headers.append(("content-type", wire["datacontenttype"].encode()))
+    topic = REGISTRY[event.attributes.type].topic if event.attributes.type in REGISTRY else ""
+    return KafkaRecord(wire["partitionkey"].encode(), event.data_bytes(), headers, topic)
+
+
+def headers_to_attributes(headers: Headers) -> dict[str, str]:
+    """The ``ce_*`` headers (and ``content-type``) as CloudEvents attribute strings."""
+    attrs: dict[str, str] = {}
+    for name, raw in headers:
+        text = raw.decode("utf-8", errors="replace") if raw is not None else ""
+        if name.startswith("ce_"):
+            attrs[name[3:]] = text
+        elif name.lower() == "content-type":
+            attrs["datacontenttype"] = text
+    return attrs
+
+
+def decode(value: bytes | None, headers: Headers, key: bytes | None = None) -> Event:
+    """A Kafka record back to an event; raises ``ContractError`` with field-level problems."""
+    return decode_parts(headers_to_attributes(headers), value, key)
+
+
+def decode_parts(attrs: dict[str, str], value: bytes | None, key: bytes | None = None) -> Event:
+    """Decode from attribute strings and the data bytes (shared by Kafka and JSONL readers)."""
+    event_type = attrs.get("type")
+    if event_type is None:
+        raise ContractError("missing_type", [FieldProblem("header ce_type", "is required")])
+    if event_type not in REGISTRY:
+        known = ", ".join(sorted(REGISTRY))
+        raise ContractError(
+            "unknown_type", [FieldProblem("header ce_type", f"{event_type!r} is not one of: {known}")]
+        )
+    attributes = _attributes(attrs)
+    data = _data(REGISTRY[event_type].model, value)
+    _check_key(attributes, key)
+    return Event(attributes=attributes, data=data)
+
+
+def _attributes(attrs: dict[str, str]) -> Attributes:
+    try:
+        return Attributes.model_validate(attrs)
+    except ValidationError as exc:
+        raise ContractError("invalid_envelope", _problems(exc, "header ce_")) from None
+
+
+def _data(model: type[Any], value: bytes | None) -> Any:
+    if value is None:
+        raise ContractError("missing_data", [FieldProblem("value", "is empty; JSON object expected")])
+    try:
+        payload = json.loads(value)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ContractError("malformed_json", [FieldProblem("value", str(exc))]) from None
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        raise ContractError("invalid_data", _problems(exc, "data.")) from None
+
+
+def _check_key(attributes: Attributes, key: bytes | None) -> None:
+    if key is not None and key.decode("utf-8", errors="replace") != attributes.partitionkey:
+        raise ContractError("key_mismatch", [FieldProblem(
+            "key", f"{key!r} differs from ce_partitionkey {attributes.partitionkey!r}")])
+
+
+def _problems(exc: ValidationError, prefix: str) -> list[FieldProblem]:
+    problems = []
+    for err in exc.errors(include_url=False):
+        loc = ".".join(str(part) for part in err["loc"]) or "(root)"
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "is not a field of this type (unknown fields are rejected)"
+        elif err["type"] == "missing":
+            msg = "is required"
+        problems.append(FieldProblem(f"{prefix}{loc}", msg))
+    return problems

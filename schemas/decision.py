@@ -1,0 +1,85 @@
+"""Data of the decision stream (``decision.events`` and compacted ``decision.verdicts``)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field
+
+from schemas.common import Frozen, GoalId, Id, PolicyVersion, Rating, Side
+
+
+class Decision(StrEnum):
+    """One side's decision about going on with the other."""
+
+    PROCEED = "proceed"
+    DECLINE = "decline"
+    UNDECIDED = "undecided"
+
+
+class Mutual(StrEnum):
+    """The combination of both sides' decisions."""
+
+    MUTUAL_FIT = "mutual_fit"
+    COMPANY_ONLY = "company_only"
+    CANDIDATE_ONLY = "candidate_only"
+    NO_FIT = "no_fit"
+    UNDECIDED = "undecided"
+
+
+class AssessmentRef(Frozen):
+    """One assessment that counts in a reason (superseded ones are left out)."""
+
+    assessment_id: Id = Field(description="Id of the GoalAssessed data.")
+    event_id: str = Field(description="CloudEvents id of the goal_assessed event.")
+    assessor: Id = Field(description="Participant id of the assessor.")
+    rating: Rating = Field(description="The rating given.")
+    points: int = Field(description="The rating as -2, -1, +1 or +2.")
+    evidence: tuple[Id, ...] = Field(description="Story/question/answer ids cited.")
+
+
+class Reason(Frozen):
+    """Why a goal weighs the way it does: its assessments combined mechanically (mean)."""
+
+    goal: GoalId = Field(description="The goal.")
+    mean: float = Field(description="Mean of the assessors' points, rounded to 4 decimals.")
+    assessments: tuple[AssessmentRef, ...] = Field(description="Assessments combined.")
+    agreement: float = Field(description="Share of assessors on the majority side (0..1).")
+    split_panel: bool = Field(description="True when both positive and negative ratings exist.")
+    text: str = Field(description="Human-readable summary.")
+
+
+class SideVerdict(Frozen):
+    """One side's verdict: should this side proceed with the other?"""
+
+    side: Side = Field(description="Whose decision this is.")
+    decision: Decision = Field(description="proceed, decline or undecided.")
+    score: float | None = Field(description="Mean of the required goals' means (None if any missing).")
+    reasons: tuple[Reason, ...] = Field(description="One per required goal that has assessments.")
+    missing: tuple[GoalId, ...] = Field(description="Required goals without any assessment.")
+    perspective: tuple[Reason, ...] = Field(
+        description="The other side's assessments of this side's goals; shown, not counted in v1."
+    )
+
+
+class Signal(Frozen):
+    """An interview-quality signal (advisory: lowers confidence, never flips a decision)."""
+
+    code: str = Field(description="Signal code, e.g. story_not_invited.")
+    message: str = Field(description="What was observed.")
+    evidence: tuple[str, ...] = Field(description="CloudEvents ids of the events that triggered it.")
+
+
+class VerdictChanged(Frozen):
+    """A new revision of an interview's verdicts."""
+
+    interview_id: Id = Field(description="The interview.")
+    candidacy_id: Id = Field(description="The candidacy the interview belongs to.")
+    revision: int = Field(ge=1, description="1, 2, ... per interview and policy version.")
+    policy_version: PolicyVersion = Field(description="Policy that produced the verdict.")
+    input_sequence: int = Field(ge=1, description="Last interview event sequence applied.")
+    company: SideVerdict = Field(description="Should the company proceed?")
+    candidate: SideVerdict = Field(description="Should the candidate proceed?")
+    mutual: Mutual = Field(description="Combination of both decisions.")
+    signals: tuple[Signal, ...] = Field(description="Interview-quality signals.")
+    final: bool = Field(description="True once the interview has concluded.")

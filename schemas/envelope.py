@@ -1,0 +1,104 @@
+"""The CloudEvents 1.0 envelope with our extensions, and the per-interview hash chain."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+import rfc8785
+from pydantic import AwareDatetime, Field, StringConstraints, field_serializer, model_validator
+
+from schemas.common import ActorSide, Frozen, Id
+
+SEQUENCE_WIDTH = 20
+GENESIS_HASH = "0" * 64
+"""The ``prevhash`` of the first event of every interview."""
+
+Hex64 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+UuidStr = Annotated[
+    str,
+    StringConstraints(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
+]
+
+
+def format_time(value: datetime) -> str:
+    """RFC 3339 in UTC with microseconds and a ``Z``: one spelling per instant."""
+    return value.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+class Attributes(Frozen):
+    """CloudEvents context attributes (spec 1.0) plus our extensions."""
+
+    specversion: Literal["1.0"] = Field(default="1.0", description="CloudEvents spec version.")
+    id: UuidStr = Field(description="Unique per source (lower-case UUID).")
+    source: Annotated[str, StringConstraints(min_length=1)] = Field(
+        description="URI-reference of the producing service."
+    )
+    type: Annotated[str, StringConstraints(pattern=r"^hiring\.[a-z_.]+\.v[1-9][0-9]*$")] = Field(
+        description="Event type with its major version, e.g. hiring.interview.story_told.v1."
+    )
+    subject: Id = Field(description="The interview id.")
+    time: AwareDatetime = Field(description="When the service accepted the fact (UTC).")
+    datacontenttype: Literal["application/json"] = Field(default="application/json")
+    dataschema: Annotated[str, StringConstraints(pattern=r"^https://")] = Field(
+        description="Absolute $id of the type's JSON Schema."
+    )
+    sequence: int = Field(ge=1, description="Per-interview, contiguous from 1 (zero-padded on wire).")
+    partitionkey: Id = Field(description="Kafka key: the interview id.")
+    actorid: Id = Field(description="Participant (or service) that caused the event.")
+    actorside: ActorSide = Field(description="candidate, company or system.")
+    correlationid: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
+        description="Id shared by everything one request caused."
+    )
+    causationid: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
+        description="Id of the command or event that caused this one."
+    )
+    prevhash: Hex64 = Field(description="SHA-256 of the previous event of the same subject.")
+
+    @field_serializer("time")
+    def _time(self, value: datetime) -> str:
+        return format_time(value)
+
+    def wire(self) -> dict[str, str]:
+        """Attributes as the strings carried in ``ce_*`` headers."""
+        out = {k: str(v) for k, v in self.model_dump(mode="json").items()}
+        out["sequence"] = str(self.sequence).zfill(SEQUENCE_WIDTH)
+        return out
+
+
+class Event(Frozen):
+    """One event: envelope attributes and its typed data."""
+
+    attributes: Attributes
+    data: Frozen
+
+    @model_validator(mode="after")
+    def _data_matches_type(self) -> Event:
+        from schemas.registry import REGISTRY
+
+        expected = REGISTRY.get(self.attributes.type)
+        if expected is not None and not isinstance(self.data, expected.model):
+            raise ValueError(
+                f"data is {type(self.data).__name__}, type {self.attributes.type} "
+                f"needs {expected.model.__name__}"
+            )
+        return self
+
+    def data_json(self) -> dict[str, Any]:
+        """The data as plain JSON values."""
+        return self.data.model_dump(mode="json")
+
+    def data_bytes(self) -> bytes:
+        """Byte-stable JSON of the data (RFC 8785 canonical form)."""
+        return rfc8785.dumps(self.data_json())
+
+
+def canonical_bytes(attributes: dict[str, str], data: Any) -> bytes:
+    """The documented canonical form hashed by the chain: JCS of {attributes, data}."""
+    return rfc8785.dumps({"attributes": attributes, "data": data})
+
+
+def event_hash(event: Event) -> str:
+    """SHA-256 (hex) of an event's canonical form; the next event's ``prevhash``."""
+    return hashlib.sha256(canonical_bytes(event.attributes.wire(), event.data_json())).hexdigest()

@@ -1,0 +1,100 @@
+"""Data of the interview stream (topic ``interview.events``); the envelope is in ``envelope``."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from schemas.common import (
+    Frozen,
+    GoalId,
+    Id,
+    LongText,
+    Note,
+    Outcome,
+    PolicyVersion,
+    QuestionKind,
+    Rating,
+    Round,
+    ShortText,
+    Side,
+    StoryKind,
+    Tag,
+)
+
+
+class Participant(Frozen):
+    """A person taking part in the interview."""
+
+    id: Id = Field(description="Participant id (pseudonymous for the candidate).")
+    side: Side = Field(description="Whose side this participant is on.")
+    role: ShortText = Field(description="Role, e.g. candidate, interviewer, hiring_manager.")
+
+
+class InterviewOpened(Frozen):
+    """An interview started; the first event of every interview."""
+
+    candidacy_id: Id = Field(description="The application this interview belongs to.")
+    round: Round = Field(description="Round in the candidacy, e.g. screen, technical, final.")
+    position: ShortText = Field(description="The position interviewed for.")
+    candidate_id: Id = Field(description="Pseudonymous candidate id.")
+    participants: tuple[Participant, ...] = Field(
+        min_length=2, description="Everyone taking part, with their side and role."
+    )
+    policy_version: PolicyVersion = Field(description="Verdict policy the interview runs under.")
+
+
+class StoryTold(Frozen):
+    """The candidate (or anyone) told a story from their experience."""
+
+    story_id: Id = Field(description="Id of the story, unique in the interview.")
+    teller: Id = Field(description="Participant id of the teller.")
+    kind: StoryKind = Field(description="What the story is about.")
+    title: ShortText = Field(description="One-line title.")
+    summary: LongText = Field(description="What happened.")
+    skills: tuple[Tag, ...] = Field(default=(), description="Skills and topics the story shows.")
+    in_reply_to: Id | None = Field(default=None, description="Question id this story answers.")
+
+
+class QuestionAsked(Frozen):
+    """A participant asked a question."""
+
+    question_id: Id = Field(description="Id of the question, unique in the interview.")
+    asker: Id = Field(description="Participant id of the asker.")
+    kind: QuestionKind = Field(description="Why the question was asked.")
+    text: LongText = Field(description="The question.")
+    about: Id | None = Field(
+        default=None, description="Story or answer id the question is about (clarifying)."
+    )
+
+
+class QuestionAnswered(Frozen):
+    """A participant answered a question."""
+
+    answer_id: Id = Field(description="Id of the answer, unique in the interview.")
+    question_id: Id = Field(description="The question answered.")
+    answerer: Id = Field(description="Participant id of the answerer.")
+    text: LongText = Field(description="The answer.")
+
+
+class GoalAssessed(Frozen):
+    """A participant rated how well one of the six goals was met."""
+
+    assessment_id: Id = Field(description="Id of the assessment, unique in the interview.")
+    assessor: Id = Field(description="Participant id of the assessor.")
+    assessor_side: Side = Field(description="The assessor's side, recorded at assessment time.")
+    goal: GoalId = Field(description="Which of the six goals.")
+    rating: Rating = Field(description="strong_no, no, yes or strong_yes.")
+    evidence: tuple[Id, ...] = Field(
+        min_length=1, description="Ids of stories, questions or answers of this interview."
+    )
+    note: Note = Field(default="", description="Free-text reasoning.")
+    supersedes: Id | None = Field(
+        default=None, description="Earlier assessment of the same goal by the same assessor."
+    )
+
+
+class InterviewConcluded(Frozen):
+    """The interview ended; nothing follows it."""
+
+    concluded_by: Id = Field(description="Participant id who concluded it.")
+    outcome: Outcome = Field(description="How it ended.")

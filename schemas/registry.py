@@ -1,0 +1,63 @@
+"""One registry from CloudEvents type to data model, topic and JSON Schema id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from schemas.common import Frozen
+from schemas.decision import VerdictChanged
+from schemas.interview import (
+    GoalAssessed,
+    InterviewConcluded,
+    InterviewOpened,
+    QuestionAnswered,
+    QuestionAsked,
+    StoryTold,
+)
+
+SCHEMA_BASE = "https://hiring-pipeline.example/schemas/"
+INTERVIEW_SOURCE = "/hiring-pipeline/interview-service"
+DECISION_SOURCE = "/hiring-pipeline/decision-service"
+
+
+@dataclass(frozen=True)
+class EventType:
+    """What the contract knows about one event type."""
+
+    name: str
+    model: type[Frozen]
+    topic: str
+
+    @property
+    def dataschema(self) -> str:
+        """Absolute ``$id`` of the type's JSON Schema (carries the major version)."""
+        return f"{SCHEMA_BASE}{self.name}.json"
+
+    @property
+    def short(self) -> str:
+        """Name without the ``hiring.`` prefix and version, e.g. ``interview.story_told``."""
+        return self.name.removeprefix("hiring.").rsplit(".", 1)[0]
+
+
+def _types() -> dict[str, EventType]:
+    items = [
+        ("hiring.interview.opened.v1", InterviewOpened, "interview.events"),
+        ("hiring.interview.story_told.v1", StoryTold, "interview.events"),
+        ("hiring.interview.question_asked.v1", QuestionAsked, "interview.events"),
+        ("hiring.interview.question_answered.v1", QuestionAnswered, "interview.events"),
+        ("hiring.interview.goal_assessed.v1", GoalAssessed, "interview.events"),
+        ("hiring.interview.concluded.v1", InterviewConcluded, "interview.events"),
+        ("hiring.decision.verdict_changed.v1", VerdictChanged, "decision.events"),
+    ]
+    return {name: EventType(name, model, topic) for name, model, topic in items}
+
+
+REGISTRY: dict[str, EventType] = _types()
+
+
+def type_for_model(model: type[Frozen]) -> EventType:
+    """The event type whose data model is ``model``."""
+    for event_type in REGISTRY.values():
+        if event_type.model is model:
+            return event_type
+    raise KeyError(f"{model.__name__} is not a registered event data model")

@@ -1,0 +1,26 @@
+"""Small synchronous helpers over aiokafka's admin client (readiness checks, CLIs)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from aiokafka.admin import AIOKafkaAdminClient
+
+
+async def _list_topics(bootstrap: str, **client: Any) -> list[str]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000, **client)
+    await admin.start()
+    try:
+        return list(await admin.list_topics())
+    finally:
+        await admin.close()
+
+
+def metadata_ok(bootstrap: str, **client: Any) -> bool:
+    """True when a metadata request to ``bootstrap`` succeeds."""
+    try:
+        asyncio.run(asyncio.wait_for(_list_topics(bootstrap, **client), 5))
+    except Exception:  # noqa: BLE001 - any failure just means "not ready yet"
+        return False
+    return True
