@@ -6,7 +6,7 @@ document live beside this package (``schemas/json/``, ``schemas/asyncapi.yaml``)
 
 from schemas.codec import ContractError, FieldProblem, KafkaRecord, decode, encode
 from schemas.envelope import GENESIS_HASH, Attributes, Event, event_hash
-from schemas.registry import REGISTRY, EventType, type_for_model
+from schemas.registry import REGISTRY, EventType, build_event, type_for_model
 
 __all__ = [
     "GENESIS_HASH",
@@ -17,6 +17,7 @@ __all__ = [
     "EventType",
     "FieldProblem",
     "KafkaRecord",
+    "build_event",
     "decode",
     "encode",
     "event_hash",

@@ -54,8 +54,7 @@ class ContractError(ValueError):
 def encode(event: Event) -> KafkaRecord:
     """An event as a Kafka record (binary mode)."""
     wire = event.attributes.wire()
-    headers = [(f"ce_{name}", value.encode()) for name, value in wire.items()
-               if name != "datacontenttype"]
+    headers = [(f"ce_{name}", value.encode()) for name, value in wire.items() if name != "datacontenttype"]
     headers.append(("content-type", wire["datacontenttype"].encode()))
     topic = REGISTRY[event.attributes.type].topic if event.attributes.type in REGISTRY else ""
     return KafkaRecord(wire["partitionkey"].encode(), event.data_bytes(), headers, topic)
@@ -116,8 +115,10 @@ def _data(model: type[Any], value: bytes | None) -> Any:
 
 def _check_key(attributes: Attributes, key: bytes | None) -> None:
     if key is not None and key.decode("utf-8", errors="replace") != attributes.partitionkey:
-        raise ContractError("key_mismatch", [FieldProblem(
-            "key", f"{key!r} differs from ce_partitionkey {attributes.partitionkey!r}")])
+        raise ContractError(
+            "key_mismatch",
+            [FieldProblem("key", f"{key!r} differs from ce_partitionkey {attributes.partitionkey!r}")],
+        )
 
 
 def _problems(exc: ValidationError, prefix: str) -> list[FieldProblem]:

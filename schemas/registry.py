@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from schemas.common import Frozen
+from schemas.common import ActorSide, Frozen
 from schemas.decision import VerdictChanged
+from schemas.envelope import Attributes, Event
 from schemas.interview import (
     GoalAssessed,
     InterviewConcluded,
@@ -40,7 +42,7 @@ class EventType:
 
 
 def _types() -> dict[str, EventType]:
-    items = [
+    items: list[tuple[str, type[Frozen], str]] = [
         ("hiring.interview.opened.v1", InterviewOpened, "interview.events"),
         ("hiring.interview.story_told.v1", StoryTold, "interview.events"),
         ("hiring.interview.question_asked.v1", QuestionAsked, "interview.events"),
@@ -61,3 +63,37 @@ def type_for_model(model: type[Frozen]) -> EventType:
         if event_type.model is model:
             return event_type
     raise KeyError(f"{model.__name__} is not a registered event data model")
+
+
+def build_event(
+    data: Frozen,
+    *,
+    event_id: str,
+    subject: str,
+    sequence: int,
+    prevhash: str,
+    time: datetime,
+    actorid: str,
+    actorside: ActorSide | str,
+    correlationid: str,
+    causationid: str,
+    source: str,
+) -> Event:
+    """Wrap data in its envelope; ``type`` and ``dataschema`` come from the registry."""
+    event_type = type_for_model(type(data))
+    attributes = Attributes(
+        id=event_id,
+        source=source,
+        type=event_type.name,
+        subject=subject,
+        time=time,
+        dataschema=event_type.dataschema,
+        sequence=sequence,
+        partitionkey=subject,
+        actorid=actorid,
+        actorside=ActorSide(actorside),
+        correlationid=correlationid,
+        causationid=causationid,
+        prevhash=prevhash,
+    )
+    return Event(attributes=attributes, data=data)

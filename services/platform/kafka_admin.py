@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient
@@ -19,8 +20,13 @@ async def _list_topics(bootstrap: str, **client: Any) -> list[str]:
 
 def metadata_ok(bootstrap: str, **client: Any) -> bool:
     """True when a metadata request to ``bootstrap`` succeeds."""
+    host, _, port = bootstrap.split(",")[0].rpartition(":")
+    try:
+        socket.create_connection((host, int(port)), timeout=1).close()
+    except OSError:
+        return False  # not listening yet: skip the noisy client
     try:
         asyncio.run(asyncio.wait_for(_list_topics(bootstrap, **client), 5))
-    except Exception:  # noqa: BLE001 - any failure just means "not ready yet"
+    except Exception:
         return False
     return True

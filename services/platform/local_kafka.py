@@ -8,6 +8,7 @@ process id, never by name.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import re
@@ -68,8 +69,7 @@ def require_java() -> str:
     if not java or not Path(java).exists():
         raise MissingPrerequisiteError(
             f"Java {MIN_JAVA}+ is required for the embedded Kafka broker but no `java` was found "
-            f"(install OpenJDK {MIN_JAVA}+, e.g. `apt-get install openjdk-17-jre-headless`). "
-            + ALTERNATIVES
+            f"(install OpenJDK {MIN_JAVA}+, e.g. `apt-get install openjdk-17-jre-headless`). " + ALTERNATIVES
         )
     major = java_major(java)
     if major < MIN_JAVA:
@@ -102,9 +102,16 @@ def ensure_jars(version: str = KAFKA_VERSION) -> Path:
     pom = resources.files("services.platform") / "kafka" / "pom.xml"
     with tempfile.TemporaryDirectory() as work:
         Path(work, "pom.xml").write_bytes(pom.read_bytes())
-        cmd = [mvn, "-q", "-B", "dependency:copy-dependencies", "-DincludeScope=runtime",
-               f"-Dkafka.version={version}", f"-Dlog4j.version={LOG4J_VERSION}",
-               f"-DoutputDirectory={staging}"]
+        cmd = [
+            mvn,
+            "-q",
+            "-B",
+            "dependency:copy-dependencies",
+            "-DincludeScope=runtime",
+            f"-Dkafka.version={version}",
+            f"-Dlog4j.version={LOG4J_VERSION}",
+            f"-DoutputDirectory={staging}",
+        ]
         done = subprocess.run(cmd, cwd=work, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         shutil.rmtree(staging, ignore_errors=True)
@@ -186,15 +193,26 @@ def pid_alive(pid: int) -> bool:
 def format_storage(java: str, classpath: str, props: Path, log_props: list[str]) -> None:
     """Format the KRaft storage directory for a new random cluster id."""
     cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
-    cmd = [java, *log_props, "-cp", classpath, "kafka.tools.StorageTool", "format",
-           f"--cluster-id={cluster_id}", "-c", str(props), "--standalone"]
+    cmd = [
+        java,
+        *log_props,
+        "-cp",
+        classpath,
+        "kafka.tools.StorageTool",
+        "format",
+        f"--cluster-id={cluster_id}",
+        "-c",
+        str(props),
+        "--standalone",
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise BrokerStartError(f"kafka storage format failed: {done.stdout}{done.stderr}")
 
 
-def start_broker(data_dir: Path | None = None, port: int | None = None,
-                 version: str = KAFKA_VERSION, heap: str = "512m") -> BrokerInfo:
+def start_broker(
+    data_dir: Path | None = None, port: int | None = None, version: str = KAFKA_VERSION, heap: str = "512m"
+) -> BrokerInfo:
     """Format and start a broker; return once the process runs (see ``wait_ready``)."""
     java = require_java()
     libs = ensure_jars(version)
@@ -206,18 +224,33 @@ def start_broker(data_dir: Path | None = None, port: int | None = None,
     log4j = resources.files("services.platform") / "kafka" / "log4j2.properties"
     (data_dir / "log4j2.properties").write_bytes(log4j.read_bytes())
     log_file = data_dir / "broker.log"
-    log_props = [f"-Dlog4j2.configurationFile={data_dir / 'log4j2.properties'}",
-                 f"-Dkafka.logs.file={log_file}", f"-Dkafka.logs.dir={data_dir}"]
+    log_props = [
+        f"-Dlog4j2.configurationFile={data_dir / 'log4j2.properties'}",
+        f"-Dkafka.logs.file={log_file}",
+        f"-Dkafka.logs.dir={data_dir}",
+    ]
     classpath = f"{libs}/*"
     if not (data_dir / "log" / "meta.properties").exists():
         format_storage(java, classpath, props, log_props)
-    cmd = [java, f"-Xms{heap}", f"-Xmx{heap}", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
-           "-XX:TieredStopAtLevel=1", "-Djava.awt.headless=true", *log_props,
-           "-cp", classpath, "kafka.Kafka", str(props)]
+    cmd = [
+        java,
+        f"-Xms{heap}",
+        f"-Xmx{heap}",
+        "-XX:+UseG1GC",
+        "-XX:MaxGCPauseMillis=20",
+        "-XX:TieredStopAtLevel=1",
+        "-Djava.awt.headless=true",
+        *log_props,
+        "-cp",
+        classpath,
+        "kafka.Kafka",
+        str(props),
+    ]
     with open(data_dir / "stdout.log", "ab") as out:
         # A new session: Ctrl-C in the terminal reaches us, and we stop the broker by pid.
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+        )
     info = BrokerInfo(proc.pid, f"127.0.0.1:{port}", str(data_dir), version, str(log_file))
     info.save()
     return info
@@ -261,7 +294,5 @@ def kill_broker(info: BrokerInfo) -> None:
 
 
 def _reap(pid: int) -> None:
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass

@@ -1,0 +1,128 @@
+"""The topics of DESIGN.md section 4, declared once, and idempotent creation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+DAY_MS = 24 * 3600 * 1000
+FOREVER = "-1"
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    """A topic's name (without prefix) and configuration."""
+
+    name: str
+    config: dict[str, str] = field(default_factory=dict)
+    partitions: int | None = None  # None: the interview-keyed partition count
+
+
+TOPIC_SPECS: tuple[TopicSpec, ...] = (
+    TopicSpec("interview.commands", {"cleanup.policy": "delete", "retention.ms": str(7 * DAY_MS)}),
+    TopicSpec("interview.command-results", {"cleanup.policy": "delete", "retention.ms": str(7 * DAY_MS)}),
+    # The history: never compacted, never expired.
+    TopicSpec(
+        "interview.events", {"cleanup.policy": "delete", "retention.ms": FOREVER, "retention.bytes": FOREVER}
+    ),
+    TopicSpec(
+        "decision.events", {"cleanup.policy": "delete", "retention.ms": FOREVER, "retention.bytes": FOREVER}
+    ),
+    TopicSpec("decision.verdicts", {"cleanup.policy": "compact", "min.compaction.lag.ms": "0"}),
+    TopicSpec(
+        "interview.events.dlq",
+        {"cleanup.policy": "delete", "retention.ms": FOREVER, "retention.bytes": FOREVER},
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Topics:
+    """Concrete topic names under a prefix (tests use a unique prefix per test)."""
+
+    prefix: str = ""
+
+    def name(self, base: str) -> str:
+        """Full topic name for a base name such as ``interview.events``."""
+        return f"{self.prefix}{base}"
+
+    @property
+    def commands(self) -> str:
+        return self.name("interview.commands")
+
+    @property
+    def command_results(self) -> str:
+        return self.name("interview.command-results")
+
+    @property
+    def interview_events(self) -> str:
+        return self.name("interview.events")
+
+    @property
+    def decision_events(self) -> str:
+        return self.name("decision.events")
+
+    @property
+    def verdicts(self) -> str:
+        return self.name("decision.verdicts")
+
+    @property
+    def dlq(self) -> str:
+        return self.name("interview.events.dlq")
+
+
+async def ensure_topics(
+    client: dict[str, Any], topics: Topics, partitions: int, replication_factor: int = 1
+) -> list[str]:
+    """Create the missing topics; return the names created (idempotent)."""
+    admin = AIOKafkaAdminClient(**client)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [
+            NewTopic(
+                topics.name(spec.name),
+                spec.partitions or partitions,
+                replication_factor,
+                topic_configs=dict(spec.config),
+            )
+            for spec in TOPIC_SPECS
+            if topics.name(spec.name) not in existing
+        ]
+        if wanted:
+            await _create(admin, wanted)
+        return [topic.name for topic in wanted]
+    finally:
+        await admin.close()
+
+
+async def _create(admin: AIOKafkaAdminClient, wanted: list[NewTopic]) -> None:
+    try:
+        response = await admin.create_topics(wanted)
+    except TopicAlreadyExistsError:
+        return  # another process won the race: fine
+    for name, code, *rest in getattr(response, "topic_errors", []):
+        if code not in (0, TopicAlreadyExistsError.errno):
+            raise RuntimeError(f"creating topic {name} failed: error {code} {rest}")
+
+
+async def describe(client: dict[str, Any], names: list[str]) -> dict[str, dict[str, Any]]:
+    """Partition count and configuration of topics, for status output and tests."""
+    from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+
+    admin = AIOKafkaAdminClient(**client)
+    await admin.start()
+    try:
+        meta = await admin.describe_topics(names)
+        resources = [ConfigResource(ConfigResourceType.TOPIC, n) for n in names]
+        configs = await admin.describe_configs(resources)
+    finally:
+        await admin.close()
+    out: dict[str, dict[str, Any]] = {t["topic"]: {"partitions": len(t["partitions"])} for t in meta}
+    for response in configs:
+        for _code, _msg, _type, name, entries in response.resources:
+            out.setdefault(name, {})["config"] = {e[0]: e[1] for e in entries}
+    return out

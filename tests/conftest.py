@@ -1,0 +1,35 @@
+"""Shared fixtures: one real Kafka broker per test session, unique topics per test."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+
+from services.platform.broker import Broker, kafka_broker
+from services.platform.topics import Topics, ensure_topics
+
+TEST_PARTITIONS = 3
+
+
+@pytest.fixture(scope="session")
+def kafka() -> Iterator[Broker]:
+    """The real broker: KAFKA_BOOTSTRAP_SERVERS, else Docker (testcontainers), else local jars."""
+    with kafka_broker() as broker:
+        yield broker
+
+
+@pytest.fixture
+def kafka_client(kafka: Broker) -> dict[str, Any]:
+    """aiokafka keyword arguments for the session broker."""
+    return kafka.client()
+
+
+@pytest.fixture
+async def topics(kafka: Broker) -> AsyncIterator[Topics]:
+    """All product topics under a prefix unique to this test."""
+    names = Topics(prefix=f"t{uuid.uuid4().hex[:10]}.")
+    await ensure_topics(kafka.client(), names, partitions=TEST_PARTITIONS)
+    return names
