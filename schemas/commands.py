@@ -1,0 +1,196 @@
+"""Commands on ``interview.commands`` and their results on ``interview.command-results``.
+
+A command record: key = interview id, value = JSON of ``CommandEnvelope`` (UTF-8, no magic byte),
+header ``content-type: application/json``. The interview service answers every command record with
+exactly one ``CommandResult`` on ``interview.command-results`` (same key, same partition number),
+correlated by ``command_id``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from schemas.common import (
+    Frozen,
+    GoalId,
+    Id,
+    LongText,
+    Note,
+    Outcome,
+    PolicyVersion,
+    QuestionKind,
+    Rating,
+    Round,
+    ShortText,
+    Side,
+    StoryKind,
+    Tag,
+)
+from schemas.envelope import UuidStr
+from schemas.interview import Participant
+
+Token = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+"""An opaque client-chosen token (idempotency key, correlation id): 1-200 characters."""
+
+
+class CommandType(StrEnum):
+    """The six commands of the interview service."""
+
+    OPEN_INTERVIEW = "open_interview"
+    TELL_STORY = "tell_story"
+    ASK_QUESTION = "ask_question"
+    ANSWER_QUESTION = "answer_question"
+    ASSESS_GOAL = "assess_goal"
+    CONCLUDE_INTERVIEW = "conclude_interview"
+
+
+class OpenInterview(Frozen):
+    """Open an interview; the acting participant must be one of ``participants``."""
+
+    type: Literal["open_interview"] = "open_interview"
+    candidacy_id: Id = Field(description="The application (candidacy) this interview belongs to.")
+    round: Round = Field(description="Round in the candidacy, e.g. screen, technical, final.")
+    position: ShortText = Field(description="The position interviewed for.")
+    candidate_id: Id = Field(description="Pseudonymous candidate id; a candidate-side participant.")
+    participants: tuple[Participant, ...] = Field(
+        min_length=2, description="Everyone taking part: at least one per side, unique ids."
+    )
+    policy_version: PolicyVersion = Field(default="v1", description="Verdict policy to run under.")
+
+
+class TellStory(Frozen):
+    """Tell a story from one's experience (the teller is the actor)."""
+
+    type: Literal["tell_story"] = "tell_story"
+    story_id: Id = Field(description="New id, unique among this interview's items.")
+    kind: StoryKind = Field(description="success, failure, bug_hunt, challenge_overcome or other.")
+    title: ShortText = Field(description="One-line title.")
+    summary: LongText = Field(description="What happened.")
+    skills: tuple[Tag, ...] = Field(default=(), description="Skills and topics the story shows.")
+    in_reply_to: Id | None = Field(default=None, description="Question id this story answers.")
+
+
+class AskQuestion(Frozen):
+    """Ask a question (the asker is the actor)."""
+
+    type: Literal["ask_question"] = "ask_question"
+    question_id: Id = Field(description="New id, unique among this interview's items.")
+    kind: QuestionKind = Field(description="Why the question is asked (story-first method).")
+    text: LongText = Field(description="The question.")
+    about: Id | None = Field(
+        default=None, description="Story or answer id; required for clarifying questions."
+    )
+
+
+class AnswerQuestion(Frozen):
+    """Answer a question asked by the other side (the answerer is the actor)."""
+
+    type: Literal["answer_question"] = "answer_question"
+    answer_id: Id = Field(description="New id, unique among this interview's items.")
+    question_id: Id = Field(description="The question answered.")
+    text: LongText = Field(description="The answer.")
+
+
+class AssessGoal(Frozen):
+    """Rate one of the six goals with evidence (the assessor is the actor)."""
+
+    type: Literal["assess_goal"] = "assess_goal"
+    assessment_id: Id = Field(description="New id, unique among this interview's items.")
+    goal: GoalId = Field(description="One of the six goal ids.")
+    rating: Rating = Field(description="strong_no, no, yes or strong_yes.")
+    evidence: tuple[Id, ...] = Field(
+        min_length=1, description="Ids of stories, questions or answers of this interview."
+    )
+    note: Note = Field(default="", description="Free-text reasoning.")
+
+
+class ConcludeInterview(Frozen):
+    """End the interview; nothing can be appended after it."""
+
+    type: Literal["conclude_interview"] = "conclude_interview"
+    outcome: Outcome = Field(description="completed, withdrawn_by_candidate, withdrawn_by_company, no_show.")
+
+
+CommandPayload = Annotated[
+    OpenInterview | TellStory | AskQuestion | AnswerQuestion | AssessGoal | ConcludeInterview,
+    Field(discriminator="type"),
+]
+"""The command itself, discriminated by ``type``."""
+
+
+class CommandEnvelope(Frozen):
+    """One command record on ``interview.commands`` (key = ``interview_id``)."""
+
+    command_id: UuidStr = Field(description="Unique id of this command record (lower-case UUID).")
+    idempotency_key: Token | None = Field(
+        default=None,
+        description="Retries of one logical command share it; a retry of an accepted command "
+        "appends nothing and gets the first result again. Defaults to command_id.",
+    )
+    interview_id: Id = Field(description="The interview; also the Kafka key.")
+    expected_version: int = Field(
+        ge=0, description="Version (last sequence) the sender saw; 0 for open_interview."
+    )
+    actor_id: Id = Field(description="Participant acting; must be a participant of the interview.")
+    actor_side: Side | None = Field(
+        default=None, description="Side the actor claims to act for; must be their own if given."
+    )
+    correlation_id: Token = Field(description="Id shared by everything one request caused.")
+    causation_id: Token | None = Field(
+        default=None, description="What caused this command, if anything (defaults to command_id)."
+    )
+    payload: CommandPayload = Field(description="The command, discriminated by its type.")
+
+    @property
+    def key(self) -> str:
+        """The effective idempotency key."""
+        return self.idempotency_key or self.command_id
+
+
+class ResultStatus(StrEnum):
+    """Outcome of a command."""
+
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class _ResultBase(Frozen):
+    command_id: Token = Field(description="The command answered (or '<topic>:<partition>:<offset>').")
+    interview_id: str = Field(description="The interview (empty when the record had none).")
+    idempotency_key: str | None = Field(default=None, description="Effective idempotency key.")
+    correlation_id: str | None = Field(default=None, description="Correlation id of the command.")
+    replay_of: Token | None = Field(
+        default=None, description="Set on a retry: the command id whose first result is repeated."
+    )
+
+
+class CommandAccepted(_ResultBase):
+    """The command was valid; its events were appended in the same transaction."""
+
+    status: Literal["accepted"] = "accepted"
+    event_ids: tuple[UuidStr, ...] = Field(min_length=1, description="CloudEvents ids appended.")
+    event_types: tuple[str, ...] = Field(description="Their CloudEvents types, in order.")
+    version: int = Field(ge=1, description="The interview's version after the command.")
+    request_digest: str = Field(
+        description="SHA-256 of the command's content, to detect an idempotency key reused "
+        "for a different command."
+    )
+
+
+class CommandRejected(_ResultBase):
+    """The command was refused; nothing was appended."""
+
+    status: Literal["rejected"] = "rejected"
+    code: str = Field(description="Stable rejection code, e.g. version_conflict, not_a_participant.")
+    message: str = Field(description="Human explanation naming the field and what is allowed.")
+    field: str | None = Field(default=None, description="Offending field, e.g. payload.evidence.")
+    current_version: int | None = Field(
+        default=None, description="The interview's version when rejected (if known)."
+    )
+
+
+CommandResult = Annotated[CommandAccepted | CommandRejected, Field(discriminator="status")]
+"""One result record on ``interview.command-results``, discriminated by ``status``."""
