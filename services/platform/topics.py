@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -94,6 +95,7 @@ async def ensure_topics(
         ]
         if wanted:
             await _create(admin, wanted)
+            await _wait_for_leaders(admin, [topic.name for topic in wanted])
         return [topic.name for topic in wanted]
     finally:
         await admin.close()
@@ -107,6 +109,18 @@ async def _create(admin: AIOKafkaAdminClient, wanted: list[NewTopic]) -> None:
     for name, code, *rest in getattr(response, "topic_errors", []):
         if code not in (0, TopicAlreadyExistsError.errno):
             raise RuntimeError(f"creating topic {name} failed: error {code} {rest}")
+
+
+async def _wait_for_leaders(admin: AIOKafkaAdminClient, names: list[str], timeout: float = 30) -> None:
+    """New partitions have no leader for a moment; producing then fails with NotLeader."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        described = await admin.describe_topics(names)
+        leaders = [p["leader"] for t in described for p in t["partitions"]]
+        if leaders and all(t["error_code"] == 0 for t in described) and min(leaders) >= 0:
+            return
+        await asyncio.sleep(0.1)
+    raise RuntimeError(f"topics {names} have no partition leaders after {timeout}s")
 
 
 async def describe(client: dict[str, Any], names: list[str]) -> dict[str, dict[str, Any]]:
