@@ -296,3 +296,10 @@ def kill_broker(info: BrokerInfo) -> None:
 def _reap(pid: int) -> None:
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
+
+
+def metadata_ok_sync(bootstrap: str) -> bool:
+    """True when the broker at ``bootstrap`` answers a metadata request."""
+    from services.platform.kafka_admin import metadata_ok
+
+    return metadata_ok(bootstrap)

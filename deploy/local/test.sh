@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Set up (if needed), lint, type-check and run the whole test suite against a real Kafka broker.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+bash deploy/local/setup.sh
+echo "==> ruff";  .venv/bin/ruff check services schemas tests
+echo "==> mypy";  .venv/bin/mypy
+echo "==> pytest"
+exec .venv/bin/pytest --durations=15 "$@"

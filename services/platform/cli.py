@@ -1,0 +1,146 @@
+"""``hiring-pipeline``: the local broker, topics, and the main run."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from services.platform import local_kafka
+from services.platform.settings import KafkaSettings
+from services.platform.topics import TOPIC_SPECS, Topics, describe, ensure_topics
+
+app = typer.Typer(help="hiring-pipeline: interview and decision services on Apache Kafka.",
+                  no_args_is_help=True)
+kafka_app = typer.Typer(help="The embedded Apache Kafka broker (real broker, jars from Maven Central).",
+                        no_args_is_help=True)
+topics_app = typer.Typer(help="Product topics.", no_args_is_help=True)
+app.add_typer(kafka_app, name="kafka")
+app.add_typer(topics_app, name="topics")
+console = Console()
+
+
+def state_dir() -> Path:
+    """Where ``kafka up`` keeps its named broker (XDG_STATE_HOME or ~/.local/state)."""
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "hiring-pipeline" / "kafka"
+
+
+def _fail(message: str) -> typer.Exit:
+    console.print(f"[red]error:[/red] {message}")
+    return typer.Exit(code=2)
+
+
+@kafka_app.command("fetch")
+def kafka_fetch() -> None:
+    """Download the broker jars into the user cache (once per Kafka version)."""
+    try:
+        path = local_kafka.ensure_jars()
+    except (local_kafka.MissingPrerequisiteError, local_kafka.BrokerStartError) as exc:
+        raise _fail(str(exc)) from None
+    console.print(f"Apache Kafka {local_kafka.KAFKA_VERSION} jars in {path}")
+
+
+@kafka_app.command("up")
+def kafka_up(
+    data_dir: Path = typer.Option(None, help="Broker data directory (default: the named state dir)."),
+    port: int = typer.Option(0, help="PLAINTEXT port on 127.0.0.1 (0: a free one)."),
+    fresh: bool = typer.Option(False, help="Wipe the data directory first (a new cluster)."),
+) -> None:
+    """Start a single-node KRaft broker in the background and provision the topics."""
+    target = data_dir or state_dir()
+    info = local_kafka.BrokerInfo.load(target)
+    if info is not None and local_kafka.pid_alive(info.pid):
+        console.print(f"already running: pid {info.pid} at {info.bootstrap_servers}")
+        return
+    if fresh:
+        shutil.rmtree(target, ignore_errors=True)
+    try:
+        info = local_kafka.start_broker(target, port or None)
+        took = local_kafka.wait_ready(info)
+    except (local_kafka.MissingPrerequisiteError, local_kafka.BrokerStartError) as exc:
+        raise _fail(str(exc)) from None
+    created = asyncio.run(_provision(info.bootstrap_servers))
+    console.print(f"Apache Kafka {info.version} ready in {took:.1f}s: pid {info.pid}, "
+                  f"KAFKA_BOOTSTRAP_SERVERS={info.bootstrap_servers}, data {info.data_dir}")
+    console.print(f"topics created: {', '.join(created) or 'none (all existed)'}")
+
+
+@kafka_app.command("down")
+def kafka_down(data_dir: Path = typer.Option(None, help="Data directory given to `up`.")) -> None:
+    """Stop the broker started by ``up`` (by its process id)."""
+    info = local_kafka.BrokerInfo.load(data_dir or state_dir())
+    if info is None or not local_kafka.pid_alive(info.pid):
+        console.print("not running")
+        return
+    local_kafka.stop_broker(info)
+    console.print(f"stopped pid {info.pid}")
+
+
+@kafka_app.command("status")
+def kafka_status(data_dir: Path = typer.Option(None, help="Data directory given to `up`.")) -> None:
+    """Show whether the broker runs and the product topics it holds."""
+    info = local_kafka.BrokerInfo.load(data_dir or state_dir())
+    if info is None or not local_kafka.pid_alive(info.pid):
+        console.print("not running")
+        raise typer.Exit(code=1)
+    console.print(f"running: pid {info.pid} at {info.bootstrap_servers} (Kafka {info.version})")
+    _print_topics(info.bootstrap_servers, Topics(KafkaSettings().topic_prefix))
+
+
+@topics_app.command("create")
+def topics_create() -> None:
+    """Create the product topics on KAFKA_BOOTSTRAP_SERVERS (idempotent)."""
+    settings = KafkaSettings()
+    if not settings.bootstrap_servers:
+        raise _fail("KAFKA_BOOTSTRAP_SERVERS is not set")
+    created = asyncio.run(_provision(settings.bootstrap_servers))
+    console.print(f"topics created: {', '.join(created) or 'none (all existed)'}")
+
+
+async def _provision(bootstrap: str) -> list[str]:
+    settings = KafkaSettings().model_copy(update={"bootstrap_servers": bootstrap})
+    return await ensure_topics(settings.client_kwargs(), Topics(settings.topic_prefix),
+                               settings.partitions, settings.replication_factor)
+
+
+def _print_topics(bootstrap: str, topics: Topics) -> None:
+    client = KafkaSettings().model_copy(update={"bootstrap_servers": bootstrap}).client_kwargs()
+    names = [topics.name(spec.name) for spec in TOPIC_SPECS]
+    found = asyncio.run(describe(client, names))
+    table = Table("topic", "partitions", "cleanup.policy", "retention.ms")
+    for name in names:
+        item = found.get(name, {})
+        config = item.get("config", {})
+        table.add_row(name, str(item.get("partitions", "-")), config.get("cleanup.policy", "-"),
+                      config.get("retention.ms", "-"))
+    console.print(table)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+@app.command("run")
+def run_command(
+    exit_after_sample: bool = typer.Option(
+        False, help="Stop after the sample interviews instead of serving until Ctrl-C."
+    ),
+) -> None:
+    """Start Kafka (embedded unless KAFKA_BOOTSTRAP_SERVERS), the topics and the services."""
+    from services.platform.run import run
+
+    try:
+        run(exit_after_sample)
+    except (local_kafka.MissingPrerequisiteError, local_kafka.BrokerStartError) as exc:
+        raise _fail(str(exc)) from None
+
+
+if __name__ == "__main__":
+    main()
