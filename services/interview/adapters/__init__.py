@@ -1,0 +1,1 @@
+"""Adapters of the interview service: Kafka writer handler, log rebuild, wire format, metrics."""

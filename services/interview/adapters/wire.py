@@ -1,0 +1,142 @@
+"""Command records in, result and event records out: parsing, digests, encoding (no I/O)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+import rfc8785
+from aiokafka.partitioner import murmur2
+from pydantic import TypeAdapter, ValidationError
+
+from schemas.codec import encode
+from schemas.commands import CommandAccepted, CommandEnvelope, CommandRejected, CommandResult, CommandType
+from schemas.envelope import Event
+from services.interview.domain import Rejection
+from services.interview.domain.rejections import Code
+from services.platform.eos import OutRecord
+
+JSON_HEADERS = [("content-type", b"application/json")]
+_TAGS = frozenset(t.value for t in CommandType)  # discriminator tags pydantic puts in error locations
+RESULT_ADAPTER: TypeAdapter[CommandResult] = TypeAdapter(CommandResult)
+
+
+def owner_partition(interview_id: str, partitions: int) -> int:
+    """The partition the default (murmur2) partitioner gives an interview id."""
+    return int(murmur2(interview_id.encode()) & 0x7FFFFFFF) % partitions
+
+
+def parse_command(
+    value: bytes | None, key: bytes | None, fallback_id: str
+) -> CommandEnvelope | CommandRejected:
+    """A command record as an envelope, or the rejection naming every offending field."""
+    try:
+        raw = json.loads(value or b"")
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return _invalid(_ids({}, key, fallback_id), f"value is not JSON: {exc}", "value")
+    try:
+        command = CommandEnvelope.model_validate(raw)
+    except ValidationError as exc:
+        field, message = describe_errors(exc)
+        return _invalid(_ids(raw, key, fallback_id), message, field)
+    if key is not None and key != command.interview_id.encode():
+        message = f"record key {key!r} must equal interview_id {command.interview_id!r}"
+        return _invalid(_ids(raw, key, fallback_id), message, "key")
+    return command
+
+
+def describe_errors(exc: ValidationError) -> tuple[str, str]:
+    """(first offending field, message naming each field and what is allowed)."""
+    parts, fields = [], []
+    for err in exc.errors(include_url=False):
+        field = ".".join(str(p) for p in err["loc"] if str(p) not in _TAGS) or "(root)"
+        msg = "is required" if err["type"] == "missing" else err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "is not a field of this command (unknown fields are rejected)"
+        fields.append(field)
+        parts.append(f"{field}: {msg}")
+    return fields[0], "; ".join(parts)
+
+
+def _ids(raw: Any, key: bytes | None, fallback_id: str) -> dict[str, Any]:
+    raw = raw if isinstance(raw, dict) else {}
+    iid = raw.get("interview_id") if isinstance(raw.get("interview_id"), str) else None
+    cid = raw.get("command_id")
+    return {
+        "command_id": cid if isinstance(cid, str) and 0 < len(cid) <= 200 else fallback_id,
+        "interview_id": iid or (key or b"").decode("utf-8", "replace"),
+        "correlation_id": _short(raw.get("correlation_id")),
+        "idempotency_key": _short(raw.get("idempotency_key")),
+    }
+
+
+def _short(value: Any) -> str | None:
+    return value if isinstance(value, str) and 0 < len(value) <= 200 else None
+
+
+def _invalid(ids: dict[str, Any], message: str, field: str) -> CommandRejected:
+    return CommandRejected(code=Code.INVALID_COMMAND.value, message=message, field=field, **ids)
+
+
+def request_digest(command: CommandEnvelope) -> str:
+    """SHA-256 of what a retry must repeat exactly (not its command or correlation id)."""
+    body = command.model_dump(
+        mode="json", include={"interview_id", "actor_id", "actor_side", "expected_version", "payload"}
+    )
+    return hashlib.sha256(rfc8785.dumps(body)).hexdigest()
+
+
+def _base(command: CommandEnvelope) -> dict[str, Any]:
+    return {
+        "command_id": command.command_id,
+        "interview_id": command.interview_id,
+        "idempotency_key": command.key,
+        "correlation_id": command.correlation_id,
+    }
+
+
+def accepted(command: CommandEnvelope, events: list[Event]) -> CommandAccepted:
+    """The result of an accepted command."""
+    return CommandAccepted(
+        event_ids=tuple(e.attributes.id for e in events),
+        event_types=tuple(e.attributes.type for e in events),
+        version=events[-1].attributes.sequence,
+        request_digest=request_digest(command),
+        **_base(command),
+    )
+
+
+def rejected(command: CommandEnvelope, rejection: Rejection) -> CommandRejected:
+    """The result of a refused command."""
+    return CommandRejected(
+        code=rejection.code.value,
+        message=rejection.message,
+        field=rejection.field,
+        current_version=rejection.current_version,
+        **_base(command),
+    )
+
+
+def replayed(command: CommandEnvelope, first: CommandAccepted) -> CommandAccepted:
+    """A retry's result: the first result again, under the retry's own command id."""
+    return first.model_copy(update={**_base(command), "replay_of": first.command_id})
+
+
+def result_record(result: CommandResult, topic: str, partition: int) -> OutRecord:
+    """A result as a record on the results topic (same partition number as the command)."""
+    headers = [*JSON_HEADERS, ("command_id", result.command_id.encode()), ("status", result.status.encode())]
+    return OutRecord(
+        topic, result.interview_id.encode(), result.model_dump_json().encode(), headers, partition
+    )
+
+
+def event_record(event: Event, topic: str, partition: int) -> OutRecord:
+    """An event as a CloudEvents binary-mode record on the events topic."""
+    record = encode(event)
+    return OutRecord(topic, record.key, record.value, record.headers, partition)
+
+
+def parse_result(value: bytes) -> CommandResult:
+    """A result record's value back to its model."""
+    return RESULT_ADAPTER.validate_json(value)

@@ -1,0 +1,78 @@
+"""``decide(state, command, stamp) -> events | Rejection``: every rule of an interview, pure."""
+
+from __future__ import annotations
+
+from schemas.common import ActorSide, Frozen, Side
+from schemas.envelope import Event
+from schemas.registry import INTERVIEW_SOURCE, build_event
+from services.interview.domain import rules
+from services.interview.domain.commands import (
+    AnswerQuestion,
+    AskQuestion,
+    AssessGoal,
+    Command,
+    ConcludeInterview,
+    OpenInterview,
+    Stamp,
+    TellStory,
+)
+from services.interview.domain.rejections import Code, RejectedError, Rejection
+from services.interview.domain.state import InterviewState
+
+
+def decide(state: InterviewState, command: Command, stamp: Stamp) -> list[Event] | Rejection:
+    """The events ``command`` appends to the interview, or why it is refused."""
+    try:
+        side = _admit(state, command)
+        data = _data(state, command, side)
+    except RejectedError as exc:
+        return Rejection(exc.code, exc.message, exc.field, state.version)
+    return [_event(state, command, stamp, data, side)]
+
+
+def _admit(state: InterviewState, command: Command) -> Side:
+    """Lifecycle, version, then who may act: returns the actor's side."""
+    rules.lifecycle(state, command)
+    rules.version(state, command)
+    if isinstance(command.payload, OpenInterview):
+        rules.participants(command.payload)
+        participants = {p.id: p.side for p in command.payload.participants}
+    else:
+        participants = dict(state.participants)
+    return rules.actor(participants, command)
+
+
+def _data(state: InterviewState, command: Command, side: Side) -> Frozen:
+    payload, actor = command.payload, command.actor_id
+    match payload:
+        case OpenInterview():
+            return rules.opened(payload)
+        case TellStory():
+            return rules.story(state, payload, actor)
+        case AskQuestion():
+            return rules.question(state, payload, actor, side)
+        case AnswerQuestion():
+            return rules.answer(state, payload, actor, side)
+        case AssessGoal():
+            return rules.assessment(state, payload, actor, side)
+        case ConcludeInterview():
+            return rules.conclusion(payload, actor, side)
+    raise RejectedError(
+        Code.INVALID_COMMAND, f"unknown command type {type(payload).__name__}", "payload.type"
+    )
+
+
+def _event(state: InterviewState, command: Command, stamp: Stamp, data: Frozen, side: Side) -> Event:
+    return build_event(
+        data,
+        event_id=stamp.event_ids[0],
+        subject=command.interview_id,
+        sequence=state.version + 1,
+        prevhash=state.last_hash,
+        time=stamp.time,
+        actorid=command.actor_id,
+        actorside=ActorSide(side.value),
+        correlationid=command.correlation_id,
+        causationid=command.command_id,
+        source=INTERVIEW_SOURCE,
+    )

@@ -1,0 +1,295 @@
+"""Given events -> when command -> then events or rejection, for every rule and rejection code."""
+
+from __future__ import annotations
+
+import pytest
+
+from schemas.common import ActorSide, GoalId, Side
+from schemas.envelope import GENESIS_HASH, event_hash
+from schemas.interview import (
+    GoalAssessed,
+    InterviewConcluded,
+    InterviewOpened,
+    QuestionAnswered,
+    QuestionAsked,
+    StoryTold,
+)
+from schemas.registry import INTERVIEW_SOURCE
+from services.interview.domain import InterviewState
+from tests.unit.interview.given import (
+    ALICE,
+    BOB,
+    CANDIDATE,
+    IID,
+    MALLORY,
+    accepted,
+    answer,
+    assess,
+    conclude,
+    given,
+    open_payload,
+    opened_story_told,
+    question,
+    rejected,
+    story,
+    when,
+)
+
+NON_OPEN = [story("s9"), question("q9", "scripted"), answer("a9", "q1"), conclude()]
+
+
+# lifecycle ------------------------------------------------------------------------------------------
+
+
+def test_open_appends_the_first_event_with_the_whole_envelope() -> None:
+    event = accepted(when(InterviewState(IID), ALICE, open_payload(), actor_side="company"))
+    attrs = event.attributes
+    assert isinstance(event.data, InterviewOpened)
+    assert event.data.candidate_id == CANDIDATE
+    assert event.data.policy_version == "v1"
+    assert (attrs.sequence, attrs.prevhash, attrs.subject, attrs.partitionkey) == (1, GENESIS_HASH, IID, IID)
+    assert (attrs.actorid, attrs.actorside, attrs.source) == (ALICE, ActorSide.COMPANY, INTERVIEW_SOURCE)
+    assert attrs.type == "hiring.interview.opened.v1"
+    assert attrs.correlationid == "corr-1"
+    assert attrs.time.year == 2025
+
+
+def test_an_interview_opens_once() -> None:
+    _, state = given((ALICE, open_payload()))
+    rejected(when(state, ALICE, open_payload(), version=0), "already_opened", "interview_id")
+
+
+@pytest.mark.parametrize("payload", NON_OPEN, ids=lambda p: p["type"])
+def test_nothing_before_opened(payload: dict[str, object]) -> None:
+    rejected(when(InterviewState(IID), ALICE, payload), "not_opened", "interview_id")
+
+
+@pytest.mark.parametrize("payload", [*NON_OPEN, open_payload()], ids=lambda p: p["type"])
+def test_nothing_after_concluded(payload: dict[str, object]) -> None:
+    _, state = given((ALICE, open_payload()), (ALICE, question("q1", "invite_story")), (ALICE, conclude()))
+    outcome = when(state, CANDIDATE, payload)
+    rejected(outcome, "already_opened" if payload["type"] == "open_interview" else "concluded")
+
+
+# concurrency ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seen", [0, 2, 7])
+def test_expected_version_must_be_the_current_version(seen: int) -> None:
+    _, state = opened_story_told()
+    outcome = rejected(when(state, ALICE, question("q2", "clarifying", "s1"), version=seen), "version_conflict")
+    assert outcome.field == "expected_version"
+    assert outcome.current_version == 3
+    assert "expected_version=3" in outcome.message
+
+
+def test_each_accepted_command_moves_the_version_by_one_and_extends_the_chain() -> None:
+    events, state = opened_story_told()
+    assert [e.attributes.sequence for e in events] == [1, 2, 3]
+    assert [e.attributes.prevhash for e in events[1:]] == [event_hash(e) for e in events[:-1]]
+    assert (state.version, state.last_hash) == (3, event_hash(events[-1]))
+
+
+# who may act ----------------------------------------------------------------------------------------
+
+
+def test_the_opener_must_be_among_the_participants() -> None:
+    rejected(when(InterviewState(IID), MALLORY, open_payload()), "not_a_participant", "actor_id")
+
+
+@pytest.mark.parametrize("payload", NON_OPEN, ids=lambda p: p["type"])
+def test_only_participants_act(payload: dict[str, object]) -> None:
+    _, state = opened_story_told()
+    outcome = rejected(when(state, MALLORY, payload), "not_a_participant", "actor_id")
+    assert CANDIDATE in outcome.message
+
+
+@pytest.mark.parametrize(("actor", "claimed"), [(CANDIDATE, "company"), (ALICE, "candidate")])
+def test_a_participant_acts_only_for_their_own_side(actor: str, claimed: str) -> None:
+    _, state = opened_story_told()
+    rejected(when(state, actor, story("s2"), actor_side=claimed), "wrong_side", "actor_side")
+
+
+def test_claiming_ones_own_side_is_fine() -> None:
+    _, state = opened_story_told()
+    event = accepted(when(state, CANDIDATE, story("s2"), actor_side="candidate"))
+    assert event.attributes.actorside == ActorSide.CANDIDATE
+
+
+# opening --------------------------------------------------------------------------------------------
+
+
+def test_participant_ids_are_unique() -> None:
+    people = [*open_payload()["participants"], {"id": ALICE, "side": "company", "role": "observer"}]
+    outcome = rejected(when(InterviewState(IID), ALICE, open_payload(participants=people)), "invalid_participants")
+    assert outcome.field == "payload.participants"
+    assert ALICE in outcome.message
+
+
+def test_both_sides_take_part() -> None:
+    people = [{"id": ALICE, "side": "company", "role": "interviewer"}, {"id": BOB, "side": "company", "role": "x"}]
+    payload = open_payload(participants=people, candidate_id=ALICE)
+    rejected(when(InterviewState(IID), ALICE, payload), "invalid_participants", "payload.participants")
+
+
+@pytest.mark.parametrize("candidate_id", [ALICE, "nobody"])
+def test_the_candidate_is_a_candidate_side_participant(candidate_id: str) -> None:
+    payload = open_payload(candidate_id=candidate_id)
+    rejected(when(InterviewState(IID), ALICE, payload), "invalid_participants", "payload.candidate_id")
+
+
+# stories and questions ------------------------------------------------------------------------------
+
+
+def test_a_story_is_told_by_the_actor_in_reply_to_an_invitation() -> None:
+    events, state = opened_story_told()
+    assert isinstance(events[-1].data, StoryTold)
+    assert events[-1].data.teller == CANDIDATE
+    assert events[-1].data.in_reply_to == "q1"
+    assert state.stories == {"s1"}
+
+
+def test_a_story_replies_only_to_an_existing_question() -> None:
+    _, state = opened_story_told()
+    rejected(when(state, CANDIDATE, story("s2", in_reply_to="q404")), "unknown_reference", "payload.in_reply_to")
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        (story("q1"), "payload.story_id"),
+        (question("s1", "clarifying", "s1"), "payload.question_id"),
+        (answer("q1", "q1"), "payload.answer_id"),
+        (assess("s1", "candidate.present", ["s1"]), "payload.assessment_id"),
+    ],
+    ids=["story", "question", "answer", "assessment"],
+)
+def test_item_ids_are_unique_in_the_interview(payload: dict[str, object], field: str) -> None:
+    _, state = opened_story_told()
+    actor = CANDIDATE if payload["type"] in ("tell_story", "answer_question") else ALICE
+    rejected(when(state, actor, payload), "duplicate_id", field)
+
+
+def test_a_clarifying_question_points_at_a_story() -> None:
+    _, state = opened_story_told()
+    event = accepted(when(state, BOB, question("q2", "clarifying", "s1")))
+    assert isinstance(event.data, QuestionAsked)
+    assert (event.data.asker, event.data.about) == (BOB, "s1")
+
+
+def test_a_clarifying_question_may_point_at_an_answer() -> None:
+    _, state = given(
+        *[(ALICE, open_payload()), (ALICE, question("q1", "scripted"))],
+        (CANDIDATE, answer("a1", "q1")),
+    )
+    accepted(when(state, ALICE, question("q2", "clarifying", "a1")))
+
+
+def test_a_clarifying_question_needs_about() -> None:
+    _, state = opened_story_told()
+    rejected(when(state, ALICE, question("q2", "clarifying")), "missing_reference", "payload.about")
+
+
+@pytest.mark.parametrize("about", ["s404", "q1"])
+def test_about_must_be_a_story_or_answer_of_this_interview(about: str) -> None:
+    _, state = opened_story_told()
+    rejected(when(state, ALICE, question("q2", "clarifying", about)), "unknown_reference", "payload.about")
+
+
+@pytest.mark.parametrize(
+    ("actor", "kind"),
+    [(CANDIDATE, "scripted"), (CANDIDATE, "challenge"), (CANDIDATE, "invite_story"), (ALICE, "about_company")],
+)
+def test_each_side_asks_its_own_kinds_of_question(actor: str, kind: str) -> None:
+    _, state = opened_story_told()
+    outcome = rejected(when(state, actor, question("q2", kind)), "wrong_side", "payload.kind")
+    assert "allowed kinds" in outcome.message
+
+
+def test_the_candidate_asks_about_the_company_and_the_company_answers() -> None:
+    _, state = given((ALICE, open_payload()), (CANDIDATE, question("q1", "about_role")))
+    event = accepted(when(state, BOB, answer("a1", "q1")))
+    assert isinstance(event.data, QuestionAnswered)
+    assert (event.data.answerer, event.data.question_id) == (BOB, "q1")
+
+
+def test_an_answer_needs_an_existing_question() -> None:
+    _, state = opened_story_told()
+    rejected(when(state, CANDIDATE, answer("a1", "q404")), "unknown_reference", "payload.question_id")
+
+
+def test_a_side_does_not_answer_its_own_question() -> None:
+    _, state = opened_story_told()
+    rejected(when(state, BOB, answer("a1", "q1")), "wrong_side", "payload.question_id")
+
+
+# assessments ----------------------------------------------------------------------------------------
+
+
+def test_an_assessment_records_the_assessor_side_and_evidence() -> None:
+    _, state = opened_story_told()
+    event = accepted(when(state, ALICE, assess("g1", "company.level", ["s1", "q1"], "strong_yes")))
+    assert isinstance(event.data, GoalAssessed)
+    assert (event.data.assessor, event.data.assessor_side, event.data.goal) == (
+        ALICE,
+        Side.COMPANY,
+        GoalId.COMPANY_LEVEL,
+    )
+    assert event.data.supersedes is None
+
+
+def test_either_side_assesses_any_goal() -> None:
+    _, state = opened_story_told()
+    event = accepted(when(state, CANDIDATE, assess("g1", "company.level", ["q1"], "no")))
+    assert isinstance(event.data, GoalAssessed)
+    assert event.data.assessor_side is Side.CANDIDATE
+
+
+@pytest.mark.parametrize("item", ["s404", "g1"], ids=["unknown", "an-assessment"])
+def test_evidence_is_a_story_question_or_answer_of_this_interview(item: str) -> None:
+    _, state = given(
+        *[(ALICE, open_payload()), (ALICE, question("q1", "invite_story"))],
+        (CANDIDATE, story("s1")),
+        (ALICE, assess("g1", "company.level", ["s1"])),
+    )
+    outcome = rejected(when(state, ALICE, assess("g2", "company.application", ["s1", item])), "invalid_evidence")
+    assert outcome.field == "payload.evidence[1]"
+    assert item in outcome.message
+
+
+def test_reassessing_a_goal_supersedes_the_same_assessors_earlier_assessment() -> None:
+    _, state = given(
+        *[(ALICE, open_payload()), (ALICE, question("q1", "invite_story"))],
+        (CANDIDATE, story("s1")),
+        (ALICE, assess("g1", "company.level", ["s1"])),
+        (BOB, assess("g2", "company.level", ["s1"])),
+    )
+    event = accepted(when(state, ALICE, assess("g3", "company.level", ["s1"], "strong_yes")))
+    assert isinstance(event.data, GoalAssessed)
+    assert event.data.supersedes == "g1"
+    other_goal = accepted(when(state, ALICE, assess("g3", "company.application", ["s1"])))
+    assert isinstance(other_goal.data, GoalAssessed)
+    assert other_goal.data.supersedes is None
+
+
+# conclusion -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("actor", "outcome"),
+    [(ALICE, "completed"), (CANDIDATE, "completed"), (CANDIDATE, "withdrawn_by_candidate"),
+     (BOB, "withdrawn_by_company"), (ALICE, "no_show")],
+)
+def test_any_participant_concludes(actor: str, outcome: str) -> None:
+    _, state = opened_story_told()
+    event = accepted(when(state, actor, conclude(outcome)))
+    assert isinstance(event.data, InterviewConcluded)
+    assert (event.data.concluded_by, event.data.outcome.value) == (actor, outcome)
+
+
+@pytest.mark.parametrize(
+    ("actor", "outcome"), [(ALICE, "withdrawn_by_candidate"), (CANDIDATE, "withdrawn_by_company")]
+)
+def test_a_side_withdraws_only_for_itself(actor: str, outcome: str) -> None:
+    _, state = opened_story_told()
+    rejected(when(state, actor, conclude(outcome)), "wrong_side", "payload.outcome")
