@@ -36,6 +36,9 @@ class AssessmentRef(Frozen):
     rating: Rating = Field(description="The rating given.")
     points: int = Field(description="The rating as -2, -1, +1 or +2.")
     evidence: tuple[Id, ...] = Field(description="Story/question/answer ids cited.")
+    evidence_events: tuple[str, ...] = Field(
+        default=(), description="CloudEvents ids of the events that told/asked/answered the cited ids."
+    )
 
 
 class Reason(Frozen):
@@ -70,6 +73,15 @@ class Signal(Frozen):
     evidence: tuple[str, ...] = Field(description="CloudEvents ids of the events that triggered it.")
 
 
+class Agreement(Frozen):
+    """Inter-rater agreement over the goals that count in the decisions."""
+
+    overall: float | None = Field(
+        description="Mean agreement over counted goals with 2+ assessors (None if there are none)."
+    )
+    split_panel: tuple[GoalId, ...] = Field(description="Counted goals with both signs present.")
+
+
 class VerdictChanged(Frozen):
     """A new revision of an interview's verdicts."""
 
@@ -82,4 +94,5 @@ class VerdictChanged(Frozen):
     candidate: SideVerdict = Field(description="Should the candidate proceed?")
     mutual: Mutual = Field(description="Combination of both decisions.")
     signals: tuple[Signal, ...] = Field(description="Interview-quality signals.")
+    agreement: Agreement = Field(description="Inter-rater agreement summary (both sides' counted goals).")
     final: bool = Field(description="True once the interview has concluded.")

@@ -1,0 +1,1 @@
+"""Decision domain: projection (``evolve``), policies by version, revisions, pure replay. No I/O."""

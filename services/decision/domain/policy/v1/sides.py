@@ -1,0 +1,82 @@
+"""Policy v1: each side's verdict from its goals' assessments, combined mechanically (mean)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from schemas.common import RATING_POINTS, GoalId, Side
+from schemas.decision import Agreement, AssessmentRef, Decision, Mutual, Reason, SideVerdict
+from services.decision.domain.policy.v1.config import ThresholdsV1
+from services.decision.domain.projection import AssessmentFact, Projection
+
+
+def _ref(a: AssessmentFact) -> AssessmentRef:
+    return AssessmentRef(
+        assessment_id=a.assessment_id, event_id=a.event_id, assessor=a.assessor, rating=a.rating,
+        points=RATING_POINTS[a.rating], evidence=a.evidence, evidence_events=a.evidence_events,
+    )  # fmt: skip
+
+
+def _text(goal: GoalId, mean: float, n: int, agreement: float, split: bool) -> str:
+    text = f"{goal.value}: mean {mean:+.2f} from {n} assessment{'s' if n != 1 else ''}"
+    text += f", agreement {agreement:.0%}"
+    return text + (", split panel" if split else "")
+
+
+def reason(p: Projection, goal: GoalId, side: Side) -> Reason | None:
+    """The assessments of ``goal`` by ``side`` combined as a mean; None if there are none."""
+    found = [a for a in p.assessments if a.goal == goal and a.side == side]
+    if not found:
+        return None
+    points = [RATING_POINTS[a.rating] for a in found]
+    positive, negative = sum(x > 0 for x in points), sum(x < 0 for x in points)
+    mean = round(sum(points) / len(points), 4)
+    agreement = round(max(positive, negative) / len(points), 4)
+    split = positive > 0 and negative > 0
+    refs = tuple(_ref(a) for a in found)
+    return Reason(
+        goal=goal, mean=mean, assessments=refs, agreement=agreement, split_panel=split,
+        text=_text(goal, mean, len(points), agreement, split),
+    )  # fmt: skip
+
+
+def _decide(
+    reasons: Sequence[Reason], missing: Sequence[GoalId], t: ThresholdsV1
+) -> tuple[Decision, float | None]:
+    if missing:
+        return Decision.UNDECIDED, None
+    means = [r.mean for r in reasons]
+    score = round(sum(means) / len(means), 4)
+    if any(m <= t.decline_goal_mean for m in means) or score < t.decline_score_below:
+        return Decision.DECLINE, score
+    return Decision.PROCEED, score
+
+
+def side_verdict(p: Projection, side: Side, goals: Sequence[GoalId], t: ThresholdsV1) -> SideVerdict:
+    """One side's decision on its required goals; the other side's view is kept as perspective."""
+    other = Side.CANDIDATE if side is Side.COMPANY else Side.COMPANY
+    counted = {goal: reason(p, goal, side) for goal in goals}
+    reasons = tuple(r for r in counted.values() if r is not None)
+    missing = tuple(goal for goal, r in counted.items() if r is None)
+    perspective = tuple(r for r in (reason(p, goal, other) for goal in goals) if r is not None)
+    decision, score = _decide(reasons, missing, t)
+    return SideVerdict(
+        side=side, decision=decision, score=score, reasons=reasons, missing=missing, perspective=perspective
+    )
+
+
+def mutual(company: Decision, candidate: Decision) -> Mutual:
+    """Both proceed: fit; one proceeds, the other declines: one-sided; both decline: no fit."""
+    if Decision.UNDECIDED in (company, candidate):
+        return Mutual.UNDECIDED
+    if company is Decision.PROCEED:
+        return Mutual.MUTUAL_FIT if candidate is Decision.PROCEED else Mutual.COMPANY_ONLY
+    return Mutual.CANDIDATE_ONLY if candidate is Decision.PROCEED else Mutual.NO_FIT
+
+
+def agreement(*verdicts: SideVerdict) -> Agreement:
+    """Mean agreement over counted goals with 2+ assessors, and the goals with a split panel."""
+    reasons = [r for v in verdicts for r in v.reasons]
+    rated = [r.agreement for r in reasons if len(r.assessments) > 1]
+    overall = round(sum(rated) / len(rated), 4) if rated else None
+    return Agreement(overall=overall, split_panel=tuple(r.goal for r in reasons if r.split_panel))

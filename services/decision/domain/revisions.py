@@ -1,0 +1,130 @@
+"""Per-interview decision state: accept an event (or park the interview), emit a revision on change."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+
+from schemas.common import ActorSide
+from schemas.decision import VerdictChanged
+from schemas.envelope import GENESIS_HASH, Event, event_hash
+from schemas.interview import InterviewOpened
+from schemas.registry import DECISION_SOURCE, build_event
+from services.decision.domain.policy import Policy
+from services.decision.domain.projection import Projection, evolve
+from services.decision.domain.verdict import Verdict
+
+ACTOR_ID = "decision-service"
+REVISION_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://hiring-pipeline.example/decision-service")
+"""Namespace of the deterministic revision ids: uuid5(namespace, "<interview>/<revision>/<policy>")."""
+
+
+@dataclass(frozen=True)
+class Poison:
+    """An input record not taken into an interview's history: it parks that interview."""
+
+    interview_id: str
+    offset: int
+    code: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Published:
+    """The last revision published for an interview (what the next one is compared with)."""
+
+    revision: int
+    event_hash: str
+    verdict: Verdict
+
+
+@dataclass(frozen=True)
+class InterviewState:
+    """Projection, last published revision and parking of one interview."""
+
+    projection: Projection | None = None
+    published: Published | None = None
+    parked: Poison | None = None
+
+
+def revision_id(interview_id: str, revision: int, policy_version: str) -> str:
+    """Deterministic id of a revision, so a duplicate is recognisable downstream."""
+    return str(uuid.uuid5(REVISION_NAMESPACE, f"{interview_id}/{revision}/{policy_version}"))
+
+
+def check(state: InterviewState, event: Event) -> tuple[str, str] | None:
+    """Why this event cannot extend the interview's history (code, detail), or None."""
+    last = state.projection.sequence if state.projection else 0
+    opening = isinstance(event.data, InterviewOpened)
+    if last == 0 and not opening:
+        return "not_opened", f"sequence {event.attributes.sequence} arrived before interview.opened"
+    if last > 0 and opening:
+        return "already_opened", f"interview.opened again at sequence {event.attributes.sequence}"
+    if event.attributes.sequence != last + 1:
+        return "sequence_gap", f"sequence {event.attributes.sequence} follows {last}"
+    return None
+
+
+def accept(
+    state: InterviewState, item: Event | Poison, offset: int = -1
+) -> tuple[InterviewState, Poison | None]:
+    """Fold an event into the projection; a poison record or an invalid event parks the interview."""
+    if state.parked is not None:
+        return state, None
+    if isinstance(item, Poison):
+        return replace(state, parked=item), item
+    last = state.projection.sequence if state.projection else 0
+    if 0 < item.attributes.sequence <= last:
+        return state, None  # already applied: idempotent
+    problem = check(state, item)
+    if problem is not None:
+        poison = Poison(item.attributes.subject, offset, *problem)
+        return replace(state, parked=poison), poison
+    return replace(state, projection=evolve(state.projection, item)), None
+
+
+def revise(state: InterviewState, policy: Policy) -> tuple[InterviewState, Event | None]:
+    """Evaluate the policy; a new revision only when the verdict differs from the published one."""
+    if state.projection is None:
+        return state, None
+    verdict = policy.evaluate(state.projection)
+    if state.published is not None and state.published.verdict == verdict:
+        return state, None
+    event = build_revision(state.projection, verdict, state.published, policy.version)
+    published = Published(event.attributes.sequence, event_hash(event), verdict)
+    return replace(state, published=published), event
+
+
+def step(
+    state: InterviewState, item: Event | Poison, policy: Policy, offset: int = -1
+) -> tuple[InterviewState, Event | None, Poison | None]:
+    """Accept one input and revise: the whole per-record behaviour of the decision service."""
+    state, poison = accept(state, item, offset)
+    if poison is not None or isinstance(item, Poison):
+        return state, None, poison
+    state, revision = revise(state, policy)
+    return state, revision, None
+
+
+def build_revision(p: Projection, verdict: Verdict, previous: Published | None, policy_version: str) -> Event:
+    """The ``decision.verdict_changed`` event following ``previous`` (times and ids from the cause)."""
+    revision = previous.revision + 1 if previous else 1
+    data = VerdictChanged(
+        interview_id=p.interview_id, candidacy_id=p.candidacy_id, revision=revision,
+        policy_version=policy_version, input_sequence=p.sequence, company=verdict.company,
+        candidate=verdict.candidate, mutual=verdict.mutual, signals=verdict.signals,
+        agreement=verdict.agreement, final=verdict.final,
+    )  # fmt: skip
+    return build_event(
+        data, event_id=revision_id(p.interview_id, revision, policy_version), subject=p.interview_id,
+        sequence=revision, prevhash=previous.event_hash if previous else GENESIS_HASH, time=p.cause.time,
+        actorid=ACTOR_ID, actorside=ActorSide.SYSTEM, correlationid=p.cause.correlationid,
+        causationid=p.cause.event_id, source=DECISION_SOURCE,
+    )  # fmt: skip
+
+
+def published_from(event: Event) -> Published:
+    """The bookkeeping of a revision read back from ``decision.events``."""
+    if not isinstance(event.data, VerdictChanged):
+        raise TypeError(f"{event.attributes.type} is not a verdict revision")
+    return Published(event.data.revision, event_hash(event), Verdict.of(event.data))
