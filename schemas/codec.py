@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from schemas.envelope import Attributes, Event
 from schemas.registry import REGISTRY
+from schemas.upcast import upcast
 
 Headers = Sequence[tuple[str, bytes]]
 
@@ -79,6 +80,7 @@ def decode(value: bytes | None, headers: Headers, key: bytes | None = None) -> E
 
 def decode_parts(attrs: dict[str, str], value: bytes | None, key: bytes | None = None) -> Event:
     """Decode from attribute strings and the data bytes (shared by Kafka and JSONL readers)."""
+    attrs, value = upcast(attrs, value)  # past versions are read as the current one
     event_type = attrs.get("type")
     if event_type is None:
         raise ContractError("missing_type", [FieldProblem("header ce_type", "is required")])

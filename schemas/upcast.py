@@ -1,0 +1,61 @@
+"""Upcasters: read stored events of past versions as the current version.
+
+A breaking change to an event's data is a new type (``<name>.v2``), never an edit of ``<name>.v1``
+(DESIGN.md section 2). Records of the old version stay in Kafka forever, so the decoder
+upcasts them on read: each upcaster lifts the data of one ``(type, from_version)`` one step,
+and the chain runs until no upcaster matches. The hash chain is verified on the record as
+stored, before upcasting (see ``schemas/README.md``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+import rfc8785
+
+from schemas.registry import SCHEMA_BASE
+
+Upcaster = Callable[[dict[str, str], dict[str, Any]], dict[str, Any]]
+"""Takes the attribute strings and the data of version N, returns the data of version N+1."""
+
+UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+"""``(type without version, from_version) -> upcaster``; empty while every type is at v1."""
+
+_VERSIONED = re.compile(r"^(?P<base>.+)\.v(?P<version>[0-9]+)$")
+
+
+def upcaster(event_type: str, from_version: int) -> Callable[[Upcaster], Upcaster]:
+    """Register a function lifting ``<event_type>.v<from_version>`` data to the next version."""
+
+    def register(func: Upcaster) -> Upcaster:
+        UPCASTERS[(event_type, from_version)] = func
+        return func
+
+    return register
+
+
+def split_type(event_type: str) -> tuple[str, int] | None:
+    """``hiring.interview.opened.v1`` -> ``("hiring.interview.opened", 1)``; None if unversioned."""
+    match = _VERSIONED.match(event_type)
+    return (match["base"], int(match["version"])) if match else None
+
+
+def upcast(attrs: dict[str, str], value: bytes | None) -> tuple[dict[str, str], bytes | None]:
+    """Lift a record to the newest version; unchanged when no upcaster applies (or data is unreadable)."""
+    parts = split_type(attrs.get("type", ""))
+    if parts is None or parts not in UPCASTERS or value is None:
+        return attrs, value
+    try:
+        data = json.loads(value)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return attrs, value  # the decoder reports malformed JSON with its usual error
+    base, version = parts
+    while (base, version) in UPCASTERS:
+        data = UPCASTERS[(base, version)](attrs, data)
+        version += 1
+        new_type = f"{base}.v{version}"
+        attrs = {**attrs, "type": new_type, "dataschema": f"{SCHEMA_BASE}{new_type}.json"}
+    return attrs, rfc8785.dumps(data)
