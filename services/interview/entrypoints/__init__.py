@@ -1,0 +1,1 @@
+"""Entrypoints of the interview service: HTTP API, settings, process runner, CLI."""

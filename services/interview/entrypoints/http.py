@@ -1,0 +1,240 @@
+"""HTTP JSON API (FastAPI, OpenAPI at /docs): each request becomes a command through Kafka."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Annotated, Any
+
+import structlog
+from fastapi import FastAPI, Header, Path, Request, Response
+from fastapi.exceptions import RequestValidationError
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, Field
+
+from schemas.commands import (
+    AnswerQuestion,
+    AskQuestion,
+    AssessGoal,
+    CommandAccepted,
+    CommandEnvelope,
+    ConcludeInterview,
+    OpenInterview,
+    TellStory,
+)
+from schemas.common import Frozen, Id, Side
+from services.interview.adapters import metrics
+from services.interview.adapters.gateway import ResultTimeoutError
+from services.interview.entrypoints.problems import problem, responses, validation_problem
+from services.interview.entrypoints.service import InterviewService
+
+log = structlog.get_logger("interview.http")
+InterviewId = Annotated[Id, Path(description="The interview id (also the Kafka key).")]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", max_length=200, description="Same key on a retry: appended once."),
+]
+CorrelationId = Annotated[str | None, Header(alias="X-Correlation-Id", max_length=200)]
+ERRORS = responses(403, 404, 409, 422, 503, 504)
+
+
+class _By(Frozen):
+    actor_id: Id = Field(description="The participant acting.")
+    expected_version: int = Field(ge=0, description="Interview version you saw; 0 to open.")
+    actor_side: Side | None = Field(default=None, description="Optional: the side you act for.")
+
+
+class OpenInterviewRequest(OpenInterview, _By):
+    """Open an interview."""
+
+
+class TellStoryRequest(TellStory, _By):
+    """Tell a story."""
+
+
+class AskQuestionRequest(AskQuestion, _By):
+    """Ask a question."""
+
+
+class AnswerQuestionRequest(AnswerQuestion, _By):
+    """Answer a question."""
+
+
+class AssessGoalRequest(AssessGoal, _By):
+    """Assess a goal."""
+
+
+class ConcludeInterviewRequest(ConcludeInterview, _By):
+    """Conclude the interview."""
+
+
+class CommandCreated(BaseModel):
+    """The command was accepted: its events are committed to ``interview.events``."""
+
+    command_id: str = Field(description="Id given to this command (causation id of its events).")
+    interview_id: str
+    event_ids: list[str] = Field(description="CloudEvents ids of the appended events.")
+    event_types: list[str]
+    version: int = Field(description="Interview version now; send it as the next expected_version.")
+    replayed: bool = Field(description="True when this repeats the first result of the idempotency key.")
+
+
+def create_app(service: InterviewService) -> FastAPI:
+    """The ASGI app over a started (or starting) ``InterviewService``."""
+    app = FastAPI(
+        title="hiring-pipeline interview service",
+        version="1",
+        description="Record a technical interview as events. Errors are application/problem+json.",
+    )
+    app.add_exception_handler(RequestValidationError, validation_problem)
+    app.state.service = service
+    _commands(app)
+    _operations(app)
+    return app
+
+
+async def _submit(request: Request, interview_id: str, body: _By, key: str | None, corr: str | None) -> Any:
+    service: InterviewService = request.app.state.service
+    command = _envelope(interview_id, body, key, corr)
+    extra = {"command_id": command.command_id}
+    with structlog.contextvars.bound_contextvars(
+        interview_id=interview_id, command_id=command.command_id, correlation_id=command.correlation_id
+    ):
+        if service.gateway is None or not service.gateway.ready:
+            return problem(
+                "not_ready", "the service is starting or stopping; retry shortly", request, **extra
+            )
+        began = time.monotonic()
+        try:
+            result = await service.gateway.submit(command, service.settings.result_timeout_s)
+        except ResultTimeoutError as exc:
+            detail = f"{exc}; retry with the same Idempotency-Key to get its result without a duplicate"
+            return problem("timeout", detail, request, **extra)
+        metrics.APPEND_SECONDS.labels(result.status).observe(time.monotonic() - began)
+        log.info("http.command", status=result.status, code=getattr(result, "code", None))
+    return _response(request, result, command.correlation_id)
+
+
+def _envelope(interview_id: str, body: _By, key: str | None, corr: str | None) -> CommandEnvelope:
+    payload = body.model_dump(mode="json", exclude={"actor_id", "expected_version", "actor_side"})
+    return CommandEnvelope.model_validate(
+        {
+            "command_id": str(uuid.uuid4()),
+            "idempotency_key": key,
+            "interview_id": interview_id,
+            "expected_version": body.expected_version,
+            "actor_id": body.actor_id,
+            "actor_side": body.actor_side,
+            "correlation_id": corr or str(uuid.uuid4()),
+            "payload": payload,
+        }
+    )
+
+
+def _response(request: Request, result: Any, correlation_id: str) -> Response:
+    response: Response
+    if not isinstance(result, CommandAccepted):
+        extra = {
+            "field": result.field,
+            "current_version": result.current_version,
+            "command_id": result.command_id,
+        }
+        response = problem(result.code, result.message, request, **extra)
+    else:
+        created = CommandCreated(
+            command_id=result.command_id,
+            interview_id=result.interview_id,
+            event_ids=list(result.event_ids),
+            event_types=list(result.event_types),
+            version=result.version,
+            replayed=result.replay_of is not None,
+        )
+        response = Response(created.model_dump_json(), status_code=201, media_type="application/json")
+    response.headers["X-Correlation-Id"] = correlation_id
+    return response
+
+
+def _commands(app: FastAPI) -> None:
+    created: dict[int | str, dict[str, Any]] = {201: {"model": CommandCreated, "description": "Appended."}}
+    route: dict[str, Any] = {
+        "status_code": 201,
+        "response_model": CommandCreated,
+        "responses": {**created, **ERRORS},
+    }
+
+    @app.post("/interviews/{interview_id}/open", summary="Open an interview", **route)
+    async def open_interview(
+        request: Request,
+        interview_id: InterviewId,
+        body: OpenInterviewRequest,
+        key: IdempotencyKey = None,
+        corr: CorrelationId = None,
+    ) -> Any:
+        return await _submit(request, interview_id, body, key, corr)
+
+    @app.post("/interviews/{interview_id}/stories", summary="Tell a story", **route)
+    async def tell_story(
+        request: Request,
+        interview_id: InterviewId,
+        body: TellStoryRequest,
+        key: IdempotencyKey = None,
+        corr: CorrelationId = None,
+    ) -> Any:
+        return await _submit(request, interview_id, body, key, corr)
+
+    @app.post("/interviews/{interview_id}/questions", summary="Ask a question", **route)
+    async def ask_question(
+        request: Request,
+        interview_id: InterviewId,
+        body: AskQuestionRequest,
+        key: IdempotencyKey = None,
+        corr: CorrelationId = None,
+    ) -> Any:
+        return await _submit(request, interview_id, body, key, corr)
+
+    @app.post("/interviews/{interview_id}/answers", summary="Answer a question", **route)
+    async def answer_question(
+        request: Request,
+        interview_id: InterviewId,
+        body: AnswerQuestionRequest,
+        key: IdempotencyKey = None,
+        corr: CorrelationId = None,
+    ) -> Any:
+        return await _submit(request, interview_id, body, key, corr)
+
+    @app.post("/interviews/{interview_id}/assessments", summary="Assess one of the six goals", **route)
+    async def assess_goal(
+        request: Request,
+        interview_id: InterviewId,
+        body: AssessGoalRequest,
+        key: IdempotencyKey = None,
+        corr: CorrelationId = None,
+    ) -> Any:
+        return await _submit(request, interview_id, body, key, corr)
+
+    @app.post("/interviews/{interview_id}/conclusion", summary="Conclude the interview", **route)
+    async def conclude_interview(
+        request: Request,
+        interview_id: InterviewId,
+        body: ConcludeInterviewRequest,
+        key: IdempotencyKey = None,
+        corr: CorrelationId = None,
+    ) -> Any:
+        return await _submit(request, interview_id, body, key, corr)
+
+
+def _operations(app: FastAPI) -> None:
+    @app.get("/healthz", summary="Liveness: the process answers")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", summary="Readiness: partitions assigned and state rebuilt")
+    async def readyz(request: Request) -> Response:
+        service: InterviewService = request.app.state.service
+        if service.ready:
+            return Response('{"status":"ready"}', media_type="application/json")
+        return problem("not_ready", "partitions not assigned or state not rebuilt yet", request)
+
+    @app.get("/metrics", summary="Prometheus metrics")
+    async def prometheus() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

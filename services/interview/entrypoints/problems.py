@@ -1,0 +1,86 @@
+"""RFC 9457 problem details (``application/problem+json``) for every refusal, with a stable code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.requests import Request
+
+PROBLEM_BASE = "https://hiring-pipeline.example/problems/"
+MEDIA_TYPE = "application/problem+json"
+
+STATUS: dict[str, int] = {
+    "invalid_command": 422,
+    "invalid_participants": 422,
+    "missing_reference": 422,
+    "unknown_reference": 422,
+    "invalid_evidence": 422,
+    "idempotency_key_reused": 422,
+    "not_opened": 404,
+    "not_a_participant": 403,
+    "wrong_side": 403,
+    "version_conflict": 409,
+    "already_opened": 409,
+    "concluded": 409,
+    "duplicate_id": 409,
+    "timeout": 504,
+    "not_ready": 503,
+}
+
+
+class Problem(BaseModel):
+    """A refusal: ``code`` is stable, ``detail`` names the field and what is allowed."""
+
+    type: str = Field(description="URI of the problem type, ending with the code.")
+    title: str = Field(description="Short summary of the problem type.")
+    status: int = Field(description="HTTP status code.")
+    detail: str = Field(description="What is wrong with this request and what is allowed.")
+    code: str = Field(description="Stable machine-readable code, e.g. version_conflict.")
+    field: str | None = Field(default=None, description="Offending field, e.g. payload.evidence[0].")
+    instance: str | None = Field(default=None, description="The request path.")
+    command_id: str | None = Field(default=None, description="Command id given to this request.")
+    current_version: int | None = Field(default=None, description="Interview version when refused.")
+
+
+def problem(code: str, detail: str, request: Request | None = None, **extra: Any) -> JSONResponse:
+    """A problem+json response for ``code`` (status from the code table, else 400)."""
+    status = STATUS.get(code, 400)
+    body = Problem(
+        type=PROBLEM_BASE + code,
+        title=code.replace("_", " "),
+        status=status,
+        detail=detail,
+        code=code,
+        instance=request.url.path if request else None,
+        **extra,
+    )
+    return JSONResponse(jsonable_encoder(body, exclude_none=True), status_code=status, media_type=MEDIA_TYPE)
+
+
+async def validation_problem(request: Request, exc: Exception) -> JSONResponse:
+    """Request bodies that do not fit the schema: 422 invalid_command naming every field."""
+    assert isinstance(exc, RequestValidationError)
+    parts, fields = [], []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p != "body"]
+        field = ".".join(loc) or "(body)"
+        msg = "is required" if err.get("type") == "missing" else str(err.get("msg"))
+        if err.get("type") == "extra_forbidden":
+            msg = "is not a field of this command (unknown fields are rejected)"
+        fields.append(field)
+        parts.append(f"{field}: {msg}")
+    return problem("invalid_command", "; ".join(parts), request, field=fields[0] if fields else None)
+
+
+def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries documenting problem+json bodies."""
+    return {c: {"model": Problem, "content": {MEDIA_TYPE: {}}, "description": _why(c)} for c in codes}
+
+
+def _why(status: int) -> str:
+    codes = sorted(code for code, s in STATUS.items() if s == status)
+    return "Problem details; code: " + ", ".join(codes)

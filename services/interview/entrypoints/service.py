@@ -1,0 +1,96 @@
+"""Composition root: the writer (exactly-once engine + handler) and the HTTP gateway of one process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+import structlog
+
+from services.interview.adapters.gateway import CommandGateway
+from services.interview.adapters.handler import InterviewHandler
+from services.interview.entrypoints.settings import InterviewSettings
+from services.platform.eos import TransactionalProcessor
+from services.platform.log_reader import partitions_of
+from services.platform.topics import Topics, ensure_topics
+
+log = structlog.get_logger("interview.service")
+
+
+class TopologyError(RuntimeError):
+    """The topics break co-partitioning (commands and events must have the same partition count)."""
+
+
+class InterviewService:
+    """Starts and stops the parts of one interview-service process."""
+
+    def __init__(
+        self, client: dict[str, Any], topics: Topics, settings: InterviewSettings, partitions: int = 6
+    ):
+        self.client, self.topics, self.settings = client, topics, settings
+        self._new_topic_partitions = partitions
+        self.gateway = CommandGateway(client, topics) if settings.http else None
+        self.processor: TransactionalProcessor | None = None
+        self.failed = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def ready(self) -> bool:
+        """Ready: partitions assigned and rebuilt (writer) and results followed (HTTP front)."""
+        writer_ok = self.processor is None or self.processor.ready
+        front_ok = self.gateway is None or self.gateway.ready
+        return writer_ok and front_ok and not self.failed.is_set()
+
+    async def start(self) -> None:
+        """Create topics if asked, check co-partitioning, start the writer and the gateway."""
+        if self.settings.create_topics:
+            await ensure_topics(self.client, self.topics, self._new_topic_partitions)
+        partitions = await self._check_topology()
+        if self.settings.writer:
+            self.processor = self._processor(partitions)
+            self._task = asyncio.create_task(self.processor.run(), name="interview-writer")
+            self._task.add_done_callback(self._writer_ended)
+        if self.gateway is not None:
+            await self.gateway.start()
+        log.info("interview service started", partitions=partitions, writer=self.settings.writer)
+
+    def _processor(self, partitions: int) -> TransactionalProcessor:
+        handler = InterviewHandler(self.client, self.topics, partitions)
+        return TransactionalProcessor(
+            self.client,
+            input_topic=self.topics.commands,
+            group_id=f"{self.settings.group_id}.{self.topics.commands}",
+            transactional_prefix=f"{self.settings.transactional_prefix}.{self.topics.commands}",
+            handler=handler,
+            max_records=self.settings.max_records,
+            on_committed=handler.committed,
+        )
+
+    async def _check_topology(self) -> int:
+        names = (self.topics.commands, self.topics.interview_events, self.topics.command_results)
+        counts = [len(await partitions_of(self.client, name)) for name in names]
+        if 0 in counts or len(set(counts)) != 1:
+            detail = ", ".join(f"{n}={c}" for n, c in zip(names, counts, strict=True))
+            raise TopologyError(f"topics must exist with one partition count (co-partitioning): {detail}")
+        return counts[0]
+
+    def _writer_ended(self, task: asyncio.Task[None]) -> None:
+        if task.cancelled() or task.exception() is None:
+            return
+        log.error("writer stopped on an error", error=repr(task.exception()))
+        self.failed.set()
+
+    async def stop(self) -> None:
+        """Finish or abort the open transaction, leave the group, stop the gateway."""
+        if self.processor is not None and self._task is not None:
+            await self.processor.stop()
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), self.settings.shutdown_grace_s)
+            except (TimeoutError, Exception):
+                self._task.cancel()
+                with contextlib.suppress(BaseException):
+                    await self._task
+        if self.gateway is not None:
+            await self.gateway.stop()
+        log.info("interview service stopped")

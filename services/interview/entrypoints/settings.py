@@ -1,0 +1,30 @@
+"""Settings of the interview service: ``INTERVIEW_*`` environment variables (Kafka: ``KAFKA_*``)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class InterviewSettings(BaseSettings):
+    """How one interview-service process runs; every field is ``INTERVIEW_<NAME>`` in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="INTERVIEW_", extra="ignore")
+
+    host: str = Field(default="127.0.0.1", description="HTTP listen address.")
+    port: int = Field(default=8080, ge=0, le=65535, description="HTTP listen port (0: any free port).")
+    http: bool = Field(default=True, description="Serve the HTTP API (false: Kafka intake only).")
+    writer: bool = Field(default=True, description="Run the command writer (false: HTTP front only).")
+    group_id: str = Field(default="interview-service", description="Consumer group of the writers.")
+    transactional_prefix: str = Field(
+        default="interview-service",
+        description="Transactional ids are <prefix>.<commands topic>.<partition>.",
+    )
+    max_records: int = Field(default=500, ge=1, description="Commands per transaction at most.")
+    result_timeout_s: float = Field(default=10.0, gt=0, description="HTTP wait for a command's result.")
+    create_topics: bool = Field(default=True, description="Create missing topics at start-up.")
+    shutdown_grace_s: float = Field(default=6.0, gt=0, description="Time allowed to finish the open txn.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_json: bool = Field(default=True, description="JSON log lines (false: console rendering).")
