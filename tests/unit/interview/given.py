@@ -61,7 +61,13 @@ def open_payload(**over: Any) -> dict[str, Any]:
 
 def story(story_id: str = "s1", **over: Any) -> dict[str, Any]:
     """A tell_story payload."""
-    base = {"type": "tell_story", "story_id": story_id, "kind": "bug_hunt", "title": "The leak", "summary": "…"}
+    base = {
+        "type": "tell_story",
+        "story_id": story_id,
+        "kind": "bug_hunt",
+        "title": "The leak",
+        "summary": "…",
+    }
     return base | over
 
 

@@ -77,7 +77,9 @@ def test_nothing_after_concluded(payload: dict[str, object]) -> None:
 @pytest.mark.parametrize("seen", [0, 2, 7])
 def test_expected_version_must_be_the_current_version(seen: int) -> None:
     _, state = opened_story_told()
-    outcome = rejected(when(state, ALICE, question("q2", "clarifying", "s1"), version=seen), "version_conflict")
+    outcome = rejected(
+        when(state, ALICE, question("q2", "clarifying", "s1"), version=seen), "version_conflict"
+    )
     assert outcome.field == "expected_version"
     assert outcome.current_version == 3
     assert "expected_version=3" in outcome.message
@@ -121,13 +123,18 @@ def test_claiming_ones_own_side_is_fine() -> None:
 
 def test_participant_ids_are_unique() -> None:
     people = [*open_payload()["participants"], {"id": ALICE, "side": "company", "role": "observer"}]
-    outcome = rejected(when(InterviewState(IID), ALICE, open_payload(participants=people)), "invalid_participants")
+    outcome = rejected(
+        when(InterviewState(IID), ALICE, open_payload(participants=people)), "invalid_participants"
+    )
     assert outcome.field == "payload.participants"
     assert ALICE in outcome.message
 
 
 def test_both_sides_take_part() -> None:
-    people = [{"id": ALICE, "side": "company", "role": "interviewer"}, {"id": BOB, "side": "company", "role": "x"}]
+    people = [
+        {"id": ALICE, "side": "company", "role": "interviewer"},
+        {"id": BOB, "side": "company", "role": "x"},
+    ]
     payload = open_payload(participants=people, candidate_id=ALICE)
     rejected(when(InterviewState(IID), ALICE, payload), "invalid_participants", "payload.participants")
 
@@ -151,7 +158,9 @@ def test_a_story_is_told_by_the_actor_in_reply_to_an_invitation() -> None:
 
 def test_a_story_replies_only_to_an_existing_question() -> None:
     _, state = opened_story_told()
-    rejected(when(state, CANDIDATE, story("s2", in_reply_to="q404")), "unknown_reference", "payload.in_reply_to")
+    rejected(
+        when(state, CANDIDATE, story("s2", in_reply_to="q404")), "unknown_reference", "payload.in_reply_to"
+    )
 
 
 @pytest.mark.parametrize(
@@ -198,7 +207,12 @@ def test_about_must_be_a_story_or_answer_of_this_interview(about: str) -> None:
 
 @pytest.mark.parametrize(
     ("actor", "kind"),
-    [(CANDIDATE, "scripted"), (CANDIDATE, "challenge"), (CANDIDATE, "invite_story"), (ALICE, "about_company")],
+    [
+        (CANDIDATE, "scripted"),
+        (CANDIDATE, "challenge"),
+        (CANDIDATE, "invite_story"),
+        (ALICE, "about_company"),
+    ],
 )
 def test_each_side_asks_its_own_kinds_of_question(actor: str, kind: str) -> None:
     _, state = opened_story_told()
@@ -252,7 +266,9 @@ def test_evidence_is_a_story_question_or_answer_of_this_interview(item: str) -> 
         (CANDIDATE, story("s1")),
         (ALICE, assess("g1", "company.level", ["s1"])),
     )
-    outcome = rejected(when(state, ALICE, assess("g2", "company.application", ["s1", item])), "invalid_evidence")
+    outcome = rejected(
+        when(state, ALICE, assess("g2", "company.application", ["s1", item])), "invalid_evidence"
+    )
     assert outcome.field == "payload.evidence[1]"
     assert item in outcome.message
 
@@ -277,8 +293,13 @@ def test_reassessing_a_goal_supersedes_the_same_assessors_earlier_assessment() -
 
 @pytest.mark.parametrize(
     ("actor", "outcome"),
-    [(ALICE, "completed"), (CANDIDATE, "completed"), (CANDIDATE, "withdrawn_by_candidate"),
-     (BOB, "withdrawn_by_company"), (ALICE, "no_show")],
+    [
+        (ALICE, "completed"),
+        (CANDIDATE, "completed"),
+        (CANDIDATE, "withdrawn_by_candidate"),
+        (BOB, "withdrawn_by_company"),
+        (ALICE, "no_show"),
+    ],
 )
 def test_any_participant_concludes(actor: str, outcome: str) -> None:
     _, state = opened_story_told()
