@@ -79,14 +79,16 @@ async def test_a_retried_idempotency_key_appends_once(
     retries = await asyncio.gather(
         *(replicas[i % 2][1].post(path, json=body, headers=headers) for i in range(5))
     )
-    assert first.status_code == 201 and not first.json()["replayed"]
+    assert first.status_code == 201
+    assert not first.json()["replayed"]
     for retry in retries:
         assert retry.status_code == 201, retry.text
         assert retry.json()["replayed"] is True
         assert retry.json()["event_ids"] == first.json()["event_ids"]
         assert retry.json()["version"] == 2
     reused = await replicas[1][1].post(path, json=body | {"text": "Another?"}, headers=headers)
-    assert reused.status_code == 422 and reused.json()["code"] == "idempotency_key_reused"
+    assert reused.status_code == 422
+    assert reused.json()["code"] == "idempotency_key_reused"
     events = await events_of(kafka_client, topics, "iv-retry")
     assert [e.attributes.sequence for e in events] == [1, 2]
 
@@ -112,6 +114,7 @@ async def test_a_retry_after_a_restart_still_appends_once(
     finally:
         await stop_replica(second)
     replay = results[retry.command_id]
-    assert isinstance(replay, CommandAccepted) and replay.replay_of == told.command_id
+    assert isinstance(replay, CommandAccepted)
+    assert replay.replay_of == told.command_id
     assert replay.event_ids == results[told.command_id].event_ids  # type: ignore[union-attr]
     assert len(await events_of(kafka_client, topics, "iv-restart")) == 2

@@ -46,7 +46,8 @@ async def test_http_and_kafka_intake_append_the_same_events(
     via_kafka = await events_of(kafka_client, topics, "iv-kafka")
     assert [_shape(e) for e in via_http] == [_shape(e) for e in via_kafka]
     assert len(via_kafka) == len(STORY_FIRST)
-    assert _chain_ok(via_http) and _chain_ok(via_kafka)
+    assert _chain_ok(via_http)
+    assert _chain_ok(via_kafka)
     assert [e.attributes.causationid for e in via_kafka] == [c.command_id for c in commands]
 
 
@@ -108,6 +109,7 @@ async def test_bad_kafka_records_get_a_rejection_and_the_writer_goes_on(
     assert any(r.field == "value" for r in junk if isinstance(r, CommandRejected))
     assert "payload: is required" in results["c-1"].message  # type: ignore[union-attr]
     moved = results[misrouted.command_id]
-    assert isinstance(moved, CommandRejected) and moved.code == "wrong_partition"
+    assert isinstance(moved, CommandRejected)
+    assert moved.code == "wrong_partition"
     assert isinstance(results[good.command_id], CommandAccepted)
     assert [e.attributes.subject for e in await events_of(kafka_client, topics)] == ["iv-after"]
