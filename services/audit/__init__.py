@@ -1,0 +1,1 @@
+"""Audit of the hiring-pipeline history: replay, verify, as-of and what-if (issue 5)."""

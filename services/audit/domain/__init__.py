@@ -1,0 +1,1 @@
+"""Pure verification: no I/O, no clock; records in, reports out."""

@@ -1,0 +1,128 @@
+"""Decode audited records and group them per interview, keeping each record's position."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from schemas.codec import ContractError, decode_parts
+from schemas.decision import VerdictChanged
+from schemas.envelope import Event, canonical_bytes
+from schemas.interview import InterviewOpened
+from services.audit.domain.records import LogRecord
+from services.decision.domain.revisions import Poison
+
+DEFAULT_POLICY = "v1"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A record, its decoded event (or why it does not decode), and its stored-form hash."""
+
+    record: LogRecord
+    event: Event | None
+    problem: ContractError | None
+    sequence: int | None
+    hash: str | None
+
+    def item(self) -> Event | Poison:
+        """What the decision service would make of this record: the event, or a poison pill."""
+        if self.event is not None:
+            return self.event
+        code = self.problem.code if self.problem else "undecodable"
+        return Poison(self.record.subject(), self.record.offset, code, str(self.problem))
+
+
+@dataclass
+class InterviewLog:
+    """One interview's interview events (log order) and published decision events."""
+
+    interview_id: str
+    entries: list[Entry] = field(default_factory=list)
+    published: list[Entry] = field(default_factory=list)
+
+    def policy_version(self) -> str:
+        """The policy version recorded at ``interview.opened`` (v1 when unknown)."""
+        for entry in self.entries:
+            if entry.event is not None and isinstance(entry.event.data, InterviewOpened):
+                return entry.event.data.policy_version
+        return DEFAULT_POLICY
+
+    def events(self) -> list[Event]:
+        """The decoded interview events, in log order."""
+        return [e.event for e in self.entries if e.event is not None]
+
+
+def stored_hash(attributes: dict[str, str], value: bytes | None) -> str | None:
+    """SHA-256 of the record as stored (before any upcast): the chain's canonical form."""
+    if value is None:
+        return None
+    try:
+        data = json.loads(value)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return hashlib.sha256(canonical_bytes(attributes, data)).hexdigest()
+
+
+def entry_of(record: LogRecord) -> Entry:
+    """Decode one record; a contract violation is kept as the entry's problem."""
+    attributes = dict(record.attributes)
+    key = record.key.encode() if record.key is not None else None
+    try:
+        event: Event | None = decode_parts(attributes, record.value, key)
+        problem = None
+    except ContractError as exc:
+        event, problem = None, exc
+    sequence = event.attributes.sequence if event else _int(attributes.get("sequence"))
+    return Entry(record, event, problem, sequence, stored_hash(attributes, record.value))
+
+
+def _int(text: str | None) -> int | None:
+    try:
+        return int(text) if text is not None else None
+    except ValueError:
+        return None
+
+
+@dataclass
+class RawLog:
+    """One interview's records before decoding (its interview events and decision events)."""
+
+    interview_id: str
+    interview: list[LogRecord] = field(default_factory=list)
+    decision: list[LogRecord] = field(default_factory=list)
+
+    def size(self) -> int:
+        """Number of records."""
+        return len(self.interview) + len(self.decision)
+
+
+def split(interview_records: Iterable[LogRecord], decision_records: Iterable[LogRecord]) -> list[RawLog]:
+    """Records per interview (by ``ce_subject``), in order of first appearance, given order kept."""
+    logs: dict[str, RawLog] = {}
+    for record in interview_records:
+        logs.setdefault(record.subject(), RawLog(record.subject())).interview.append(record)
+    for record in decision_records:
+        logs.setdefault(record.subject(), RawLog(record.subject())).decision.append(record)
+    return list(logs.values())
+
+
+def decode_log(raw: RawLog) -> InterviewLog:
+    """Decode one interview's records."""
+    entries = [entry_of(r) for r in raw.interview]
+    return InterviewLog(raw.interview_id, entries, [entry_of(r) for r in raw.decision])
+
+
+def group(
+    interview_records: Iterable[LogRecord], decision_records: Iterable[LogRecord]
+) -> list[InterviewLog]:
+    """Decoded interview logs, in order of first appearance."""
+    return [decode_log(raw) for raw in split(interview_records, decision_records)]
+
+
+def revision_data(entry: Entry) -> VerdictChanged | None:
+    """The verdict revision carried by a decision entry, if it decoded as one."""
+    data = entry.event.data if entry.event is not None else None
+    return data if isinstance(data, VerdictChanged) else None

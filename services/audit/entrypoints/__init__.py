@@ -1,0 +1,1 @@
+"""The ``hiring-audit`` command line."""
