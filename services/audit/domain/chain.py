@@ -97,6 +97,6 @@ def _link(entry: Entry, previous: Entry | None, s: int) -> Discrepancy | None:
     detail = (
         f"sequence {s - 1} at {previous.record.where()} was altered: its stored form hashes to "
         f"{previous.hash[:12]}…, but sequence {s} at {entry.record.where()} recorded prevhash "
-        f"{(recorded or '')[:12]}…"
+        f"{(recorded or '')[:12]}… (or that prevhash itself was edited)"
     )
     return finding(Kind.CHAIN_BROKEN, previous, detail)
