@@ -44,18 +44,19 @@ def split_type(event_type: str) -> tuple[str, int] | None:
 
 
 def upcast(attrs: dict[str, str], value: bytes | None) -> tuple[dict[str, str], bytes | None]:
-    """Lift a record to the newest version; unchanged when no upcaster applies (or data is unreadable)."""
+    """Lift a record to the newest version; unchanged when no upcaster applies."""
     parts = split_type(attrs.get("type", ""))
-    if parts is None or parts not in UPCASTERS or value is None:
+    if parts is None or parts not in UPCASTERS:
         return attrs, value
-    try:
-        data = json.loads(value)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return attrs, value  # the decoder reports malformed JSON with its usual error
     base, version = parts
+    try:
+        data = json.loads(value) if value is not None else None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        data = None  # the decoder reports the unreadable value against the newest type
     while (base, version) in UPCASTERS:
-        data = UPCASTERS[(base, version)](attrs, data)
+        if data is not None:
+            data = UPCASTERS[(base, version)](attrs, data)
         version += 1
         new_type = f"{base}.v{version}"
         attrs = {**attrs, "type": new_type, "dataschema": f"{SCHEMA_BASE}{new_type}.json"}
-    return attrs, rfc8785.dumps(data)
+    return attrs, value if data is None else rfc8785.dumps(data)

@@ -1,0 +1,74 @@
+"""Golden stored events: one encoded record per event type and version, committed forever.
+
+A golden file is what a consumer reads from Kafka years later: the key, the headers in order and
+the value, byte for byte, plus the record's chain hash. Files are only ever added, never
+rewritten: ``python -m tests.contract.golden`` writes the missing ones for the current types
+from ``tests.contract.samples`` and leaves existing ones alone.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from schemas import KafkaRecord, encode, event_hash
+from schemas.upcast import split_type
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def path_for(event_type: str) -> Path:
+    """``golden/v<N>/<type>.json`` for a versioned CloudEvents type."""
+    parts = split_type(event_type)
+    assert parts is not None, event_type
+    return GOLDEN / f"v{parts[1]}" / f"{event_type}.json"
+
+
+def dump(record: KafkaRecord, sha256: str) -> str:
+    """A record as golden-file text (the value kept as a string, so its bytes are exact)."""
+    pairs = ",\n".join(f"    {_j([name, value.decode()])}" for name, value in record.headers)
+    return (
+        "{\n"
+        f'  "topic": {_j(record.topic)},\n'
+        f'  "key": {_j(record.key.decode())},\n'
+        f'  "headers": [\n{pairs}\n  ],\n'
+        f'  "value": {_j(record.value.decode())},\n'
+        f'  "sha256": {_j(sha256)}\n'
+        "}\n"
+    )
+
+
+def _j(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def load(path: Path) -> tuple[KafkaRecord, dict[str, Any]]:
+    """A golden file back to the exact record, and the file's fields."""
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    headers = [(name, value.encode()) for name, value in doc["headers"]]
+    return KafkaRecord(doc["key"].encode(), doc["value"].encode(), headers, doc["topic"]), doc
+
+
+def all_files() -> list[Path]:
+    """Every golden file of every version."""
+    return sorted(GOLDEN.glob("v*/*.json"))
+
+
+def write_missing() -> list[Path]:
+    """Write a golden file for each current type that has none; never overwrite one."""
+    from tests.contract.samples import SAMPLES
+
+    written = []
+    for event_type, event in SAMPLES.items():
+        path = path_for(event_type)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(dump(encode(event), event_hash(event)), encoding="utf-8")
+            written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    for written in write_missing():
+        print(f"wrote {written}")

@@ -1,0 +1,160 @@
+"""One realistic, fixed event of every type: the source of the golden files and of error cases.
+
+The interview events form one contiguous, hash-chained stream (sequence 1..6); the verdict is the
+first event of the decision stream of the same interview.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from schemas import Event, build_event
+from schemas.common import (
+    ActorSide,
+    GoalId,
+    Outcome,
+    QuestionKind,
+    Rating,
+    Side,
+    StoryKind,
+)
+from schemas.decision import (
+    Agreement,
+    AssessmentRef,
+    Decision,
+    Mutual,
+    Reason,
+    SideVerdict,
+    Signal,
+    VerdictChanged,
+)
+from schemas.envelope import GENESIS_HASH
+from schemas.interview import (
+    GoalAssessed,
+    InterviewConcluded,
+    InterviewOpened,
+    Participant,
+    QuestionAnswered,
+    QuestionAsked,
+    StoryTold,
+)
+from schemas.registry import DECISION_SOURCE
+from tests.strategies import chain
+
+INTERVIEW = "iv-2026-0042"
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+INTERVIEW_DATA = [
+    InterviewOpened(
+        candidacy_id="cand-7",
+        round="technical",
+        position="Senior backend engineer",
+        candidate_id="c-91f3",
+        participants=(
+            Participant(id="c-91f3", side=Side.CANDIDATE, role="candidate"),
+            Participant(id="ana", side=Side.COMPANY, role="interviewer"),
+        ),
+        policy_version="v1",
+    ),
+    StoryTold(
+        story_id="s1",
+        teller="c-91f3",
+        kind=StoryKind.BUG_HUNT,
+        title="The lost Kafka offsets",
+        summary="Consumers restarted from earliest after a rebalance; we traced it to auto-commit.",
+        skills=("kafka", "debugging"),
+    ),
+    QuestionAsked(
+        question_id="q1",
+        asker="ana",
+        kind=QuestionKind.CLARIFYING,
+        text="How did you prove auto-commit was the cause?",
+        about="s1",
+    ),
+    QuestionAnswered(
+        answer_id="a1", question_id="q1", answerer="c-91f3", text="We replayed the group with commits logged."
+    ),
+    GoalAssessed(
+        assessment_id="g1",
+        assessor="ana",
+        assessor_side=Side.COMPANY,
+        goal=GoalId.COMPANY_LEVEL,
+        rating=Rating.STRONG_YES,
+        evidence=("s1", "a1"),
+        note="Diagnosed from first principles — «naïve» fixes rejected.",
+    ),
+    InterviewConcluded(concluded_by="ana", outcome=Outcome.COMPLETED),
+]
+
+ANA = ("ana", ActorSide.COMPANY)
+CANDIDATE = ("c-91f3", ActorSide.CANDIDATE)
+INTERVIEW_EVENTS = chain(
+    INTERVIEW_DATA, subject=INTERVIEW, start=START, actors=(ANA, CANDIDATE, ANA, CANDIDATE, ANA, ANA)
+)
+
+_REASON = Reason(
+    goal=GoalId.COMPANY_LEVEL,
+    mean=2.0,
+    assessments=(
+        AssessmentRef(
+            assessment_id="g1",
+            event_id=INTERVIEW_EVENTS[4].attributes.id,
+            assessor="ana",
+            rating=Rating.STRONG_YES,
+            points=2,
+            evidence=("s1", "a1"),
+        ),
+    ),
+    agreement=1.0,
+    split_panel=False,
+    text="company.level: mean +2.0 from 1 assessor",
+)
+
+VERDICT = build_event(
+    VerdictChanged(
+        interview_id=INTERVIEW,
+        candidacy_id="cand-7",
+        revision=1,
+        policy_version="v1",
+        input_sequence=6,
+        company=SideVerdict(
+            side=Side.COMPANY,
+            decision=Decision.UNDECIDED,
+            score=None,
+            reasons=(_REASON,),
+            missing=(GoalId.COMPANY_APPLICATION, GoalId.CANDIDATE_PRESENT),
+            perspective=(),
+        ),
+        candidate=SideVerdict(
+            side=Side.CANDIDATE,
+            decision=Decision.UNDECIDED,
+            score=None,
+            reasons=(),
+            missing=(GoalId.CANDIDATE_OFFER, GoalId.CANDIDATE_OPPORTUNITY, GoalId.COMPANY_ATTRACT),
+            perspective=(),
+        ),
+        mutual=Mutual.UNDECIDED,
+        signals=(
+            Signal(
+                code="no_candidate_questions",
+                message="The candidate asked nothing about the company or role.",
+                evidence=(INTERVIEW_EVENTS[5].attributes.id,),
+            ),
+        ),
+        agreement=Agreement(overall=None, split_panel=()),
+        final=True,
+    ),
+    event_id="5d0c6f4e-2d4b-5b8e-9a57-3f0e7c1b2a90",
+    subject=INTERVIEW,
+    sequence=1,
+    prevhash=GENESIS_HASH,
+    time=datetime(2026, 3, 2, 9, 0, 7, 250_000, tzinfo=UTC),
+    actorid="decision-service",
+    actorside=ActorSide.SYSTEM,
+    correlationid="corr-1",
+    causationid=INTERVIEW_EVENTS[5].attributes.id,
+    source=DECISION_SOURCE,
+)
+
+SAMPLES: dict[str, Event] = {event.attributes.type: event for event in [*INTERVIEW_EVENTS, VERDICT]}
+"""CloudEvents type -> its fixed sample event."""

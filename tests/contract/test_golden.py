@@ -1,0 +1,128 @@
+"""Golden stored events of every version decode, and current ones re-encode byte for byte.
+
+These guard schema evolution (DESIGN.md section 2): a change to a model, the codec or the canonical
+form that would misread a record already in Kafka fails here. Golden files are never rewritten.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from schemas import REGISTRY, ContractError, decode, encode, event_hash
+from schemas.interview import StoryTold
+from schemas.upcast import UPCASTERS, upcast
+from tests.contract import golden
+from tests.contract.samples import SAMPLES
+from tests.contract.test_hash_chain import _raw_hash
+
+FILES = golden.all_files()
+CURRENT = [path for path in FILES if path.stem in REGISTRY]
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_golden_event_decodes_and_its_hash_is_unchanged(path: Path) -> None:
+    record, doc = golden.load(path)
+    event = decode(record.value, record.headers, record.key)
+    assert event_hash(event) == doc["sha256"] == _raw_hash(record.headers, record.value)
+    assert REGISTRY[event.attributes.type].topic == record.topic
+
+
+@pytest.mark.parametrize("path", CURRENT, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_current_version_re_encodes_byte_identically(path: Path) -> None:
+    record, _ = golden.load(path)
+    assert encode(decode(record.value, record.headers, record.key)) == record
+
+
+def test_every_current_type_has_a_golden_event() -> None:
+    assert {p.stem for p in golden.GOLDEN.glob("v*/*.json")} >= set(REGISTRY)
+
+
+def test_golden_events_are_the_samples() -> None:
+    for event_type, event in SAMPLES.items():
+        record, _ = golden.load(golden.path_for(event_type))
+        assert decode(record.value, record.headers, record.key) == event
+
+
+# --- upcasters ---------------------------------------------------------------------------------
+
+STORY_V1, _ = golden.load(golden.path_for("hiring.interview.story_told.v1"))
+STORY_V0_VALUE = (
+    b'{"story_id":"s1","teller":"c-91f3","title":"The lost Kafka offsets",'
+    b'"summary":"Consumers restarted from earliest.","skills":"kafka, debugging"}'
+)
+"""A synthetic v0: no ``kind``, skills as one comma-separated string."""
+
+
+def _v0_headers() -> list[tuple[str, bytes]]:
+    def v0(name: str, value: bytes) -> bytes:
+        return value.replace(b".v1", b".v0") if name in ("ce_type", "ce_dataschema") else value
+
+    return [(name, v0(name, value)) for name, value in STORY_V1.headers]
+
+
+def story_v0_to_v1(attrs: dict[str, str], data: dict[str, Any]) -> dict[str, Any]:
+    skills = [s.strip() for s in data.pop("skills", "").split(",") if s.strip()]
+    return {**data, "kind": "other", "skills": skills}
+
+
+@pytest.fixture
+def v0_upcaster(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(UPCASTERS, ("hiring.interview.story_told", 0), story_v0_to_v1)
+
+
+def test_v0_without_an_upcaster_is_an_unknown_type() -> None:
+    with pytest.raises(ContractError) as caught:
+        decode(STORY_V0_VALUE, _v0_headers(), STORY_V1.key)
+    assert caught.value.code == "unknown_type"
+
+
+@pytest.mark.usefixtures("v0_upcaster")
+def test_v0_is_read_as_v1_through_the_upcaster() -> None:
+    event = decode(STORY_V0_VALUE, _v0_headers(), STORY_V1.key)
+
+    assert event.attributes.type == "hiring.interview.story_told.v1"
+    assert event.attributes.dataschema == REGISTRY["hiring.interview.story_told.v1"].dataschema
+    assert isinstance(event.data, StoryTold)
+    assert event.data.skills == ("kafka", "debugging")
+    assert event.data.kind == "other"
+    assert event.attributes.sequence == 2
+
+
+@pytest.mark.usefixtures("v0_upcaster")
+def test_chain_hash_is_taken_from_the_record_as_stored_not_as_upcast() -> None:
+    stored_hash = _raw_hash(_v0_headers(), STORY_V0_VALUE)
+    upcast_hash = event_hash(decode(STORY_V0_VALUE, _v0_headers(), STORY_V1.key))
+    assert stored_hash != upcast_hash  # verifiers hash before upcasting (schemas/README.md)
+
+
+@pytest.mark.usefixtures("v0_upcaster")
+def test_malformed_v0_is_still_reported_as_malformed_json() -> None:
+    with pytest.raises(ContractError) as caught:
+        decode(STORY_V0_VALUE[:-1], _v0_headers(), STORY_V1.key)
+    assert caught.value.code == "malformed_json"
+
+
+def test_upcasters_chain_until_the_newest_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(UPCASTERS, ("hiring.test.thing", 1), lambda attrs, data: {**data, "b": data["a"]})
+    monkeypatch.setitem(UPCASTERS, ("hiring.test.thing", 2), lambda attrs, data: {"c": data["b"] * 2})
+
+    attrs, value = upcast({"type": "hiring.test.thing.v1", "id": "x"}, b'{"a": 21}')
+
+    assert attrs == {
+        "type": "hiring.test.thing.v3",
+        "id": "x",
+        "dataschema": "https://hiring-pipeline.example/schemas/hiring.test.thing.v3.json",
+    }
+    assert value == b'{"c":42}'
+
+
+def test_no_upcaster_leaves_the_record_untouched() -> None:
+    attrs = {"type": "hiring.interview.story_told.v1"}
+    assert upcast(attrs, STORY_V1.value) == (attrs, STORY_V1.value)
+
+
+def test_registry_is_empty_while_every_type_is_v1() -> None:
+    assert UPCASTERS == {}
