@@ -106,7 +106,7 @@ CANDIDATE = (GoalId.CANDIDATE_OFFER, GoalId.CANDIDATE_OPPORTUNITY, GoalId.COMPAN
 
 
 def story_first(interview_id: str, *, start: datetime = EPOCH) -> Script:
-    """A story-first interview that ends in a mutual fit (20 events)."""
+    """A story-first interview that ends in a mutual fit (17 events)."""
     s = (
         Script(interview_id, start=start)
         .opened()

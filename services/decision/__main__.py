@@ -1,0 +1,8 @@
+"""``python -m services.decision [serve|parked|retry-parked]`` (default: serve)."""
+
+import sys
+
+from services.decision.entrypoints.cli import app
+
+if __name__ == "__main__":
+    app(args=sys.argv[1:] or ["serve"], prog_name="python -m services.decision")

@@ -1,0 +1,91 @@
+"""``hiring-pipeline decision ...`` / ``python -m services.decision``: serve, list parked, retry parked."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from typing import Any
+
+import typer
+from aiokafka import AIOKafkaProducer
+
+from services.decision.adapters.records import POISON, DlqEntry, dlq_entry, dlq_status, release_record
+from services.decision.entrypoints.settings import DecisionSettings
+from services.platform.log_reader import read_all
+from services.platform.logging import configure_logging
+from services.platform.topics import Topics
+
+app = typer.Typer(help="The decision service (verdict projection and query API).", no_args_is_help=True)
+
+
+@app.command()
+def serve(port: int = typer.Option(None, help="HTTP port (DECISION_PORT).")) -> None:
+    """Run until SIGTERM/SIGINT; Kafka from KAFKA_*, the rest from DECISION_*."""
+    settings = DecisionSettings()
+    if port is not None:
+        settings = settings.model_copy(update={"port": port})
+    configure_logging(settings.log_level, settings.log_json)
+    asyncio.run(_serve(settings))
+
+
+async def _serve(settings: DecisionSettings) -> None:
+    from services.decision.entrypoints.service import run_decision_service
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await run_decision_service(settings, stop)
+
+
+async def parked_entries(client: dict[str, Any], topics: Topics) -> list[DlqEntry]:
+    """DLQ records whose latest word is still ``poison`` (their interviews wait behind them)."""
+    entries = [e for r in await read_all(client, topics.dlq) if (e := dlq_entry(r)) is not None]
+    by_partition: dict[int, list[DlqEntry]] = {}
+    for entry in entries:
+        by_partition.setdefault(entry.partition, []).append(entry)
+    status = [e for group in by_partition.values() for e in dlq_status(group).values()]
+    return [e for e in status if e.kind == POISON]
+
+
+@app.command()
+def parked() -> None:
+    """List parked records: interview, source offset, reason."""
+    settings = DecisionSettings()
+    for e in asyncio.run(parked_entries(settings.kafka.client_kwargs(), Topics(settings.kafka.topic_prefix))):
+        typer.echo(f"{e.interview_id}\tp{e.partition}@{e.offset}\t{e.code}\t{e.reason}")
+
+
+async def release(
+    client: dict[str, Any], topics: Topics, interview: str | None, *, skip: bool
+) -> list[DlqEntry]:
+    """Write a release for each parked record (of one interview, or all); the owner resumes them."""
+    chosen = [e for e in await parked_entries(client, topics) if interview in (None, e.interview_id)]
+    producer = AIOKafkaProducer(enable_idempotence=True, **client)
+    await producer.start()
+    try:
+        for entry in chosen:
+            out = release_record(entry, topics, skip=skip)
+            await producer.send_and_wait(
+                out.topic, out.value, key=out.key, headers=out.headers, partition=out.partition
+            )
+    finally:
+        await producer.stop()
+    return chosen
+
+
+@app.command("retry-parked")
+def retry_parked(
+    interview: str = typer.Option(None, help="Only this interview (default: every parked one)."),
+    skip: bool = typer.Option(False, help="Drop the parked record for good (it is not an interview fact)."),
+) -> None:
+    """After a fix is deployed: re-read the parked records (or skip them) and resume their interviews."""
+    settings = DecisionSettings()
+    topics = Topics(settings.kafka.topic_prefix)
+    done = asyncio.run(release(settings.kafka.client_kwargs(), topics, interview, skip=skip))
+    for e in done:
+        typer.echo(
+            f"released {e.interview_id} p{e.partition}@{e.offset} ({e.code}) -> {'skip' if skip else 'retry'}"
+        )
+    if not done:
+        typer.echo("nothing parked")

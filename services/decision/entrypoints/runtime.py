@@ -1,0 +1,64 @@
+"""The parts of a running decision service, wired once from settings (no I/O at construction)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from services.decision.adapters.handler import DecisionHandler
+from services.decision.adapters.metrics import DecisionMetrics
+from services.decision.adapters.verdict_store import StoreFeed, VerdictStore
+from services.decision.domain.policy import policy_for
+from services.decision.entrypoints.settings import DecisionSettings
+from services.platform.eos import Record, TransactionalProcessor
+from services.platform.topics import Topics
+
+
+@dataclass
+class Progress:
+    """What committed batches did: metrics, and the next offset per input partition (for lag)."""
+
+    handler: DecisionHandler
+    metrics: DecisionMetrics = field(default_factory=DecisionMetrics)
+    positions: dict[int, int] = field(default_factory=dict)
+
+    def committed(self, partition: int, records: list[Record]) -> None:
+        """Engine callback after each committed batch."""
+        self.metrics.committed(self.handler.batch.pop(partition, Counter()))
+        self.positions[partition] = records[-1].offset + 1
+
+
+@dataclass
+class DecisionRuntime:
+    """Processor (the projection, exactly once), store and feed (the query side), progress."""
+
+    settings: DecisionSettings
+    client: dict[str, Any]
+    topics: Topics
+    handler: DecisionHandler
+    processor: TransactionalProcessor
+    store: VerdictStore
+    feed: StoreFeed
+    progress: Progress
+
+    @property
+    def ready(self) -> bool:
+        """Partitions owned and rebuilt, and the query store caught up with published revisions."""
+        return self.processor.ready and self.feed.caught_up.is_set()
+
+
+def build_runtime(settings: DecisionSettings) -> DecisionRuntime:
+    """Wire the service from its settings."""
+    client = settings.kafka.client_kwargs()
+    topics = Topics(settings.kafka.topic_prefix)
+    handler = DecisionHandler(client, topics, settings.group, policy_for(settings.policy_version))
+    progress = Progress(handler)
+    processor = TransactionalProcessor(
+        client, input_topic=topics.interview_events, group_id=settings.group,
+        transactional_prefix=settings.transactional_prefix, handler=handler,
+        max_records=settings.max_records, on_committed=progress.committed,
+    )  # fmt: skip
+    store = VerdictStore()
+    feed = StoreFeed(client, topics.decision_events, store)
+    return DecisionRuntime(settings, client, topics, handler, processor, store, feed, progress)

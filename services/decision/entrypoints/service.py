@@ -1,0 +1,120 @@
+"""Run the decision service until a stop event: projection, query feed, release watcher, lag, HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Coroutine, Iterator
+from typing import Any
+
+import structlog
+import uvicorn
+from aiokafka import TopicPartition
+
+from services.decision.adapters.records import RETRY, SKIP, dlq_entry
+from services.decision.entrypoints.api import create_app
+from services.decision.entrypoints.runtime import DecisionRuntime, build_runtime
+from services.decision.entrypoints.settings import DecisionSettings
+from services.platform.log_reader import partitions_of, reader
+from services.platform.topics import ensure_topics
+
+log = structlog.get_logger(__name__)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: the service's stop event rules shutdown."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def watch_releases(runtime: DecisionRuntime) -> None:
+    """Tail the DLQ from its end; an operator's release makes its partition rebuild at the next batch."""
+    consumer = reader(runtime.client)
+    await consumer.start()
+    try:
+        tps = [
+            TopicPartition(runtime.topics.dlq, p)
+            for p in await partitions_of(runtime.client, runtime.topics.dlq)
+        ]
+        consumer.assign(tps)
+        await consumer.seek_to_end(*tps)
+        while True:
+            for records in (await consumer.getmany(timeout_ms=500)).values():
+                for entry in filter(None, map(dlq_entry, records)):
+                    if entry.kind in (RETRY, SKIP):
+                        log.info("parked record released", interview=entry.interview_id, offset=entry.offset)
+                        runtime.handler.request_rebuild(entry.partition)
+    finally:
+        await consumer.stop()
+
+
+async def track_lag(runtime: DecisionRuntime, every_s: float = 2.0) -> None:
+    """Committed input records not yet projected, per owned partition."""
+    consumer = reader(runtime.client)
+    await consumer.start()
+    try:
+        while True:
+            owned = sorted(runtime.processor.assigned)
+            tps = [TopicPartition(runtime.topics.interview_events, p) for p in owned]
+            ends = await consumer.end_offsets(tps) if tps else {}
+            for tp, end in ends.items():
+                state = runtime.handler.partitions.get(tp.partition)
+                position = runtime.progress.positions.get(tp.partition, state.committed if state else end)
+                runtime.progress.metrics.lag.labels(str(tp.partition)).set(max(end - position, 0))
+            await asyncio.sleep(every_s)
+    finally:
+        await consumer.stop()
+
+
+def _server(runtime: DecisionRuntime) -> _Server:
+    s = runtime.settings
+    config = uvicorn.Config(create_app(runtime), host=s.host, port=s.port, log_config=None, lifespan="off")
+    return _Server(config)
+
+
+async def run_decision_service(
+    settings: DecisionSettings, stop_event: asyncio.Event, runtime: DecisionRuntime | None = None
+) -> None:
+    """Run until ``stop_event`` is set, then finish or abort the open batch, leave the group and return."""
+    runtime = runtime or build_runtime(settings)
+    kafka = settings.kafka
+    await ensure_topics(runtime.client, runtime.topics, kafka.partitions, kafka.replication_factor)
+    server = _server(runtime)
+    processing = asyncio.create_task(runtime.processor.run(), name="decision-processor")
+    helpers = [_task(c) for c in (runtime.feed.run(), watch_releases(runtime), track_lag(runtime))]
+    serving = asyncio.create_task(server.serve(), name="decision-http")
+    log.info("decision service started", port=settings.port, group=settings.group)
+    await _until(stop_event, processing, serving)
+    await _shutdown(runtime, server, processing, serving, helpers)
+
+
+def _task(coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+    return asyncio.create_task(coro)
+
+
+async def _until(stop_event: asyncio.Event, *critical: asyncio.Task[None]) -> None:
+    stopping = asyncio.create_task(stop_event.wait())
+    done, _ = await asyncio.wait([stopping, *critical], return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    for task in done:
+        if task is not stopping and task.exception() is not None:
+            log.error("decision service part failed", task=task.get_name(), error=repr(task.exception()))
+
+
+async def _shutdown(
+    runtime: DecisionRuntime,
+    server: _Server,
+    processing: asyncio.Task[None],
+    serving: asyncio.Task[None],
+    helpers: list[asyncio.Task[None]],
+) -> None:
+    await runtime.processor.stop()
+    server.should_exit = True
+    grace = runtime.settings.shutdown_grace_s
+    _, late = await asyncio.wait([processing, serving], timeout=grace)
+    for task in [*late, *helpers]:
+        task.cancel()
+    await asyncio.gather(processing, serving, *helpers, return_exceptions=True)
+    log.info("decision service stopped", late=[t.get_name() for t in late])

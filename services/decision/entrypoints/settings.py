@@ -1,0 +1,34 @@
+"""Settings of the decision service: ``DECISION_*`` environment variables (Kafka from ``KAFKA_*``)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.platform.settings import KafkaSettings
+
+
+class DecisionSettings(BaseSettings):
+    """How the decision service runs; ``kafka`` is read from ``KAFKA_*``."""
+
+    model_config = SettingsConfigDict(env_prefix="DECISION_", extra="ignore")
+
+    host: str = Field(default="127.0.0.1", description="HTTP listen address of the query API.")
+    port: int = Field(default=8082, ge=0, le=65535, description="HTTP port of the query API.")
+    group_id: str = Field(default="decision-service", description="Consumer group (prefixed like topics).")
+    policy_version: str = Field(default="v1", description="Verdict policy applied to every interview.")
+    max_records: int = Field(default=500, ge=1, description="Records per transaction at most.")
+    shutdown_grace_s: float = Field(default=7.0, gt=0, description="Time the open batch gets on SIGTERM.")
+    log_level: str = Field(default="INFO")
+    log_json: bool = Field(default=True)
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings, exclude=True)
+
+    @property
+    def group(self) -> str:
+        """Consumer group id under the topic prefix (tests share one broker)."""
+        return f"{self.kafka.topic_prefix}{self.group_id}"
+
+    @property
+    def transactional_prefix(self) -> str:
+        """Prefix of the per-partition transactional ids ``<prefix>.<partition>``."""
+        return f"{self.group}.interview-events"

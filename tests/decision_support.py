@@ -1,0 +1,97 @@
+"""Helpers shared by the decision service's integration, e2e and fault tests."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+
+from schemas import encode
+from schemas.envelope import Event
+from services.decision.entrypoints.settings import DecisionSettings
+from services.platform.broker import Broker
+from services.platform.log_reader import read_all
+from services.platform.topics import Topics
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def settings_for(kafka: Broker, topics: Topics, port: int, **overrides: Any) -> DecisionSettings:
+    """Decision settings for the session broker and a test's topic prefix."""
+    update = {"topic_prefix": topics.prefix, "partitions": 3}
+    decision = DecisionSettings(port=port, log_json=True, **overrides)
+    return decision.model_copy(update={"kafka": kafka.settings.model_copy(update=update)})
+
+
+def env_for(kafka: Broker, topics: Topics, port: int) -> dict[str, str]:
+    """Environment for ``python -m services.decision`` in a subprocess."""
+    return {
+        "KAFKA_BOOTSTRAP_SERVERS": str(kafka.settings.bootstrap_servers),
+        "KAFKA_TOPIC_PREFIX": topics.prefix,
+        "KAFKA_PARTITIONS": "3",
+        "DECISION_PORT": str(port),
+        "DECISION_LOG_LEVEL": "WARNING",
+    }
+
+
+async def produce(client: dict[str, Any], topic: str, events: Iterable[Event]) -> int:
+    """Send interview events (binary mode, key = interview id, default partitioner); returns how many."""
+    producer = AIOKafkaProducer(enable_idempotence=True, linger_ms=5, **client)
+    await producer.start()
+    try:
+        sent = [
+            await producer.send(topic, r.value, key=r.key, headers=r.headers) for r in map(encode, events)
+        ]
+        await asyncio.gather(*sent)
+        return len(sent)
+    finally:
+        await producer.stop()
+
+
+async def produce_raw(
+    client: dict[str, Any], topic: str, key: bytes, value: bytes, headers: list[Any]
+) -> None:
+    """Send one arbitrary record (poison tests)."""
+    producer = AIOKafkaProducer(**client)
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, value, key=key, headers=headers)
+    finally:
+        await producer.stop()
+
+
+def by_key(records: list[Any]) -> dict[str, list[Any]]:
+    """Records grouped by key, in offset order."""
+    out: dict[str, list[Any]] = {}
+    for record in sorted(records, key=lambda r: (r.partition, r.offset)):
+        out.setdefault(record.key.decode(), []).append(record)
+    return out
+
+
+async def wait_for_records(client: dict[str, Any], topic: str, count: int, timeout: float = 60) -> list[Any]:
+    """Poll a topic (read_committed) until it holds ``count`` records or the time is up."""
+    deadline = time.monotonic() + timeout
+    while True:
+        records = await read_all(client, topic)
+        if len(records) >= count or time.monotonic() > deadline:
+            return records
+        await asyncio.sleep(0.5)
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 30, every: float = 0.3) -> bool:
+    """True as soon as ``check`` passes, False after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if await check():
+            return True
+        await asyncio.sleep(every)
+    return False
