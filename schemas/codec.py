@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from schemas.envelope import Attributes, Event
 from schemas.registry import REGISTRY
-from schemas.upcast import upcast
+from schemas.upcast import reject_constant, upcast
 
 Headers = Sequence[tuple[str, bytes]]
 
@@ -106,8 +106,8 @@ def _data(model: type[Any], value: bytes | None) -> Any:
     if value is None:
         raise ContractError("missing_data", [FieldProblem("value", "is empty; JSON object expected")])
     try:
-        payload = json.loads(value)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        payload = json.loads(value, parse_constant=reject_constant)
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, NaN/Infinity
         raise ContractError("malformed_json", [FieldProblem("value", str(exc))]) from None
     try:
         return model.model_validate(payload)

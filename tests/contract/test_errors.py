@@ -108,3 +108,12 @@ def test_key_must_equal_the_partition_key() -> None:
 
 def test_error_message_reads_as_one_line() -> None:
     assert str(_error(_with_data(teller=...))) == "invalid_data: data.teller: is required"
+
+
+@pytest.mark.parametrize("constant", [b"NaN", b"Infinity", b"-Infinity"])
+def test_non_json_number_constants_are_malformed(constant: bytes) -> None:
+    verdict = encode(SAMPLES["hiring.decision.verdict_changed.v1"])
+    value = verdict.value.replace(b'"overall":null', b'"overall":' + constant)
+    error = _error(value, verdict.headers, verdict.key)
+    assert error.code == "malformed_json"
+    assert constant.decode().lstrip("-") in error.problems[0].msg
