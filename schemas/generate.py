@@ -138,10 +138,34 @@ JSON_HEADERS = {
     "type": "object",
     "properties": {"content-type": {"const": "application/json", "type": "string"}},
 }
+_DLQ_NUMBER = {"type": "string", "pattern": "^[0-9]+$"}
 DLQ_HEADERS = {
     "type": "object",
-    "description": "The original record's headers (ce_* when it had them), plus the reason headers "
-    "written by the decision service.",
+    "description": "The original record's headers (ce_* when it had them, any dlq_* removed), plus "
+    "the dlq_* headers of the decision service (services/decision/adapters/records.py).",
+    "properties": {
+        "dlq_kind": {
+            "type": "string",
+            "enum": ["poison", "retry", "skip"],
+            "description": "poison: a parked input, the value is the original value; retry / skip: an "
+            "operator's release of the parked record at dlq_topic/dlq_partition/dlq_offset (no value).",
+        },
+        "dlq_code": {"type": "string", "description": "Stable code, e.g. a ContractError code."},
+        "dlq_reason": {"type": "string", "description": "Human-readable detail."},
+        "dlq_topic": {"type": "string", "description": "Topic of the source record."},
+        "dlq_partition": {**_DLQ_NUMBER, "description": "Partition of the source record."},
+        "dlq_offset": {**_DLQ_NUMBER, "description": "Offset of the source record."},
+        "dlq_interview": {"type": "string", "description": "Interview id (the key) of the source record."},
+    },
+    "required": [
+        "dlq_kind",
+        "dlq_code",
+        "dlq_reason",
+        "dlq_topic",
+        "dlq_partition",
+        "dlq_offset",
+        "dlq_interview",
+    ],
     "additionalProperties": {"type": "string"},
 }
 
@@ -280,7 +304,9 @@ def _rename_schema(schemas: dict[str, Any], ref: str, new: str) -> dict[str, str
     if old != new:
         schemas[new] = {**schemas.pop(old), "title": new}
     if new == "DeadLetterValue":
-        schemas[new]["description"] = "The original record value, byte for byte (it may not be JSON)."
+        schemas[new]["description"] = (
+            "The original record value, byte for byte (it may not be JSON); absent on a release record."
+        )
     return _ref("components", "schemas", new)
 
 

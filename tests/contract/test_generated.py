@@ -122,3 +122,28 @@ def _refs(node: Any) -> list[str]:
     if isinstance(node, list):
         return [ref for value in node for ref in _refs(value)]
     return []
+
+
+def test_dead_letter_headers_match_what_the_decision_service_writes(asyncapi: dict[str, Any]) -> None:
+    from types import SimpleNamespace
+
+    from jsonschema import Draft202012Validator
+
+    from services.decision.adapters.records import dlq_record
+    from services.decision.domain.revisions import Poison
+    from services.platform.topics import Topics
+
+    record = SimpleNamespace(
+        topic="interview.events",
+        partition=2,
+        offset=41,
+        key=b"iv-1",
+        value=b"{oops",
+        headers=[("ce_id", b"x")],
+    )
+    out = dlq_record(record, Poison("iv-1", 41, "malformed_json", "value: ..."), Topics())
+    headers = {name: value.decode() for name, value in out.headers}
+
+    schema = asyncapi["components"]["messages"]["DeadLetter"]["headers"]
+    Draft202012Validator(schema).validate(headers)
+    assert {name for name in headers if name.startswith("dlq_")} == set(schema["properties"])
