@@ -136,3 +136,13 @@ class WhatIfReport(Model):
     thresholds: dict[str, Any] = Field(description="Threshold overrides applied.")
     interviews: int
     changed: tuple[Change, ...]
+
+
+class TransferReport(Model):
+    """Result of ``export`` and ``import``."""
+
+    report: Literal["hiring-audit.export/1", "hiring-audit.import/1"]
+    directory: str = Field(description="The export directory.")
+    topics: dict[str, str] = Field(description="Base topic name -> topic name on the cluster.")
+    interviews: int = Field(description="Interviews written.")
+    records: dict[str, int] = Field(description="Records written per base topic name.")

@@ -1,0 +1,123 @@
+"""``hiring-audit``: export/import history, verify every verdict, answer as-of, re-run under what-if.
+
+Exit codes: 0 everything matches (or the command succeeded), 1 discrepancies found, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from schemas.envelope import format_time
+from services.audit.domain.asof import as_of
+from services.audit.domain.history import group
+from services.audit.domain.report import AsOfReport, Model, VerifyReport, WhatIfReport
+from services.audit.domain.verify import verify as verify_history
+from services.audit.domain.whatif import ThresholdError, parse_overrides, thresholds_for, what_if
+from services.audit.entrypoints.html import write_html
+from services.audit.entrypoints.options import (
+    FROM,
+    JSON,
+    PREFIX,
+    QUIET,
+    SERVERS,
+    emit,
+    fail,
+    parse_time,
+    read,
+)
+from services.audit.entrypoints.progress import progress_bar, stderr_console
+from services.audit.entrypoints.render import print_as_of, print_verify, print_what_if
+from services.audit.entrypoints.transfer import export_command, import_command
+from services.decision.domain.policy import versions
+
+app = typer.Typer(help="Audit hiring-pipeline: replay history, prove every verdict, as-of, what-if.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)  # fmt: skip
+SCHEMAS: dict[str, type[Model]] = {"verify": VerifyReport, "as-of": AsOfReport, "what-if": WhatIfReport}
+
+
+@app.command()
+def verify(
+    from_dir: Path = FROM, prefix: str = PREFIX, servers: str = SERVERS, as_json: bool = JSON,
+    html: Path = typer.Option(None, "--html", help="Also write a self-contained HTML report here."),
+    limit: int = typer.Option(50, help="Rows of discrepancies in the table."), quiet: bool = QUIET,
+) -> None:  # fmt: skip
+    """Recompute every revision and compare byte for byte; check sequences and hash chains."""
+    source = read(from_dir, servers, prefix, quiet)
+    with progress_bar("verifying", source.size(), not quiet) as advance:
+        audit = verify_history(source.interview, source.decision, source.description, advance)
+    if html is not None:
+        write_html(html, audit)
+        stderr_console().print(f"HTML report: {html}")
+    if as_json:
+        emit(audit.report, True, None)
+    else:
+        print_verify(Console(), audit.report, limit)
+    raise typer.Exit(0 if audit.report.ok else 1)
+
+
+@app.command("as-of")
+def as_of_command(
+    interview: str = typer.Argument(None, help="Interview id (or --all)."),
+    all_: bool = typer.Option(False, "--all", help="Every interview."),
+    time: str = typer.Option(None, "--time", help="ISO 8601 time: events at or before it count."),
+    sequence: int = typer.Option(None, "--sequence", min=0, help="Events up to this sequence count."),
+    from_dir: Path = FROM, prefix: str = PREFIX, servers: str = SERVERS, as_json: bool = JSON,
+    quiet: bool = QUIET,
+) -> None:  # fmt: skip
+    """The verdict in force at a time or sequence number, with its reasons (latest when neither)."""
+    if (interview is None) == (not all_):
+        raise fail("name one interview or pass --all")
+    at = parse_time(time)
+    source = read(from_dir, servers, prefix, quiet)
+    logs = [g for g in group(source.interview, source.decision) if g.entries]
+    chosen = [g for g in logs if all_ or g.interview_id == interview]
+    if not chosen:
+        raise fail(f"interview {interview!r} has no events in {source.description}")
+    verdicts = tuple(as_of(g, at, sequence, published=True) for g in chosen)
+    report = AsOfReport(at_time=format_time(at) if at else None, at_sequence=sequence, verdicts=verdicts)
+    emit(report, as_json, print_as_of)
+
+
+@app.command("what-if")
+def what_if_command(
+    policy: str = typer.Option(None, "--policy", help=f"Policy version (known: {', '.join(versions())})."),
+    threshold: list[str] = typer.Option([], "--threshold", help="NAME=VALUE, repeatable."),
+    from_dir: Path = FROM, prefix: str = PREFIX, servers: str = SERVERS, as_json: bool = JSON,
+    quiet: bool = QUIET,
+) -> None:  # fmt: skip
+    """Which latest verdicts would change under another policy version or thresholds (publishes nothing)."""
+    if policy is not None and policy not in versions():
+        raise fail(f"unknown policy version {policy!r}; known: {', '.join(versions())}")
+    try:
+        overrides = parse_overrides(threshold)
+        thresholds_for(policy or "v1", overrides)
+    except ThresholdError as exc:
+        raise fail(str(exc)) from None
+    source = read(from_dir, servers, prefix, quiet)
+    report = what_if(group(source.interview, source.decision), policy, overrides)
+    emit(report, as_json, print_what_if)
+
+
+@app.command()
+def schema(report: str = typer.Argument("verify", help="verify, as-of or what-if.")) -> None:
+    """Print the JSON Schema of a ``--json`` report."""
+    if report not in SCHEMAS:
+        raise fail(f"no report {report!r}; choose one of {', '.join(SCHEMAS)}")
+    typer.echo(json.dumps(SCHEMAS[report].model_json_schema(), indent=2))
+
+
+app.command("export")(export_command)
+app.command("import")(import_command)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""Where the CLI reads history from: a JSONL export directory, or the topics from offset 0."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiokafka.errors import KafkaError
+
+from services.audit.adapters import jsonl
+from services.audit.adapters.kafka import TopicError, read_topic, require_topics, sizes
+from services.audit.domain.records import AUDITED_TOPICS, DECISION_EVENTS, INTERVIEW_EVENTS, LogRecord
+from services.audit.entrypoints.progress import progress_bar
+from services.platform.settings import KafkaSettings
+from services.platform.topics import Topics
+
+
+class SourceError(RuntimeError):
+    """The history cannot be read (no source given, unreachable cluster, bad export)."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """The audited records and a description of where they came from."""
+
+    interview: list[LogRecord]
+    decision: list[LogRecord]
+    description: str
+    partitions: dict[str, int] = field(default_factory=dict)
+
+    def size(self) -> int:
+        """Number of records."""
+        return len(self.interview) + len(self.decision)
+
+
+def settings(bootstrap: str | None, prefix: str | None) -> KafkaSettings:
+    """``KAFKA_*`` settings with the command-line overrides applied."""
+    found = KafkaSettings()
+    updates = {k: v for k, v in (("bootstrap_servers", bootstrap), ("topic_prefix", prefix)) if v is not None}
+    found = found.model_copy(update=updates)
+    if not found.bootstrap_servers:
+        raise SourceError(
+            "no history to read: pass --from DIR (a JSONL export) or set KAFKA_BOOTSTRAP_SERVERS "
+            "(or --bootstrap-servers) to read the topics"
+        )
+    return found
+
+
+def from_export(directory: Path) -> Source:
+    """Records of an export directory, in file order."""
+    try:
+        jsonl.check_export(directory)
+        records = {t: list(jsonl.read_records(jsonl.file_for(directory, t))) for t in AUDITED_TOPICS}
+    except jsonl.ExportError as exc:
+        raise SourceError(str(exc)) from None
+    return Source(records[INTERVIEW_EVENTS], records[DECISION_EVENTS], f"export {directory}")
+
+
+def from_kafka(found: KafkaSettings, progress: bool = True) -> Source:
+    """Every committed record of both audited topics, from offset 0."""
+    client, topics = found.client_kwargs(), Topics(found.topic_prefix)
+    try:
+        records, partitions = asyncio.run(_read(client, topics, progress))
+    except TopicError as exc:
+        raise SourceError(f"{exc} on {found.bootstrap_servers}") from None
+    except (KafkaError, OSError) as exc:
+        raise SourceError(f"cannot read from Kafka at {found.bootstrap_servers}: {exc}") from None
+    where = f"kafka {found.bootstrap_servers} topics {topics.name('{interview,decision}.events')}"
+    return Source(records[INTERVIEW_EVENTS], records[DECISION_EVENTS], where, partitions)
+
+
+async def _read(
+    client: dict[str, Any], topics: Topics, progress: bool
+) -> tuple[dict[str, list[LogRecord]], dict[str, int]]:
+    await require_topics(client, topics, AUDITED_TOPICS)
+    out, partitions = {}, {}
+    for base in AUDITED_TOPICS:
+        offsets = await sizes(client, topics.name(base))
+        partitions[base] = len(offsets)
+        total = sum(end - begin for begin, end in offsets.values())
+        with progress_bar(f"reading {topics.name(base)}", total, progress) as advance:
+            out[base] = await read_topic(client, topics, base, advance)
+    return out, partitions
+
+
+def load(directory: Path | None, bootstrap: str | None, prefix: str | None, progress: bool) -> Source:
+    """From the export when given, else from Kafka."""
+    if directory is not None:
+        return from_export(directory)
+    return from_kafka(settings(bootstrap, prefix), progress)

@@ -1,0 +1,56 @@
+"""One line per interview event and per revision: the words of the HTML timeline."""
+
+from __future__ import annotations
+
+from schemas.decision import SideVerdict, VerdictChanged
+from schemas.envelope import Event
+from schemas.interview import (
+    GoalAssessed,
+    InterviewConcluded,
+    InterviewOpened,
+    QuestionAnswered,
+    QuestionAsked,
+    StoryTold,
+)
+
+
+def describe(event: Event) -> str:
+    """What an interview event says, in a few words."""
+    d = event.data
+    if isinstance(d, InterviewOpened):
+        people = ", ".join(f"{p.id} ({p.side})" for p in d.participants)
+        return f"opened: {d.round} round for {d.position}; {people}; policy {d.policy_version}"
+    if isinstance(d, StoryTold):
+        return f"{d.teller} tells story {d.story_id} ({d.kind}): {d.title}"
+    if isinstance(d, QuestionAsked):
+        about = f" about {d.about}" if d.about else ""
+        return f"{d.asker} asks {d.kind} question {d.question_id}{about}: {d.text}"
+    if isinstance(d, QuestionAnswered):
+        return f"{d.answerer} answers {d.question_id} ({d.answer_id}): {d.text}"
+    if isinstance(d, GoalAssessed):
+        evidence = ", ".join(d.evidence)
+        return f"{d.assessor} ({d.assessor_side}) rates {d.goal} {d.rating}; evidence {evidence}"
+    if isinstance(d, InterviewConcluded):
+        return f"concluded by {d.concluded_by}: {d.outcome}"
+    return event.attributes.type
+
+
+def side(verdict: SideVerdict) -> str:
+    """``proceed (+1.17)`` or ``undecided, missing company.level``."""
+    score = "" if verdict.score is None else f" ({verdict.score:+.2f})"
+    missing = f", missing {', '.join(verdict.missing)}" if verdict.missing else ""
+    return f"{verdict.decision}{score}{missing}"
+
+
+def revision_line(data: VerdictChanged) -> str:
+    """A revision in one line: both sides, mutual, final flag."""
+    final = ", final" if data.final else ""
+    return (
+        f"revision {data.revision} ({data.policy_version}): company {side(data.company)}; "
+        f"candidate {side(data.candidate)}; mutual {data.mutual}{final}"
+    )
+
+
+def signal_lines(data: VerdictChanged) -> list[str]:
+    """One line per signal with its evidence."""
+    return [f"{s.code}: {s.message} (evidence {', '.join(s.evidence) or '-'})" for s in data.signals]
