@@ -1,0 +1,180 @@
+"""Throughput of the interview writer on a real broker, against a raw transactional-produce baseline.
+
+    .venv/bin/python -m services.interview.bench [--commands 5000] [--interviews 50]
+
+Uses KAFKA_BOOTSTRAP_SERVERS, else starts the local broker. Phase 1 pre-loads the commands, starts
+``python -m services.interview`` (writer only) as a child process and times first to last committed
+result. Phase 2 (baseline) re-produces exactly the bytes the writer committed (events + results) with
+one transactional producer in transactions of the same size, without consuming or deciding.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from aiokafka import AIOKafkaProducer, ConsumerRecord, TopicPartition
+
+from schemas.commands import CommandEnvelope
+from services.platform.broker import kafka_broker
+from services.platform.log_reader import partitions_of, read_all, reader
+from services.platform.topics import Topics, ensure_topics
+
+ROOT = Path(__file__).resolve().parents[2]
+PEOPLE = [
+    {"id": "cand", "side": "candidate", "role": "candidate"},
+    {"id": "alice", "side": "company", "role": "interviewer"},
+]
+
+
+def _steps(count: int) -> list[tuple[str, dict[str, Any]]]:
+    opened = {"type": "open_interview", "candidacy_id": "cy", "round": "technical", "position": "Engineer"}
+    steps: list[tuple[str, dict[str, Any]]] = [
+        ("alice", opened | {"candidate_id": "cand", "participants": PEOPLE})
+    ]
+    steps.append(
+        ("cand", {"type": "tell_story", "story_id": "s0", "kind": "success", "title": "T", "summary": "S"})
+    )
+    for i in range(1, count):
+        about = "s0" if i == 1 else f"a{i - 1}"
+        asked = {"type": "ask_question", "question_id": f"q{i}", "kind": "clarifying", "text": "Why?"}
+        steps.append(("alice", asked | {"about": about}))
+        answered = {"type": "answer_question", "answer_id": f"a{i}", "question_id": f"q{i}", "text": "So."}
+        steps.append(("cand", answered))
+    return steps[:count]
+
+
+def workload(commands: int, interviews: int) -> list[CommandEnvelope]:
+    """Valid story-first commands, interleaved across interviews."""
+    per = commands // interviews
+    rows = []
+    for n in range(interviews):
+        iid = f"bench-{n}"
+        rows.append([_command(iid, v, actor, payload) for v, (actor, payload) in enumerate(_steps(per))])
+    return [row[j] for j in range(per) for row in rows]
+
+
+def _command(iid: str, version: int, actor: str, payload: dict[str, Any]) -> CommandEnvelope:
+    body = {"command_id": str(uuid.uuid4()), "interview_id": iid, "expected_version": version}
+    body |= {"actor_id": actor, "correlation_id": iid, "payload": payload}
+    return CommandEnvelope.model_validate(body)
+
+
+async def preload(client: dict[str, Any], topics: Topics, commands: list[CommandEnvelope]) -> None:
+    """Put every command on ``interview.commands`` before the writer starts."""
+    producer = AIOKafkaProducer(acks="all", enable_idempotence=True, linger_ms=10, **client)
+    await producer.start()
+    try:
+        for command in commands:
+            await producer.send(
+                topics.commands, command.model_dump_json().encode(), key=command.interview_id.encode()
+            )
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+
+async def follow_results(client: dict[str, Any], topics: Topics, want: int) -> tuple[float, float]:
+    """(time of the first committed result, time of the ``want``-th), from one following consumer."""
+    consumer = reader(client)
+    await consumer.start()
+    try:
+        consumer.assign(
+            [TopicPartition(topics.command_results, p) for p in range(await _count(client, topics))]
+        )
+        first, seen = 0.0, 0
+        while seen < want:
+            batch = await consumer.getmany(timeout_ms=100)
+            got = sum(len(records) for records in batch.values())
+            first = first or (time.monotonic() if got else 0.0)
+            seen += got
+        return first, time.monotonic()
+    finally:
+        await consumer.stop()
+
+
+async def _count(client: dict[str, Any], topics: Topics) -> int:
+    return len(await partitions_of(client, topics.command_results))
+
+
+def start_writer(bootstrap: str, topics: Topics, max_records: int) -> subprocess.Popen[bytes]:
+    """The service under test, writer only, as a child process."""
+    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "KAFKA_TOPIC_PREFIX": topics.prefix}
+    env |= {
+        "INTERVIEW_HTTP": "false",
+        "INTERVIEW_LOG_LEVEL": "WARNING",
+        "INTERVIEW_MAX_RECORDS": str(max_records),
+    }
+    return subprocess.Popen([sys.executable, "-m", "services.interview"], cwd=ROOT, env=env)
+
+
+async def baseline(
+    client: dict[str, Any], rename: dict[str, str], records: list[ConsumerRecord[bytes, bytes]], per_txn: int
+) -> float:
+    """Seconds to produce ``records`` (to their ``rename``d topics), ``per_txn`` records per transaction."""
+    producer = AIOKafkaProducer(transactional_id=f"bench-{uuid.uuid4()}", acks="all", linger_ms=2, **client)
+    await producer.start()
+    try:
+        began = time.monotonic()
+        for i in range(0, len(records), per_txn):
+            async with producer.transaction():
+                for r in records[i : i + per_txn]:
+                    await producer.send(
+                        rename[r.topic], r.value, key=r.key, headers=list(r.headers), partition=r.partition
+                    )
+        return time.monotonic() - began
+    finally:
+        await producer.stop()
+
+
+async def run(bootstrap: str, client: dict[str, Any], args: argparse.Namespace) -> None:
+    """Both phases; prints the figures."""
+    topics = Topics(prefix=f"bench{uuid.uuid4().hex[:8]}.")
+    await ensure_topics(client, topics, args.partitions)
+    commands = workload(args.commands, args.interviews)
+    await preload(client, topics, commands)
+    writer = start_writer(bootstrap, topics, args.max_records)
+    try:
+        first, last = await follow_results(client, topics, len(commands))
+    finally:
+        os.kill(writer.pid, signal.SIGTERM)
+        writer.wait(15)
+    service_rate = (len(commands) - 1) / (last - first)
+    output = [
+        *await read_all(client, topics.interview_events),
+        *await read_all(client, topics.command_results),
+    ]
+    copy = Topics(prefix=f"{topics.prefix}baseline.")
+    await ensure_topics(client, copy, args.partitions)
+    rename = {topics.interview_events: copy.interview_events, topics.command_results: copy.command_results}
+    took = await baseline(client, rename, output, 2 * args.max_records)
+    baseline_rate = len(commands) / took
+    print(f"commands: {len(commands)} over {args.interviews} interviews, {args.partitions} partitions")
+    print(f"interview writer: {service_rate:,.0f} accepted commands/s (first to last committed result)")
+    print(f"baseline: {baseline_rate:,.0f} commands/s worth of the same records produced transactionally")
+    print(f"ratio writer/baseline: {service_rate / baseline_rate:.2f}")
+
+
+def main() -> None:
+    """Parse arguments, get a broker, run."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--commands", type=int, default=5000)
+    parser.add_argument("--interviews", type=int, default=50)
+    parser.add_argument("--partitions", type=int, default=3)
+    parser.add_argument("--max-records", type=int, default=500)
+    args = parser.parse_args()
+    with kafka_broker() as broker:
+        bootstrap = broker.settings.bootstrap_servers or ""
+        asyncio.run(run(bootstrap, broker.client(), args))
+
+
+if __name__ == "__main__":
+    main()
