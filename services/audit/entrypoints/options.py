@@ -25,7 +25,7 @@ M = TypeVar("M", bound=Model)
 
 def fail(message: str) -> typer.Exit:
     """Print an error to stderr and return the exit for bad input (2)."""
-    stderr_console().print(f"[red]error:[/red] {message}", highlight=False)
+    stderr_console().print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code=2)
 
 
