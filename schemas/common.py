@@ -7,6 +7,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
+MAX_SAFE_INT = 2**53 - 1
+"""Largest integer every JSON reader (and RFC 8785) represents exactly."""
+
 Id = Annotated[
     str,
     StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$"),
@@ -24,7 +27,7 @@ PolicyVersion = Annotated[str, StringConstraints(pattern=r"^v[1-9][0-9]*$")]
 class Frozen(BaseModel):
     """Base of every contract model: immutable, unknown fields rejected."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=False)
+    model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=False, allow_inf_nan=False)
 
 
 class Side(StrEnum):

@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from schemas.common import Frozen, GoalId, Id, PolicyVersion, Rating, Side
+from schemas.common import MAX_SAFE_INT, Frozen, GoalId, Id, PolicyVersion, Rating, Side
 
 
 class Decision(StrEnum):
@@ -34,7 +34,7 @@ class AssessmentRef(Frozen):
     event_id: str = Field(description="CloudEvents id of the goal_assessed event.")
     assessor: Id = Field(description="Participant id of the assessor.")
     rating: Rating = Field(description="The rating given.")
-    points: int = Field(description="The rating as -2, -1, +1 or +2.")
+    points: int = Field(ge=-2, le=2, description="The rating as -2, -1, +1 or +2.")
     evidence: tuple[Id, ...] = Field(description="Story/question/answer ids cited.")
     evidence_events: tuple[str, ...] = Field(
         default=(), description="CloudEvents ids of the events that told/asked/answered the cited ids."
@@ -87,9 +87,9 @@ class VerdictChanged(Frozen):
 
     interview_id: Id = Field(description="The interview.")
     candidacy_id: Id = Field(description="The candidacy the interview belongs to.")
-    revision: int = Field(ge=1, description="1, 2, ... per interview and policy version.")
+    revision: int = Field(ge=1, le=MAX_SAFE_INT, description="1, 2, ... per interview and policy version.")
     policy_version: PolicyVersion = Field(description="Policy that produced the verdict.")
-    input_sequence: int = Field(ge=1, description="Last interview event sequence applied.")
+    input_sequence: int = Field(ge=1, le=MAX_SAFE_INT, description="Last interview event sequence applied.")
     company: SideVerdict = Field(description="Should the company proceed?")
     candidate: SideVerdict = Field(description="Should the candidate proceed?")
     mutual: Mutual = Field(description="Combination of both decisions.")

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 import rfc8785
 from pydantic import AwareDatetime, Field, StringConstraints, field_serializer, model_validator
 
-from schemas.common import ActorSide, Frozen, Id
+from schemas.common import MAX_SAFE_INT, ActorSide, Frozen, Id
 
 SEQUENCE_WIDTH = 20
 GENESIS_HASH = "0" * 64
@@ -44,7 +44,9 @@ class Attributes(Frozen):
     dataschema: Annotated[str, StringConstraints(pattern=r"^https://")] = Field(
         description="Absolute $id of the type's JSON Schema."
     )
-    sequence: int = Field(ge=1, description="Per-interview, contiguous from 1 (zero-padded on wire).")
+    sequence: int = Field(
+        ge=1, le=MAX_SAFE_INT, description="Per-interview, contiguous from 1 (zero-padded on wire)."
+    )
     partitionkey: Id = Field(description="Kafka key: the interview id.")
     actorid: Id = Field(description="Participant (or service) that caused the event.")
     actorside: ActorSide = Field(description="candidate, company or system.")

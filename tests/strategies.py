@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, StringConstraints
 
 from schemas import GENESIS_HASH, REGISTRY, Event, EventType, build_event, event_hash
-from schemas.common import ActorSide, Frozen
+from schemas.common import MAX_SAFE_INT, ActorSide, Frozen
 from schemas.registry import DECISION_SOURCE, INTERVIEW_SOURCE
 
 M = TypeVar("M", bound=BaseModel)
@@ -48,7 +48,7 @@ times = st.datetimes(
     timezones=st.sampled_from([UTC, timezone(timedelta(hours=5, minutes=30)), timezone(-timedelta(hours=7))]),
 )
 """Aware datetimes in several offsets (the wire form normalises them to UTC)."""
-sequences = st.integers(min_value=1, max_value=10**20 - 1)
+sequences = st.integers(min_value=1, max_value=MAX_SAFE_INT)
 """Sequence numbers up to the 20-digit wire width."""
 hashes = st.one_of(st.just(GENESIS_HASH), st.binary(min_size=32, max_size=32).map(bytes.hex))
 
