@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from schemas.envelope import GENESIS_HASH
-from services.audit.domain.history import Entry, InterviewLog
+from services.audit.domain.history import Entry, InterviewLog, stored_hash
 from services.audit.domain.report import Discrepancy, Kind
 
 
@@ -94,9 +94,12 @@ def _link(entry: Entry, previous: Entry | None, s: int) -> Discrepancy | None:
         return finding(Kind.CHAIN_BROKEN, entry, f"first event's prevhash {recorded} is not the genesis hash")
     if previous is None or previous.hash is None or recorded == previous.hash:
         return None  # a missing predecessor is reported as a gap, an unparsable one as undecodable
+    exact = stored_hash(dict(previous.record.attributes), previous.record.value)
+    if exact is None or exact == recorded:
+        return None  # stored in a non-canonical spelling of the same content: the chain holds
     detail = (
         f"sequence {s - 1} at {previous.record.where()} was altered: its stored form hashes to "
-        f"{previous.hash[:12]}…, but sequence {s} at {entry.record.where()} recorded prevhash "
+        f"{exact[:12]}…, but sequence {s} at {entry.record.where()} recorded prevhash "
         f"{(recorded or '')[:12]}… (or that prevhash itself was edited)"
     )
     return finding(Kind.CHAIN_BROKEN, previous, detail)

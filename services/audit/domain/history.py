@@ -7,6 +7,8 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import rfc8785
+
 from schemas.codec import ContractError, decode_parts
 from schemas.decision import VerdictChanged
 from schemas.envelope import Event, canonical_bytes
@@ -66,7 +68,20 @@ def stored_hash(attributes: dict[str, str], value: bytes | None) -> str | None:
     return hashlib.sha256(canonical_bytes(attributes, data)).hexdigest()
 
 
-def entry_of(record: LogRecord) -> Entry:
+def quick_hash(attributes: dict[str, str], value: bytes | None) -> str | None:
+    """``stored_hash`` for a value already in canonical form (as the codec writes it), without re-encoding.
+
+    JCS of ``{"attributes": A, "data": D}`` is ``{"attributes":JCS(A),"data":JCS(D)}``; when the stored
+    bytes are JCS(D) they can be spliced in. A value that is not canonical gives another hash, so a
+    mismatch must be confirmed with ``stored_hash`` (the chain check does).
+    """
+    if value is None:
+        return None
+    document = b'{"attributes":' + rfc8785.dumps(attributes) + b',"data":' + value + b"}"
+    return hashlib.sha256(document).hexdigest()
+
+
+def entry_of(record: LogRecord, hashed: bool = True) -> Entry:
     """Decode one record; a contract violation is kept as the entry's problem."""
     attributes = dict(record.attributes)
     key = record.key.encode() if record.key is not None else None
@@ -76,7 +91,8 @@ def entry_of(record: LogRecord) -> Entry:
     except ContractError as exc:
         event, problem = None, exc
     sequence = event.attributes.sequence if event else _int(attributes.get("sequence"))
-    return Entry(record, event, problem, sequence, stored_hash(attributes, record.value))
+    digest = quick_hash(attributes, record.value) if hashed else None
+    return Entry(record, event, problem, sequence, digest)
 
 
 def _int(text: str | None) -> int | None:
@@ -112,7 +128,7 @@ def split(interview_records: Iterable[LogRecord], decision_records: Iterable[Log
 def decode_log(raw: RawLog) -> InterviewLog:
     """Decode one interview's records."""
     entries = [entry_of(r) for r in raw.interview]
-    return InterviewLog(raw.interview_id, entries, [entry_of(r) for r in raw.decision])
+    return InterviewLog(raw.interview_id, entries, [entry_of(r, hashed=False) for r in raw.decision])
 
 
 def group(
