@@ -11,17 +11,23 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from services.decision.entrypoints.cli import app as decision_app
+from services.interview.entrypoints.cli import app as interview_app
 from services.platform import local_kafka
 from services.platform.settings import KafkaSettings
 from services.platform.topics import TOPIC_SPECS, Topics, describe, ensure_topics
 
-app = typer.Typer(help="hiring-pipeline: interview and decision services on Apache Kafka.",
-                  no_args_is_help=True)
-kafka_app = typer.Typer(help="The embedded Apache Kafka broker (real broker, jars from Maven Central).",
-                        no_args_is_help=True)
+app = typer.Typer(
+    help="hiring-pipeline: interview and decision services on Apache Kafka.", no_args_is_help=True
+)
+kafka_app = typer.Typer(
+    help="The embedded Apache Kafka broker (real broker, jars from Maven Central).", no_args_is_help=True
+)
 topics_app = typer.Typer(help="Product topics.", no_args_is_help=True)
 app.add_typer(kafka_app, name="kafka")
 app.add_typer(topics_app, name="topics")
+app.add_typer(interview_app, name="interview", help="The interview service (command side).")
+app.add_typer(decision_app, name="decision", help="The decision service (verdicts, query API).")
 console = Console()
 
 
@@ -66,8 +72,10 @@ def kafka_up(
     except (local_kafka.MissingPrerequisiteError, local_kafka.BrokerStartError) as exc:
         raise _fail(str(exc)) from None
     created = asyncio.run(_provision(info.bootstrap_servers))
-    console.print(f"Apache Kafka {info.version} ready in {took:.1f}s: pid {info.pid}, "
-                  f"KAFKA_BOOTSTRAP_SERVERS={info.bootstrap_servers}, data {info.data_dir}")
+    console.print(
+        f"Apache Kafka {info.version} ready in {took:.1f}s: pid {info.pid}, "
+        f"KAFKA_BOOTSTRAP_SERVERS={info.bootstrap_servers}, data {info.data_dir}"
+    )
     console.print(f"topics created: {', '.join(created) or 'none (all existed)'}")
 
 
@@ -105,8 +113,12 @@ def topics_create() -> None:
 
 async def _provision(bootstrap: str) -> list[str]:
     settings = KafkaSettings().model_copy(update={"bootstrap_servers": bootstrap})
-    return await ensure_topics(settings.client_kwargs(), Topics(settings.topic_prefix),
-                               settings.partitions, settings.replication_factor)
+    return await ensure_topics(
+        settings.client_kwargs(),
+        Topics(settings.topic_prefix),
+        settings.partitions,
+        settings.replication_factor,
+    )
 
 
 def _print_topics(bootstrap: str, topics: Topics) -> None:
@@ -117,8 +129,12 @@ def _print_topics(bootstrap: str, topics: Topics) -> None:
     for name in names:
         item = found.get(name, {})
         config = item.get("config", {})
-        table.add_row(name, str(item.get("partitions", "-")), config.get("cleanup.policy", "-"),
-                      config.get("retention.ms", "-"))
+        table.add_row(
+            name,
+            str(item.get("partitions", "-")),
+            config.get("cleanup.policy", "-"),
+            config.get("retention.ms", "-"),
+        )
     console.print(table)
 
 

@@ -77,6 +77,7 @@ class TransactionalProcessor:
         max_records: int = 500,
         poll_timeout_ms: int = 100,
         on_committed: Callable[[int, list[Record]], None] | None = None,
+        consumer_options: dict[str, Any] | None = None,
     ) -> None:
         self._client = client
         self._topic = input_topic
@@ -86,6 +87,12 @@ class TransactionalProcessor:
         self._max_records = max_records
         self._poll_ms = poll_timeout_ms
         self._on_committed = on_committed
+        # A crashed owner holds its partitions until its session expires: keep that short.
+        self._consumer_options = {
+            "session_timeout_ms": 6000,
+            "heartbeat_interval_ms": 1500,
+            **(consumer_options or {}),
+        }
         self._producers: dict[int, AIOKafkaProducer] = {}
         self._lock = asyncio.Lock()
         self._stopping = asyncio.Event()

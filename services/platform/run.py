@@ -3,16 +3,94 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
+import subprocess
+import sys
+import tempfile
+import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
+import httpx
 from rich.console import Console
 
 from services.platform.broker import Broker, kafka_broker
+from services.platform.local_kafka import free_port, pid_alive
+from services.platform.report import print_verdict
+from services.platform.samples import CHECKLIST, STORY_FIRST, feed
 from services.platform.topics import Topics, ensure_topics
 
 console = Console()
+
+
+@dataclass
+class Service:
+    """A service child process, its HTTP base URL and its log file."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    url: str
+    log: Path
+
+
+@contextmanager
+def service(name: str, module: str, env: dict[str, str], port: int, logs: Path) -> Iterator[Service]:
+    """Start ``python -m module``; on exit SIGTERM it by pid (SIGKILL after 15 s)."""
+    log = logs / f"{name}.log"
+    with open(log, "ab") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", module],
+            env={**os.environ, **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    try:
+        yield Service(name, process, f"http://127.0.0.1:{port}", log)
+    finally:
+        stop_process(process)
+
+
+def stop_process(process: subprocess.Popen[bytes], grace: float = 15.0) -> None:
+    """SIGTERM a child by its pid, wait, then SIGKILL."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+async def wait_ready(svc: Service, timeout: float = 90.0) -> None:
+    """Poll ``/readyz`` until 200; fail early if the process died."""
+    async with httpx.AsyncClient(base_url=svc.url, timeout=2) as http:
+        for _ in range(int(timeout / 0.25)):
+            if svc.process.poll() is not None:
+                raise RuntimeError(f"{svc.name} exited (code {svc.process.returncode}); see {svc.log}")
+            try:
+                if (await http.get("/readyz")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.25)
+    raise RuntimeError(f"{svc.name} not ready after {timeout:.0f}s; see {svc.log}")
+
+
+async def final_verdict(decision: Service, interview_id: str, timeout: float = 60.0) -> dict[str, Any]:
+    """Poll the decision API until the interview's verdict is final."""
+    async with httpx.AsyncClient(base_url=decision.url, timeout=5) as http:
+        for _ in range(int(timeout / 0.25)):
+            response = await http.get(f"/interviews/{interview_id}/verdict")
+            if response.status_code == 200 and response.json()["verdict"]["final"]:
+                return dict(response.json())
+            await asyncio.sleep(0.25)
+    raise RuntimeError(f"no final verdict for {interview_id} after {timeout:.0f}s")
 
 
 @contextmanager
@@ -29,24 +107,67 @@ def _interrupts() -> Iterator[asyncio.Event]:
             loop.remove_signal_handler(sig)
 
 
-async def _serve(broker: Broker, exit_after_sample: bool) -> None:
+async def _samples(interview: Service, decision: Service) -> None:
+    run_id = uuid.uuid4().hex[:6]
+    async with httpx.AsyncClient(base_url=interview.url, timeout=30) as http:
+        for name, steps in (("story-first", STORY_FIRST), ("checklist", CHECKLIST)):
+            fed = await feed(http, f"iv-{name}-{run_id}", steps)
+            console.print(
+                f"fed [bold]{fed.interview_id}[/bold]: {len(fed.event_ids)} events, version {fed.version}"
+            )
+            print_verdict(console, await final_verdict(decision, fed.interview_id))
+
+
+async def _main(broker: Broker, logs: Path, exit_after_sample: bool) -> None:
     topics = Topics(broker.settings.topic_prefix)
-    created = await ensure_topics(broker.client(), topics, broker.settings.partitions,
-                                  broker.settings.replication_factor)
-    console.print(f"topics ready ({len(created)} created): {topics.name('*')}")
-    with _interrupts() as stop:
-        if exit_after_sample:
-            return
-        console.print("[bold]Running.[/bold] Press Ctrl-C to stop.")
-        await stop.wait()
-    console.print("stopping ...")
+    await ensure_topics(
+        broker.client(), topics, broker.settings.partitions, broker.settings.replication_factor
+    )
+    env = {"KAFKA_BOOTSTRAP_SERVERS": str(broker.settings.bootstrap_servers)}
+    ports = {
+        "interview": int(os.environ.get("INTERVIEW_PORT") or free_port()),
+        "decision": int(os.environ.get("DECISION_PORT") or free_port()),
+    }
+    with _interrupts() as stop, ExitStack() as stack:
+        interview = stack.enter_context(
+            service(
+                "interview",
+                "services.interview",
+                env | {"INTERVIEW_PORT": str(ports["interview"])},
+                ports["interview"],
+                logs,
+            )
+        )
+        decision = stack.enter_context(
+            service(
+                "decision",
+                "services.decision",
+                env | {"DECISION_PORT": str(ports["decision"])},
+                ports["decision"],
+                logs,
+            )
+        )
+        await asyncio.gather(wait_ready(interview), wait_ready(decision))
+        console.print(
+            f"interview service {interview.url}/docs (pid {interview.process.pid}), "
+            f"decision service {decision.url}/docs (pid {decision.process.pid}); logs in {logs}"
+        )
+        await _samples(interview, decision)
+        if not exit_after_sample:
+            console.print("[bold]Serving.[/bold] Press Ctrl-C to stop everything.")
+            await stop.wait()
+        console.print("stopping services ...")
 
 
 def run(exit_after_sample: bool = False) -> None:
-    """Start (or connect to) Kafka and run until Ctrl-C."""
+    """Start (or connect to) Kafka and both services, feed the samples, serve until Ctrl-C."""
+    logs = Path(tempfile.mkdtemp(prefix="hiring-run-"))
     with kafka_broker() as broker:
-        where = broker.settings.bootstrap_servers
-        console.print(f"Kafka ({broker.kind}) at {where}" +
-                      (f", ready in {broker.started_in:.1f}s" if broker.kind == "local" else ""))
-        asyncio.run(_serve(broker, exit_after_sample))
+        pid = f", pid {broker.local.pid}" if broker.local else ""
+        ready = f", ready in {broker.started_in:.1f}s" if broker.kind == "local" else ""
+        console.print(f"Kafka ({broker.kind}) at {broker.settings.bootstrap_servers}{pid}{ready}")
+        asyncio.run(_main(broker, logs, exit_after_sample))
+        console.print("stopping Kafka ...")
+    if broker.local and pid_alive(broker.local.pid):
+        raise RuntimeError(f"broker pid {broker.local.pid} still running")
     console.print("stopped cleanly")

@@ -1,0 +1,84 @@
+"""The README's main run: broker, both services, the sample interviews, verdicts printed, clean stop."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from services.platform.broker import Broker
+from services.platform.local_kafka import pid_alive
+
+pytestmark = [pytest.mark.kafka, pytest.mark.slow]
+RUN = [sys.executable, "-m", "services.platform.cli", "run"]
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KAFKA_", "INTERVIEW_", "DECISION_"))}
+    return env | {"COLUMNS": "200"} | extra
+
+
+def test_run_prints_the_sample_verdicts_and_signals(kafka: Broker) -> None:
+    env = _env(
+        KAFKA_BOOTSTRAP_SERVERS=str(kafka.settings.bootstrap_servers),
+        KAFKA_TOPIC_PREFIX=f"run{uuid.uuid4().hex[:6]}.",
+        KAFKA_PARTITIONS="3",
+    )
+    done = subprocess.run(
+        [*RUN, "--exit-after-sample"], env=env, capture_output=True, text=True, timeout=240, check=False
+    )
+    out = done.stdout + done.stderr
+    assert done.returncode == 0, out
+    story, checklist = out.split("fed iv-checklist-")
+    assert "mutual_fit" in story
+    assert "proceed" in story
+    for code in ("story_not_invited", "checklist_interview", "no_story", "no_candidate_questions"):
+        assert code in checklist, code
+    assert "no_fit" in checklist
+    assert "stopped cleanly" in out
+
+
+def _wait_for_line(process: subprocess.Popen[str], marker: str, timeout: float) -> str:
+    seen = ""
+    deadline = time.monotonic() + timeout
+    assert process.stdout is not None
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line and process.poll() is not None:
+            break
+        seen += line
+        if marker in line:
+            return seen
+    raise AssertionError(f"{marker!r} not printed within {timeout}s:\n{seen}")
+
+
+def test_ctrl_c_stops_services_and_embedded_broker(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        RUN,
+        env=_env(XDG_STATE_HOME=str(tmp_path)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        seen = _wait_for_line(process, "Serving.", timeout=240)
+        pids = [int(p) for p in re.findall(r"pid (\d+)", seen)]
+        assert len(pids) == 3, seen  # broker, interview service, decision service
+        assert all(pid_alive(pid) for pid in pids)
+        process.send_signal(signal.SIGINT)
+        rest, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, seen + rest
+    assert "stopped cleanly" in rest
+    assert not [pid for pid in pids if pid_alive(pid)]
