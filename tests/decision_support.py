@@ -39,7 +39,7 @@ def env_for(kafka: Broker, topics: Topics, port: int) -> dict[str, str]:
         "KAFKA_TOPIC_PREFIX": topics.prefix,
         "KAFKA_PARTITIONS": "3",
         "DECISION_PORT": str(port),
-        "DECISION_LOG_LEVEL": "WARNING",
+        "DECISION_LOG_LEVEL": "INFO",
     }
 
 

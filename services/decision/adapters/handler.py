@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from typing import Any
 
 import structlog
+from aiokafka.errors import KafkaError
 
 from services.decision.adapters.rebuild import PartitionState, rebuild
 from services.decision.adapters.records import dlq_record, input_of, revision_records
@@ -34,7 +36,7 @@ class DecisionHandler:
     async def assigned(self, partition: int) -> None:
         """Rebuild the partition from Kafka (the old owner is already fenced)."""
         self._rebuild.discard(partition)
-        state = await rebuild(self.client, self.topics, self.group, partition, self.policy)
+        state = await self._rebuild_with_retries(partition)
         self.partitions[partition] = state
         log.info(
             "partition rebuilt",
@@ -42,6 +44,18 @@ class DecisionHandler:
             interviews=len(state.interviews),
             owed=len(state.pending),
         )
+
+    async def _rebuild_with_retries(self, partition: int, attempts: int = 5) -> PartitionState:
+        # A failure here would escape the engine's loop: absorb transient broker errors first.
+        for attempt in range(1, attempts + 1):
+            try:
+                return await rebuild(self.client, self.topics, self.group, partition, self.policy)
+            except KafkaError as exc:
+                if attempt == attempts:
+                    raise
+                log.warning("rebuild failed; retrying", partition=partition, error=repr(exc))
+                await asyncio.sleep(0.5 * attempt)
+        raise AssertionError("unreachable")
 
     def revoked(self, partition: int) -> None:
         """Forget the partition."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka import TopicPartition
@@ -20,13 +20,14 @@ from services.decision.adapters.records import (
     revision_records,
 )
 from services.decision.domain.policy import Policy
+from services.decision.domain.replay import subject_of
 from services.decision.domain.revisions import (
     InterviewState,
     Poison,
     Published,
     accept,
     published_from,
-    revise,
+    step,
 )
 from services.platform.eos import OutRecord
 from services.platform.log_reader import read_partition, reader
@@ -75,31 +76,33 @@ def _resolve(record: Any, dlq: dict[int, DlqEntry]) -> Event | Poison | None:
     return input_of(record)  # never dead-lettered, or released for a retry: decode afresh
 
 
-def _replay(state: PartitionState, record: Any, topics: Topics) -> None:
+def _replay(state: PartitionState, record: Any, topics: Topics, policy: Policy) -> None:
     item = _resolve(record, state.dlq)
     if item is None:
         return
-    key = item.interview_id if isinstance(item, Poison) else item.attributes.subject
-    interview, poison = accept(state.interviews.get(key, InterviewState()), item, record.offset)
+    key = subject_of(item)
+    interview, revision, poison = _step(
+        state.interviews.get(key, InterviewState()), item, policy, record.offset
+    )
     state.interviews[key] = interview
+    if revision is not None:  # owed: an interview released from parking catches up revision by revision
+        state.pending.extend(revision_records(revision, topics, record.partition))
     known = state.dlq.get(record.offset)
     if poison is not None and (known is None or known.kind != POISON):
-        out = dlq_record(record, poison, topics)
-        state.pending.append(out)
+        state.pending.append(dlq_record(record, poison, topics))
         state.dlq[record.offset] = DlqEntry(POISON, poison.code, poison.detail, record.topic,
                                             record.partition, record.offset, key)  # fmt: skip
 
 
-def _reconcile(
-    state: PartitionState, published: dict[str, Published], policy: Policy, topics: Topics, p: int
-) -> None:
-    for key, pub in published.items():
-        state.interviews[key] = replace(state.interviews.get(key, InterviewState()), published=pub)
-    for key, interview in state.interviews.items():
-        revised, event = revise(interview, policy)
-        state.interviews[key] = revised
-        if event is not None:  # released after a fix, or published under other thresholds
-            state.pending.extend(revision_records(event, topics, p))
+def _step(
+    interview: InterviewState, item: Event | Poison, policy: Policy, offset: int
+) -> tuple[InterviewState, Event | None, Poison | None]:
+    """Up to the last published revision only fold; after it, behave exactly as live."""
+    published = interview.published
+    if isinstance(item, Event) and published and item.attributes.sequence <= published.input_sequence:
+        folded, poison = accept(interview, item, offset)
+        return folded, None, poison
+    return step(interview, item, policy, offset)
 
 
 async def rebuild(
@@ -111,11 +114,11 @@ async def rebuild(
         e async for r in read_partition(client, topics.dlq, partition) if (e := dlq_entry(r)) is not None
     ]
     state = PartitionState(dlq=dlq_status(entries), committed=committed)
-    published = await last_published(client, topics.decision_events, partition)
+    for key, published in (await last_published(client, topics.decision_events, partition)).items():
+        state.interviews[key] = InterviewState(published=published)
     # Guarded: read_partition with end <= start stops a consumer right after starting it, which
     # trips an aiokafka 0.14 bug (CancelledError from NoGroupCoordinator.close).
     if committed > 0:
         async for record in read_partition(client, topics.interview_events, partition, end=committed):
-            _replay(state, record, topics)
-    _reconcile(state, published, policy, topics, partition)
+            _replay(state, record, topics, policy)
     return state

@@ -36,6 +36,7 @@ class Published:
     revision: int
     event_hash: str
     verdict: Verdict
+    input_sequence: int
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def revise(state: InterviewState, policy: Policy) -> tuple[InterviewState, Event
     if state.published is not None and state.published.verdict == verdict:
         return state, None
     event = build_revision(state.projection, verdict, state.published, policy.version)
-    published = Published(event.attributes.sequence, event_hash(event), verdict)
+    published = Published(event.attributes.sequence, event_hash(event), verdict, state.projection.sequence)
     return replace(state, published=published), event
 
 
@@ -127,4 +128,6 @@ def published_from(event: Event) -> Published:
     """The bookkeeping of a revision read back from ``decision.events``."""
     if not isinstance(event.data, VerdictChanged):
         raise TypeError(f"{event.attributes.type} is not a verdict revision")
-    return Published(event.data.revision, event_hash(event), Verdict.of(event.data))
+    return Published(
+        event.data.revision, event_hash(event), Verdict.of(event.data), event.data.input_sequence
+    )

@@ -86,21 +86,26 @@ async def run_decision_service(
     helpers = [_task(c) for c in (runtime.feed.run(), watch_releases(runtime), track_lag(runtime))]
     serving = asyncio.create_task(server.serve(), name="decision-http")
     log.info("decision service started", port=settings.port, group=settings.group)
-    await _until(stop_event, processing, serving)
+    failed = await _until(stop_event, processing, serving)
     await _shutdown(runtime, server, processing, serving, helpers)
+    if failed is not None:  # a crashed part must not look like a clean stop: let the supervisor restart us
+        raise RuntimeError("decision service stopped after a failure") from failed
 
 
 def _task(coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
     return asyncio.create_task(coro)
 
 
-async def _until(stop_event: asyncio.Event, *critical: asyncio.Task[None]) -> None:
+async def _until(stop_event: asyncio.Event, *critical: asyncio.Task[None]) -> BaseException | None:
+    """Wait for the stop event or the end of a critical task; return that task's exception if any."""
     stopping = asyncio.create_task(stop_event.wait())
     done, _ = await asyncio.wait([stopping, *critical], return_when=asyncio.FIRST_COMPLETED)
     stopping.cancel()
-    for task in done:
-        if task is not stopping and task.exception() is not None:
-            log.error("decision service part failed", task=task.get_name(), error=repr(task.exception()))
+    for task in done - {stopping}:
+        error = task.exception() or RuntimeError(f"{task.get_name()} ended on its own")
+        log.error("decision service part failed", task=task.get_name(), error=repr(error))
+        return error
+    return None
 
 
 async def _shutdown(

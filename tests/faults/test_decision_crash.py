@@ -1,0 +1,113 @@
+"""kill -9 the decision service 3 times while 20,000 interview events stream through: exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiokafka import TopicPartition
+
+from schemas import encode
+from schemas.envelope import Event
+from services.decision.domain.replay import project
+from services.decision.samples import stream
+from services.platform.broker import Broker
+from services.platform.log_reader import partitions_of, reader
+from services.platform.topics import Topics
+from tests.decision_support import by_key, env_for, free_port, produce, wait_for_records
+
+pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.timeout(300)]
+
+EVENTS = 20_000
+KILLS = 3
+
+
+def spawn(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "services.decision", "serve"],
+            env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+
+def events() -> list[Event]:
+    many = stream(EVENTS // 15, prefix="crash")
+    assert len(many) >= EVENTS
+    return many[:EVENTS]
+
+
+async def feed(client: dict[str, Any], topic: str, items: list[Event], chunk: int = 500) -> None:
+    """Stream the events at a pace that keeps the service busy across the kills."""
+    for start in range(0, len(items), chunk):
+        await produce(client, topic, items[start : start + chunk])
+        await asyncio.sleep(0.4)
+
+
+async def output_end(consumer: Any, tps: list[TopicPartition]) -> int:
+    return sum((await consumer.end_offsets(tps)).values())
+
+
+async def kill_while_busy(
+    procs: list[subprocess.Popen[bytes]], env: dict[str, str], log: Path, client: dict[str, Any], topic: str
+) -> None:
+    """Kill -9 the service each time it has made progress since its start, then start a new one."""
+    rng = random.Random(4)
+    consumer = reader(client)
+    await consumer.start()
+    try:
+        tps = [TopicPartition(topic, p) for p in await partitions_of(client, topic)]
+        for _ in range(KILLS):
+            before = await output_end(consumer, tps)
+            while await output_end(consumer, tps) <= before:  # noqa: ASYNC110 - polling the broker
+                await asyncio.sleep(0.2)
+            await asyncio.sleep(rng.uniform(1.0, 3.0))  # mid-batch, with a backlog
+            os.kill(procs[-1].pid, signal.SIGKILL)
+            procs[-1].wait(timeout=10)
+            procs.append(spawn(env, log))
+    finally:
+        await consumer.stop()
+
+
+async def test_exactly_once_across_kill_9(
+    kafka: Broker, kafka_client: dict[str, Any], topics: Topics, tmp_path: Path
+) -> None:
+    items = events()
+    expected = project(items)
+    env, log = env_for(kafka, topics, free_port()), tmp_path / "decision.log"
+    procs = [spawn(env, log)]
+    try:
+        feeding = asyncio.create_task(feed(kafka_client, topics.interview_events, items))
+        await kill_while_busy(procs, env, log, kafka_client, topics.decision_events)
+        await feeding
+        records = await wait_for_records(kafka_client, topics.decision_events, len(expected), timeout=150)
+        await asyncio.sleep(2)  # nothing more may arrive
+        records = await wait_for_records(kafka_client, topics.decision_events, len(expected) + 1, timeout=0)
+        stop_gracefully(procs[-1])
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=10)
+    assert sum(p.returncode == -signal.SIGKILL for p in procs) == KILLS
+    want: dict[str, list[tuple[bytes, list[tuple[str, bytes]]]]] = {}
+    for event in expected:
+        record = encode(event)
+        want.setdefault(event.attributes.subject, []).append((record.value, record.headers))
+    got = {k: [(r.value, list(r.headers)) for r in v] for k, v in by_key(records).items()}
+    assert len(records) == len(expected), f"{len(records)} revisions, {len(expected)} expected"
+    assert got.keys() == want.keys()
+    for interview, revisions in want.items():
+        assert got[interview] == revisions, interview
+
+
+def stop_gracefully(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM must end the service within 10 s, exit code 0."""
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=10) == 0
