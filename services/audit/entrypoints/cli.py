@@ -26,6 +26,7 @@ from services.audit.entrypoints.options import (
     SERVERS,
     emit,
     fail,
+    gc_paused,
     parse_time,
     read,
 )
@@ -47,7 +48,7 @@ def verify(
 ) -> None:  # fmt: skip
     """Recompute every revision and compare byte for byte; check sequences and hash chains."""
     source = read(from_dir, servers, prefix, quiet)
-    with progress_bar("verifying", source.size(), not quiet) as advance:
+    with gc_paused(), progress_bar("verifying", source.size(), not quiet) as advance:
         audit = verify_history(source.interview, source.decision, source.description, advance)
     if html is not None:
         write_html(html, audit)
@@ -77,7 +78,8 @@ def as_of_command(
     chosen = [g for g in logs if all_ or g.interview_id == interview]
     if not chosen:
         raise fail(f"interview {interview!r} has no events in {source.description}")
-    verdicts = tuple(as_of(g, at, sequence, published=True) for g in chosen)
+    with gc_paused():
+        verdicts = tuple(as_of(g, at, sequence, published=True) for g in chosen)
     report = AsOfReport(at_time=format_time(at) if at else None, at_sequence=sequence, verdicts=verdicts)
     emit(report, as_json, print_as_of)
 
@@ -98,7 +100,8 @@ def what_if_command(
     except ThresholdError as exc:
         raise fail(str(exc)) from None
     source = read(from_dir, servers, prefix, quiet)
-    report = what_if(group(source.interview, source.decision), policy, overrides)
+    with gc_paused():
+        report = what_if(group(source.interview, source.decision), policy, overrides)
     emit(report, as_json, print_what_if)
 
 

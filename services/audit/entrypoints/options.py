@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
@@ -54,3 +56,16 @@ def read(from_dir: Path | None, servers: str | None, prefix: str | None, quiet: 
         return load(from_dir, servers, prefix, not quiet)
     except SourceError as exc:
         raise fail(str(exc)) from None
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic GC: a replay allocates millions of acyclic objects, and full collections
+    over the growing heap cost about a third of verify's time."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
