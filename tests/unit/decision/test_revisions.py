@@ -11,7 +11,14 @@ from schemas.decision import VerdictChanged
 from schemas.envelope import GENESIS_HASH, event_hash
 from services.decision.domain.policy import policy_for
 from services.decision.domain.replay import project
-from services.decision.domain.revisions import InterviewState, Poison, published_from, revision_id, step
+from services.decision.domain.revisions import (
+    InterviewState,
+    Poison,
+    chain_hash,
+    published_from,
+    revision_id,
+    step,
+)
 from services.decision.samples import Script, story_first
 
 
@@ -95,3 +102,8 @@ def test_revision_when_signal_evidence_grows() -> None:
     assert len(project(s.events)) == n + 1
     s.assess("c1", GoalId.COMPANY_LEVEL, Rating.YES, evidence=("q1",))
     assert len(project(s.events)) == n + 2
+
+
+def test_spliced_chain_hash_equals_the_documented_hash() -> None:
+    for event in project(story_first("iv").events):
+        assert chain_hash(event) == event_hash(event)
