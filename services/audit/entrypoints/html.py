@@ -89,19 +89,15 @@ def _diff(d: Discrepancy) -> str:
 def interview_section(audit: InterviewAudit) -> str:
     """A collapsible timeline: events in log order, each followed by the revisions it caused."""
     log = audit.log
-    flagged = {(f.partition, f.offset): f for f in audit.findings if f.offset is not None}
+    flagged = {(f.topic, f.partition, f.offset): f for f in audit.findings if f.offset is not None}
     revisions = [r for rs in audit.expected.values() for r in rs]
     status = _statuses(audit.findings)
     rows = []
     for entry in log.entries:
-        rows.append(
-            _event_row(
-                entry.event, entry.record.where(), flagged.get((entry.record.partition, entry.record.offset))
-            )
-        )
-        if entry.event is not None:
-            rows += [_revision_rows(r, status) for r in revisions
-                     if revision_of(r).input_sequence == entry.event.attributes.sequence]  # fmt: skip
+        r = entry.record
+        rows.append(_event_row(entry.event, r.where(), flagged.get((r.topic, r.partition, r.offset))))
+        caused = [v for v in revisions if entry.event and revision_of(v).input_sequence == entry.sequence]
+        rows.extend(_revision_rows(v, status) for v in caused)
     state = " open" if audit.findings else ""
     title = (
         f"{escape(log.interview_id)} — {len(log.entries)} events, {len(revisions)} revisions, "

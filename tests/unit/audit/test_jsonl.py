@@ -72,3 +72,17 @@ def test_a_non_canonical_spelling_of_the_same_content_keeps_the_chain() -> None:
     spaced = json.dumps(json.loads(events[i].value or b""), indent=1).encode()
     events[i] = replace(events[i], value=spaced)
     assert verify(events, decisions).report.ok
+
+
+def test_html_timeline_flags_the_tampered_event_only(tmp_path: Path) -> None:
+    from services.audit.entrypoints.html import write_html
+
+    events, decisions = clean()
+    i = index_of(events, "iv-b", 3)
+    events[i] = replace(events[i], attributes={**events[i].attributes, "actorid": "forged"})
+    page = tmp_path / "r.html"
+    write_html(page, verify(events, decisions))
+    flagged = [row for row in page.read_text().split("<tr") if row.startswith(" class='flag'")]
+    assert len(flagged) == 1
+    assert "chain_broken" in flagged[0]
+    assert f"interview.events[{events[i].partition}]@{events[i].offset}" in flagged[0]
