@@ -20,7 +20,7 @@ from services.decision.domain.replay import project
 from services.decision.samples import checklist, story_first
 from services.platform.broker import Broker
 from services.platform.topics import Topics
-from tests.unit.audit.test_asof_whatif import enthusiastic
+from tests.unit.audit.history import enthusiastic
 
 
 @dataclass(frozen=True)

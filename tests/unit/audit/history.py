@@ -7,10 +7,11 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from schemas.common import Rating
 from schemas.envelope import Event
 from services.audit.domain.records import LogRecord, records_of
 from services.decision.domain.replay import project
-from services.decision.samples import checklist, story_first
+from services.decision.samples import CANDIDATE, checklist, story_first
 
 Records = list[LogRecord]
 
@@ -65,3 +66,12 @@ def sequence_of_data(records: Records, interview: str, key: str, value: str) -> 
         if r.subject() == interview and json.loads(r.value or b"{}").get(key) == value:
             return int(r.attributes["sequence"])
     raise LookupError(f"{interview}: no event with {key}={value}")
+
+
+def enthusiastic(interview_id: str) -> list[Event]:
+    """Like story_first, but the candidate rates every goal strong_yes (score 2 instead of 1)."""
+    s = story_first(interview_id)
+    s.events = s.events[:-4]  # drop the candidate's three yes ratings and the conclusion
+    for i, goal in enumerate(CANDIDATE, 1):
+        s.assess(f"k{i}", goal, Rating.STRONG_YES, by="cand", evidence=("a4",))
+    return list(s.conclude().events)

@@ -7,15 +7,13 @@ from datetime import timedelta
 
 import pytest
 
-from schemas.common import Rating
-from schemas.envelope import Event
 from services.audit.domain.asof import as_of
 from services.audit.domain.history import InterviewLog, group
 from services.audit.domain.records import records_of
 from services.audit.domain.whatif import ThresholdError, parse_overrides, thresholds_for, what_if
 from services.decision.domain.replay import project
-from services.decision.samples import CANDIDATE, EPOCH, story_first
-from tests.unit.audit.history import clean, drop
+from services.decision.samples import EPOCH, story_first
+from tests.unit.audit.history import clean, drop, enthusiastic
 
 
 def logs() -> dict[str, InterviewLog]:
@@ -53,15 +51,6 @@ def test_as_of_reports_a_published_revision_that_is_missing() -> None:
     first = next(i for i, r in enumerate(decisions) if r.subject() == "iv-b")
     log = next(lg for lg in group(events, drop(decisions, first)) if lg.interview_id == "iv-b")
     assert as_of(log, sequence=1, published=True).published == "missing"
-
-
-def enthusiastic(interview_id: str) -> list[Event]:
-    """Like story_first, but the candidate rates every goal strong_yes (score 2 instead of 1)."""
-    s = story_first(interview_id)
-    s.events = s.events[:-4]  # drop the candidate's three yes ratings and the conclusion
-    for i, goal in enumerate(CANDIDATE, 1):
-        s.assess(f"k{i}", goal, Rating.STRONG_YES, by="cand", evidence=("a4",))
-    return list(s.conclude().events)
 
 
 def test_what_if_stricter_score_declines_exactly_the_lukewarm_candidates() -> None:
