@@ -19,7 +19,7 @@ Records = list[LogRecord]
 def interview_events() -> list[Event]:
     """Two story-first and one checklist interview, interleaved as the service would log them."""
     scripts = [story_first("iv-a"), checklist("iv-b"), story_first("iv-c")]
-    out = []
+    out: list[Event] = []
     for position in range(max(len(s.events) for s in scripts)):
         out.extend(s.events[position] for s in scripts if position < len(s.events))
     return out

@@ -20,7 +20,7 @@ def revision_index(decisions: Records, interview: str, revision: int) -> int:
 
 
 def last_revision(decisions: Records, interview: str) -> int:
-    return max(json.loads(r.value or b"{}")["revision"] for r in decisions if r.subject() == interview)
+    return max(int(json.loads(r.value or b"{}")["revision"]) for r in decisions if r.subject() == interview)
 
 
 def test_missing_revision_names_the_interview_revision_and_input_sequence() -> None:
