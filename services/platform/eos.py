@@ -117,6 +117,7 @@ class TransactionalProcessor:
             isolation_level="read_committed",
             auto_offset_reset="earliest",
             max_poll_records=self._max_records,
+            **self._consumer_options,
             **self._client,
         )
         self._consumer.subscribe([self._topic], listener=_Listener(self._revoke, self._assign))
@@ -174,10 +175,22 @@ class TransactionalProcessor:
         await producer.commit_transaction()
 
     async def _reset(self, consumer: AIOKafkaConsumer, tp: TopicPartition) -> None:
-        """Close the partition's producer (never reuse it after a failure), start anew, rebuild."""
-        await self._drop(tp.partition)
-        await asyncio.sleep(0.5)
-        await self._claim(tp.partition)
+        """Close the partition's producer (never reuse it after a failure), start anew, rebuild.
+
+        A failing rebuild (broker briefly away) is retried with backoff instead of ending the loop.
+        """
+        delay = 0.5
+        while not self._stopping.is_set():
+            await self._drop(tp.partition)
+            await asyncio.sleep(delay)
+            try:
+                await self._claim(tp.partition)
+                break
+            except Exception as exc:
+                log.warning("rebuild failed; retrying", partition=tp.partition, error=repr(exc))
+                delay = min(delay * 2, 10.0)
+        if tp.partition not in self._producers:
+            return
         committed = await consumer.committed(tp)
         if committed is None:
             await consumer.seek_to_beginning(tp)

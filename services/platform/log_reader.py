@@ -28,6 +28,8 @@ async def read_partition(
     client: dict[str, Any], topic: str, partition: int, start: int = 0, end: int | None = None
 ) -> AsyncIterator[ConsumerRecord[bytes, bytes]]:
     """Yield committed records of ``topic``/``partition`` from ``start`` to the end at call time."""
+    if end is not None and end <= start:
+        return  # nothing to read (and aiokafka dislikes a consumer stopped right after start)
     consumer = reader(client)
     await consumer.start()
     try:

@@ -39,13 +39,16 @@ def test_cli_up_status_down(tmp_path: Path) -> None:
     try:
         assert up.returncode == 0, up.stdout + up.stderr
         assert "interview.events" in up.stdout
-        status = subprocess.run([*cli, "status"], env=env, capture_output=True, text=True, timeout=60,
-                                check=False)
+        status = subprocess.run(
+            [*cli, "status"], env=env, capture_output=True, text=True, timeout=60, check=False
+        )
         assert status.returncode == 0
-        assert "decision.verdicts" in status.stdout and "compact" in status.stdout
+        assert "decision.verdicts" in status.stdout
+        assert "compact" in status.stdout
     finally:
-        down = subprocess.run([*cli, "down"], env=env, capture_output=True, text=True, timeout=60,
-                              check=False)
+        down = subprocess.run(
+            [*cli, "down"], env=env, capture_output=True, text=True, timeout=60, check=False
+        )
         local_kafka.stop_broker(info)
     assert f"stopped pid {info.pid}" in down.stdout
     assert not local_kafka.pid_alive(info.pid)
@@ -58,7 +61,8 @@ def test_missing_java_names_it_and_the_alternatives(monkeypatch: pytest.MonkeyPa
         local_kafka.require_java()
     message = str(caught.value)
     assert "Java 17+" in message
-    assert "KAFKA_BOOTSTRAP_SERVERS" in message and "Docker" in message
+    assert "KAFKA_BOOTSTRAP_SERVERS" in message
+    assert "Docker" in message
 
 
 def test_missing_maven_names_it_and_the_alternatives(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -67,13 +71,15 @@ def test_missing_maven_names_it_and_the_alternatives(monkeypatch: pytest.MonkeyP
     with pytest.raises(local_kafka.MissingPrerequisiteError) as caught:
         local_kafka.ensure_jars()
     message = str(caught.value)
-    assert "Maven" in message and "KAFKA_BOOTSTRAP_SERVERS" in message and "Docker" in message
+    assert "Maven" in message
+    assert "KAFKA_BOOTSTRAP_SERVERS" in message
+    assert "Docker" in message
 
 
 def test_old_java_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     fake = tmp_path / "bin" / "java"
     fake.parent.mkdir()
-    fake.write_text('#!/bin/sh\necho \'openjdk version "11.0.2" 2019-01-15\' >&2\n')
+    fake.write_text("#!/bin/sh\necho 'openjdk version \"11.0.2\" 2019-01-15' >&2\n")
     fake.chmod(0o755)
     monkeypatch.setenv("JAVA_HOME", str(tmp_path))
     with pytest.raises(local_kafka.MissingPrerequisiteError, match="is Java 11"):
