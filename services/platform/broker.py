@@ -46,7 +46,7 @@ def docker_available() -> bool:
 
 
 @contextlib.contextmanager
-def kafka_broker(data_dir: Path | None = None) -> Iterator[Broker]:
+def kafka_broker(data_dir: Path | None = None, port: int | None = None) -> Iterator[Broker]:
     """Yield a ready broker chosen as described above; stop it afterwards if we started it."""
     settings = KafkaSettings()
     if settings.bootstrap_servers:
@@ -54,7 +54,7 @@ def kafka_broker(data_dir: Path | None = None) -> Iterator[Broker]:
     elif docker_available():
         yield from _testcontainers(settings)
     else:
-        yield from _local(settings, data_dir)
+        yield from _local(settings, data_dir, port)
 
 
 def _testcontainers(settings: KafkaSettings) -> Iterator[Broker]:
@@ -65,8 +65,8 @@ def _testcontainers(settings: KafkaSettings) -> Iterator[Broker]:
         yield Broker("testcontainers", settings.model_copy(update={"bootstrap_servers": servers}))
 
 
-def _local(settings: KafkaSettings, data_dir: Path | None) -> Iterator[Broker]:
-    info = local_kafka.start_broker(data_dir)
+def _local(settings: KafkaSettings, data_dir: Path | None, port: int | None) -> Iterator[Broker]:
+    info = local_kafka.start_broker(data_dir, port)
     try:
         took = local_kafka.wait_ready(info)
         servers = info.bootstrap_servers

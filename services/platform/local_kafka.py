@@ -129,6 +129,16 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def port_or_free(preferred: int) -> int:
+    """``preferred`` when it is free on 127.0.0.1, else any free port."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", preferred))
+        except OSError:
+            return free_port()
+    return preferred
+
+
 def server_properties(data_dir: Path, port: int, controller_port: int) -> str:
     """Single-node broker+controller on loopback with RF=1 internal topics."""
     props = {

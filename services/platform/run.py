@@ -19,7 +19,7 @@ import httpx
 from rich.console import Console
 
 from services.platform.broker import Broker, kafka_broker
-from services.platform.local_kafka import free_port, pid_alive
+from services.platform.local_kafka import pid_alive, port_or_free
 from services.platform.report import print_verdict
 from services.platform.samples import CHECKLIST, STORY_FIRST, feed
 from services.platform.topics import Topics, ensure_topics
@@ -125,8 +125,8 @@ async def _main(broker: Broker, logs: Path, exit_after_sample: bool) -> None:
     )
     env = {"KAFKA_BOOTSTRAP_SERVERS": str(broker.settings.bootstrap_servers)}
     ports = {
-        "interview": int(os.environ.get("INTERVIEW_PORT") or free_port()),
-        "decision": int(os.environ.get("DECISION_PORT") or free_port()),
+        "interview": int(os.environ.get("INTERVIEW_PORT") or port_or_free(8080)),
+        "decision": int(os.environ.get("DECISION_PORT") or port_or_free(8082)),
     }
     with _interrupts() as stop, ExitStack() as stack:
         interview = stack.enter_context(
@@ -153,6 +153,10 @@ async def _main(broker: Broker, logs: Path, exit_after_sample: bool) -> None:
             f"decision service {decision.url}/docs (pid {decision.process.pid}); logs in {logs}"
         )
         await _samples(interview, decision)
+        env_prefix = f"KAFKA_BOOTSTRAP_SERVERS={broker.settings.bootstrap_servers}"
+        if broker.settings.topic_prefix:
+            env_prefix += f" KAFKA_TOPIC_PREFIX={broker.settings.topic_prefix}"
+        console.print(f"audit it: {env_prefix} .venv/bin/hiring-audit verify --html audit.html")
         if not exit_after_sample:
             console.print("[bold]Serving.[/bold] Press Ctrl-C to stop everything.")
             await stop.wait()
@@ -162,7 +166,7 @@ async def _main(broker: Broker, logs: Path, exit_after_sample: bool) -> None:
 def run(exit_after_sample: bool = False) -> None:
     """Start (or connect to) Kafka and both services, feed the samples, serve until Ctrl-C."""
     logs = Path(tempfile.mkdtemp(prefix="hiring-run-"))
-    with kafka_broker() as broker:
+    with kafka_broker(port=port_or_free(9092)) as broker:
         pid = f", pid {broker.local.pid}" if broker.local else ""
         ready = f", ready in {broker.started_in:.1f}s" if broker.kind == "local" else ""
         console.print(f"Kafka ({broker.kind}) at {broker.settings.bootstrap_servers}{pid}{ready}")

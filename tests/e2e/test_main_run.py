@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -25,7 +26,7 @@ def _env(**extra: str) -> dict[str, str]:
     return env | {"COLUMNS": "200"} | extra
 
 
-def test_run_prints_the_sample_verdicts_and_signals(kafka: Broker) -> None:
+def test_run_prints_the_verdicts_and_signals_and_the_audit_proves_them(kafka: Broker, tmp_path: Path) -> None:
     env = _env(
         KAFKA_BOOTSTRAP_SERVERS=str(kafka.settings.bootstrap_servers),
         KAFKA_TOPIC_PREFIX=f"run{uuid.uuid4().hex[:6]}.",
@@ -43,6 +44,31 @@ def test_run_prints_the_sample_verdicts_and_signals(kafka: Broker) -> None:
         assert code in checklist, code
     assert "no_fit" in checklist
     assert "stopped cleanly" in out
+    assert "hiring-audit verify" in out
+
+    report = tmp_path / "audit.html"
+    audit = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "services.audit.entrypoints.cli",
+            "verify",
+            "--no-progress",
+            "--json",
+            "--html",
+            str(report),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert audit.returncode == 0, audit.stdout + audit.stderr
+    assert json.loads(audit.stdout)["ok"] is True
+    html = report.read_text()
+    assert "iv-story-first-" in html
+    assert "iv-checklist-" in html
 
 
 def _wait_for_line(process: subprocess.Popen[str], marker: str, timeout: float) -> str:
