@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeAlias
@@ -63,6 +64,25 @@ class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
         await self._on_assigned(assigned)
 
 
+class _Backoff:
+    """Exponential retry delay (0.5 s doubling to 10 s), reset by a success."""
+
+    def __init__(self) -> None:
+        self._delay = 0.0
+        self._not_before = 0.0
+
+    def due(self) -> bool:
+        return time.monotonic() >= self._not_before
+
+    def failed(self) -> None:
+        self._delay = min(max(self._delay * 2, 0.5), 10.0)
+        self._not_before = time.monotonic() + self._delay
+
+    def succeeded(self) -> None:
+        self._delay = 0.0
+        self._not_before = 0.0
+
+
 class TransactionalProcessor:
     """Consumes ``input_topic`` in a group and runs each batch in one Kafka transaction."""
 
@@ -94,6 +114,10 @@ class TransactionalProcessor:
             **(consumer_options or {}),
         }
         self._producers: dict[int, AIOKafkaProducer] = {}
+        self._next: dict[int, int] = {}  # next input offset to process, per claimed partition
+        self._unclaimed: set[int] = set()  # assigned, but claiming failed: retried from the loop
+        self._pokes: set[int] = set()
+        self._backoff = _Backoff()
         self._lock = asyncio.Lock()
         self._stopping = asyncio.Event()
         self._consumer: AIOKafkaConsumer | None = None
@@ -101,13 +125,17 @@ class TransactionalProcessor:
 
     @property
     def ready(self) -> bool:
-        """True once a group assignment has been received and its state rebuilt."""
-        return self._ready and not self._stopping.is_set()
+        """True once every assigned partition has been claimed and its state rebuilt."""
+        return self._ready and not self._unclaimed and not self._stopping.is_set()
 
     @property
     def assigned(self) -> set[int]:
         """Input partitions this instance currently owns."""
         return set(self._producers)
+
+    def poke(self, partition: int) -> None:
+        """Run ``handle(partition, [])`` in a transaction soon (e.g. after an operator's release)."""
+        self._pokes.add(partition)
 
     async def run(self) -> None:
         """Consume and process until ``stop()``; returns after leaving the group."""
@@ -133,16 +161,28 @@ class TransactionalProcessor:
 
     async def _loop(self, consumer: AIOKafkaConsumer) -> None:
         while not self._stopping.is_set():
+            await self._retry_unclaimed(consumer)
             batches = await consumer.getmany(timeout_ms=self._poll_ms, max_records=self._max_records)
             for tp, records in batches.items():
                 if records and not self._stopping.is_set():
                     async with self._lock:
                         await self._process(consumer, tp, records)
+            for partition in sorted(self._pokes):
+                if not self._stopping.is_set():
+                    async with self._lock:
+                        await self._process(consumer, TopicPartition(self._topic, partition), [])
 
     async def _process(self, consumer: AIOKafkaConsumer, tp: TopicPartition, records: list[Record]) -> None:
         producer = self._producers.get(tp.partition)
         if producer is None:
-            return  # revoked while fetched: the new owner will read these records
+            if tp.partition not in self._unclaimed:
+                self._pokes.discard(tp.partition)  # not ours: its owner serves it
+            return  # revoked (the new owner reads these) or not claimed yet (claiming seeks back)
+        # A batch fetched before a revoke+reassign may start below the committed offset: skip that part.
+        records = [r for r in records if r.offset >= self._next[tp.partition]]
+        poke = tp.partition in self._pokes
+        if not records and not poke:
+            return
         try:
             await self._transaction(producer, tp, records)
         except ProducerFenced:
@@ -151,10 +191,15 @@ class TransactionalProcessor:
             consumer.pause(tp)
         except Exception as exc:
             log.warning("transaction failed; rebuilding partition", partition=tp.partition, error=repr(exc))
-            await self._reset(consumer, tp)
+            await self._drop(tp.partition)
+            self._unclaimed.add(tp.partition)
+            self._backoff.failed()
         else:
-            if self._on_committed is not None:
-                self._on_committed(tp.partition, records)
+            self._pokes.discard(tp.partition)
+            if records:
+                self._next[tp.partition] = records[-1].offset + 1
+                if self._on_committed is not None:
+                    self._on_committed(tp.partition, records)
 
     async def _transaction(
         self, producer: AIOKafkaProducer, tp: TopicPartition, records: list[Record]
@@ -166,39 +211,39 @@ class TransactionalProcessor:
                 await producer.send(
                     out.topic, out.value, key=out.key, headers=out.headers, partition=out.partition
                 )
-            offsets = {tp: records[-1].offset + 1}
-            await producer.send_offsets_to_transaction(offsets, self._group)
+            if records:
+                offsets = {tp: records[-1].offset + 1}
+                await producer.send_offsets_to_transaction(offsets, self._group)
         except BaseException:
             with contextlib.suppress(KafkaError):
                 await producer.abort_transaction()
             raise
         await producer.commit_transaction()
 
-    async def _reset(self, consumer: AIOKafkaConsumer, tp: TopicPartition) -> None:
-        """Close the partition's producer (never reuse it after a failure), start anew, rebuild.
-
-        A failing rebuild (broker briefly away) is retried with backoff instead of ending the loop.
-        """
-        delay = 0.5
-        while not self._stopping.is_set():
-            await self._drop(tp.partition)
-            await asyncio.sleep(delay)
-            try:
-                await self._claim(tp.partition)
-                break
-            except Exception as exc:
-                log.warning("rebuild failed; retrying", partition=tp.partition, error=repr(exc))
-                delay = min(delay * 2, 10.0)
-        if tp.partition not in self._producers:
+    async def _retry_unclaimed(self, consumer: AIOKafkaConsumer) -> None:
+        """Claim partitions whose claim or transaction failed, with backoff (never give one up)."""
+        if not self._unclaimed or not self._backoff.due():
             return
-        committed = await consumer.committed(tp)
-        if committed is None:
-            await consumer.seek_to_beginning(tp)
-        else:
-            consumer.seek(tp, committed)
+        async with self._lock:
+            owned = {tp.partition for tp in consumer.assignment() if tp.topic == self._topic}
+            self._unclaimed &= owned
+            for partition in sorted(self._unclaimed):
+                await self._try_claim(consumer, partition)
 
-    async def _claim(self, partition: int) -> None:
-        """Start the partition's producer (fencing the old owner), then rebuild its state."""
+    async def _try_claim(self, consumer: AIOKafkaConsumer, partition: int) -> None:
+        try:
+            await self._claim(consumer, partition)
+        except Exception as exc:
+            log.warning("claiming partition failed; will retry", partition=partition, error=repr(exc))
+            await self._drop(partition)
+            self._unclaimed.add(partition)
+            self._backoff.failed()
+        else:
+            self._unclaimed.discard(partition)
+            self._backoff.succeeded()
+
+    async def _claim(self, consumer: AIOKafkaConsumer, partition: int) -> None:
+        """Start the partition's producer (fencing the old owner), rebuild its state, seek to committed."""
         producer = AIOKafkaProducer(
             transactional_id=f"{self._prefix}.{partition}",
             acks="all",
@@ -206,15 +251,24 @@ class TransactionalProcessor:
             linger_ms=2,
             **self._client,
         )
+        self._producers[partition] = producer
         await producer.start()
-        # An empty transaction forces InitProducerId now: the old owner is fenced before we read.
+        # An empty transaction forces InitProducerId now. It returns only once the old owner's open
+        # transaction is completed (committed or aborted), so what we read next is final.
         await producer.begin_transaction()
         await producer.abort_transaction()
-        self._producers[partition] = producer
         await self._handler.assigned(partition)
+        tp = TopicPartition(self._topic, partition)
+        committed = await consumer.committed(tp)
+        self._next[partition] = committed or 0
+        if committed is None:
+            await consumer.seek_to_beginning(tp)
+        else:
+            consumer.seek(tp, committed)
 
     async def _drop(self, partition: int) -> None:
         producer = self._producers.pop(partition, None)
+        self._next.pop(partition, None)
         self._handler.revoked(partition)
         if producer is not None:
             with contextlib.suppress(Exception):
@@ -225,15 +279,25 @@ class TransactionalProcessor:
             self._ready = False
             for tp in revoked:
                 if tp.topic == self._topic:
+                    self._unclaimed.discard(tp.partition)
+                    self._pokes.discard(tp.partition)
                     await self._drop(tp.partition)
 
     async def _assign(self, assigned: set[TopicPartition]) -> None:
+        # aiokafka swallows exceptions raised here: a failed claim is recorded and retried by the loop.
         async with self._lock:
+            consumer = self._consumer
+            assert consumer is not None
             for tp in sorted(assigned):
                 if tp.topic == self._topic and tp.partition not in self._producers:
-                    await self._claim(tp.partition)
+                    await self._try_claim(consumer, tp.partition)
             self._ready = True
-            log.info("partitions assigned", topic=self._topic, partitions=sorted(self._producers))
+            log.info(
+                "partitions assigned",
+                topic=self._topic,
+                partitions=sorted(self._producers),
+                unclaimed=sorted(self._unclaimed),
+            )
 
     async def _shutdown(self, consumer: AIOKafkaConsumer) -> None:
         async with self._lock:

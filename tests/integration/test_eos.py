@@ -125,3 +125,61 @@ async def test_rebalance_between_two_owners_keeps_exactly_once(
         await second.stop()
         await asyncio.wait_for(asyncio.gather(*tasks), 20)
     _assert_exactly_once(records, per_key=100, keys=8)
+
+
+class FlakyRebuildHandler(CountingHandler):
+    """Fails the first rebuild of partition 1 (a broker blip during a claim)."""
+
+    def __init__(self, client: dict[str, Any], out_topic: str) -> None:
+        super().__init__(client, out_topic)
+        self.failed_once = False
+
+    async def assigned(self, partition: int) -> None:
+        if partition == 1 and not self.failed_once:
+            self.failed_once = True
+            raise RuntimeError("injected rebuild failure")
+        await super().assigned(partition)
+
+
+async def test_a_failed_claim_is_retried_and_no_partition_is_lost(
+    kafka_client: dict[str, Any], topics: Topics
+) -> None:
+    await _produce(kafka_client, topics.commands, 90, keys=9)
+    handler = FlakyRebuildHandler(kafka_client, topics.command_results)
+    processor = _processor(kafka_client, topics, handler, f"g-{uuid.uuid4().hex[:6]}")
+    task = asyncio.create_task(processor.run())
+    try:
+        records = await _wait_for(kafka_client, topics.command_results, 90)
+        assert processor.ready
+    finally:
+        await processor.stop()
+        await asyncio.wait_for(task, 15)
+    assert handler.failed_once
+    _assert_exactly_once(records, per_key=10, keys=9)
+
+
+class PokedHandler(CountingHandler):
+    """On an empty (poked) batch, emits a marker record for the partition."""
+
+    async def handle(self, partition: int, records: list[Record]) -> list[OutRecord]:
+        if not records:
+            return [OutRecord(self.out_topic, b"poke", b"0", [], partition)]
+        return await super().handle(partition, records)
+
+
+async def test_poke_runs_a_transaction_without_input(kafka_client: dict[str, Any], topics: Topics) -> None:
+    handler = PokedHandler(kafka_client, topics.command_results)
+    processor = _processor(kafka_client, topics, handler, f"g-{uuid.uuid4().hex[:6]}")
+    task = asyncio.create_task(processor.run())
+    try:
+        for _ in range(100):
+            if processor.ready:
+                break
+            await asyncio.sleep(0.1)
+        processor.poke(2)
+        processor.poke(7)  # not a partition of this topic: ignored, not retried forever
+        records = await _wait_for(kafka_client, topics.command_results, 1, timeout=20)
+    finally:
+        await processor.stop()
+        await asyncio.wait_for(task, 15)
+    assert [(r.partition, r.key) for r in records] == [(2, b"poke")]
