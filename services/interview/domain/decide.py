@@ -48,7 +48,7 @@ def _data(state: InterviewState, command: Command, side: Side) -> Frozen:
         case OpenInterview():
             return rules.opened(payload)
         case TellStory():
-            return rules.story(state, payload, actor)
+            return rules.story(state, payload, actor, side)
         case AskQuestion():
             return rules.question(state, payload, actor, side)
         case AnswerQuestion():

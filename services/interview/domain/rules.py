@@ -129,8 +129,17 @@ def opened(payload: OpenInterview) -> InterviewOpened:
     return InterviewOpened(**payload.model_dump(exclude={"type"}))
 
 
-def story(state: InterviewState, payload: TellStory, teller: str) -> StoryTold:
-    """A new story; ``in_reply_to`` must be a question of this interview."""
+def story(state: InterviewState, payload: TellStory, teller: str, side: Side) -> StoryTold:
+    """A new story of the candidate's; ``in_reply_to`` must be a question of this interview."""
+    if side is not Side.CANDIDATE:
+        # Story-first is about the candidate's experience: an interviewer's anecdote is not a story
+        # and must not silence story_not_invited, no_story or shallow_exploration downstream.
+        raise RejectedError(
+            Code.WRONG_SIDE,
+            f"stories are the candidate's: {teller!r} is on the {side.value} side; "
+            "only a candidate-side participant tells a story",
+            "actor_id",
+        )
     new_id(state, payload.story_id, "payload.story_id")
     if payload.in_reply_to is not None and payload.in_reply_to not in state.questions:
         raise RejectedError(

@@ -154,6 +154,15 @@ def test_a_story_is_told_by_the_actor_in_reply_to_an_invitation() -> None:
     assert state.stories == {"s1"}
 
 
+@pytest.mark.parametrize("teller", [ALICE, BOB])
+def test_stories_are_the_candidates(teller: str) -> None:
+    """An interviewer's anecdote is not a story: it would hide story_not_invited and no_story."""
+    _, state = given((ALICE, open_payload()))
+    outcome = rejected(when(state, teller, story("s1")), "wrong_side", "actor_id")
+    assert "candidate" in outcome.message
+    assert teller in outcome.message
+
+
 def test_a_story_replies_only_to_an_existing_question() -> None:
     _, state = opened_story_told()
     rejected(

@@ -36,7 +36,7 @@ PEOPLE = sorted(SIDES)
 def _story(draw: Any, state: InterviewState, n: int) -> tuple[str, dict[str, Any]]:
     reply = draw(st.sampled_from([None, *sorted(state.questions)]))
     kind = draw(st.sampled_from(list(StoryKind))).value
-    return draw(st.sampled_from(PEOPLE)), story(f"s{n}", in_reply_to=reply, kind=kind)
+    return CANDIDATE, story(f"s{n}", in_reply_to=reply, kind=kind)  # stories are the candidate's
 
 
 def _question(draw: Any, state: InterviewState, n: int) -> tuple[str, dict[str, Any]]:
