@@ -7,6 +7,7 @@ from enum import StrEnum
 from pydantic import Field
 
 from schemas.common import MAX_SAFE_INT, Frozen, GoalId, Id, PolicyVersion, Rating, Side
+from schemas.envelope import Hex64
 
 
 class Decision(StrEnum):
@@ -90,6 +91,12 @@ class VerdictChanged(Frozen):
     revision: int = Field(ge=1, le=MAX_SAFE_INT, description="1, 2, ... per interview and policy version.")
     policy_version: PolicyVersion = Field(description="Policy that produced the verdict.")
     input_sequence: int = Field(ge=1, le=MAX_SAFE_INT, description="Last interview event sequence applied.")
+    input_hash: Hex64 = Field(
+        description=(
+            "event_hash of the interview event at input_sequence: anchors the head of the interview's "
+            "hash chain"
+        )
+    )
     company: SideVerdict = Field(description="Should the company proceed?")
     candidate: SideVerdict = Field(description="Should the candidate proceed?")
     mutual: Mutual = Field(description="Combination of both decisions.")

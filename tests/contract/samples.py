@@ -28,7 +28,7 @@ from schemas.decision import (
     Signal,
     VerdictChanged,
 )
-from schemas.envelope import GENESIS_HASH
+from schemas.envelope import GENESIS_HASH, event_hash
 from schemas.interview import (
     GoalAssessed,
     InterviewConcluded,
@@ -117,6 +117,7 @@ VERDICT = build_event(
         revision=1,
         policy_version="v1",
         input_sequence=6,
+        input_hash=event_hash(INTERVIEW_EVENTS[5]),
         company=SideVerdict(
             side=Side.COMPANY,
             decision=Decision.UNDECIDED,

@@ -87,14 +87,18 @@ def accept(
     return replace(state, projection=evolve(state.projection, item)), None
 
 
-def revise(state: InterviewState, policy: Policy) -> tuple[InterviewState, Event | None]:
-    """Evaluate the policy; a new revision only when the verdict differs from the published one."""
-    if state.projection is None:
+def revise(state: InterviewState, policy: Policy, cause: Event) -> tuple[InterviewState, Event | None]:
+    """Evaluate the policy; a new revision only when the verdict differs from the published one.
+
+    ``cause`` is the input just stepped: only an event applied as the interview's head can cause a
+    revision (its hash is the revision's ``input_hash``).
+    """
+    if state.projection is None or cause.attributes.id != state.projection.cause.event_id:
         return state, None
     verdict = policy.evaluate(state.projection)
     if state.published is not None and state.published.verdict == verdict:
         return state, None
-    event = build_revision(state.projection, verdict, state.published, policy.version)
+    event = build_revision(state.projection, verdict, state.published, policy.version, chain_hash(cause))
     published = Published(event.attributes.sequence, chain_hash(event), verdict, state.projection.sequence)
     return replace(state, published=published), event
 
@@ -106,17 +110,22 @@ def step(
     state, poison = accept(state, item, offset)
     if poison is not None or isinstance(item, Poison):
         return state, None, poison
-    state, revision = revise(state, policy)
+    state, revision = revise(state, policy, item)
     return state, revision, None
 
 
-def build_revision(p: Projection, verdict: Verdict, previous: Published | None, policy_version: str) -> Event:
-    """The ``decision.verdict_changed`` event following ``previous`` (times and ids from the cause)."""
+def build_revision(
+    p: Projection, verdict: Verdict, previous: Published | None, policy_version: str, input_hash: str
+) -> Event:
+    """The ``decision.verdict_changed`` event following ``previous`` (times and ids from the cause).
+
+    ``input_hash`` is the ``event_hash`` of the interview event at ``p.sequence``.
+    """
     revision = previous.revision + 1 if previous else 1
     data = VerdictChanged(
         interview_id=p.interview_id, candidacy_id=p.candidacy_id, revision=revision,
-        policy_version=policy_version, input_sequence=p.sequence, company=verdict.company,
-        candidate=verdict.candidate, mutual=verdict.mutual, signals=verdict.signals,
+        policy_version=policy_version, input_sequence=p.sequence, input_hash=input_hash,
+        company=verdict.company, candidate=verdict.candidate, mutual=verdict.mutual, signals=verdict.signals,
         agreement=verdict.agreement, final=verdict.final,
     )  # fmt: skip
     return build_event(
