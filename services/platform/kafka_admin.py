@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient
@@ -25,8 +26,15 @@ def metadata_ok(bootstrap: str, **client: Any) -> bool:
         socket.create_connection((host, int(port)), timeout=1).close()
     except OSError:
         return False  # not listening yet: skip the noisy client
+    # A thread of its own: callers may be inside a running event loop (async tests, services).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        check = pool.submit(asyncio.run, _listed(bootstrap, **client))
+        return check.result()
+
+
+async def _listed(bootstrap: str, **client: Any) -> bool:
     try:
-        asyncio.run(asyncio.wait_for(_list_topics(bootstrap, **client), 5))
+        await asyncio.wait_for(_list_topics(bootstrap, **client), 5)
     except Exception:
         return False
     return True

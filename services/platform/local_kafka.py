@@ -167,6 +167,16 @@ def server_properties(data_dir: Path, port: int, controller_port: int) -> str:
     return "".join(f"{key}={value}\n" for key, value in props.items())
 
 
+def previous_ports(props: Path) -> tuple[int, int] | None:
+    """(broker, controller) ports of an earlier start in this data directory, if any."""
+    if not props.exists():
+        return None
+    match = re.search(
+        r"^listeners=PLAINTEXT://[^:]+:(\d+),CONTROLLER://[^:]+:(\d+)$", props.read_text(), re.M
+    )
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
 @dataclass
 class BrokerInfo:
     """A running local broker: enough to find and stop it later."""
@@ -228,9 +238,13 @@ def start_broker(
     libs = ensure_jars(version)
     data_dir = Path(data_dir or tempfile.mkdtemp(prefix="hiring-kafka-")).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
-    port = port or free_port()
     props = data_dir / "server.properties"
-    props.write_text(server_properties(data_dir, port, free_port()))
+    previous = previous_ports(props)
+    if previous is not None and port in (None, previous[0]):
+        port = previous[0]  # a restart keeps its listeners: clients and the KRaft voter find it again
+    else:
+        port = port or free_port()
+        props.write_text(server_properties(data_dir, port, free_port()))
     log4j = resources.files("services.platform") / "kafka" / "log4j2.properties"
     (data_dir / "log4j2.properties").write_bytes(log4j.read_bytes())
     log_file = data_dir / "broker.log"
