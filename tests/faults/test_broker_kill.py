@@ -34,28 +34,36 @@ EVENTS = 6_000
 BROKER_KILLS = 2
 
 
+class RestartableBroker:
+    """A broker only this test uses; ``restart`` brings it back on the same data dir and port."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.started = [local_kafka.start_broker(data_dir)]
+        local_kafka.wait_ready(self.current)
+
+    @property
+    def current(self) -> local_kafka.BrokerInfo:
+        return self.started[-1]
+
+    def kill(self) -> None:
+        local_kafka.kill_broker(self.current)
+
+    def restart(self) -> None:
+        again = local_kafka.start_broker(Path(self.current.data_dir))
+        self.started.append(again)
+        assert again.bootstrap_servers == self.started[0].bootstrap_servers
+        local_kafka.wait_ready(again, timeout=120)
+
+
 @pytest.fixture
-def own_broker(tmp_path: Path) -> Iterator[local_kafka.BrokerInfo]:
-    """A broker only this test uses (it is killed and restarted); stopped by pid at the end."""
-    info = local_kafka.start_broker(tmp_path / "kafka")
-    brokers = [info]
+def own_broker(tmp_path: Path) -> Iterator[RestartableBroker]:
+    """Stopped by pid at the end, whichever incarnation is running."""
+    broker = RestartableBroker(tmp_path / "kafka")
     try:
-        local_kafka.wait_ready(info)
-        yield info
+        yield broker
     finally:
-        for started in brokers + [b for b in _restarted if b.data_dir == info.data_dir]:
-            local_kafka.stop_broker(started)
-
-
-_restarted: list[local_kafka.BrokerInfo] = []
-
-
-def _restart(info: local_kafka.BrokerInfo) -> local_kafka.BrokerInfo:
-    again = local_kafka.start_broker(Path(info.data_dir))
-    _restarted.append(again)
-    assert again.bootstrap_servers == info.bootstrap_servers
-    local_kafka.wait_ready(again, timeout=120)
-    return again
+        for info in broker.started:
+            local_kafka.stop_broker(info)
 
 
 async def _count(client: dict[str, Any], topic: str) -> int:
@@ -105,9 +113,9 @@ def _spawn(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
 
 
 async def test_broker_kill_9_twice_keeps_decisions_exactly_once(
-    own_broker: local_kafka.BrokerInfo, tmp_path: Path
+    own_broker: RestartableBroker, tmp_path: Path
 ) -> None:
-    client = {"bootstrap_servers": own_broker.bootstrap_servers}
+    client = {"bootstrap_servers": own_broker.current.bootstrap_servers}
     topics = Topics("bk.")
     await ensure_topics(client, topics, partitions=3)
     items = stream(EVENTS // 15, prefix="bk")[:EVENTS]
@@ -115,7 +123,7 @@ async def test_broker_kill_9_twice_keeps_decisions_exactly_once(
     want = _expected(items)
     env = {
         **os.environ,
-        "KAFKA_BOOTSTRAP_SERVERS": own_broker.bootstrap_servers,
+        "KAFKA_BOOTSTRAP_SERVERS": own_broker.current.bootstrap_servers,
         "KAFKA_TOPIC_PREFIX": topics.prefix,
         "DECISION_PORT": str(free_port()),
         "DECISION_MAX_RECORDS": "100",
@@ -123,14 +131,13 @@ async def test_broker_kill_9_twice_keeps_decisions_exactly_once(
     service = _spawn(env, tmp_path / "decision.log")
     rng = random.Random(7)
     try:
-        info = own_broker
         for kill in range(BROKER_KILLS):
             progress = await _wait_for_count(client, topics.decision_events, (kill + 1) * 300, timeout=120)
             assert progress >= (kill + 1) * 300, f"no progress before kill {kill + 1}: {progress}"
             await asyncio.sleep(rng.uniform(0.2, 1.0))
-            local_kafka.kill_broker(info)
+            own_broker.kill()
             await asyncio.sleep(rng.uniform(1.0, 3.0))
-            info = await asyncio.to_thread(_restart, info)
+            await asyncio.to_thread(own_broker.restart)
         total = sum(len(v) for v in want.values())
         await _wait_for_count(client, topics.decision_events, total, timeout=240)
         await asyncio.sleep(2)  # nothing more may arrive
