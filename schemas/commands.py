@@ -127,8 +127,11 @@ class CommandEnvelope(Frozen):
     command_id: UuidStr = Field(description="Unique id of this command record (lower-case UUID).")
     idempotency_key: Token | None = Field(
         default=None,
-        description="Retries of one logical command share it; a retry of an accepted command "
-        "appends nothing and gets the first result again. Defaults to command_id.",
+        description="Retries of one logical command share it; a retry with the same content appends "
+        "nothing and gets the first result again, accepted or rejected (a rejection is final for its "
+        "key: send a corrected command under a new key); different content under a used key is "
+        "rejected as idempotency_key_reused. A record that is not a valid command (invalid_command "
+        "from parsing) binds no key. Defaults to command_id.",
     )
     interview_id: Id = Field(description="The interview; also the Kafka key.")
     expected_version: int = Field(
@@ -189,6 +192,11 @@ class CommandRejected(_ResultBase):
     field: str | None = Field(default=None, description="Offending field, e.g. payload.evidence.")
     current_version: int | None = Field(
         default=None, description="The interview's version when rejected (if known)."
+    )
+    request_digest: str | None = Field(
+        default=None,
+        description="SHA-256 of the command's content when it parsed (absent for invalid_command "
+        "from parsing); a retry under the same idempotency key must match it.",
     )
 
 

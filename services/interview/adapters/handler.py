@@ -17,7 +17,7 @@ from typing import Any
 
 import structlog
 
-from schemas.commands import CommandAccepted, CommandEnvelope, CommandResult
+from schemas.commands import CommandEnvelope, CommandResult
 from services.interview.adapters import metrics, wire
 from services.interview.adapters.history import IdempotencyIndex, load_idempotency, load_interviews
 from services.interview.domain import Code, InterviewState, Rejection, Stamp, decide, evolve
@@ -123,6 +123,14 @@ class InterviewHandler:
         first = state.first_results.get((command.interview_id, command.key))
         if first is not None:
             return self._retry(command, first), []
+        result, events = self._first(partition, state, command)
+        # A rejection binds the key too (DESIGN 5.2): a retry must not turn not_opened into accepted.
+        state.first_results[(command.interview_id, command.key)] = result
+        return result, events
+
+    def _first(
+        self, partition: int, state: _Partition, command: CommandEnvelope
+    ) -> tuple[CommandResult, list[Any]]:
         misrouted = self._misrouted(partition, command)
         if misrouted is not None:
             return wire.rejected(command, misrouted), []
@@ -133,12 +141,10 @@ class InterviewHandler:
         for event in outcome:
             current = evolve(current, event)
         state.interviews[command.interview_id] = current
-        result = wire.accepted(command, outcome)
-        state.first_results[(command.interview_id, command.key)] = result
-        return result, outcome
+        return wire.accepted(command, outcome), outcome
 
     @staticmethod
-    def _retry(command: CommandEnvelope, first: CommandAccepted) -> CommandResult:
+    def _retry(command: CommandEnvelope, first: CommandResult) -> CommandResult:
         if first.request_digest == wire.request_digest(command):
             return wire.replayed(command, first)
         message = (

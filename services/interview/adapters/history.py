@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from schemas.codec import ContractError, decode
-from schemas.commands import CommandAccepted
-from services.interview.adapters.wire import parse_result
+from schemas.commands import CommandResult
+from services.interview.adapters.wire import is_first_result, parse_result
 from services.interview.domain import InterviewState, evolve
 from services.platform.log_reader import read_partition
 
-IdempotencyIndex = dict[tuple[str, str], CommandAccepted]
-"""First accepted result per (interview id, idempotency key)."""
+IdempotencyIndex = dict[tuple[str, str], CommandResult]
+"""First result, accepted or rejected, per (interview id, idempotency key)."""
 
 
 class UnreadableHistoryError(RuntimeError):
@@ -33,12 +33,12 @@ async def load_interviews(client: dict[str, Any], topic: str, partition: int) ->
 
 
 async def load_idempotency(client: dict[str, Any], topic: str, partition: int) -> IdempotencyIndex:
-    """First accepted result of every idempotency key still in the results topic's retention."""
+    """First result of every idempotency key still in the results topic's retention."""
     index: IdempotencyIndex = {}
     async for record in read_partition(client, topic, partition):
         if record.value is None:
             continue
         result = parse_result(record.value)
-        if isinstance(result, CommandAccepted) and result.replay_of is None and result.idempotency_key:
+        if is_first_result(result) and result.idempotency_key:
             index.setdefault((result.interview_id, result.idempotency_key), result)
     return index

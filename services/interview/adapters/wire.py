@@ -97,6 +97,17 @@ def _base(command: CommandEnvelope) -> dict[str, Any]:
     }
 
 
+def is_first_result(result: CommandResult) -> bool:
+    """Whether a result binds its idempotency key: what a retry with the same content gets back.
+
+    Replays and ``idempotency_key_reused`` answer a retry, not the key's command; a record that did
+    not parse as a command has no content digest, so its key stays free.
+    """
+    if result.replay_of is not None or not result.idempotency_key or result.request_digest is None:
+        return False
+    return not isinstance(result, CommandRejected) or result.code != Code.IDEMPOTENCY_KEY_REUSED
+
+
 def accepted(command: CommandEnvelope, events: list[Event]) -> CommandAccepted:
     """The result of an accepted command."""
     return CommandAccepted(
@@ -115,11 +126,12 @@ def rejected(command: CommandEnvelope, rejection: Rejection) -> CommandRejected:
         message=rejection.message,
         field=rejection.field,
         current_version=rejection.current_version,
+        request_digest=request_digest(command),
         **_base(command),
     )
 
 
-def replayed(command: CommandEnvelope, first: CommandAccepted) -> CommandAccepted:
+def replayed(command: CommandEnvelope, first: CommandResult) -> CommandResult:
     """A retry's result: the first result again, under the retry's own command id."""
     return first.model_copy(update={**_base(command), "replay_of": first.command_id})
 

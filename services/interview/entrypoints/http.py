@@ -138,6 +138,7 @@ def _response(request: Request, result: Any, correlation_id: str) -> Response:
             "field": result.field,
             "current_version": result.current_version,
             "command_id": result.command_id,
+            "replay_of": result.replay_of,
         }
         response = problem(result.code, result.message, request, **extra)
     else:

@@ -44,6 +44,9 @@ class Problem(BaseModel):
     instance: str | None = Field(default=None, description="The request path.")
     command_id: str | None = Field(default=None, description="Command id given to this request.")
     current_version: int | None = Field(default=None, description="Interview version when refused.")
+    replay_of: str | None = Field(
+        default=None, description="Set on a retry: the command whose first result (this refusal) is repeated."
+    )
 
 
 def problem(code: str, detail: str, request: Request | None = None, **extra: Any) -> JSONResponse:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from schemas.commands import CommandAccepted
+from schemas.commands import CommandAccepted, CommandRejected
 from services.platform.topics import Topics
 from tests.integration.interview.conftest import (
     KafkaIntake,
@@ -72,7 +72,15 @@ async def test_eight_concurrent_writers_one_winner_per_version(
 async def test_a_retried_idempotency_key_appends_once(
     replicas: list[Replica], kafka_client: dict[str, Any], topics: Topics
 ) -> None:
+    early_path, early_body = http_request("iv-retry", 0, ALICE, question("q0", "invite_story"))
+    early = await replicas[0][1].post(early_path, json=early_body, headers={"Idempotency-Key": "early"})
+    assert early.json()["code"] == "not_opened"
     await _open(replicas[0], "iv-retry")
+    # A rejection is a first result too: its retry repeats it even though the interview is open now.
+    again = await replicas[1][1].post(early_path, json=early_body, headers={"Idempotency-Key": "early"})
+    assert again.status_code == 404, again.text
+    assert again.json()["code"] == "not_opened"
+    assert again.json()["replay_of"] == early.json()["command_id"]
     path, body = http_request("iv-retry", 1, ALICE, question("q1", "invite_story"))
     headers = {"Idempotency-Key": "ask-q1"}
     first = await replicas[0][1].post(path, json=body, headers=headers)
@@ -99,20 +107,26 @@ async def test_a_retry_after_a_restart_still_appends_once(
     """The idempotency index is rebuilt from interview.command-results when a partition is assigned."""
     first = await start_replica(kafka_client, topics)
     await wait_until(lambda: first[0].ready, what="first replica")
+    early = envelope("iv-restart", 0, CANDIDATE, story("s0"), idempotency_key="k-early")
     opened = envelope("iv-restart", 0, ALICE, open_payload(), idempotency_key="k-open")
     told = envelope("iv-restart", 1, CANDIDATE, story("s1"), idempotency_key="k-story")
-    for command in (opened, told):
+    for command in (early, opened, told):
         await intake.send(command)
-    await intake.results(2)
+    await intake.results(3)
     await stop_replica(first)
     second = await start_replica(kafka_client, topics)
     try:
         await wait_until(lambda: second[0].ready, what="second replica")
         retry = told.model_copy(update={"command_id": "00000000-0000-4000-8000-000000000001"})
+        early_retry = early.model_copy(update={"command_id": "00000000-0000-4000-8000-000000000002"})
         await intake.send(retry)
-        results = await intake.results(3)
+        await intake.send(early_retry)
+        results = await intake.results(5)
     finally:
         await stop_replica(second)
+    rejected = results[early_retry.command_id]  # the rejection was indexed from the results topic
+    assert isinstance(rejected, CommandRejected)
+    assert (rejected.code, rejected.replay_of) == ("not_opened", early.command_id)
     replay = results[retry.command_id]
     assert isinstance(replay, CommandAccepted)
     assert replay.replay_of == told.command_id
