@@ -156,7 +156,8 @@ async def _main(broker: Broker, logs: Path, exit_after_sample: bool) -> None:
         env_prefix = f"KAFKA_BOOTSTRAP_SERVERS={broker.settings.bootstrap_servers}"
         if broker.settings.topic_prefix:
             env_prefix += f" KAFKA_TOPIC_PREFIX={broker.settings.topic_prefix}"
-        console.print(f"audit it: {env_prefix} .venv/bin/hiring-audit verify --html audit.html")
+        audit = Path(sys.executable).parent / "hiring-audit"
+        console.print(f"audit it: {env_prefix} {audit} verify --html audit.html")
         if not exit_after_sample:
             console.print("[bold]Serving.[/bold] Press Ctrl-C to stop everything.")
             await stop.wait()

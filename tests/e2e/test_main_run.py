@@ -11,6 +11,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,11 +33,17 @@ def test_run_prints_the_verdicts_and_signals_and_the_audit_proves_them(kafka: Br
         KAFKA_TOPIC_PREFIX=f"run{uuid.uuid4().hex[:6]}.",
         KAFKA_PARTITIONS="3",
     )
-    done = subprocess.run(
-        [*RUN, "--exit-after-sample"], env=env, capture_output=True, text=True, timeout=240, check=False
-    )
-    out = done.stdout + done.stderr
-    assert done.returncode == 0, out
+    log = tmp_path / "run.log"
+    with log.open("w") as sink:
+        process = subprocess.Popen(
+            [*RUN, "--exit-after-sample"], env=env, stdout=sink, stderr=subprocess.STDOUT
+        )
+    try:
+        code = process.wait(timeout=240)
+    finally:
+        _stop_everything(process, log.read_text())
+    out = log.read_text()
+    assert code == 0, out
     story, checklist = out.split("fed iv-checklist-")
     assert "mutual_fit" in story
     assert "proceed" in story
@@ -71,6 +78,21 @@ def test_run_prints_the_verdicts_and_signals_and_the_audit_proves_them(kafka: Br
     assert "iv-checklist-" in html
 
 
+def _pids(output: str) -> list[int]:
+    """The broker's and services' pids, as the run prints them."""
+    return [int(p) for p in re.findall(r"pid (\d+)", output)]
+
+
+def _stop_everything(process: subprocess.Popen[Any], output: str) -> None:
+    """Whatever happened, stop the run and every child it printed, by pid (they run in own sessions)."""
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+    for pid in _pids(output):
+        if pid_alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
 def _wait_for_line(process: subprocess.Popen[str], marker: str, timeout: float) -> str:
     seen = ""
     deadline = time.monotonic() + timeout
@@ -94,17 +116,16 @@ def test_ctrl_c_stops_services_and_embedded_broker(tmp_path: Path) -> None:
         text=True,
         start_new_session=True,
     )
+    seen = rest = ""
     try:
         seen = _wait_for_line(process, "Serving.", timeout=240)
-        pids = [int(p) for p in re.findall(r"pid (\d+)", seen)]
+        pids = _pids(seen)
         assert len(pids) == 3, seen  # broker, interview service, decision service
         assert all(pid_alive(pid) for pid in pids)
         process.send_signal(signal.SIGINT)
         rest, _ = process.communicate(timeout=60)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        _stop_everything(process, seen + rest)
     assert process.returncode == 0, seen + rest
     assert "stopped cleanly" in rest
     assert not [pid for pid in pids if pid_alive(pid)]
