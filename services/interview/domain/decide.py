@@ -36,6 +36,7 @@ def _admit(state: InterviewState, command: Command) -> Side:
     rules.version(state, command)
     if isinstance(command.payload, OpenInterview):
         rules.participants(command.payload)
+        rules.policy(command.payload)
         participants = {p.id: p.side for p in command.payload.participants}
     else:
         participants = dict(state.participants)

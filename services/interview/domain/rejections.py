@@ -17,6 +17,7 @@ class Code(StrEnum):
     NOT_A_PARTICIPANT = "not_a_participant"
     WRONG_SIDE = "wrong_side"
     INVALID_PARTICIPANTS = "invalid_participants"
+    UNKNOWN_POLICY = "unknown_policy"
     DUPLICATE_ID = "duplicate_id"
     MISSING_REFERENCE = "missing_reference"
     UNKNOWN_REFERENCE = "unknown_reference"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from schemas.common import Outcome, QuestionKind, Side
+from schemas.common import POLICY_VERSIONS, Outcome, QuestionKind, Side
 from schemas.interview import (
     GoalAssessed,
     InterviewConcluded,
@@ -91,6 +91,17 @@ def participants(payload: OpenInterview) -> None:
             Code.INVALID_PARTICIPANTS,
             f"candidate_id {payload.candidate_id!r} must be a participant on the candidate side",
             "payload.candidate_id",
+        )
+
+
+def policy(payload: OpenInterview) -> None:
+    """An interview opens under a verdict policy the contract knows (no decision could be made else)."""
+    if payload.policy_version not in POLICY_VERSIONS:
+        raise RejectedError(
+            Code.UNKNOWN_POLICY,
+            f"policy_version {payload.policy_version!r} is not a known verdict policy; "
+            f"allowed: {list(POLICY_VERSIONS)}",
+            "payload.policy_version",
         )
 
 

@@ -16,6 +16,7 @@ MEDIA_TYPE = "application/problem+json"
 STATUS: dict[str, int] = {
     "invalid_command": 422,
     "invalid_participants": 422,
+    "unknown_policy": 422,
     "missing_reference": 422,
     "unknown_reference": 422,
     "invalid_evidence": 422,

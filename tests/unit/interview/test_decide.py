@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from schemas.common import ActorSide
+from schemas.common import POLICY_VERSIONS, ActorSide
 from schemas.envelope import GENESIS_HASH, event_hash
 from schemas.interview import (
     InterviewOpened,
@@ -141,6 +141,21 @@ def test_both_sides_take_part() -> None:
 def test_the_candidate_is_a_candidate_side_participant(candidate_id: str) -> None:
     payload = open_payload(candidate_id=candidate_id)
     rejected(when(InterviewState(IID), ALICE, payload), "invalid_participants", "payload.candidate_id")
+
+
+@pytest.mark.parametrize("version", ["v2", "v17"])
+def test_an_interview_opens_under_a_known_policy_only(version: str) -> None:
+    payload = open_payload(policy_version=version)
+    outcome = rejected(when(InterviewState(IID), ALICE, payload), "unknown_policy", "payload.policy_version")
+    assert version in outcome.message
+    assert "'v1'" in outcome.message
+
+
+def test_every_known_policy_opens() -> None:
+    for version in POLICY_VERSIONS:
+        event = accepted(when(InterviewState(IID), ALICE, open_payload(policy_version=version)))
+        assert isinstance(event.data, InterviewOpened)
+        assert event.data.policy_version == version
 
 
 # stories and questions ------------------------------------------------------------------------------
