@@ -16,7 +16,7 @@ from typing import Any
 
 import rfc8785
 
-from services.audit.domain.records import AUDITED_TOPICS, LogRecord
+from services.audit.domain.records import AUDITED_TOPICS, REQUIRED_TOPICS, LogRecord
 
 FORMAT = "hiring-audit.export/1"
 MANIFEST = "manifest.json"
@@ -149,9 +149,12 @@ def _inferred(directory: Path) -> Manifest:
 
 
 def check_export(directory: Path) -> None:
-    """Raise ``ExportError`` unless the directory holds both JSONL files."""
+    """Raise ``ExportError`` unless the directory holds the interview and decision JSONL files.
+
+    The DLQ file is optional: an export without it is read as one without DLQ records.
+    """
     if not directory.is_dir():
         raise ExportError(f"{directory} is not a directory (expected an export from `hiring-audit export`)")
-    for topic in AUDITED_TOPICS:
+    for topic in REQUIRED_TOPICS:
         if not file_for(directory, topic).exists():
             raise ExportError(f"{directory} has no {file_for(directory, topic).name}")

@@ -10,7 +10,8 @@ from aiokafka import AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from schemas.codec import headers_to_attributes
-from services.audit.domain.records import AUDITED_TOPICS, LogRecord
+from services.audit.domain.dlq import Position, relocate
+from services.audit.domain.records import AUDITED_TOPICS, DLQ, INTERVIEW_EVENTS, LogRecord
 from services.platform.log_reader import partitions_of, read_partition, reader
 from services.platform.topics import Topics, ensure_topics
 
@@ -80,46 +81,54 @@ async def read_topic(
 
 def wire_headers(record: LogRecord) -> list[tuple[str, bytes]]:
     """The record's headers as written by the codec: ``ce_*``, ``content-type``, then any others."""
-    out = [
-        (f"ce_{name}", value.encode())
-        for name, value in record.attributes.items()
-        if name != "datacontenttype"
-    ]
-    if "datacontenttype" in record.attributes:
-        out.append(("content-type", record.attributes["datacontenttype"].encode()))
-    return out + [(name, value.encode()) for name, value in record.headers]
+    return record.wire_headers()
 
 
 async def produce(
-    client: dict[str, Any], topics: Topics, records: Iterable[LogRecord], progress: Progress | None = None
+    client: dict[str, Any],
+    topics: Topics,
+    records: Iterable[LogRecord],
+    progress: Progress | None = None,
+    placed: dict[Position, Position] | None = None,
 ) -> dict[str, int]:
-    """Write records in order to ``topics`` (same partition when it exists); return counts per topic."""
+    """Write records in order to ``topics`` (same partition when it exists); return counts per topic.
+
+    ``placed`` is filled with where each ``interview.events`` record landed (old -> new position).
+    """
     partitions: dict[str, int] = {}
     counts: dict[str, int] = {}
     producer = AIOKafkaProducer(enable_idempotence=True, acks="all", linger_ms=5, **client)
     await producer.start()
     try:
-        pending = []
+        pending: list[tuple[LogRecord, asyncio.Future[Any]]] = []
         for record in records:
             name = topics.name(record.topic)
             if name not in partitions:
                 partitions[name] = len(await producer.partitions_for(name))
-            pending.append(await producer.send(
+            pending.append((record, await producer.send(
                 name, record.value, key=record.key.encode() if record.key is not None else None,
                 partition=record.partition if record.partition < partitions[name] else None,
                 headers=wire_headers(record), timestamp_ms=record.timestamp,
-            ))  # fmt: skip
+            )))  # fmt: skip
             counts[record.topic] = counts.get(record.topic, 0) + 1
             if len(pending) >= 1000:
-                await _settle(pending, progress)
-        await _settle(pending, progress)
+                await _settle(pending, progress, placed)
+        await _settle(pending, progress, placed)
     finally:
         await producer.stop()
     return counts
 
 
-async def _settle(pending: list[asyncio.Future[Any]], progress: Progress | None) -> None:
-    await asyncio.gather(*pending)
+async def _settle(
+    pending: list[tuple[LogRecord, asyncio.Future[Any]]],
+    progress: Progress | None,
+    placed: dict[Position, Position] | None,
+) -> None:
+    written = await asyncio.gather(*(future for _, future in pending))
+    if placed is not None:
+        for (record, _), meta in zip(pending, written, strict=True):
+            if record.topic == INTERVIEW_EVENTS:
+                placed[(record.partition, record.offset)] = (meta.partition, meta.offset)
     if progress is not None:
         progress(len(pending))
     pending.clear()
@@ -134,7 +143,10 @@ async def import_into(
     force: bool = False,
     progress: Progress | None = None,
 ) -> dict[str, int]:
-    """Create the topics if missing, refuse non-empty ones unless ``force``, then produce the records."""
+    """Create the topics if missing, refuse non-empty ones unless ``force``, then produce the records.
+
+    DLQ records go last, re-pointed at the new offsets of the records they speak about.
+    """
     await ensure_topics(client, topics, partitions)
     if not force:
         for base in AUDITED_TOPICS:
@@ -144,4 +156,11 @@ async def import_into(
                     f"topic {topics.name(base)!r} already holds {held} records; import into fresh topics "
                     "(another --topic-prefix) or pass --force to append"
                 )
-    return await produce(client, topics, records, progress)
+    records = list(records)
+    placed: dict[Position, Position] = {}
+    counts = await produce(client, topics, [r for r in records if r.topic != DLQ], progress, placed)
+    target = topics.name(INTERVIEW_EVENTS)
+    dlq = [relocate(r, placed, target) for r in records if r.topic == DLQ]
+    if dlq:
+        counts.update(await produce(client, topics, dlq, progress))
+    return counts

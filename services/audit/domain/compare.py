@@ -19,7 +19,7 @@ from services.decision.domain.revisions import Poison
 
 def recompute(log: InterviewLog, version: str, thresholds: Any | None = None) -> list[Event]:
     """Every revision the decision service publishes for this interview's log under ``version``."""
-    return recompute_items([entry.item() for entry in log.entries], version, thresholds)
+    return recompute_items(log.items(), version, thresholds)
 
 
 def recompute_items(items: list[Event | Poison], version: str, thresholds: Any | None = None) -> list[Event]:

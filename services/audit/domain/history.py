@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import rfc8785
 
@@ -13,6 +13,7 @@ from schemas.codec import ContractError, decode_parts
 from schemas.decision import VerdictChanged
 from schemas.envelope import Event, canonical_bytes
 from schemas.interview import InterviewOpened
+from services.audit.domain.dlq import NO_WORDS, DlqEntry, DlqWords, dlq_words, resolve
 from services.audit.domain.records import LogRecord
 from services.decision.domain.revisions import Poison
 
@@ -28,9 +29,15 @@ class Entry:
     problem: ContractError | None
     sequence: int | None
     hash: str | None
+    word: DlqEntry | None = None
+    """The DLQ's latest word on this record: ``poison`` (still parked), ``retry`` or ``skip``."""
 
     def item(self) -> Event | Poison:
         """What the decision service would make of this record: the event, or a poison pill."""
+        if self.word is not None:
+            resolved = resolve(self.record, self.word).item
+            if resolved is not None:
+                return resolved
         if self.event is not None:
             return self.event
         code = self.problem.code if self.problem else "undecodable"
@@ -39,11 +46,20 @@ class Entry:
 
 @dataclass
 class InterviewLog:
-    """One interview's interview events (log order) and published decision events."""
+    """One interview's interview events (log order) and published decision events.
+
+    Records an operator released with ``skip`` (DLQ) are not part of the history: they are in
+    ``skipped``, not in ``entries``, exactly as the decision service leaves them out.
+    """
 
     interview_id: str
     entries: list[Entry] = field(default_factory=list)
     published: list[Entry] = field(default_factory=list)
+    skipped: list[Entry] = field(default_factory=list)
+
+    def items(self) -> list[Event | Poison]:
+        """The decision service's inputs for this interview, in log order (DLQ words applied)."""
+        return [entry.item() for entry in self.entries]
 
     def policy_version(self) -> str:
         """The policy version recorded at ``interview.opened`` (v1 when unknown)."""
@@ -125,17 +141,30 @@ def split(interview_records: Iterable[LogRecord], decision_records: Iterable[Log
     return list(logs.values())
 
 
-def decode_log(raw: RawLog) -> InterviewLog:
-    """Decode one interview's records."""
-    entries = [entry_of(r) for r in raw.interview]
-    return InterviewLog(raw.interview_id, entries, [entry_of(r, hashed=False) for r in raw.decision])
+def decode_log(raw: RawLog, words: DlqWords = NO_WORDS) -> InterviewLog:
+    """Decode one interview's records; apply the DLQ's words (``skip`` leaves a record out)."""
+    entries, skipped = [], []
+    for record in raw.interview:
+        entry = entry_of(record)
+        word = words.word(record)
+        if word is not None:
+            entry = replace(entry, word=word)
+            if resolve(record, word).item is None:
+                skipped.append(entry)
+                continue
+        entries.append(entry)
+    published = [entry_of(r, hashed=False) for r in raw.decision]
+    return InterviewLog(raw.interview_id, entries, published, skipped)
 
 
 def group(
-    interview_records: Iterable[LogRecord], decision_records: Iterable[LogRecord]
+    interview_records: Iterable[LogRecord],
+    decision_records: Iterable[LogRecord],
+    dlq_records: Iterable[LogRecord] = (),
 ) -> list[InterviewLog]:
-    """Decoded interview logs, in order of first appearance."""
-    return [decode_log(raw) for raw in split(interview_records, decision_records)]
+    """Decoded interview logs, in order of first appearance, with the DLQ's words applied."""
+    words = dlq_words(dlq_records)
+    return [decode_log(raw, words) for raw in split(interview_records, decision_records)]
 
 
 def revision_data(entry: Entry) -> VerdictChanged | None:

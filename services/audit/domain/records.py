@@ -10,7 +10,11 @@ from schemas.envelope import Event
 
 INTERVIEW_EVENTS = "interview.events"
 DECISION_EVENTS = "decision.events"
-AUDITED_TOPICS = (INTERVIEW_EVENTS, DECISION_EVENTS)
+DLQ = "interview.events.dlq"
+"""The decision service's dead-letter topic: parked records and operators' releases (retry / skip)."""
+REQUIRED_TOPICS = (INTERVIEW_EVENTS, DECISION_EVENTS)
+AUDITED_TOPICS = (*REQUIRED_TOPICS, DLQ)
+"""Every topic ``verify`` reads; the DLQ may be absent (an older export or cluster): then it is empty."""
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,34 @@ class LogRecord:
     def subject(self) -> str:
         """The interview this record belongs to (``ce_subject``, else the key)."""
         return self.attributes.get("subject") or self.key or "?"
+
+    def wire_headers(self) -> list[tuple[str, bytes]]:
+        """The record's headers as written by the codec: ``ce_*``, ``content-type``, then any others."""
+        out = [
+            (f"ce_{name}", value.encode())
+            for name, value in self.attributes.items()
+            if name != "datacontenttype"
+        ]
+        if "datacontenttype" in self.attributes:
+            out.append(("content-type", self.attributes["datacontenttype"].encode()))
+        return out + [(name, value.encode()) for name, value in self.headers]
+
+    def as_consumed(self) -> ConsumedView:
+        """The record in the shape the decision service's adapters read (bytes key, value, headers)."""
+        key = self.key.encode() if self.key is not None else None
+        return ConsumedView(self.topic, self.partition, self.offset, key, self.value, self.wire_headers())
+
+
+@dataclass(frozen=True)
+class ConsumedView:
+    """The fields of an aiokafka ``ConsumerRecord`` the decision service's record functions use."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: list[tuple[str, bytes]]
 
 
 def record_of(event: Event, partition: int, offset: int, topic: str | None = None) -> LogRecord:

@@ -28,6 +28,11 @@ class Kind(StrEnum):
     DUPLICATE_REVISION = "duplicate_revision"
     REVISION_OUT_OF_ORDER = "revision_out_of_order"
     UNKNOWN_POLICY = "unknown_policy"
+    INPUT_HASH_MISMATCH = "input_hash_mismatch"
+    # Informational (``VerifyReport.info``): operators' DLQ decisions the replay applied, as the service does.
+    DLQ_SKIPPED = "dlq_skipped"
+    DLQ_RETRIED = "dlq_retried"
+    DLQ_PARKED = "dlq_parked"
 
 
 class FieldDiff(Model):
@@ -64,6 +69,7 @@ class Counts(Model):
     decision_events: int
     revisions_recomputed: int
     revisions_matched: int
+    dlq_records: int = Field(default=0, description="Records read from interview.events.dlq.")
 
 
 class VerifyReport(Model):
@@ -75,6 +81,10 @@ class VerifyReport(Model):
     counts: Counts
     by_kind: dict[str, int] = Field(description="Number of discrepancies per kind.")
     discrepancies: tuple[Discrepancy, ...]
+    info: tuple[Discrepancy, ...] = Field(
+        default=(),
+        description="Informational findings (dlq_skipped, dlq_retried, dlq_parked): they do not affect ok.",
+    )
 
 
 PublishedState = Literal["match", "differs", "missing"]

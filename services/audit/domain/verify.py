@@ -6,11 +6,12 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from schemas.envelope import Event
+from schemas.envelope import Event, event_hash
 from services.audit.domain.chain import check_chain, finding
 from services.audit.domain.compare import compare, published_by_version, recompute
-from services.audit.domain.history import InterviewLog, decode_log, split
-from services.audit.domain.records import LogRecord
+from services.audit.domain.dlq import POISON, RETRY, dlq_words
+from services.audit.domain.history import Entry, InterviewLog, decode_log, revision_data, split
+from services.audit.domain.records import DLQ, LogRecord
 from services.audit.domain.report import Counts, Discrepancy, Kind, VerifyReport
 from services.decision.domain.policy import versions
 
@@ -25,6 +26,7 @@ class InterviewAudit:
     expected: dict[str, list[Event]] = field(default_factory=dict)
     findings: list[Discrepancy] = field(default_factory=list)
     matched: int = 0
+    info: list[Discrepancy] = field(default_factory=list)
 
 
 @dataclass
@@ -37,12 +39,15 @@ class Audit:
 
 def audit_interview(log: InterviewLog) -> InterviewAudit:
     """Check one interview's chain, recompute its revisions and compare them with the published ones."""
-    audit = InterviewAudit(log, findings=check_chain(log))
+    audit = InterviewAudit(log, findings=check_chain(log), info=dlq_info(log))
     published, problems = published_by_version(log)
     audit.findings.extend(problems)
-    for version in dict.fromkeys([log.policy_version(), *published]):
+    audit.findings.extend(check_input_hashes(log))
+    # Each published revision is recomputed under the policy version it records; an interview with
+    # nothing published under the version it was opened with.
+    for version in list(published) or [log.policy_version()]:
         if version not in versions():
-            audit.findings.append(_unknown_policy(log, version))
+            audit.findings.append(_unknown_policy(log, version, published.get(version, [])))
             continue
         audit.expected[version] = recompute(log, version)
         found, matched = compare(log, audit.expected[version], published.get(version, []))
@@ -51,10 +56,81 @@ def audit_interview(log: InterviewLog) -> InterviewAudit:
     return audit
 
 
-def _unknown_policy(log: InterviewLog, version: str) -> Discrepancy:
+def _unknown_policy(log: InterviewLog, version: str, published: list[Entry]) -> Discrepancy:
     detail = f"policy {version} is unknown to this build (known: {', '.join(versions())}); not recomputed"
-    where = log.entries[0] if log.entries else log.published[0]
+    where = published[0] if published else log.entries[0] if log.entries else log.published[0]
     return finding(Kind.UNKNOWN_POLICY, where, detail, policy_version=version)
+
+
+def check_input_hashes(log: InterviewLog) -> list[Discrepancy]:
+    """Each published revision's ``input_hash`` is the hash of the interview event at its ``input_sequence``.
+
+    This anchors the head of the chain: the last event of an interview has no successor whose
+    ``prevhash`` would expose an edit, but the revision that applied it recorded its hash.
+    """
+    by_sequence: dict[int, Entry] = {}
+    for entry in log.entries:
+        if entry.sequence is not None:
+            by_sequence.setdefault(entry.sequence, entry)
+    out = []
+    for published in log.published:
+        data = revision_data(published)
+        event = by_sequence.get(data.input_sequence) if data is not None else None
+        if data is None or event is None:
+            continue  # undecodable revision / absent event: reported as undecodable, gap or extra revision
+        if data.input_hash == event.hash or data.input_hash == _decoded_hash(event):
+            continue  # the stored form's hash (fast), else the decoded event's (what the service hashed)
+        detail = (
+            f"revision {data.revision} ({data.policy_version}) at {published.record.where()} recorded "
+            f"input_hash {data.input_hash[:12]}… for sequence {data.input_sequence}, but the event at "
+            f"{event.record.where()} hashes to {(_decoded_hash(event) or event.hash or '?')[:12]}…: "
+            "that event was altered after the decision service applied it"
+        )
+        out.append(finding(Kind.INPUT_HASH_MISMATCH, event, detail, sequence=data.input_sequence,
+                           revision=data.revision, policy_version=data.policy_version))  # fmt: skip
+    return out
+
+
+def _decoded_hash(entry: Entry) -> str | None:
+    """``event_hash`` of the decoded event (what the decision service hashed), when it decodes."""
+    return event_hash(entry.event) if entry.event is not None else None
+
+
+def dlq_info(log: InterviewLog) -> list[Discrepancy]:
+    """Operators' DLQ decisions about this interview's records, applied as the decision service does."""
+    out = []
+    for entry in [*log.entries, *log.skipped]:
+        word = entry.word
+        if word is None:
+            continue
+        r = entry.record
+        dlq = f"{DLQ}[{r.partition}]@{word.dlq_offset}"
+        if word.kind == POISON:
+            kind, detail = (
+                Kind.DLQ_PARKED,
+                (
+                    f"{r.where()} is parked ({dlq}: {word.code}); the decision service applies nothing of "
+                    "this interview from it on until an operator releases it"
+                ),
+            )
+        elif word.kind == RETRY:
+            kind, detail = (
+                Kind.DLQ_RETRIED,
+                (
+                    f"{r.where()} was released for a retry ({dlq}, parked as {word.code}); re-read as the "
+                    "decision service does"
+                ),
+            )
+        else:
+            kind, detail = (
+                Kind.DLQ_SKIPPED,
+                (
+                    f"{r.where()} was released with skip ({dlq}, parked as {word.code}): not an interview "
+                    "fact; left out of the history, its sequence and hash chain, as the decision service does"
+                ),
+            )
+        out.append(finding(kind, entry, detail))
+    return sorted(out, key=lambda d: d.offset or 0)
 
 
 def verify(
@@ -62,17 +138,23 @@ def verify(
     decision_records: Iterable[LogRecord],
     source: str = "",
     progress: Progress | None = None,
+    dlq_records: Iterable[LogRecord] = (),
 ) -> Audit:
-    """Verify a whole history; ``progress`` is told how many records each interview held."""
+    """Verify a whole history; ``progress`` is told how many records each interview held.
+
+    ``dlq_records`` (``interview.events.dlq``) are applied as the decision service applies them:
+    a record released with ``skip`` is left out, a parked one parks its interview.
+    """
+    words = dlq_words(dlq_records)
     audits = []
     for raw in split(interview_records, decision_records):
-        audits.append(audit_interview(decode_log(raw)))
+        audits.append(audit_interview(decode_log(raw, words)))
         if progress is not None:
             progress(raw.size())
-    return Audit(audits, build_report(audits, source))
+    return Audit(audits, build_report(audits, source, words.records))
 
 
-def build_report(audits: list[InterviewAudit], source: str) -> VerifyReport:
+def build_report(audits: list[InterviewAudit], source: str, dlq_records: int = 0) -> VerifyReport:
     """The verify report of a list of interview audits."""
     findings = [f for a in audits for f in a.findings]
     counts = Counts(
@@ -81,7 +163,9 @@ def build_report(audits: list[InterviewAudit], source: str) -> VerifyReport:
         decision_events=sum(len(a.log.published) for a in audits),
         revisions_recomputed=sum(len(v) for a in audits for v in a.expected.values()),
         revisions_matched=sum(a.matched for a in audits),
+        dlq_records=dlq_records,
     )
     by_kind = dict(sorted(Counter(str(f.kind) for f in findings).items()))
+    info = tuple(i for a in audits for i in a.info)
     return VerifyReport(ok=not findings, source=source, counts=counts, by_kind=by_kind,
-                        discrepancies=tuple(findings))  # fmt: skip
+                        discrepancies=tuple(findings), info=info)  # fmt: skip

@@ -49,7 +49,7 @@ def verify(
     """Recompute every revision and compare byte for byte; check sequences and hash chains."""
     source = read(from_dir, servers, prefix, quiet)
     with gc_paused(), progress_bar("verifying", source.size(), not quiet) as advance:
-        audit = verify_history(source.interview, source.decision, source.description, advance)
+        audit = verify_history(source.interview, source.decision, source.description, advance, source.dlq)
     if html is not None:
         write_html(html, audit)
         stderr_console().print(f"HTML report: {html}")
@@ -74,7 +74,7 @@ def as_of_command(
         raise fail("name one interview or pass --all")
     at = parse_time(time)
     source = read(from_dir, servers, prefix, quiet)
-    logs = [g for g in group(source.interview, source.decision) if g.entries]
+    logs = [g for g in group(source.interview, source.decision, source.dlq) if g.entries]
     chosen = [g for g in logs if all_ or g.interview_id == interview]
     if not chosen:
         raise fail(f"interview {interview!r} has no events in {source.description}")
@@ -101,7 +101,7 @@ def what_if_command(
         raise fail(str(exc)) from None
     source = read(from_dir, servers, prefix, quiet)
     with gc_paused():
-        report = what_if(group(source.interview, source.decision), policy, overrides)
+        report = what_if(group(source.interview, source.decision, source.dlq), policy, overrides)
     emit(report, as_json, print_what_if)
 
 

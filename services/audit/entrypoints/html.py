@@ -40,6 +40,7 @@ def render(audit: Audit) -> str:
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><title>hiring-audit verify</title>"
         f"<style>{STYLE}</style></head><body>{summary(report)}{findings_table(report)}"
+        f"{info_table(report)}"
         f"<h2>Interviews</h2>{shown}{tail}</body></html>"
     )
 
@@ -68,6 +69,19 @@ def findings_table(report: VerifyReport) -> str:
     )
     head = "<tr><th>kind</th><th>interview</th><th>position</th><th>seq</th><th>rev</th><th>detail</th></tr>"
     return f"<h2>Discrepancies</h2><table>{head}{rows}</table>"
+
+
+def info_table(report: VerifyReport) -> str:
+    """Operators' DLQ decisions the replay applied (informational)."""
+    if not report.info:
+        return ""
+    rows = "".join(
+        f"<tr><td>{d.kind}</td><td>{escape(d.interview or '')}</td><td class='pos'>{escape(_pos(d))}</td>"
+        f"<td>{_opt(d.sequence)}</td><td>{escape(d.detail)}</td></tr>"
+        for d in report.info
+    )
+    head = "<tr><th>kind</th><th>interview</th><th>position</th><th>seq</th><th>detail</th></tr>"
+    return f"<h2>Information (DLQ)</h2><table>{head}{rows}</table>"
 
 
 def _pos(d: Discrepancy) -> str:

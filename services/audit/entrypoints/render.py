@@ -35,6 +35,7 @@ def print_verify(console: Console, report: VerifyReport, limit: int = 50) -> Non
         f"decision events; {c.revisions_matched} of {c.revisions_recomputed} recomputed revisions "
         "reproduced byte for byte"
     )
+    _print_info(console, report)
     if report.ok:
         console.print(
             "[bold green]OK[/bold green]: every published verdict reproduced; chains and sequences intact"
@@ -49,6 +50,19 @@ def print_verify(console: Console, report: VerifyReport, limit: int = 50) -> Non
     console.print(table)
     if len(report.discrepancies) > limit:
         console.print(f"… {len(report.discrepancies) - limit} more (raise --limit or use --json)")
+
+
+def _print_info(console: Console, report: VerifyReport) -> None:
+    """Informational findings (operators' DLQ decisions applied as the decision service does)."""
+    if not report.info:
+        return
+    console.print(
+        f"{len(report.info)} informational finding(s) ({report.counts.dlq_records} DLQ records read):"
+    )
+    table = Table("kind", "interview", "position", "seq", "detail", show_lines=True)
+    for d in report.info:
+        table.add_row(str(d.kind), d.interview or "", _where(d), _opt(d.sequence), d.detail)
+    console.print(table)
 
 
 def _opt(value: int | None) -> str:

@@ -10,8 +10,15 @@ from typing import Any
 from aiokafka.errors import KafkaError
 
 from services.audit.adapters import jsonl
-from services.audit.adapters.kafka import TopicError, read_topic, require_topics, sizes
-from services.audit.domain.records import AUDITED_TOPICS, DECISION_EVENTS, INTERVIEW_EVENTS, LogRecord
+from services.audit.adapters.kafka import TopicError, existing_topics, read_topic, require_topics, sizes
+from services.audit.domain.records import (
+    AUDITED_TOPICS,
+    DECISION_EVENTS,
+    DLQ,
+    INTERVIEW_EVENTS,
+    REQUIRED_TOPICS,
+    LogRecord,
+)
 from services.audit.entrypoints.progress import progress_bar
 from services.platform.settings import KafkaSettings
 from services.platform.topics import Topics
@@ -29,10 +36,16 @@ class Source:
     decision: list[LogRecord]
     description: str
     partitions: dict[str, int] = field(default_factory=dict)
+    dlq: list[LogRecord] = field(default_factory=list)
+    """``interview.events.dlq``: parked records and operators' releases (empty when absent)."""
 
     def size(self) -> int:
         """Number of records."""
-        return len(self.interview) + len(self.decision)
+        return len(self.interview) + len(self.decision) + len(self.dlq)
+
+    def by_topic(self) -> dict[str, list[LogRecord]]:
+        """The records per base topic name."""
+        return {INTERVIEW_EVENTS: self.interview, DECISION_EVENTS: self.decision, DLQ: self.dlq}
 
 
 def settings(bootstrap: str | None, prefix: str | None) -> KafkaSettings:
@@ -49,13 +62,18 @@ def settings(bootstrap: str | None, prefix: str | None) -> KafkaSettings:
 
 
 def from_export(directory: Path) -> Source:
-    """Records of an export directory, in file order."""
+    """Records of an export directory, in file order (no DLQ file: an export without DLQ records)."""
     try:
         jsonl.check_export(directory)
-        records = {t: list(jsonl.read_records(jsonl.file_for(directory, t))) for t in AUDITED_TOPICS}
+        records = {
+            t: list(jsonl.read_records(jsonl.file_for(directory, t)))
+            for t in AUDITED_TOPICS
+            if jsonl.file_for(directory, t).exists()
+        }
     except jsonl.ExportError as exc:
         raise SourceError(str(exc)) from None
-    return Source(records[INTERVIEW_EVENTS], records[DECISION_EVENTS], f"export {directory}")
+    return Source(records[INTERVIEW_EVENTS], records[DECISION_EVENTS], f"export {directory}",
+                  dlq=records.get(DLQ, []))  # fmt: skip
 
 
 def from_kafka(found: KafkaSettings, progress: bool = True) -> Source:
@@ -67,16 +85,21 @@ def from_kafka(found: KafkaSettings, progress: bool = True) -> Source:
         raise SourceError(f"{exc} on {found.bootstrap_servers}") from None
     except (KafkaError, OSError) as exc:
         raise SourceError(f"cannot read from Kafka at {found.bootstrap_servers}: {exc}") from None
-    where = f"kafka {found.bootstrap_servers} topics {topics.name('{interview,decision}.events')}"
-    return Source(records[INTERVIEW_EVENTS], records[DECISION_EVENTS], where, partitions)
+    where = (
+        f"kafka {found.bootstrap_servers} topics {topics.name('{interview,decision}.events')}, "
+        f"{topics.name(DLQ)}"
+    )
+    return Source(records[INTERVIEW_EVENTS], records[DECISION_EVENTS], where, partitions, records[DLQ])
 
 
 async def _read(
     client: dict[str, Any], topics: Topics, progress: bool
 ) -> tuple[dict[str, list[LogRecord]], dict[str, int]]:
-    await require_topics(client, topics, AUDITED_TOPICS)
-    out, partitions = {}, {}
-    for base in AUDITED_TOPICS:
+    await require_topics(client, topics, REQUIRED_TOPICS)
+    present = await existing_topics(client)
+    out: dict[str, list[LogRecord]] = {DLQ: []}  # a cluster without the DLQ topic has no DLQ records
+    partitions = {}
+    for base in [b for b in AUDITED_TOPICS if b in REQUIRED_TOPICS or topics.name(b) in present]:
         offsets = await sizes(client, topics.name(base))
         partitions[base] = len(offsets)
         total = sum(end - begin for begin, end in offsets.values())

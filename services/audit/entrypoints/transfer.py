@@ -13,7 +13,7 @@ from rich.console import Console
 from schemas.envelope import format_time
 from services.audit.adapters import jsonl
 from services.audit.adapters.kafka import TopicError, import_into
-from services.audit.domain.records import AUDITED_TOPICS, DECISION_EVENTS, INTERVIEW_EVENTS
+from services.audit.domain.records import AUDITED_TOPICS
 from services.audit.domain.report import TransferReport
 from services.audit.domain.select import chosen_interviews, only
 from services.audit.entrypoints.options import JSON, PREFIX, QUIET, SERVERS, emit, fail, parse_time
@@ -37,7 +37,7 @@ def export_command(
     until: str = typer.Option(None, "--until", help="Interviews with an event at or before this time."),
     prefix: str = PREFIX, servers: str = SERVERS, as_json: bool = JSON, quiet: bool = QUIET,
 ) -> None:  # fmt: skip
-    """Write interview.events and decision.events to JSONL (every attribute, partition, offset)."""
+    """Write interview.events, decision.events and the DLQ to JSONL (every attribute, partition, offset)."""
     window = (parse_time(since), parse_time(until))
     try:
         found = settings(servers, prefix)
@@ -59,9 +59,9 @@ def export_command(
 
 
 def _write(out: Path, source: Source, chosen: set[str]) -> dict[str, int]:
-    records = {INTERVIEW_EVENTS: source.interview, DECISION_EVENTS: source.decision}
     return {
-        base: jsonl.write_records(jsonl.file_for(out, base), only(records[base], chosen)) for base in records
+        base: jsonl.write_records(jsonl.file_for(out, base), only(records, chosen))
+        for base, records in source.by_topic().items()
     }
 
 
@@ -88,7 +88,7 @@ def import_command(
     except (SourceError, jsonl.ExportError) as exc:
         raise fail(str(exc)) from None
     partitions = max(manifest.partitions.values(), default=found.partitions)
-    records = [*source.interview, *source.decision]
+    records = [*source.interview, *source.decision, *source.dlq]
     try:
         with progress_bar("importing", len(records), not quiet) as advance:
             counts = asyncio.run(import_into(found.client_kwargs(), Topics(found.topic_prefix), partitions,
