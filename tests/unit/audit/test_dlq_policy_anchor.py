@@ -9,6 +9,7 @@ from typing import Any
 
 from schemas.common import QuestionKind, Rating
 from schemas.envelope import Event, event_hash
+from services.audit.domain.dlq import relocate
 from services.audit.domain.records import DLQ, LogRecord, records_of
 from services.audit.domain.report import Kind
 from services.audit.domain.verify import verify
@@ -176,3 +177,15 @@ def test_edited_input_hash_in_a_revision_is_reported() -> None:
 
     report = verify(events, edit_data(decisions, 0, zero)).report
     assert Kind.INPUT_HASH_MISMATCH in {d.kind for d in report.discrepancies}
+
+
+def test_import_re_points_a_dlq_word_at_the_new_position_of_its_source() -> None:
+    events, _ = clean()
+    word = dlq_record(events[4], "skip", 0, copy=False)
+    moved = relocate(word, {(events[4].partition, events[4].offset): (2, 40)}, "audit.interview.events")
+    headers = dict(moved.headers)
+    assert (moved.partition, headers["dlq_partition"], headers["dlq_offset"]) == (2, "2", "40")
+    assert headers["dlq_exported_from"] == f"{events[4].partition}@{events[4].offset}"
+    assert (
+        dict(relocate(word, {}, "t").headers)["dlq_offset"] == "-1"
+    )  # source not imported: applies to nothing
