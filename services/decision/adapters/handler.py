@@ -11,7 +11,7 @@ from aiokafka.errors import KafkaError
 
 from services.decision.adapters.rebuild import PartitionState, rebuild
 from services.decision.adapters.records import dlq_record, input_of, revision_records
-from services.decision.domain.policy import Policy
+from services.decision.domain.policy import Policies
 from services.decision.domain.replay import subject_of
 from services.decision.domain.revisions import InterviewState, step
 from services.platform.eos import OutRecord, Record
@@ -27,17 +27,19 @@ class RebuildRequestedError(RuntimeError):
 class DecisionHandler:
     """Every interview of each owned partition in memory; all outputs go through the engine's transaction."""
 
-    def __init__(self, client: dict[str, Any], topics: Topics, group: str, policy: Policy) -> None:
-        self.client, self.topics, self.group, self.policy = client, topics, group, policy
+    def __init__(self, client: dict[str, Any], topics: Topics, group: str, policies: Policies) -> None:
+        self.client, self.topics, self.group, self.policies = client, topics, group, policies
         self.partitions: dict[int, PartitionState] = {}
         self.batch: dict[int, Counter[str]] = {}
         self._rebuild: set[int] = set()
+        self._released: dict[int, int] = {}  # highest DLQ offset of a release seen, per partition
 
     async def assigned(self, partition: int) -> None:
         """Rebuild the partition from Kafka (the old owner is already fenced)."""
         self._rebuild.discard(partition)
         state = await self._rebuild_with_retries(partition)
         self.partitions[partition] = state
+        self._check_stale(partition)  # a release may have landed after the rebuild read the DLQ
         log.info(
             "partition rebuilt",
             partition=partition,
@@ -49,7 +51,7 @@ class DecisionHandler:
         # A failure here would escape the engine's loop: absorb transient broker errors first.
         for attempt in range(1, attempts + 1):
             try:
-                return await rebuild(self.client, self.topics, self.group, partition, self.policy)
+                return await rebuild(self.client, self.topics, self.group, partition, self.policies)
             except KafkaError as exc:
                 if attempt == attempts:
                     raise
@@ -61,14 +63,28 @@ class DecisionHandler:
         """Forget the partition."""
         self.partitions.pop(partition, None)
 
-    def request_rebuild(self, partition: int) -> None:
-        """Rebuild the partition at its next batch (a parked record was released)."""
-        if partition in self.partitions:
+    def note_release(self, partition: int, dlq_offset: int) -> None:
+        """An operator's release at ``dlq_offset``: if our state predates it, rebuild at the next poke."""
+        self._released[partition] = max(self._released.get(partition, -1), dlq_offset)
+        self._check_stale(partition)
+
+    def _check_stale(self, partition: int) -> None:
+        state = self.partitions.get(partition)
+        if state is not None and self._released.get(partition, -1) > state.dlq_seen:
+            log.info("parked record released; partition will rebuild", partition=partition)
             self._rebuild.add(partition)
 
+    def stale(self) -> set[int]:
+        """Owned partitions to poke: state predating a release, or revisions owed since a rebuild.
+
+        A quiet partition gets no batch, so without a poke neither would ever be acted on.
+        """
+        owing = {p for p, state in self.partitions.items() if state.pending}
+        return owing | {p for p in self._rebuild if p in self.partitions}
+
     async def handle(self, partition: int, records: list[Record]) -> list[OutRecord]:
-        """Step every record; revisions to decision.events + verdicts, poison to the DLQ."""
-        if partition in self._rebuild:
+        """Step every record (none for a poke); revisions to decision.events + verdicts, poison to the DLQ."""
+        if partition in self._rebuild:  # the engine aborts, rebuilds (owed revisions) and retries
             raise RebuildRequestedError(f"partition {partition}: a parked record was released")
         state = self.partitions[partition]
         out, state.pending = state.pending, []
@@ -84,7 +100,7 @@ class DecisionHandler:
         item = input_of(record)
         key = subject_of(item)
         interview, revision, poison = step(
-            state.interviews.get(key, InterviewState()), item, self.policy, record.offset
+            state.interviews.get(key, InterviewState()), item, self.policies, record.offset
         )
         state.interviews[key] = interview
         counts["projected"] += 1

@@ -9,6 +9,7 @@ from aiokafka import TopicPartition
 
 from schemas.codec import decode
 from schemas.envelope import Event
+from schemas.interview import InterviewOpened
 from services.decision.adapters.records import (
     POISON,
     SKIP,
@@ -19,7 +20,7 @@ from services.decision.adapters.records import (
     input_of,
     revision_records,
 )
-from services.decision.domain.policy import Policy
+from services.decision.domain.policy import Policies
 from services.decision.domain.replay import subject_of
 from services.decision.domain.revisions import (
     InterviewState,
@@ -42,6 +43,7 @@ class PartitionState:
     dlq: dict[int, DlqEntry] = field(default_factory=dict)
     pending: list[OutRecord] = field(default_factory=list)
     committed: int = 0
+    dlq_seen: int = -1  # highest DLQ offset this state was built from: a later release makes it stale
 
 
 async def committed_offset(client: dict[str, Any], group: str, topic: str, partition: int) -> int:
@@ -56,15 +58,26 @@ async def committed_offset(client: dict[str, Any], group: str, topic: str, parti
     return committed or 0
 
 
-async def last_published(client: dict[str, Any], topic: str, partition: int) -> dict[str, Published]:
-    """The last committed revision per interview in one partition of ``decision.events``."""
-    last: dict[bytes, Any] = {}
+PublishedByVersion = dict[str, dict[str, Published]]
+"""Last published revision per interview, per policy version (versions may run side by side)."""
+
+
+async def last_published(client: dict[str, Any], topic: str, partition: int) -> PublishedByVersion:
+    """The last committed revision per interview and policy version in a ``decision.events`` partition."""
+    out: PublishedByVersion = {}
     async for record in read_partition(client, topic, partition):
-        last[record.key or b""] = record
-    out: dict[str, Published] = {}
-    for key, record in last.items():
-        out[key.decode()] = published_from(decode(record.value, record.headers, record.key))
+        event = decode(record.value, record.headers, record.key)
+        version = getattr(event.data, "policy_version", "")
+        out.setdefault(event.attributes.subject, {})[version] = published_from(event)
     return out
+
+
+def _fresh(item: Event | Poison, policies: Policies, published: dict[str, Published]) -> InterviewState:
+    """A new interview's state, with the last revision published under the policy that applies to it."""
+    if not isinstance(item, Event) or not isinstance(item.data, InterviewOpened):
+        return InterviewState()
+    policy = policies.applying_to(item.data.policy_version)
+    return InterviewState(published=published.get(policy.version) if policy else None)
 
 
 def _resolve(record: Any, dlq: dict[int, DlqEntry]) -> Event | Poison | None:
@@ -76,14 +89,15 @@ def _resolve(record: Any, dlq: dict[int, DlqEntry]) -> Event | Poison | None:
     return input_of(record)  # never dead-lettered, or released for a retry: decode afresh
 
 
-def _replay(state: PartitionState, record: Any, topics: Topics, policy: Policy) -> None:
+def _replay(
+    state: PartitionState, record: Any, topics: Topics, policies: Policies, published: PublishedByVersion
+) -> None:
     item = _resolve(record, state.dlq)
     if item is None:
         return
     key = subject_of(item)
-    interview, revision, poison = _step(
-        state.interviews.get(key, InterviewState()), item, policy, record.offset
-    )
+    interview = state.interviews.get(key) or _fresh(item, policies, published.get(key, {}))
+    interview, revision, poison = _step(interview, item, policies, record.offset)
     state.interviews[key] = interview
     if revision is not None:  # owed: an interview released from parking catches up revision by revision
         state.pending.extend(revision_records(revision, topics, record.partition))
@@ -95,30 +109,34 @@ def _replay(state: PartitionState, record: Any, topics: Topics, policy: Policy) 
 
 
 def _step(
-    interview: InterviewState, item: Event | Poison, policy: Policy, offset: int
+    interview: InterviewState, item: Event | Poison, policies: Policies, offset: int
 ) -> tuple[InterviewState, Event | None, Poison | None]:
     """Up to the last published revision only fold; after it, behave exactly as live."""
     published = interview.published
     if isinstance(item, Event) and published and item.attributes.sequence <= published.input_sequence:
-        folded, poison = accept(interview, item, offset)
+        folded, poison = accept(interview, item, offset, policies)
         return folded, None, poison
-    return step(interview, item, policy, offset)
+    return step(interview, item, policies, offset)
 
 
 async def rebuild(
-    client: dict[str, Any], topics: Topics, group: str, partition: int, policy: Policy
+    client: dict[str, Any], topics: Topics, group: str, partition: int, policies: Policies
 ) -> PartitionState:
-    """Replay ``interview.events`` up to the committed offset; owe only what was never published."""
+    """Replay ``interview.events`` up to the committed offset; owe only what was never published.
+
+    Parked and released records are read from the DLQ here, so a release written while the partition
+    was owned elsewhere (or before the release watcher started) is never lost.
+    """
     committed = await committed_offset(client, group, topics.interview_events, partition)
     entries = [
         e async for r in read_partition(client, topics.dlq, partition) if (e := dlq_entry(r)) is not None
     ]
-    state = PartitionState(dlq=dlq_status(entries), committed=committed)
-    for key, published in (await last_published(client, topics.decision_events, partition)).items():
-        state.interviews[key] = InterviewState(published=published)
+    seen = max((e.dlq_offset for e in entries), default=-1)
+    state = PartitionState(dlq=dlq_status(entries), committed=committed, dlq_seen=seen)
+    published = await last_published(client, topics.decision_events, partition)
     # Guarded: read_partition with end <= start stops a consumer right after starting it, which
     # trips an aiokafka 0.14 bug (CancelledError from NoGroupCoordinator.close).
     if committed > 0:
         async for record in read_partition(client, topics.interview_events, partition, end=committed):
-            _replay(state, record, topics, policy)
+            _replay(state, record, topics, policies, published)
     return state

@@ -74,6 +74,7 @@ class Projection:
     interview_id: str
     candidacy_id: str
     cause: Cause
+    policy_version: str = "v1"
     sides: Mapping[str, Side] = field(default_factory=lambda: _EMPTY_SIDES)
     stories: tuple[StoryFact, ...] = ()
     questions: tuple[QuestionFact, ...] = ()
@@ -101,7 +102,9 @@ def _with(mapping: Mapping[str, Any], key: str, value: Any) -> Mapping[str, Any]
 
 def _opened(_: Projection | None, event: Event, data: InterviewOpened) -> Projection:
     sides = MappingProxyType({p.id: p.side for p in data.participants})
-    return Projection(event.attributes.subject, data.candidacy_id, cause_of(event), sides=sides)
+    return Projection(
+        event.attributes.subject, data.candidacy_id, cause_of(event), data.policy_version, sides=sides
+    )
 
 
 def _story(p: Projection, event: Event, data: StoryTold) -> Projection:

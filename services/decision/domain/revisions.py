@@ -13,7 +13,7 @@ from schemas.decision import VerdictChanged
 from schemas.envelope import GENESIS_HASH, Event, event_hash
 from schemas.interview import InterviewOpened
 from schemas.registry import DECISION_SOURCE, build_event
-from services.decision.domain.policy import Policy
+from services.decision.domain.policy import Policies
 from services.decision.domain.projection import Projection, evolve
 from services.decision.domain.verdict import Verdict
 
@@ -69,8 +69,18 @@ def check(state: InterviewState, event: Event) -> tuple[str, str] | None:
     return None
 
 
+def unknown_policy(event: Event, policies: Policies) -> tuple[str, str] | None:
+    """An interview opened under a policy this build cannot apply waits for a fix; never guess one."""
+    if not isinstance(event.data, InterviewOpened):
+        return None
+    if policies.applying_to(event.data.policy_version) is not None:
+        return None
+    known = ", ".join(sorted(policies.known))
+    return "unknown_policy", f"policy_version {event.data.policy_version!r} is not known here; known: {known}"
+
+
 def accept(
-    state: InterviewState, item: Event | Poison, offset: int = -1
+    state: InterviewState, item: Event | Poison, offset: int = -1, policies: Policies | None = None
 ) -> tuple[InterviewState, Poison | None]:
     """Fold an event into the projection; a poison record or an invalid event parks the interview."""
     if state.parked is not None:
@@ -80,20 +90,23 @@ def accept(
     last = state.projection.sequence if state.projection else 0
     if 0 < item.attributes.sequence <= last:
         return state, None  # already applied: idempotent
-    problem = check(state, item)
+    problem = check(state, item) or unknown_policy(item, policies or Policies())
     if problem is not None:
         poison = Poison(item.attributes.subject, offset, *problem)
         return replace(state, parked=poison), poison
     return replace(state, projection=evolve(state.projection, item)), None
 
 
-def revise(state: InterviewState, policy: Policy, cause: Event) -> tuple[InterviewState, Event | None]:
+def revise(state: InterviewState, policies: Policies, cause: Event) -> tuple[InterviewState, Event | None]:
     """Evaluate the policy; a new revision only when the verdict differs from the published one.
 
     ``cause`` is the input just stepped: only an event applied as the interview's head can cause a
     revision (its hash is the revision's ``input_hash``).
     """
     if state.projection is None or cause.attributes.id != state.projection.cause.event_id:
+        return state, None
+    policy = policies.applying_to(state.projection.policy_version)
+    if policy is None:  # ``accept`` parks such an interview at its opening
         return state, None
     verdict = policy.evaluate(state.projection)
     if state.published is not None and state.published.verdict == verdict:
@@ -104,13 +117,13 @@ def revise(state: InterviewState, policy: Policy, cause: Event) -> tuple[Intervi
 
 
 def step(
-    state: InterviewState, item: Event | Poison, policy: Policy, offset: int = -1
+    state: InterviewState, item: Event | Poison, policies: Policies, offset: int = -1
 ) -> tuple[InterviewState, Event | None, Poison | None]:
     """Accept one input and revise: the whole per-record behaviour of the decision service."""
-    state, poison = accept(state, item, offset)
+    state, poison = accept(state, item, offset, policies)
     if poison is not None or isinstance(item, Poison):
         return state, None, poison
-    state, revision = revise(state, policy, item)
+    state, revision = revise(state, policies, item)
     return state, revision, None
 
 

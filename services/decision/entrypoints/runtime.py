@@ -9,7 +9,7 @@ from typing import Any
 from services.decision.adapters.handler import DecisionHandler
 from services.decision.adapters.metrics import DecisionMetrics
 from services.decision.adapters.verdict_store import StoreFeed, VerdictStore
-from services.decision.domain.policy import policy_for
+from services.decision.domain.policy import Policies
 from services.decision.entrypoints.settings import DecisionSettings
 from services.platform.eos import Record, TransactionalProcessor
 from services.platform.topics import Topics
@@ -52,7 +52,7 @@ def build_runtime(settings: DecisionSettings) -> DecisionRuntime:
     """Wire the service from its settings."""
     client = settings.kafka.client_kwargs()
     topics = Topics(settings.kafka.topic_prefix)
-    handler = DecisionHandler(client, topics, settings.group, policy_for(settings.policy_version))
+    handler = DecisionHandler(client, topics, settings.group, Policies.of(settings.policy_version))
     progress = Progress(handler)
     processor = TransactionalProcessor(
         client, input_topic=topics.interview_events, group_id=settings.group,

@@ -29,8 +29,13 @@ class _Server(uvicorn.Server):
         yield
 
 
-async def watch_releases(runtime: DecisionRuntime) -> None:
-    """Tail the DLQ from its end; an operator's release makes its partition rebuild at the next batch."""
+async def watch_releases(runtime: DecisionRuntime, every_ms: int = 500) -> None:
+    """Tail the DLQ; poke each owned partition whose state predates a release, so it resumes now.
+
+    Read from the beginning: a release written before this watcher started still counts (the handler
+    ignores releases its rebuilt state already includes). Poking after every poll also covers a release
+    that landed while its partition was being rebuilt.
+    """
     consumer = reader(runtime.client)
     await consumer.start()
     try:
@@ -39,13 +44,14 @@ async def watch_releases(runtime: DecisionRuntime) -> None:
             for p in await partitions_of(runtime.client, runtime.topics.dlq)
         ]
         consumer.assign(tps)
-        await consumer.seek_to_end(*tps)
+        await consumer.seek_to_beginning(*tps)
         while True:
-            for records in (await consumer.getmany(timeout_ms=500)).values():
+            for records in (await consumer.getmany(timeout_ms=every_ms)).values():
                 for entry in filter(None, map(dlq_entry, records)):
                     if entry.kind in (RETRY, SKIP):
-                        log.info("parked record released", interview=entry.interview_id, offset=entry.offset)
-                        runtime.handler.request_rebuild(entry.partition)
+                        runtime.handler.note_release(entry.partition, entry.dlq_offset)
+            for partition in sorted(runtime.handler.stale() & runtime.processor.assigned):
+                runtime.processor.poke(partition)
     finally:
         await consumer.stop()
 

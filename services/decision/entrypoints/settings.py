@@ -16,7 +16,11 @@ class DecisionSettings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="HTTP listen address of the query API.")
     port: int = Field(default=8082, ge=0, le=65535, description="HTTP port of the query API.")
     group_id: str = Field(default="decision-service", description="Consumer group (prefixed like topics).")
-    policy_version: str = Field(default="v1", description="Verdict policy applied to every interview.")
+    policy_version: str | None = Field(
+        default=None,
+        description="Unset: each interview is evaluated under the policy version it was opened with. "
+        "Set (e.g. v2): every interview is evaluated under that version, e.g. to run it side by side.",
+    )
     max_records: int = Field(default=500, ge=1, description="Records per transaction at most.")
     shutdown_grace_s: float = Field(default=7.0, gt=0, description="Time the open batch gets on SIGTERM.")
     log_level: str = Field(default="INFO")

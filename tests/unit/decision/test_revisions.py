@@ -9,7 +9,7 @@ from schemas import decode, encode
 from schemas.common import GoalId, QuestionKind, Rating
 from schemas.decision import VerdictChanged
 from schemas.envelope import GENESIS_HASH, event_hash
-from services.decision.domain.policy import policy_for
+from services.decision.domain.policy import Policies
 from services.decision.domain.replay import project
 from services.decision.domain.revisions import (
     InterviewState,
@@ -79,7 +79,7 @@ def test_poison_parks_the_interview_and_only_it() -> None:
 
 
 def test_invalid_histories_park_with_a_code() -> None:
-    policy = policy_for()
+    policy = Policies()
     s = Script("iv").opened().story("s1").story("s2")
     state, revision, poison = step(InterviewState(), s.events[1], policy, offset=3)
     assert poison == Poison("iv", 3, "not_opened", "sequence 2 arrived before interview.opened")

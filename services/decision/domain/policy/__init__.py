@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from services.decision.domain.policy import v1
@@ -40,3 +40,30 @@ def policy_for(version: str = "v1", thresholds: Any | None = None) -> Policy:
 def versions() -> tuple[str, ...]:
     """Policy versions this build knows."""
     return tuple(sorted(_VERSIONS))
+
+
+def _every_version() -> Mapping[str, Policy]:
+    return {version: policy_for(version) for version in versions()}
+
+
+@dataclass(frozen=True)
+class Policies:
+    """Which policy evaluates an interview: the version it was opened under, or one forced on all.
+
+    Unforced, replaying an interview gives the verdicts its recorded policy gives; forcing a version
+    (``DECISION_POLICY_VERSION``) evaluates every interview under it, e.g. to run v2 side by side.
+    """
+
+    forced: Policy | None = None
+    known: Mapping[str, Policy] = field(default_factory=_every_version)
+
+    def applying_to(self, recorded: str) -> Policy | None:
+        """The policy for an interview opened under ``recorded``; None when this build lacks it."""
+        return self.forced if self.forced is not None else self.known.get(recorded)
+
+    @classmethod
+    def of(cls, forced_version: str | None = None, thresholds: Any | None = None) -> Policies:
+        """Each interview's own version (``None``), or ``forced_version`` for every interview."""
+        if forced_version is None:
+            return cls()
+        return cls(forced=policy_for(forced_version, thresholds))
