@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from schemas.common import Frozen, GoalId, Side
 from schemas.envelope import GENESIS_HASH, Event, event_hash
@@ -28,6 +29,7 @@ class InterviewState:
     interview_id: str
     version: int = 0
     last_hash: str = GENESIS_HASH
+    last_time: datetime | None = None  # event times never go backwards within an interview
     opened: bool = False
     concluded: bool = False
     participants: Mapping[str, Side] = field(default_factory=dict)
@@ -47,7 +49,8 @@ def evolve(state: InterviewState, event: Event) -> InterviewState:
     _check_chain(state, event)
     apply = _APPLY.get(type(event.data))
     changed = apply(state, event.data) if apply else state
-    return replace(changed, version=event.attributes.sequence, last_hash=event_hash(event))
+    attrs = event.attributes
+    return replace(changed, version=attrs.sequence, last_hash=event_hash(event), last_time=attrs.time)
 
 
 def fold(interview_id: str, events: Iterable[Event]) -> InterviewState:

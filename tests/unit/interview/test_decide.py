@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from schemas.common import POLICY_VERSIONS, ActorSide
@@ -13,7 +15,7 @@ from schemas.interview import (
     StoryTold,
 )
 from schemas.registry import INTERVIEW_SOURCE
-from services.interview.domain import InterviewState
+from services.interview.domain import InterviewState, Stamp, decide
 from tests.unit.interview.given import (
     ALICE,
     BOB,
@@ -23,6 +25,7 @@ from tests.unit.interview.given import (
     accepted,
     answer,
     assess,
+    command,
     conclude,
     given,
     open_payload,
@@ -257,3 +260,18 @@ def test_an_answer_needs_an_existing_question() -> None:
 def test_a_side_does_not_answer_its_own_question() -> None:
     _, state = opened_story_told()
     rejected(when(state, BOB, answer("a1", "q1")), "wrong_side", "payload.question_id")
+
+
+def test_event_time_never_goes_backwards_when_a_new_owner_clock_lags() -> None:
+    _, state = given((ALICE, open_payload()), (ALICE, question("q1", "invite_story")))
+    assert state.last_time is not None
+    lagging = Stamp(
+        event_ids=["0b9b3c1e-8f0e-4c53-9a35-7a0d8d7f0001"], time=state.last_time - timedelta(hours=1)
+    )
+    cmd = command(story("s1", in_reply_to="q1"), actor=CANDIDATE, version=state.version)
+    event = accepted(decide(state, cmd, lagging))
+    assert event.attributes.time == state.last_time
+    ahead = Stamp(
+        event_ids=["0b9b3c1e-8f0e-4c53-9a35-7a0d8d7f0002"], time=state.last_time + timedelta(seconds=5)
+    )
+    assert accepted(decide(state, cmd, ahead)).attributes.time == ahead.time
