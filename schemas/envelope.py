@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
-import rfc8785
 from pydantic import AwareDatetime, Field, StringConstraints, field_serializer, model_validator
 
+from schemas import canonical
 from schemas.common import MAX_SAFE_INT, ActorSide, Frozen, Id
 
 SEQUENCE_WIDTH = 20
@@ -92,13 +93,18 @@ class Event(Frozen):
         return self.data.model_dump(mode="json")
 
     def data_bytes(self) -> bytes:
-        """Byte-stable JSON of the data (RFC 8785 canonical form)."""
-        return rfc8785.dumps(self.data_json())
+        """Byte-stable JSON of the data (RFC 8785 canonical form), computed once per event."""
+        return self._data_bytes
+
+    @cached_property
+    def _data_bytes(self) -> bytes:
+        # An event is immutable, and it is encoded and hashed at least once each.
+        return canonical.dumps(self.data_json())
 
 
 def canonical_bytes(attributes: dict[str, str], data: Any) -> bytes:
     """The documented canonical form hashed by the chain: JCS of {attributes, data}."""
-    return rfc8785.dumps({"attributes": attributes, "data": data})
+    return canonical.dumps({"attributes": attributes, "data": data})
 
 
 def event_hash(event: Event) -> str:

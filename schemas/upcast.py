@@ -14,8 +14,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-import rfc8785
-
+from schemas import canonical
 from schemas.registry import SCHEMA_BASE
 
 Upcaster = Callable[[dict[str, str], dict[str, Any]], dict[str, Any]]
@@ -64,4 +63,4 @@ def upcast(attrs: dict[str, str], value: bytes | None) -> tuple[dict[str, str], 
         version += 1
         new_type = f"{base}.v{version}"
         attrs = {**attrs, "type": new_type, "dataschema": f"{SCHEMA_BASE}{new_type}.json"}
-    return attrs, value if data is None else rfc8785.dumps(data)
+    return attrs, value if data is None else canonical.dumps(data)

@@ -16,6 +16,7 @@ from typing import Any
 
 import rfc8785
 
+from schemas import canonical
 from services.audit.domain.records import AUDITED_TOPICS, REQUIRED_TOPICS, LogRecord
 
 FORMAT = "hiring-audit.export/1"
@@ -47,7 +48,7 @@ def _value_fields(value: bytes | None) -> dict[str, Any]:
         return {"value": None}
     try:
         data = json.loads(value)
-        if rfc8785.dumps(data) == value:
+        if canonical.dumps(data) == value:
             return {"data": data}
     except (UnicodeDecodeError, json.JSONDecodeError, rfc8785.CanonicalizationError):
         pass
@@ -69,7 +70,7 @@ def record_of_line(line: dict[str, Any]) -> LogRecord:
 
 def _value_of(line: dict[str, Any]) -> bytes | None:
     if "data" in line:
-        return rfc8785.dumps(line["data"])
+        return canonical.dumps(line["data"])
     if "value_base64" in line:
         return base64.b64decode(line["value_base64"])
     value = line["value"]

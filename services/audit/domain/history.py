@@ -7,8 +7,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-import rfc8785
-
+from schemas import canonical
 from schemas.codec import ContractError, decode_parts
 from schemas.decision import VerdictChanged
 from schemas.envelope import Event, canonical_bytes
@@ -93,7 +92,7 @@ def quick_hash(attributes: dict[str, str], value: bytes | None) -> str | None:
     """
     if value is None:
         return None
-    document = b'{"attributes":' + rfc8785.dumps(attributes) + b',"data":' + value + b"}"
+    document = b'{"attributes":' + canonical.dumps(attributes) + b',"data":' + value + b"}"
     return hashlib.sha256(document).hexdigest()
 
 

@@ -6,8 +6,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass, replace
 
-import rfc8785
-
+from schemas import canonical
 from schemas.common import ActorSide
 from schemas.decision import VerdictChanged
 from schemas.envelope import GENESIS_HASH, Event, event_hash
@@ -155,7 +154,7 @@ def chain_hash(event: Event) -> str:
     The canonical form of the data dominates the cost of a revision; this pays for it once.
     """
     document = (
-        b'{"attributes":' + rfc8785.dumps(event.attributes.wire()) + b',"data":' + event.data_bytes() + b"}"
+        b'{"attributes":' + canonical.dumps(event.attributes.wire()) + b',"data":' + event.data_bytes() + b"}"
     )
     return hashlib.sha256(document).hexdigest()
 
