@@ -7,6 +7,8 @@ local broker. Prints the pure projection rate, the raw read rate, the service ra
 from __future__ import annotations
 
 import asyncio
+import cProfile
+import pstats
 import socket
 import time
 import uuid
@@ -43,7 +45,9 @@ async def raw_read(client: dict[str, Any], topic: str, total: int) -> float:
         await consumer.stop()
 
 
-async def projected(settings: DecisionSettings, total: int) -> tuple[float, float]:
+async def projected(
+    settings: DecisionSettings, total: int, profile: cProfile.Profile | None = None
+) -> tuple[float, float]:
     """Seconds the service takes to project and commit ``total`` records: from its start, from ready."""
     runtime, stop = build_runtime(settings), asyncio.Event()
     started = time.perf_counter()
@@ -51,9 +55,13 @@ async def projected(settings: DecisionSettings, total: int) -> tuple[float, floa
     while not runtime.processor.ready:  # noqa: ASYNC110 - sampling progress
         await asyncio.sleep(0.01)
     ready = time.perf_counter()
+    if profile is not None:
+        profile.enable()
     while sum(runtime.progress.positions.values()) < total:  # noqa: ASYNC110 - sampling progress
         await asyncio.sleep(0.02)
     done = time.perf_counter()
+    if profile is not None:
+        profile.disable()
     stop.set()
     await task
     return done - started, done - ready
@@ -65,7 +73,7 @@ def _port() -> int:
         return int(s.getsockname()[1])
 
 
-async def bench(broker: Broker, interviews: int) -> None:
+async def bench(broker: Broker, interviews: int, profile: str | None = None) -> None:
     """Produce, then time the pure projection, the raw consumer and the service on the same records."""
     client, topics = broker.client(), Topics(f"bench{uuid.uuid4().hex[:6]}.")
     await ensure_topics(client, topics, broker.settings.partitions)
@@ -77,7 +85,8 @@ async def bench(broker: Broker, interviews: int) -> None:
     raw = await raw_read(client, topics.interview_events, len(events))
     kafka = broker.settings.model_copy(update={"topic_prefix": topics.prefix})
     settings = DecisionSettings(port=_port(), log_level="WARNING").model_copy(update={"kafka": kafka})
-    cold, warm = await projected(settings, len(events))
+    profiler = cProfile.Profile() if profile else None
+    cold, warm = await projected(settings, len(events), profiler)
     n = len(events)
     print(f"events {n}, revisions {revisions}, partitions {broker.settings.partitions}")
     print(f"pure project():              {n / pure:10.0f} events/s (no Kafka, no decode/encode)")
@@ -85,13 +94,20 @@ async def bench(broker: Broker, interviews: int) -> None:
     print(f"decision service, from ready:{n / warm:10.0f} events/s (decode, project, produce, commit)")
     print(f"decision service, from start:{n / cold:10.0f} events/s (plus group join and rebuild)")
     print(f"ratio service / raw:         {raw / warm:10.3f} (from ready), {raw / cold:.3f} (from start)")
+    if profiler is not None and profile:
+        profiler.dump_stats(profile)
+        print(f"profile of the service from ready (cProfile, slows it down) written to {profile}")
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
 
 
-def main(interviews: int = typer.Option(1250, help="Interviews (about 16 events each).")) -> None:
+def main(
+    interviews: int = typer.Option(1250, help="Interviews (about 16 events each)."),
+    profile: str | None = typer.Option(None, help="Write a cProfile of the service (from ready) here."),
+) -> None:
     """Run the benchmark once."""
     configure_logging("WARNING")
     with kafka_broker() as broker:
-        asyncio.run(bench(broker, interviews))
+        asyncio.run(bench(broker, interviews, profile))
 
 
 if __name__ == "__main__":
