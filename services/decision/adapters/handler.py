@@ -11,6 +11,7 @@ from aiokafka.errors import KafkaError
 
 from services.decision.adapters.rebuild import PartitionState, rebuild
 from services.decision.adapters.records import dlq_record, input_of, revision_records
+from services.decision.adapters.verdict_store import Handoff
 from services.decision.domain.policy import Policies
 from services.decision.domain.replay import subject_of
 from services.decision.domain.revisions import InterviewState, step
@@ -27,8 +28,16 @@ class RebuildRequestedError(RuntimeError):
 class DecisionHandler:
     """Every interview of each owned partition in memory; all outputs go through the engine's transaction."""
 
-    def __init__(self, client: dict[str, Any], topics: Topics, group: str, policies: Policies) -> None:
+    def __init__(
+        self,
+        client: dict[str, Any],
+        topics: Topics,
+        group: str,
+        policies: Policies,
+        handoff: Handoff | None = None,
+    ) -> None:
         self.client, self.topics, self.group, self.policies = client, topics, group, policies
+        self.handoff = handoff or Handoff()
         self.partitions: dict[int, PartitionState] = {}
         self.batch: dict[int, Counter[str]] = {}
         self._rebuild: set[int] = set()
@@ -111,7 +120,10 @@ class DecisionHandler:
         if revision is None:
             return []
         counts["revisions"] += 1
-        return revision_records(revision, self.topics, partition)
+        records = revision_records(revision, self.topics, partition)
+        published = records[0]  # the decision.events copy, read back by this process's query side
+        self.handoff.offer(revision, published.key, published.value, published.headers)
+        return records
 
     def parked(self) -> dict[str, str]:
         """Interviews parked behind a DLQ record, with the reason code."""

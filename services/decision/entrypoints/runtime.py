@@ -8,7 +8,7 @@ from typing import Any
 
 from services.decision.adapters.handler import DecisionHandler
 from services.decision.adapters.metrics import DecisionMetrics
-from services.decision.adapters.verdict_store import StoreFeed, VerdictStore
+from services.decision.adapters.verdict_store import Handoff, StoreFeed, VerdictStore
 from services.decision.domain.policy import Policies
 from services.decision.entrypoints.settings import DecisionSettings
 from services.platform.eos import Record, TransactionalProcessor
@@ -52,7 +52,8 @@ def build_runtime(settings: DecisionSettings) -> DecisionRuntime:
     """Wire the service from its settings."""
     client = settings.kafka.client_kwargs()
     topics = Topics(settings.kafka.topic_prefix)
-    handler = DecisionHandler(client, topics, settings.group, Policies.of(settings.policy_version))
+    handoff = Handoff()  # revisions the handler built, taken by the feed instead of decoding them again
+    handler = DecisionHandler(client, topics, settings.group, Policies.of(settings.policy_version), handoff)
     progress = Progress(handler)
     processor = TransactionalProcessor(
         client, input_topic=topics.interview_events, group_id=settings.group,
@@ -60,5 +61,5 @@ def build_runtime(settings: DecisionSettings) -> DecisionRuntime:
         max_records=settings.max_records, on_committed=progress.committed,
     )  # fmt: skip
     store = VerdictStore()
-    feed = StoreFeed(client, topics.decision_events, store)
+    feed = StoreFeed(client, topics.decision_events, store, handoff)
     return DecisionRuntime(settings, client, topics, handler, processor, store, feed, progress)
