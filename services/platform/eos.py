@@ -249,6 +249,10 @@ class TransactionalProcessor:
             acks="all",
             enable_idempotence=True,
             linger_ms=2,
+            # A whole transaction's outputs are appended at once: at the default 16 KiB a batch fills
+            # every few records and each send then waits for the sender to drain it (one produce
+            # request per handful of records). 256 KiB stays well under the 1 MiB message.max.bytes.
+            max_batch_size=256 * 1024,
             **self._client,
         )
         self._producers[partition] = producer
