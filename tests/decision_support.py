@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
@@ -14,15 +13,9 @@ from schemas import encode
 from schemas.envelope import Event
 from services.decision.entrypoints.settings import DecisionSettings
 from services.platform.broker import Broker
+from services.platform.local_kafka import free_port as free_port  # re-exported for the tests
 from services.platform.log_reader import read_all
 from services.platform.topics import Topics
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def settings_for(kafka: Broker, topics: Topics, port: int, **overrides: Any) -> DecisionSettings:

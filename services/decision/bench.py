@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import cProfile
 import pstats
-import socket
 import time
 import uuid
 from typing import Any
@@ -23,6 +22,7 @@ from services.decision.entrypoints.service import run_decision_service
 from services.decision.entrypoints.settings import DecisionSettings
 from services.decision.samples import stream
 from services.platform.broker import Broker, kafka_broker
+from services.platform.local_kafka import free_port
 from services.platform.logging import configure_logging
 from services.platform.topics import Topics, ensure_topics
 from tests.decision_support import produce
@@ -67,12 +67,6 @@ async def projected(
     return done - started, done - ready
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 async def bench(broker: Broker, interviews: int, profile: str | None = None) -> None:
     """Produce, then time the pure projection, the raw consumer and the service on the same records."""
     client, topics = broker.client(), Topics(f"bench{uuid.uuid4().hex[:6]}.")
@@ -84,7 +78,7 @@ async def bench(broker: Broker, interviews: int, profile: str | None = None) -> 
     await produce(client, topics.interview_events, events)
     raw = await raw_read(client, topics.interview_events, len(events))
     kafka = broker.settings.model_copy(update={"topic_prefix": topics.prefix})
-    settings = DecisionSettings(port=_port(), log_level="WARNING").model_copy(update={"kafka": kafka})
+    settings = DecisionSettings(port=free_port(), log_level="WARNING").model_copy(update={"kafka": kafka})
     profiler = cProfile.Profile() if profile else None
     cold, warm = await projected(settings, len(events), profiler)
     n = len(events)
