@@ -7,7 +7,7 @@ data is the record value, ``content-type`` carries ``datacontenttype``, the key 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,13 +124,23 @@ def _check_key(attributes: Attributes, key: bytes | None) -> None:
 
 
 def _problems(exc: ValidationError, prefix: str) -> list[FieldProblem]:
+    return field_problems(exc.errors(include_url=False), prefix=prefix)
+
+
+def field_problems(
+    errors: Iterable[Mapping[str, Any]], *, prefix: str = "", skip: Container[str] = (), noun: str = "type"
+) -> list[FieldProblem]:
+    """pydantic/FastAPI validation errors as precise problems: the field path and what is allowed.
+
+    ``skip`` drops location parts that are not fields (``body``, discriminator tags).
+    """
     problems = []
-    for err in exc.errors(include_url=False):
-        loc = ".".join(str(part) for part in err["loc"]) or "(root)"
-        msg = err["msg"]
-        if err["type"] == "extra_forbidden":
-            msg = "is not a field of this type (unknown fields are rejected)"
-        elif err["type"] == "missing":
+    for err in errors:
+        loc = ".".join(str(part) for part in err.get("loc", ()) if str(part) not in skip) or "(root)"
+        msg = str(err.get("msg"))
+        if err.get("type") == "extra_forbidden":
+            msg = f"is not a field of this {noun} (unknown fields are rejected)"
+        elif err.get("type") == "missing":
             msg = "is required"
         problems.append(FieldProblem(f"{prefix}{loc}", msg))
     return problems

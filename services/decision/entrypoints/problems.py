@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-PROBLEM_BASE = "https://hiring-pipeline.example/problems/"
+from services.platform.problems import MEDIA_TYPE, invalid_fields, problem_json, problem_type
 
 
 class Problem(BaseModel):
@@ -27,14 +27,12 @@ class ProblemError(Exception):
 
     def __init__(self, status: int, code: str, title: str, detail: str) -> None:
         super().__init__(detail)
-        self.problem = Problem(type=PROBLEM_BASE + code, title=title, status=status, detail=detail, code=code)
+        self.problem = Problem(type=problem_type(code), title=title, status=status, detail=detail, code=code)
 
 
 def problem_response(problem: Problem) -> JSONResponse:
     """A problem as an HTTP response."""
-    return JSONResponse(
-        problem.model_dump(), status_code=problem.status, media_type="application/problem+json"
-    )
+    return problem_json(problem.model_dump(), problem.status)
 
 
 async def _problem(_: Request, exc: Exception) -> JSONResponse:
@@ -44,10 +42,10 @@ async def _problem(_: Request, exc: Exception) -> JSONResponse:
 
 async def _invalid(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+    detail = "; ".join(f"{field}: {msg}" for field, msg in invalid_fields(exc))
     return problem_response(
         Problem(
-            type=PROBLEM_BASE + "invalid_request",
+            type=problem_type("invalid_request"),
             title="Invalid request",
             status=422,
             detail=detail,
@@ -63,7 +61,7 @@ def install(app: FastAPI) -> None:
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    404: {"model": Problem, "content": {"application/problem+json": {}}},
-    400: {"model": Problem, "content": {"application/problem+json": {}}},
-    422: {"model": Problem, "content": {"application/problem+json": {}}},
+    404: {"model": Problem, "content": {MEDIA_TYPE: {}}},
+    400: {"model": Problem, "content": {MEDIA_TYPE: {}}},
+    422: {"model": Problem, "content": {MEDIA_TYPE: {}}},
 }

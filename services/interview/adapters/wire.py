@@ -9,7 +9,7 @@ from typing import Any
 from aiokafka.partitioner import murmur2
 from pydantic import TypeAdapter, ValidationError
 
-from schemas.codec import encode
+from schemas.codec import encode, field_problems
 from schemas.commands import CommandAccepted, CommandEnvelope, CommandRejected, CommandResult, CommandType
 from schemas.envelope import Event
 from services.interview.domain import Rejection
@@ -47,15 +47,8 @@ def parse_command(
 
 def describe_errors(exc: ValidationError) -> tuple[str, str]:
     """(first offending field, message naming each field and what is allowed)."""
-    parts, fields = [], []
-    for err in exc.errors(include_url=False):
-        field = ".".join(str(p) for p in err["loc"] if str(p) not in _TAGS) or "(root)"
-        msg = "is required" if err["type"] == "missing" else err["msg"]
-        if err["type"] == "extra_forbidden":
-            msg = "is not a field of this command (unknown fields are rejected)"
-        fields.append(field)
-        parts.append(f"{field}: {msg}")
-    return fields[0], "; ".join(parts)
+    problems = field_problems(exc.errors(include_url=False), skip=_TAGS, noun="command")
+    return problems[0].loc, "; ".join(str(p) for p in problems)
 
 
 def _ids(raw: Any, key: bytes | None, fallback_id: str) -> dict[str, Any]:

@@ -10,8 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.requests import Request
 
-PROBLEM_BASE = "https://hiring-pipeline.example/problems/"
-MEDIA_TYPE = "application/problem+json"
+from services.platform.problems import MEDIA_TYPE, invalid_fields, problem_json, problem_type
 
 STATUS: dict[str, int] = {
     "invalid_command": 422,
@@ -54,7 +53,7 @@ def problem(code: str, detail: str, request: Request | None = None, **extra: Any
     """A problem+json response for ``code`` (status from the code table, else 400)."""
     status = STATUS.get(code, 400)
     body = Problem(
-        type=PROBLEM_BASE + code,
+        type=problem_type(code),
         title=code.replace("_", " "),
         status=status,
         detail=detail,
@@ -62,22 +61,15 @@ def problem(code: str, detail: str, request: Request | None = None, **extra: Any
         instance=request.url.path if request else None,
         **extra,
     )
-    return JSONResponse(jsonable_encoder(body, exclude_none=True), status_code=status, media_type=MEDIA_TYPE)
+    return problem_json(jsonable_encoder(body, exclude_none=True), status)
 
 
 async def validation_problem(request: Request, exc: Exception) -> JSONResponse:
     """Request bodies that do not fit the schema: 422 invalid_command naming every field."""
     assert isinstance(exc, RequestValidationError)
-    parts, fields = [], []
-    for err in exc.errors():
-        loc = [str(p) for p in err.get("loc", ()) if p != "body"]
-        field = ".".join(loc) or "(body)"
-        msg = "is required" if err.get("type") == "missing" else str(err.get("msg"))
-        if err.get("type") == "extra_forbidden":
-            msg = "is not a field of this command (unknown fields are rejected)"
-        fields.append(field)
-        parts.append(f"{field}: {msg}")
-    return problem("invalid_command", "; ".join(parts), request, field=fields[0] if fields else None)
+    found = invalid_fields(exc, skip=("body",))
+    detail = "; ".join(f"{field}: {msg}" for field, msg in found)
+    return problem("invalid_command", detail, request, field=found[0][0] if found else None)
 
 
 def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
