@@ -29,10 +29,7 @@ from faststream.specification import AsyncAPI
 from schemas.commands import CommandEnvelope, CommandResult
 from schemas.envelope import SEQUENCE_WIDTH, Attributes
 from schemas.registry import REGISTRY, SCHEMA_BASE, EventType
-
-# Generation is tooling, not the contract's runtime: it may read the topic declarations of the
-# platform so that the AsyncAPI document shows each topic's configuration. The models never do.
-from services.platform.topics import TOPIC_SPECS
+from schemas.topics import BY_NAME, TOPIC_SPECS
 
 ROOT = Path(__file__).parent
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
@@ -110,18 +107,7 @@ def _inline_defs(schema: dict[str, Any]) -> dict[str, Any]:
 
 SERVER = "localhost:9092"
 KAFKA_BINDING = "0.4.0"
-CHANNELS: dict[str, str] = {
-    "interview.commands": "Commands to the interview service, keyed by interview id and co-partitioned "
-    "with interview.events (same partition count, murmur2 on the key).",
-    "interview.command-results": "Exactly one result per command record: same key, same partition number.",
-    "interview.events": "The history: every interview's events as CloudEvents in binary mode, with a "
-    "contiguous per-interview sequence and a hash chain. Never compacted, never expired.",
-    "decision.events": "Every revision of every interview's verdicts.",
-    "decision.verdicts": "Compacted: the latest verdict revision per interview (same records as "
-    "decision.events).",
-    "interview.events.dlq": "Records of interview.events the decision service could not decode or "
-    "apply, with their original value, key and headers, plus the reason.",
-}
+CHANNELS: dict[str, str] = {spec.name: spec.description for spec in TOPIC_SPECS}
 SAME_MESSAGES_AS = {"decision.verdicts": "decision.events"}
 OTHER_MESSAGES: dict[str, tuple[str, str, str]] = {
     # topic: (message name, payload schema name, summary)
@@ -311,7 +297,7 @@ def _rename_schema(schemas: dict[str, Any], ref: str, new: str) -> dict[str, str
 
 
 def _topic_configuration(channel: dict[str, Any]) -> None:
-    spec = next(s for s in TOPIC_SPECS if s.name == channel["address"])
+    spec = BY_NAME[channel["address"]]
     config: dict[str, Any] = {"cleanup.policy": spec.config["cleanup.policy"].split(",")}
     for name in ("retention.ms", "retention.bytes"):
         if name in spec.config:

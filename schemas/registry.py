@@ -16,6 +16,7 @@ from schemas.interview import (
     QuestionAsked,
     StoryTold,
 )
+from schemas.topics import DECISION_EVENTS, INTERVIEW_EVENTS
 
 SCHEMA_BASE = "https://hiring-pipeline.example/schemas/"
 INTERVIEW_SOURCE = "/hiring-pipeline/interview-service"
@@ -43,13 +44,13 @@ class EventType:
 
 def _types() -> dict[str, EventType]:
     items: list[tuple[str, type[Frozen], str]] = [
-        ("hiring.interview.opened.v1", InterviewOpened, "interview.events"),
-        ("hiring.interview.story_told.v1", StoryTold, "interview.events"),
-        ("hiring.interview.question_asked.v1", QuestionAsked, "interview.events"),
-        ("hiring.interview.question_answered.v1", QuestionAnswered, "interview.events"),
-        ("hiring.interview.goal_assessed.v1", GoalAssessed, "interview.events"),
-        ("hiring.interview.concluded.v1", InterviewConcluded, "interview.events"),
-        ("hiring.decision.verdict_changed.v1", VerdictChanged, "decision.events"),
+        ("hiring.interview.opened.v1", InterviewOpened, INTERVIEW_EVENTS),
+        ("hiring.interview.story_told.v1", StoryTold, INTERVIEW_EVENTS),
+        ("hiring.interview.question_asked.v1", QuestionAsked, INTERVIEW_EVENTS),
+        ("hiring.interview.question_answered.v1", QuestionAnswered, INTERVIEW_EVENTS),
+        ("hiring.interview.goal_assessed.v1", GoalAssessed, INTERVIEW_EVENTS),
+        ("hiring.interview.concluded.v1", InterviewConcluded, INTERVIEW_EVENTS),
+        ("hiring.decision.verdict_changed.v1", VerdictChanged, DECISION_EVENTS),
     ]
     return {name: EventType(name, model, topic) for name, model, topic in items}
 

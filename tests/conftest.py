@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+from schemas.topics import Topics
 from services.platform.broker import Broker, kafka_broker
-from services.platform.topics import Topics, ensure_topics
+from services.platform.topics import ensure_topics
 
 TEST_PARTITIONS = 3
 

@@ -11,11 +11,11 @@ from aiokafka import AIOKafkaProducer
 
 from schemas import encode
 from schemas.envelope import Event
+from schemas.topics import Topics
 from services.decision.entrypoints.settings import DecisionSettings
 from services.platform.broker import Broker
 from services.platform.local_kafka import free_port as free_port  # re-exported for the tests
 from services.platform.log_reader import read_all
-from services.platform.topics import Topics
 
 
 def settings_for(kafka: Broker, topics: Topics, port: int, **overrides: Any) -> DecisionSettings:

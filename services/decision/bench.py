@@ -16,6 +16,7 @@ from typing import Any
 import typer
 from aiokafka import AIOKafkaConsumer
 
+from schemas.topics import Topics
 from services.decision.domain.replay import project
 from services.decision.entrypoints.runtime import build_runtime
 from services.decision.entrypoints.service import run_decision_service
@@ -24,7 +25,7 @@ from services.decision.samples import stream
 from services.platform.broker import Broker, kafka_broker
 from services.platform.local_kafka import free_port
 from services.platform.logging import configure_logging
-from services.platform.topics import Topics, ensure_topics
+from services.platform.topics import ensure_topics
 from tests.decision_support import produce
 
 

@@ -24,9 +24,10 @@ from typing import Any
 from aiokafka import AIOKafkaProducer, ConsumerRecord, TopicPartition
 
 from schemas.commands import CommandEnvelope
+from schemas.topics import Topics
 from services.platform.broker import kafka_broker
 from services.platform.log_reader import partitions_of, read_all, reader
-from services.platform.topics import Topics, ensure_topics
+from services.platform.topics import ensure_topics
 
 ROOT = Path(__file__).resolve().parents[2]
 PEOPLE = [

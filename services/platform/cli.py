@@ -11,11 +11,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from schemas.topics import TOPIC_SPECS, Topics
 from services.decision.entrypoints.cli import app as decision_app
 from services.interview.entrypoints.cli import app as interview_app
 from services.platform import local_kafka
 from services.platform.settings import KafkaSettings
-from services.platform.topics import TOPIC_SPECS, Topics, describe, ensure_topics
+from services.platform.topics import describe, ensure_topics
 
 app = typer.Typer(
     help="hiring-pipeline: interview and decision services on Apache Kafka.", no_args_is_help=True

@@ -1,78 +1,14 @@
-"""The topics of DESIGN.md section 4, declared once, and idempotent creation."""
+"""Idempotent creation of the contract's topics (declared in ``schemas.topics``)."""
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
-DAY_MS = 24 * 3600 * 1000
-FOREVER = "-1"
-
-
-@dataclass(frozen=True)
-class TopicSpec:
-    """A topic's name (without prefix) and configuration."""
-
-    name: str
-    config: dict[str, str] = field(default_factory=dict)
-    partitions: int | None = None  # None: the interview-keyed partition count
-
-
-TOPIC_SPECS: tuple[TopicSpec, ...] = (
-    TopicSpec("interview.commands", {"cleanup.policy": "delete", "retention.ms": str(7 * DAY_MS)}),
-    TopicSpec("interview.command-results", {"cleanup.policy": "delete", "retention.ms": str(7 * DAY_MS)}),
-    # The history: never compacted, never expired.
-    TopicSpec(
-        "interview.events", {"cleanup.policy": "delete", "retention.ms": FOREVER, "retention.bytes": FOREVER}
-    ),
-    TopicSpec(
-        "decision.events", {"cleanup.policy": "delete", "retention.ms": FOREVER, "retention.bytes": FOREVER}
-    ),
-    TopicSpec("decision.verdicts", {"cleanup.policy": "compact", "min.compaction.lag.ms": "0"}),
-    TopicSpec(
-        "interview.events.dlq",
-        {"cleanup.policy": "delete", "retention.ms": FOREVER, "retention.bytes": FOREVER},
-    ),
-)
-
-
-@dataclass(frozen=True)
-class Topics:
-    """Concrete topic names under a prefix (tests use a unique prefix per test)."""
-
-    prefix: str = ""
-
-    def name(self, base: str) -> str:
-        """Full topic name for a base name such as ``interview.events``."""
-        return f"{self.prefix}{base}"
-
-    @property
-    def commands(self) -> str:
-        return self.name("interview.commands")
-
-    @property
-    def command_results(self) -> str:
-        return self.name("interview.command-results")
-
-    @property
-    def interview_events(self) -> str:
-        return self.name("interview.events")
-
-    @property
-    def decision_events(self) -> str:
-        return self.name("decision.events")
-
-    @property
-    def verdicts(self) -> str:
-        return self.name("decision.verdicts")
-
-    @property
-    def dlq(self) -> str:
-        return self.name("interview.events.dlq")
+from schemas.topics import TOPIC_SPECS, Topics
 
 
 async def ensure_topics(

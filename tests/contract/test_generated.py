@@ -12,7 +12,7 @@ import yaml
 
 from schemas import REGISTRY
 from schemas import generate as gen
-from services.platform.topics import TOPIC_SPECS
+from schemas.topics import TOPIC_SPECS
 
 COMPONENT_KEY = re.compile(r"^[a-zA-Z0-9.\-_]+$")  # AsyncAPI 3.0: keys of components and maps
 
@@ -129,9 +129,9 @@ def test_dead_letter_headers_match_what_the_decision_service_writes(asyncapi: di
 
     from jsonschema import Draft202012Validator
 
+    from schemas.topics import Topics
     from services.decision.adapters.records import dlq_record
     from services.decision.domain.revisions import Poison
-    from services.platform.topics import Topics
 
     record = SimpleNamespace(
         topic="interview.events",

@@ -9,7 +9,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from schemas import decode, encode
-from services.platform.topics import Topics
+from schemas.topics import Topics
 from tests.contract.samples import SAMPLES
 
 pytestmark = pytest.mark.kafka

@@ -25,10 +25,10 @@ from aiokafka import AIOKafkaProducer, TopicPartition
 from schemas.codec import decode
 from schemas.commands import CommandAccepted
 from schemas.envelope import GENESIS_HASH, event_hash
+from schemas.topics import Topics
 from services.interview.adapters.wire import parse_result
 from services.platform.broker import Broker
 from services.platform.log_reader import partitions_of, read_all, reader
-from services.platform.topics import Topics
 from tests.faults.interview_workload import Workload, build
 
 pytestmark = [pytest.mark.slow, pytest.mark.kafka, pytest.mark.timeout(240)]

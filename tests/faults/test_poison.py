@@ -12,6 +12,7 @@ import pytest
 
 from schemas import encode
 from schemas.envelope import Event
+from schemas.topics import Topics
 from services.decision.domain.replay import project
 from services.decision.entrypoints.cli import parked_entries, release
 from services.decision.entrypoints.runtime import build_runtime
@@ -19,7 +20,6 @@ from services.decision.entrypoints.service import run_decision_service
 from services.decision.samples import story_first
 from services.platform.broker import Broker
 from services.platform.log_reader import read_all
-from services.platform.topics import Topics
 from tests.decision_support import by_key, eventually, free_port, produce, produce_raw, settings_for
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from services.platform.topics import TOPIC_SPECS, Topics, describe
+from schemas.topics import TOPIC_SPECS, Topics
+from services.platform.topics import describe
 
 pytestmark = pytest.mark.kafka
 

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaProducer
 
+from schemas.topics import Topics
 from services.platform.eos import OutRecord, Record, TransactionalProcessor
 from services.platform.log_reader import read_all, read_partition
-from services.platform.topics import Topics
 
 pytestmark = pytest.mark.kafka
 

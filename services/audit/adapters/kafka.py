@@ -10,10 +10,11 @@ from aiokafka import AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from schemas.codec import headers_to_attributes
+from schemas.topics import DLQ, INTERVIEW_EVENTS, Topics
 from services.audit.domain.dlq import Position, relocate
-from services.audit.domain.records import AUDITED_TOPICS, DLQ, INTERVIEW_EVENTS, LogRecord
+from services.audit.domain.records import AUDITED_TOPICS, LogRecord
 from services.platform.log_reader import partitions_of, read_partition, reader
-from services.platform.topics import Topics, ensure_topics
+from services.platform.topics import ensure_topics
 
 Progress = Callable[[int], None]
 

@@ -8,10 +8,11 @@ from typing import Any
 from schemas.codec import encode, headers_to_attributes
 from schemas.decision import VerdictChanged
 from schemas.envelope import Event
+from schemas.topics import DECISION_EVENTS
 from services.audit.domain.chain import finding
 from services.audit.domain.diff import diff
 from services.audit.domain.history import Entry, InterviewLog, revision_data
-from services.audit.domain.records import DECISION_EVENTS, LogRecord
+from services.audit.domain.records import LogRecord
 from services.audit.domain.report import Discrepancy, FieldDiff, Kind
 from services.decision.domain.replay import project
 from services.decision.domain.revisions import Poison

@@ -7,11 +7,8 @@ from dataclasses import dataclass, field
 
 from schemas.codec import encode, headers_to_attributes
 from schemas.envelope import Event
+from schemas.topics import DECISION_EVENTS, DLQ, INTERVIEW_EVENTS
 
-INTERVIEW_EVENTS = "interview.events"
-DECISION_EVENTS = "decision.events"
-DLQ = "interview.events.dlq"
-"""The decision service's dead-letter topic: parked records and operators' releases (retry / skip)."""
 REQUIRED_TOPICS = (INTERVIEW_EVENTS, DECISION_EVENTS)
 AUDITED_TOPICS = (*REQUIRED_TOPICS, DLQ)
 """Every topic ``verify`` reads; the DLQ may be absent (an older export or cluster): then it is empty."""

@@ -7,11 +7,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from schemas.envelope import Event, event_hash
+from schemas.topics import DLQ
 from services.audit.domain.chain import check_chain, finding
 from services.audit.domain.compare import compare, published_by_version, recompute
 from services.audit.domain.dlq import POISON, RETRY, dlq_words
 from services.audit.domain.history import Entry, InterviewLog, decode_log, revision_data, split
-from services.audit.domain.records import DLQ, LogRecord
+from services.audit.domain.records import LogRecord
 from services.audit.domain.report import Counts, Discrepancy, Kind, VerifyReport
 from services.decision.domain.policy import versions
 

@@ -9,19 +9,12 @@ from typing import Any
 
 from aiokafka.errors import KafkaError
 
+from schemas.topics import DECISION_EVENTS, DLQ, INTERVIEW_EVENTS, Topics
 from services.audit.adapters import jsonl
 from services.audit.adapters.kafka import TopicError, existing_topics, read_topic, require_topics, sizes
-from services.audit.domain.records import (
-    AUDITED_TOPICS,
-    DECISION_EVENTS,
-    DLQ,
-    INTERVIEW_EVENTS,
-    REQUIRED_TOPICS,
-    LogRecord,
-)
+from services.audit.domain.records import AUDITED_TOPICS, REQUIRED_TOPICS, LogRecord
 from services.audit.entrypoints.progress import progress_bar
 from services.platform.settings import KafkaSettings
-from services.platform.topics import Topics
 
 
 class SourceError(RuntimeError):

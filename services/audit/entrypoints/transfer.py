@@ -11,6 +11,7 @@ from aiokafka.errors import KafkaError
 from rich.console import Console
 
 from schemas.envelope import format_time
+from schemas.topics import Topics
 from services.audit.adapters import jsonl
 from services.audit.adapters.kafka import TopicError, import_into
 from services.audit.domain.records import AUDITED_TOPICS
@@ -20,7 +21,6 @@ from services.audit.entrypoints.options import JSON, PREFIX, QUIET, SERVERS, emi
 from services.audit.entrypoints.progress import progress_bar
 from services.audit.entrypoints.source import Source, SourceError, from_export, from_kafka, settings
 from services.platform.settings import KafkaSettings
-from services.platform.topics import Topics
 
 
 def _print(console: Console, report: TransferReport) -> None:

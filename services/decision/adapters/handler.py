@@ -9,6 +9,7 @@ from typing import Any
 import structlog
 from aiokafka.errors import KafkaError
 
+from schemas.topics import Topics
 from services.decision.adapters.rebuild import PartitionState, rebuild
 from services.decision.adapters.records import dlq_record, input_of, revision_records
 from services.decision.adapters.verdict_store import Handoff
@@ -16,7 +17,6 @@ from services.decision.domain.policy import Policies
 from services.decision.domain.replay import subject_of
 from services.decision.domain.revisions import InterviewState, step
 from services.platform.eos import OutRecord, Record
-from services.platform.topics import Topics
 
 log = structlog.get_logger(__name__)
 

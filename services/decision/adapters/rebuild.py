@@ -10,6 +10,7 @@ from aiokafka import TopicPartition
 from schemas.codec import decode
 from schemas.envelope import Event
 from schemas.interview import InterviewOpened
+from schemas.topics import Topics
 from services.decision.adapters.records import (
     POISON,
     SKIP,
@@ -32,7 +33,6 @@ from services.decision.domain.revisions import (
 )
 from services.platform.eos import OutRecord
 from services.platform.log_reader import read_partition, reader
-from services.platform.topics import Topics
 
 
 @dataclass

@@ -7,9 +7,9 @@ from typing import Any
 
 from schemas.codec import ContractError, decode, encode
 from schemas.envelope import Event
+from schemas.topics import Topics
 from services.decision.domain.revisions import Poison
 from services.platform.eos import OutRecord
-from services.platform.topics import Topics
 
 POISON, RETRY, SKIP = "poison", "retry", "skip"
 """``dlq_kind`` of a DLQ record: a parked input, or an operator's release of one (retry it / skip it)."""

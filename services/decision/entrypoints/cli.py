@@ -9,11 +9,11 @@ from typing import Any
 import typer
 from aiokafka import AIOKafkaProducer
 
+from schemas.topics import Topics
 from services.decision.adapters.records import POISON, DlqEntry, dlq_entry, dlq_status, release_record
 from services.decision.entrypoints.settings import DecisionSettings
 from services.platform.log_reader import read_all
 from services.platform.logging import configure_logging
-from services.platform.topics import Topics
 
 app = typer.Typer(help="The decision service (verdict projection and query API).", no_args_is_help=True)
 

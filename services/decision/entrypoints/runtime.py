@@ -6,13 +6,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from schemas.topics import Topics
 from services.decision.adapters.handler import DecisionHandler
 from services.decision.adapters.metrics import DecisionMetrics
 from services.decision.adapters.verdict_store import Handoff, StoreFeed, VerdictStore
 from services.decision.domain.policy import Policies
 from services.decision.entrypoints.settings import DecisionSettings
 from services.platform.eos import Record, TransactionalProcessor
-from services.platform.topics import Topics
 
 
 @dataclass

@@ -16,9 +16,9 @@ import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from schemas.commands import CommandEnvelope, CommandResult
+from schemas.topics import Topics
 from services.interview.adapters.wire import JSON_HEADERS, parse_result
 from services.platform.log_reader import partitions_of, reader
-from services.platform.topics import Topics
 
 log = structlog.get_logger("interview.gateway")
 

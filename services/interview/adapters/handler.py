@@ -18,11 +18,11 @@ from typing import Any
 import structlog
 
 from schemas.commands import CommandEnvelope, CommandResult
+from schemas.topics import Topics
 from services.interview.adapters import metrics, wire
 from services.interview.adapters.history import IdempotencyIndex, load_idempotency, load_interviews
 from services.interview.domain import Code, InterviewState, Rejection, Stamp, decide, evolve
 from services.platform.eos import OutRecord, Record
-from services.platform.topics import Topics
 
 log = structlog.get_logger("interview.handler")
 

@@ -11,12 +11,12 @@ from typing import Any
 import structlog
 import uvicorn
 
+from schemas.topics import Topics
 from services.interview.entrypoints.http import create_app
 from services.interview.entrypoints.service import InterviewService
 from services.interview.entrypoints.settings import InterviewSettings
 from services.platform.logging import configure_logging
 from services.platform.settings import KafkaSettings
-from services.platform.topics import Topics
 
 log = structlog.get_logger("interview.run")
 

@@ -8,12 +8,13 @@ from typing import Any
 
 import structlog
 
+from schemas.topics import Topics
 from services.interview.adapters.gateway import CommandGateway
 from services.interview.adapters.handler import InterviewHandler
 from services.interview.entrypoints.settings import InterviewSettings
 from services.platform.eos import TransactionalProcessor
 from services.platform.log_reader import partitions_of
-from services.platform.topics import Topics, ensure_topics
+from services.platform.topics import ensure_topics
 
 log = structlog.get_logger("interview.service")
 

@@ -15,11 +15,11 @@ from typer.testing import CliRunner, Result
 
 from schemas.codec import encode
 from schemas.envelope import Event
+from schemas.topics import Topics
 from services.audit.entrypoints.cli import app
 from services.decision.domain.replay import project
 from services.decision.samples import checklist, story_first
 from services.platform.broker import Broker
-from services.platform.topics import Topics
 from tests.unit.audit.history import enthusiastic
 
 

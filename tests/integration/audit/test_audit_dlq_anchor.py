@@ -13,6 +13,7 @@ from typer.testing import CliRunner, Result
 
 from schemas import encode
 from schemas.envelope import Event
+from schemas.topics import Topics
 from services.audit.entrypoints.cli import app
 from services.decision.domain.replay import project
 from services.decision.entrypoints.cli import release
@@ -21,7 +22,6 @@ from services.decision.entrypoints.service import run_decision_service
 from services.decision.samples import story_first
 from services.platform.broker import Broker
 from services.platform.log_reader import read_all
-from services.platform.topics import Topics
 from tests.decision_support import by_key, eventually, free_port, produce, produce_raw, settings_for
 from tests.integration.audit.conftest import Invoke, export_dir, fresh_prefix
 

@@ -12,6 +12,7 @@ import pytest
 
 from schemas import encode
 from schemas.common import QuestionKind
+from schemas.topics import Topics
 from services.decision.domain.policy import Policies, policy_for
 from services.decision.domain.replay import revisions
 from services.decision.entrypoints.cli import parked_entries, release
@@ -20,7 +21,6 @@ from services.decision.entrypoints.service import run_decision_service
 from services.decision.samples import Script, story_first
 from services.platform.broker import Broker
 from services.platform.log_reader import read_all
-from services.platform.topics import Topics
 from tests.decision_support import by_key, eventually, free_port, produce, settings_for
 
 pytestmark = pytest.mark.kafka

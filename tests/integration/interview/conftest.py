@@ -14,12 +14,12 @@ from aiokafka import AIOKafkaProducer
 from schemas.codec import decode
 from schemas.commands import CommandEnvelope, CommandResult
 from schemas.envelope import Event
+from schemas.topics import Topics
 from services.interview.adapters.wire import parse_result
 from services.interview.entrypoints.http import create_app
 from services.interview.entrypoints.service import InterviewService
 from services.interview.entrypoints.settings import InterviewSettings
 from services.platform.log_reader import read_all
-from services.platform.topics import Topics
 
 Replica = tuple[InterviewService, httpx.AsyncClient]
 

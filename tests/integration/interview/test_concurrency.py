@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from schemas.commands import CommandAccepted, CommandRejected
-from services.platform.topics import Topics
+from schemas.topics import Topics
 from tests.integration.interview.conftest import (
     KafkaIntake,
     Replica,

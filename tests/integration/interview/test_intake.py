@@ -8,8 +8,8 @@ import pytest
 
 from schemas.commands import CommandAccepted, CommandRejected
 from schemas.envelope import GENESIS_HASH, Event, event_hash
+from schemas.topics import Topics
 from services.interview.adapters.wire import owner_partition
-from services.platform.topics import Topics
 from tests.integration.interview.conftest import KafkaIntake, Replica, envelope, events_of
 from tests.integration.interview.script import STORY_FIRST, http_request
 from tests.unit.interview.given import ALICE, MALLORY, open_payload

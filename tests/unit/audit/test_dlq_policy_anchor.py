@@ -9,8 +9,9 @@ from typing import Any
 
 from schemas.common import QuestionKind, Rating
 from schemas.envelope import Event, event_hash
+from schemas.topics import DLQ
 from services.audit.domain.dlq import relocate
-from services.audit.domain.records import DLQ, LogRecord, records_of
+from services.audit.domain.records import LogRecord, records_of
 from services.audit.domain.report import Kind
 from services.audit.domain.verify import verify
 from services.decision.domain.replay import project

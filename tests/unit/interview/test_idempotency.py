@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from schemas.commands import CommandAccepted, CommandEnvelope, CommandRejected, CommandResult
+from schemas.topics import Topics
 from services.interview.adapters import wire
 from services.interview.adapters.handler import InterviewHandler, _Partition
-from services.platform.topics import Topics
 from tests.unit.interview.given import ALICE, CANDIDATE, IID, T0, open_payload, story, uid
 
 TOPICS = Topics("unit.")
