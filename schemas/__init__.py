@@ -4,8 +4,9 @@ Pure: pydantic models and functions, no I/O. Generated JSON Schema files and the
 document live beside this package (``schemas/json/``, ``schemas/asyncapi.yaml``).
 """
 
+from schemas.chain import GENESIS_HASH, record_hash
 from schemas.codec import ContractError, FieldProblem, KafkaRecord, decode, encode
-from schemas.envelope import GENESIS_HASH, Attributes, Event, event_hash
+from schemas.envelope import Attributes, Event
 from schemas.registry import REGISTRY, EventType, build_event, type_for_model
 
 __all__ = [
@@ -20,6 +21,6 @@ __all__ = [
     "build_event",
     "decode",
     "encode",
-    "event_hash",
+    "record_hash",
     "type_for_model",
 ]

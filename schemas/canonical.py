@@ -25,6 +25,11 @@ class _NeedsReferenceError(Exception):
     """The value is outside the fast path's envelope."""
 
 
+def reject_constant(name: str) -> Any:
+    """``NaN``/``Infinity`` are not JSON (RFC 8259) and have no canonical form: refuse them."""
+    raise ValueError(f"{name} is not a JSON value")
+
+
 def dumps(value: Any) -> bytes:
     """Canonical JSON bytes of ``value`` (RFC 8785)."""
     try:

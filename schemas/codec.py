@@ -13,9 +13,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from schemas import canonical
 from schemas.envelope import Attributes, Event
 from schemas.registry import REGISTRY
-from schemas.upcast import reject_constant, upcast
+from schemas.upcast import upcast
 
 Headers = Sequence[tuple[str, bytes]]
 
@@ -80,6 +81,7 @@ def decode(value: bytes | None, headers: Headers, key: bytes | None = None) -> E
 
 def decode_parts(attrs: dict[str, str], value: bytes | None, key: bytes | None = None) -> Event:
     """Decode from attribute strings and the data bytes (shared by Kafka and JSONL readers)."""
+    stored = attrs, value
     attrs, value = upcast(attrs, value)  # past versions are read as the current one
     event_type = attrs.get("type")
     if event_type is None:
@@ -92,7 +94,7 @@ def decode_parts(attrs: dict[str, str], value: bytes | None, key: bytes | None =
     attributes = _attributes(attrs)
     data = _data(REGISTRY[event_type].model, value)
     _check_key(attributes, key)
-    return Event(attributes=attributes, data=data)
+    return Event(attributes=attributes, data=data).read_from(*stored)  # type: ignore[arg-type]
 
 
 def _attributes(attrs: dict[str, str]) -> Attributes:
@@ -106,7 +108,7 @@ def _data(model: type[Any], value: bytes | None) -> Any:
     if value is None:
         raise ContractError("missing_data", [FieldProblem("value", "is empty; JSON object expected")])
     try:
-        payload = json.loads(value, parse_constant=reject_constant)
+        payload = json.loads(value, parse_constant=canonical.reject_constant)
     except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, NaN/Infinity
         raise ContractError("malformed_json", [FieldProblem("value", str(exc))]) from None
     try:

@@ -93,7 +93,7 @@ class VerdictChanged(Frozen):
     input_sequence: int = Field(ge=1, le=MAX_SAFE_INT, description="Last interview event sequence applied.")
     input_hash: Hex64 = Field(
         description=(
-            "event_hash of the interview event at input_sequence: anchors the head of the interview's "
+            "Hash of the interview event at input_sequence, as stored: anchors the head of the interview's "
             "hash chain"
         )
     )

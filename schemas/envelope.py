@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Annotated, Any, Literal
@@ -10,11 +10,11 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, Field, StringConstraints, field_serializer, model_validator
 
 from schemas import canonical
+from schemas.chain import record_hash
 from schemas.common import MAX_SAFE_INT, ActorSide, Frozen, Id
 
 SEQUENCE_WIDTH = 20
-GENESIS_HASH = "0" * 64
-"""The ``prevhash`` of the first event of every interview."""
+_STORED = "_stored_record"
 
 Hex64 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 UuidStr = Annotated[
@@ -101,12 +101,26 @@ class Event(Frozen):
         # An event is immutable, and it is encoded and hashed at least once each.
         return canonical.dumps(self.data_json())
 
+    @cached_property
+    def chain_hash(self) -> str:
+        """SHA-256 of this event's record as stored: the next event's ``prevhash``.
 
-def canonical_bytes(attributes: dict[str, str], data: Any) -> bytes:
-    """The documented canonical form hashed by the chain: JCS of {attributes, data}."""
-    return canonical.dumps({"attributes": attributes, "data": data})
+        A decoded event is hashed as the record it was read from (before any upcast); an event built
+        here is hashed as the codec will store it.
+        """
+        stored = self.__dict__.get(_STORED)
+        if stored is not None:
+            return record_hash(*stored)
+        return record_hash(self.attributes.wire(), self.data_bytes(), canonical_value=True)
 
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Event:
+        """A copy; cached bytes, hash and stored record stay behind (with ``update`` it is another event)."""
+        copied = super().model_copy(update=update, deep=deep)
+        for key in [k for k in copied.__dict__ if k not in type(self).model_fields]:
+            del copied.__dict__[key]
+        return copied
 
-def event_hash(event: Event) -> str:
-    """SHA-256 (hex) of an event's canonical form; the next event's ``prevhash``."""
-    return hashlib.sha256(canonical_bytes(event.attributes.wire(), event.data_json())).hexdigest()
+    def read_from(self, attributes: Mapping[str, str], value: bytes) -> Event:
+        """Remember the stored record this event was decoded from (for ``chain_hash``); returns self."""
+        self.__dict__[_STORED] = (dict(attributes), value)  # not a field: equality ignores it
+        return self

@@ -36,11 +36,6 @@ def upcaster(event_type: str, from_version: int) -> Callable[[Upcaster], Upcaste
     return register
 
 
-def reject_constant(name: str) -> Any:
-    """``NaN``/``Infinity`` are not JSON (RFC 8259) and have no canonical form: refuse them."""
-    raise ValueError(f"{name} is not a JSON value")
-
-
 def split_type(event_type: str) -> tuple[str, int] | None:
     """``hiring.interview.opened.v1`` -> ``("hiring.interview.opened", 1)``; None if unversioned."""
     match = _VERSIONED.match(event_type)
@@ -54,7 +49,7 @@ def upcast(attrs: dict[str, str], value: bytes | None) -> tuple[dict[str, str], 
         return attrs, value
     base, version = parts
     try:
-        data = json.loads(value, parse_constant=reject_constant) if value is not None else None
+        data = json.loads(value, parse_constant=canonical.reject_constant) if value is not None else None
     except ValueError:
         data = None  # the decoder reports the unreadable value against the newest type
     while (base, version) in UPCASTERS:

@@ -20,7 +20,7 @@ import annotated_types
 from hypothesis import strategies as st
 from pydantic import BaseModel, StringConstraints
 
-from schemas import GENESIS_HASH, REGISTRY, Event, EventType, build_event, event_hash
+from schemas import GENESIS_HASH, REGISTRY, Event, EventType, build_event
 from schemas.common import MAX_SAFE_INT, ActorSide, Frozen
 from schemas.registry import DECISION_SOURCE, INTERVIEW_SOURCE
 
@@ -176,5 +176,5 @@ def chain(
             source=INTERVIEW_SOURCE,
         )
         out.append(event)
-        prevhash = event_hash(event)
+        prevhash = event.chain_hash
     return out

@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from schemas.chain import GENESIS_HASH
 from schemas.common import ActorSide, Frozen, GoalId, Outcome, QuestionKind, Rating, Side, StoryKind
-from schemas.envelope import GENESIS_HASH, Event, event_hash
+from schemas.envelope import Event
 from schemas.interview import (
     GoalAssessed,
     InterviewConcluded,
@@ -37,7 +38,7 @@ class Script:
         event = build_event(
             data, event_id=str(uuid.uuid5(_NS, f"{self.interview_id}/{sequence}")),
             subject=self.interview_id, sequence=sequence,
-            prevhash=event_hash(self.events[-1]) if self.events else GENESIS_HASH,
+            prevhash=self.events[-1].chain_hash if self.events else GENESIS_HASH,
             time=self.start + timedelta(seconds=sequence), actorid=actor, actorside=side,
             correlationid=f"corr-{self.interview_id}", causationid=f"cmd-{self.interview_id}-{sequence}",
             source=INTERVIEW_SOURCE,

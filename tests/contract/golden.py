@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from schemas import KafkaRecord, encode, event_hash
+from schemas import KafkaRecord, encode
 from schemas.upcast import split_type
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -64,7 +64,7 @@ def write_missing() -> list[Path]:
         path = path_for(event_type)
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(dump(encode(event), event_hash(event)), encoding="utf-8")
+            path.write_text(dump(encode(event), event.chain_hash), encoding="utf-8")
             written.append(path)
     return written
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from schemas import Event, build_event
+from schemas.chain import GENESIS_HASH
 from schemas.common import (
     ActorSide,
     GoalId,
@@ -28,7 +29,6 @@ from schemas.decision import (
     Signal,
     VerdictChanged,
 )
-from schemas.envelope import GENESIS_HASH, event_hash
 from schemas.interview import (
     GoalAssessed,
     InterviewConcluded,
@@ -117,7 +117,7 @@ VERDICT = build_event(
         revision=1,
         policy_version="v1",
         input_sequence=6,
-        input_hash=event_hash(INTERVIEW_EVENTS[5]),
+        input_hash=INTERVIEW_EVENTS[5].chain_hash,
         company=SideVerdict(
             side=Side.COMPANY,
             decision=Decision.UNDECIDED,

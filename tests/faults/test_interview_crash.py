@@ -22,9 +22,9 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaProducer, TopicPartition
 
+from schemas.chain import GENESIS_HASH
 from schemas.codec import decode
 from schemas.commands import CommandAccepted
-from schemas.envelope import GENESIS_HASH, event_hash
 from schemas.topics import Topics
 from services.interview.adapters.wire import parse_result
 from services.platform.broker import Broker
@@ -172,5 +172,6 @@ async def _verify(client: dict[str, Any], topics: Topics, load: Workload) -> Non
         mine = [e for e in events if e.attributes.subject == iid]
         assert [e.attributes.sequence for e in mine] == list(range(1, len(command_ids) + 1)), iid
         assert [e.attributes.causationid for e in mine] == command_ids, iid
-        assert [e.attributes.prevhash for e in mine] == [GENESIS_HASH, *map(event_hash, mine[:-1])], iid
+        hashes = [GENESIS_HASH, *(e.chain_hash for e in mine[:-1])]
+        assert [e.attributes.prevhash for e in mine] == hashes, iid
         assert [by_id[c].event_ids for c in command_ids] == [(e.attributes.id,) for e in mine]  # type: ignore[union-attr]

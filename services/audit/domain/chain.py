@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from schemas.envelope import GENESIS_HASH
+from schemas.chain import GENESIS_HASH
 from services.audit.domain.history import Entry, InterviewLog, stored_hash
 from services.audit.domain.report import Discrepancy, Kind
 

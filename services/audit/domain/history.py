@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from schemas import canonical
+from schemas.chain import record_hash
 from schemas.codec import ContractError, decode_parts
 from schemas.decision import VerdictChanged
-from schemas.envelope import Event, canonical_bytes
+from schemas.envelope import Event
 from schemas.interview import InterviewOpened
 from services.audit.domain.dlq import NO_WORDS, DlqEntry, DlqWords, dlq_words, resolve
 from services.audit.domain.records import LogRecord
@@ -73,27 +71,22 @@ class InterviewLog:
 
 
 def stored_hash(attributes: dict[str, str], value: bytes | None) -> str | None:
-    """SHA-256 of the record as stored (before any upcast): the chain's canonical form."""
+    """The chain hash of the record as stored (before any upcast); None if its value is not JSON."""
     if value is None:
         return None
     try:
-        data = json.loads(value)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        return record_hash(attributes, value)
+    except ValueError:  # not UTF-8 / not JSON: reported as undecodable
         return None
-    return hashlib.sha256(canonical_bytes(attributes, data)).hexdigest()
 
 
 def quick_hash(attributes: dict[str, str], value: bytes | None) -> str | None:
-    """``stored_hash`` for a value already in canonical form (as the codec writes it), without re-encoding.
+    """``stored_hash`` for a value in canonical form (as the codec writes it), without re-encoding it.
 
-    JCS of ``{"attributes": A, "data": D}`` is ``{"attributes":JCS(A),"data":JCS(D)}``; when the stored
-    bytes are JCS(D) they can be spliced in. A value that is not canonical gives another hash, so a
-    mismatch must be confirmed with ``stored_hash`` (the chain check does).
+    A value that is not canonical gives another hash, so a mismatch must be confirmed with
+    ``stored_hash`` (the chain check does).
     """
-    if value is None:
-        return None
-    document = b'{"attributes":' + canonical.dumps(attributes) + b',"data":' + value + b"}"
-    return hashlib.sha256(document).hexdigest()
+    return record_hash(attributes, value, canonical_value=True) if value is not None else None
 
 
 def entry_of(record: LogRecord, hashed: bool = True) -> Entry:

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from schemas.envelope import Event, event_hash
+from schemas.envelope import Event
 from schemas.topics import DLQ
 from services.audit.domain.chain import check_chain, finding
 from services.audit.domain.compare import compare, published_by_version, recompute
@@ -79,12 +79,12 @@ def check_input_hashes(log: InterviewLog) -> list[Discrepancy]:
         event = by_sequence.get(data.input_sequence) if data is not None else None
         if data is None or event is None:
             continue  # undecodable revision / absent event: reported as undecodable, gap or extra revision
-        if data.input_hash == event.hash or data.input_hash == _decoded_hash(event):
-            continue  # the stored form's hash (fast), else the decoded event's (what the service hashed)
+        if data.input_hash == event.hash or data.input_hash == _exact_hash(event):
+            continue  # the stored form's hash: spliced (fast), else from the value re-canonicalised
         detail = (
             f"revision {data.revision} ({data.policy_version}) at {published.record.where()} recorded "
             f"input_hash {data.input_hash[:12]}… for sequence {data.input_sequence}, but the event at "
-            f"{event.record.where()} hashes to {(_decoded_hash(event) or event.hash or '?')[:12]}…: "
+            f"{event.record.where()} hashes to {(_exact_hash(event) or event.hash or '?')[:12]}…: "
             "that event was altered after the decision service applied it"
         )
         out.append(finding(Kind.INPUT_HASH_MISMATCH, event, detail, sequence=data.input_sequence,
@@ -92,9 +92,9 @@ def check_input_hashes(log: InterviewLog) -> list[Discrepancy]:
     return out
 
 
-def _decoded_hash(entry: Entry) -> str | None:
-    """``event_hash`` of the decoded event (what the decision service hashed), when it decodes."""
-    return event_hash(entry.event) if entry.event is not None else None
+def _exact_hash(entry: Entry) -> str | None:
+    """The stored record's chain hash (what the decision service recorded as ``input_hash``)."""
+    return entry.event.chain_hash if entry.event is not None else None
 
 
 def dlq_info(log: InterviewLog) -> list[Discrepancy]:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from dataclasses import dataclass, replace
 
-from schemas import canonical
+from schemas.chain import GENESIS_HASH
 from schemas.common import ActorSide
 from schemas.decision import VerdictChanged
-from schemas.envelope import GENESIS_HASH, Event, event_hash
+from schemas.envelope import Event
 from schemas.interview import InterviewOpened
 from schemas.registry import DECISION_SOURCE, build_event
 from services.decision.domain.policy import Policies
@@ -36,7 +35,7 @@ class Published:
     """The last revision published for an interview (what the next one is compared with)."""
 
     revision: int
-    event_hash: str
+    chain_hash: str
     verdict: Verdict
     input_sequence: int
 
@@ -110,8 +109,8 @@ def revise(state: InterviewState, policies: Policies, cause: Event) -> tuple[Int
     verdict = policy.evaluate(state.projection)
     if state.published is not None and state.published.verdict == verdict:
         return state, None
-    event = build_revision(state.projection, verdict, state.published, policy.version, chain_hash(cause))
-    published = Published(event.attributes.sequence, chain_hash(event), verdict, state.projection.sequence)
+    event = build_revision(state.projection, verdict, state.published, policy.version, cause.chain_hash)
+    published = Published(event.attributes.sequence, event.chain_hash, verdict, state.projection.sequence)
     return replace(state, published=published), event
 
 
@@ -131,7 +130,7 @@ def build_revision(
 ) -> Event:
     """The ``decision.verdict_changed`` event following ``previous`` (times and ids from the cause).
 
-    ``input_hash`` is the ``event_hash`` of the interview event at ``p.sequence``.
+    ``input_hash`` is the ``chain_hash`` of the interview event (its stored record's hash) at ``p.sequence``.
     """
     revision = previous.revision + 1 if previous else 1
     data = VerdictChanged(
@@ -142,21 +141,10 @@ def build_revision(
     )  # fmt: skip
     return build_event(
         data, event_id=revision_id(p.interview_id, revision, policy_version), subject=p.interview_id,
-        sequence=revision, prevhash=previous.event_hash if previous else GENESIS_HASH, time=p.cause.time,
+        sequence=revision, prevhash=previous.chain_hash if previous else GENESIS_HASH, time=p.cause.time,
         actorid=ACTOR_ID, actorside=ActorSide.SYSTEM, correlationid=p.cause.correlationid,
         causationid=p.cause.event_id, source=DECISION_SOURCE,
     )  # fmt: skip
-
-
-def chain_hash(event: Event) -> str:
-    """``event_hash`` computed by splicing: JCS({"attributes": A, "data": D}) is the concatenation below.
-
-    The canonical form of the data dominates the cost of a revision; this pays for it once.
-    """
-    document = (
-        b'{"attributes":' + canonical.dumps(event.attributes.wire()) + b',"data":' + event.data_bytes() + b"}"
-    )
-    return hashlib.sha256(document).hexdigest()
 
 
 def published_from(event: Event) -> Published:
@@ -164,5 +152,5 @@ def published_from(event: Event) -> Published:
     if not isinstance(event.data, VerdictChanged):
         raise TypeError(f"{event.attributes.type} is not a verdict revision")
     return Published(
-        event.data.revision, event_hash(event), Verdict.of(event.data), event.data.input_sequence
+        event.data.revision, event.chain_hash, Verdict.of(event.data), event.data.input_sequence
     )

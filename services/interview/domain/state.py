@@ -6,8 +6,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from schemas.chain import GENESIS_HASH
 from schemas.common import Frozen, GoalId, Side
-from schemas.envelope import GENESIS_HASH, Event, event_hash
+from schemas.envelope import Event
 from schemas.interview import (
     GoalAssessed,
     InterviewConcluded,
@@ -50,7 +51,7 @@ def evolve(state: InterviewState, event: Event) -> InterviewState:
     apply = _APPLY.get(type(event.data))
     changed = apply(state, event.data) if apply else state
     attrs = event.attributes
-    return replace(changed, version=attrs.sequence, last_hash=event_hash(event), last_time=attrs.time)
+    return replace(changed, version=attrs.sequence, last_hash=event.chain_hash, last_time=attrs.time)
 
 
 def fold(interview_id: str, events: Iterable[Event]) -> InterviewState:

@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
+from schemas.chain import GENESIS_HASH
 from schemas.commands import CommandAccepted, CommandRejected
-from schemas.envelope import GENESIS_HASH, Event, event_hash
+from schemas.envelope import Event
 from schemas.topics import Topics
 from services.interview.adapters.wire import owner_partition
 from tests.integration.interview.conftest import KafkaIntake, Replica, envelope, events_of
@@ -24,7 +25,7 @@ def _shape(event: Event) -> tuple[Any, ...]:
 
 
 def _chain_ok(events: list[Event]) -> bool:
-    expected = [GENESIS_HASH, *(event_hash(e) for e in events[:-1])]
+    expected = [GENESIS_HASH, *(e.chain_hash for e in events[:-1])]
     return [e.attributes.prevhash for e in events] == expected
 
 

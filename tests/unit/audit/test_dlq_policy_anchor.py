@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from schemas.common import QuestionKind, Rating
-from schemas.envelope import Event, event_hash
+from schemas.envelope import Event
 from schemas.topics import DLQ
 from services.audit.domain.dlq import relocate
 from services.audit.domain.records import LogRecord, records_of
@@ -147,7 +147,7 @@ def test_every_revision_records_the_hash_of_the_event_at_its_input_sequence() ->
     by_position = {(e.attributes.subject, e.attributes.sequence): e for e in events}
     for revision in project(events):
         data: Any = revision.data
-        assert data.input_hash == event_hash(by_position[(data.interview_id, data.input_sequence)])
+        assert data.input_hash == by_position[(data.interview_id, data.input_sequence)].chain_hash
 
 
 def test_edited_last_event_is_an_input_hash_mismatch_at_its_position() -> None:

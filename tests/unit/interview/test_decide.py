@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
+from schemas.chain import GENESIS_HASH
 from schemas.common import POLICY_VERSIONS, ActorSide
-from schemas.envelope import GENESIS_HASH, event_hash
 from schemas.interview import (
     InterviewOpened,
     QuestionAnswered,
@@ -89,8 +89,8 @@ def test_expected_version_must_be_the_current_version(seen: int) -> None:
 def test_each_accepted_command_moves_the_version_by_one_and_extends_the_chain() -> None:
     events, state = opened_story_told()
     assert [e.attributes.sequence for e in events] == [1, 2, 3]
-    assert [e.attributes.prevhash for e in events[1:]] == [event_hash(e) for e in events[:-1]]
-    assert (state.version, state.last_hash) == (3, event_hash(events[-1]))
+    assert [e.attributes.prevhash for e in events[1:]] == [e.chain_hash for e in events[:-1]]
+    assert (state.version, state.last_hash) == (3, events[-1].chain_hash)
 
 
 # who may act ----------------------------------------------------------------------------------------

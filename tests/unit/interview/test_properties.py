@@ -8,9 +8,10 @@ from hypothesis import given as for_all
 from hypothesis import settings
 from hypothesis import strategies as st
 
+from schemas.chain import GENESIS_HASH
 from schemas.codec import decode, encode
 from schemas.common import GoalId, QuestionKind, Rating, StoryKind
-from schemas.envelope import GENESIS_HASH, Event, event_hash
+from schemas.envelope import Event
 from services.interview.domain import Code, InterviewState, Rejection, decide, evolve, fold
 from services.interview.domain.rules import QUESTION_SIDES
 from tests.unit.interview.given import (
@@ -96,7 +97,7 @@ def test_valid_histories_chain_and_rebuild(data: st.DataObject, steps: int, conc
         new = _accept(state, data.draw(st.sampled_from(PEOPLE)), conclude(), 999)
         state, events = evolve(state, new[0]), [*events, *new]
     assert [e.attributes.sequence for e in events] == list(range(1, len(events) + 1))
-    assert [e.attributes.prevhash for e in events] == [GENESIS_HASH, *map(event_hash, events[:-1])]
+    assert [e.attributes.prevhash for e in events] == [GENESIS_HASH, *(e.chain_hash for e in events[:-1])]
     from_log = [decode(r.value, r.headers, r.key) for r in map(encode, events)]
     assert fold(IID, from_log) == state
     assert state.version == len(events)
