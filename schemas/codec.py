@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from schemas import canonical
 from schemas.envelope import Attributes, Event
-from schemas.registry import REGISTRY
+from schemas.registry import CURRENT, REGISTRY
 from schemas.upcast import upcast
 
 Headers = Sequence[tuple[str, bytes]]
@@ -86,11 +86,14 @@ def decode_parts(attrs: dict[str, str], value: bytes | None, key: bytes | None =
     event_type = attrs.get("type")
     if event_type is None:
         raise ContractError("missing_type", [FieldProblem("header ce_type", "is required")])
-    if event_type not in REGISTRY:
+    if event_type not in CURRENT:
         known = ", ".join(sorted(REGISTRY))
-        raise ContractError(
-            "unknown_type", [FieldProblem("header ce_type", f"{event_type!r} is not one of: {known}")]
+        code, why = (
+            ("no_upcaster", "has no upcaster to the current version")
+            if event_type in REGISTRY
+            else ("unknown_type", f"is not one of: {known}")
         )
+        raise ContractError(code, [FieldProblem("header ce_type", f"{event_type!r} {why}")])
     attributes = _attributes(attrs)
     data = _data(REGISTRY[event_type].model, value)
     _check_key(attributes, key)

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from schemas.common import (
+    Confidence,
     Frozen,
     GoalId,
     Id,
@@ -101,6 +102,9 @@ class AssessGoal(Frozen):
     assessment_id: Id = Field(description="New id, unique among this interview's items.")
     goal: GoalId = Field(description="One of the six goal ids.")
     rating: Rating = Field(description="strong_no, no, yes or strong_yes.")
+    confidence: Confidence | None = Field(
+        default=None, description="How sure the assessor is (low, medium, high); omitted: not stated."
+    )
     evidence: tuple[Id, ...] = Field(
         min_length=1, description="Ids of stories, questions or answers of this interview."
     )

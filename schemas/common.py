@@ -76,6 +76,14 @@ RATING_POINTS: dict[Rating, int] = {
 }
 
 
+class Confidence(StrEnum):
+    """How sure an assessor is of their rating, by their own account."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
 class QuestionKind(StrEnum):
     """Why a question was asked (story-first method)."""
 

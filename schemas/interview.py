@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from schemas.common import (
+    Confidence,
     Frozen,
     GoalId,
     Id,
@@ -76,14 +77,39 @@ class QuestionAnswered(Frozen):
     text: LongText = Field(description="The answer.")
 
 
-class GoalAssessed(Frozen):
+# v1 of interview.goal_assessed (no confidence): read from the log and upcast to v2, never written.
+# Its published schema (json/hiring.interview.goal_assessed.v1.json) is frozen: never edit this model.
+class GoalAssessedV1(Frozen):
     """A participant rated how well one of the six goals was met."""
+
+    model_config = ConfigDict(title="GoalAssessed")
 
     assessment_id: Id = Field(description="Id of the assessment, unique in the interview.")
     assessor: Id = Field(description="Participant id of the assessor.")
     assessor_side: Side = Field(description="The assessor's side, recorded at assessment time.")
     goal: GoalId = Field(description="Which of the six goals.")
     rating: Rating = Field(description="strong_no, no, yes or strong_yes.")
+    evidence: tuple[Id, ...] = Field(
+        min_length=1, description="Ids of stories, questions or answers of this interview."
+    )
+    note: Note = Field(default="", description="Free-text reasoning.")
+    supersedes: Id | None = Field(
+        default=None, description="Earlier assessment of the same goal by the same assessor."
+    )
+
+
+class GoalAssessed(Frozen):
+    """A participant rated how well one of the six goals was met, and said how sure they are (v2)."""
+
+    assessment_id: Id = Field(description="Id of the assessment, unique in the interview.")
+    assessor: Id = Field(description="Participant id of the assessor.")
+    assessor_side: Side = Field(description="The assessor's side, recorded at assessment time.")
+    goal: GoalId = Field(description="Which of the six goals.")
+    rating: Rating = Field(description="strong_no, no, yes or strong_yes.")
+    confidence: Confidence | None = Field(
+        description="How sure the assessor is of the rating (low, medium, high); null when not stated, "
+        "which is what every v1 assessment reads as."
+    )
     evidence: tuple[Id, ...] = Field(
         min_length=1, description="Ids of stories, questions or answers of this interview."
     )

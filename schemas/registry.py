@@ -10,6 +10,7 @@ from schemas.decision import VerdictChanged
 from schemas.envelope import Attributes, Event
 from schemas.interview import (
     GoalAssessed,
+    GoalAssessedV1,
     InterviewConcluded,
     InterviewOpened,
     QuestionAnswered,
@@ -30,6 +31,8 @@ class EventType:
     name: str
     model: type[Frozen]
     topic: str
+    current: bool = True
+    """False for a past version: read from the log (upcast on read), never written."""
 
     @property
     def dataschema(self) -> str:
@@ -44,22 +47,33 @@ class EventType:
 
 def _types() -> dict[str, EventType]:
     items: list[tuple[str, type[Frozen], str]] = [
+        ("hiring.interview.goal_assessed.v1", GoalAssessedV1, INTERVIEW_EVENTS),
         ("hiring.interview.opened.v1", InterviewOpened, INTERVIEW_EVENTS),
         ("hiring.interview.story_told.v1", StoryTold, INTERVIEW_EVENTS),
         ("hiring.interview.question_asked.v1", QuestionAsked, INTERVIEW_EVENTS),
         ("hiring.interview.question_answered.v1", QuestionAnswered, INTERVIEW_EVENTS),
-        ("hiring.interview.goal_assessed.v1", GoalAssessed, INTERVIEW_EVENTS),
+        ("hiring.interview.goal_assessed.v2", GoalAssessed, INTERVIEW_EVENTS),
         ("hiring.interview.concluded.v1", InterviewConcluded, INTERVIEW_EVENTS),
         ("hiring.decision.verdict_changed.v1", VerdictChanged, DECISION_EVENTS),
     ]
-    return {name: EventType(name, model, topic) for name, model, topic in items}
+    newest: dict[str, str] = {}
+    for name, _model, _topic in items:
+        base = name.rsplit(".", 1)[0]
+        newest[base] = max(newest.get(base, name), name, key=lambda n: int(n.rsplit(".v", 1)[1]))
+    return {
+        name: EventType(name, model, topic, current=newest[name.rsplit(".", 1)[0]] == name)
+        for name, model, topic in items
+    }
 
 
 REGISTRY: dict[str, EventType] = _types()
+"""Every event type ever published, past versions included (for their schemas and golden events)."""
+CURRENT: dict[str, EventType] = {name: t for name, t in REGISTRY.items() if t.current}
+"""The types producers write; the decoder upcasts every past version to one of these."""
 
 
 def type_for_model(model: type[Frozen]) -> EventType:
-    """The event type whose data model is ``model``."""
+    """The event type whose data model is ``model`` (a past version's model gives that past type)."""
     for event_type in REGISTRY.values():
         if event_type.model is model:
             return event_type

@@ -1,7 +1,7 @@
 """Upcasters: read stored events of past versions as the current version.
 
 A breaking change to an event's data is a new type (``<name>.v2``), never an edit of ``<name>.v1``
-(DESIGN.md section 2). Records of the old version stay in Kafka forever, so the decoder
+(``schemas/README.md``). Records of the old version stay in Kafka forever, so the decoder
 upcasts them on read: each upcaster lifts the data of one ``(type, from_version)`` one step,
 and the chain runs until no upcaster matches. The hash chain is verified on the record as
 stored, before upcasting (see ``schemas/README.md``).
@@ -21,7 +21,7 @@ Upcaster = Callable[[dict[str, str], dict[str, Any]], dict[str, Any]]
 """Takes the attribute strings and the data of version N, returns the data of version N+1."""
 
 UPCASTERS: dict[tuple[str, int], Upcaster] = {}
-"""``(type without version, from_version) -> upcaster``; empty while every type is at v1."""
+"""``(type without version, from_version) -> upcaster``."""
 
 _VERSIONED = re.compile(r"^(?P<base>.+)\.v(?P<version>[0-9]+)$")
 
@@ -59,3 +59,9 @@ def upcast(attrs: dict[str, str], value: bytes | None) -> tuple[dict[str, str], 
         new_type = f"{base}.v{version}"
         attrs = {**attrs, "type": new_type, "dataschema": f"{SCHEMA_BASE}{new_type}.json"}
     return attrs, value if data is None else canonical.dumps(data)
+
+
+@upcaster("hiring.interview.goal_assessed", 1)
+def goal_assessed_v1_to_v2(attrs: dict[str, str], data: dict[str, Any]) -> dict[str, Any]:
+    """v1 recorded no confidence: a v1 assessment reads as one whose confidence was not stated."""
+    return {**data, "confidence": None}

@@ -20,9 +20,9 @@ import annotated_types
 from hypothesis import strategies as st
 from pydantic import BaseModel, StringConstraints
 
-from schemas import GENESIS_HASH, REGISTRY, Event, EventType, build_event
+from schemas import GENESIS_HASH, Event, EventType, build_event
 from schemas.common import MAX_SAFE_INT, ActorSide, Frozen
-from schemas.registry import DECISION_SOURCE, INTERVIEW_SOURCE
+from schemas.registry import CURRENT, DECISION_SOURCE, INTERVIEW_SOURCE
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -128,7 +128,7 @@ def data_for(event_type: EventType) -> st.SearchStrategy[Frozen]:
 @st.composite
 def events(draw: st.DrawFn, event_types: Sequence[EventType] | None = None) -> Event:
     """A valid event of any registered type (or of one of ``event_types``), envelope included."""
-    event_type = draw(st.sampled_from(list(event_types or REGISTRY.values())))
+    event_type = draw(st.sampled_from(list(event_types or CURRENT.values())))
     source = DECISION_SOURCE if event_type.topic.startswith("decision.") else INTERVIEW_SOURCE
     return build_event(
         draw(data_for(event_type)),

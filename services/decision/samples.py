@@ -6,7 +6,17 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from schemas.chain import GENESIS_HASH
-from schemas.common import ActorSide, Frozen, GoalId, Outcome, QuestionKind, Rating, Side, StoryKind
+from schemas.common import (
+    ActorSide,
+    Confidence,
+    Frozen,
+    GoalId,
+    Outcome,
+    QuestionKind,
+    Rating,
+    Side,
+    StoryKind,
+)
 from schemas.envelope import Event
 from schemas.interview import (
     GoalAssessed,
@@ -89,11 +99,12 @@ class Script:
         *,
         by: str = "int1",
         evidence: tuple[str, ...] = ("s1",),
+        confidence: Confidence | None = None,
     ) -> Script:
         """interview.goal_assessed by ``by`` (its side from the participants)."""
         data = GoalAssessed(
             assessment_id=assessment_id, assessor=by, assessor_side=self.sides[by], goal=goal,
-            rating=rating, evidence=evidence,
+            rating=rating, confidence=confidence, evidence=evidence,
         )  # fmt: skip
         return self._append(data, by)
 

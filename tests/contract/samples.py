@@ -1,7 +1,8 @@
 """One realistic, fixed event of every type: the source of the golden files and of error cases.
 
-The interview events form one contiguous, hash-chained stream (sequence 1..6); the verdict is the
-first event of the decision stream of the same interview.
+The interview events form one contiguous, hash-chained stream (sequence 1..6) as the v1 writer stored
+it (its assessment is a ``goal_assessed.v1``); the verdict is the first event of the decision stream of
+the same interview. ``ASSESSMENT_V2`` is the fifth event as the current writer stores it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from schemas import Event, build_event
 from schemas.chain import GENESIS_HASH
 from schemas.common import (
     ActorSide,
+    Confidence,
     GoalId,
     Outcome,
     QuestionKind,
@@ -31,6 +33,7 @@ from schemas.decision import (
 )
 from schemas.interview import (
     GoalAssessed,
+    GoalAssessedV1,
     InterviewConcluded,
     InterviewOpened,
     Participant,
@@ -74,7 +77,7 @@ INTERVIEW_DATA = [
     QuestionAnswered(
         answer_id="a1", question_id="q1", answerer="c-91f3", text="We replayed the group with commits logged."
     ),
-    GoalAssessed(
+    GoalAssessedV1(
         assessment_id="g1",
         assessor="ana",
         assessor_side=Side.COMPANY,
@@ -157,5 +160,30 @@ VERDICT = build_event(
     source=DECISION_SOURCE,
 )
 
-SAMPLES: dict[str, Event] = {event.attributes.type: event for event in [*INTERVIEW_EVENTS, VERDICT]}
+ASSESSMENT_V2 = build_event(
+    GoalAssessed(
+        assessment_id="g1",
+        assessor="ana",
+        assessor_side=Side.COMPANY,
+        goal=GoalId.COMPANY_LEVEL,
+        rating=Rating.STRONG_YES,
+        confidence=Confidence.HIGH,
+        evidence=("s1", "a1"),
+        note="Diagnosed from first principles — «naïve» fixes rejected.",
+    ),
+    event_id=INTERVIEW_EVENTS[4].attributes.id,
+    subject=INTERVIEW,
+    sequence=5,
+    prevhash=INTERVIEW_EVENTS[3].chain_hash,
+    time=INTERVIEW_EVENTS[4].attributes.time,
+    actorid="ana",
+    actorside=ActorSide.COMPANY,
+    correlationid="corr-1",
+    causationid=INTERVIEW_EVENTS[3].attributes.id,
+    source=INTERVIEW_EVENTS[4].attributes.source,
+)
+
+SAMPLES: dict[str, Event] = {
+    event.attributes.type: event for event in [*INTERVIEW_EVENTS, ASSESSMENT_V2, VERDICT]
+}
 """CloudEvents type -> its fixed sample event."""

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from schemas import REGISTRY, ContractError, Event, decode, encode
+from schemas import REGISTRY, ContractError, Event, canonical, decode, encode, registry
 from schemas.interview import StoryTold
 from schemas.upcast import UPCASTERS, upcast
 from tests.contract import golden
@@ -19,7 +19,8 @@ from tests.contract.samples import SAMPLES
 from tests.contract.test_hash_chain import _raw_hash
 
 FILES = golden.all_files()
-CURRENT = [path for path in FILES if path.stem in REGISTRY]
+CURRENT = [path for path in FILES if path.stem in registry.CURRENT]
+PAST = [path for path in FILES if path.stem not in registry.CURRENT]
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: f"{p.parent.name}/{p.stem}")
@@ -36,14 +37,25 @@ def test_current_version_re_encodes_byte_identically(path: Path) -> None:
     assert encode(decode(record.value, record.headers, record.key)) == record
 
 
-def test_every_current_type_has_a_golden_event() -> None:
+@pytest.mark.parametrize("path", PAST, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_past_version_is_read_as_the_current_one_and_its_own_model_keeps_its_bytes(path: Path) -> None:
+    record, _ = golden.load(path)
+    event = decode(record.value, record.headers, record.key)
+    assert registry.CURRENT[event.attributes.type].short == REGISTRY[path.stem].short
+    past = REGISTRY[path.stem].model.model_validate_json(record.value)
+    assert canonical.dumps(past.model_dump(mode="json")) == record.value
+
+
+def test_every_type_of_every_version_has_a_golden_event() -> None:
     assert {p.stem for p in golden.GOLDEN.glob("v*/*.json")} >= set(REGISTRY)
 
 
 def test_golden_events_are_the_samples() -> None:
     for event_type, event in SAMPLES.items():
         record, _ = golden.load(golden.path_for(event_type))
-        assert decode(record.value, record.headers, record.key) == event
+        assert encode(event) == record
+        if event_type in registry.CURRENT:
+            assert decode(record.value, record.headers, record.key) == event
 
 
 # --- upcasters ---------------------------------------------------------------------------------
@@ -127,5 +139,16 @@ def test_no_upcaster_leaves_the_record_untouched() -> None:
     assert upcast(attrs, STORY_V1.value) == (attrs, STORY_V1.value)
 
 
-def test_registry_is_empty_while_every_type_is_v1() -> None:
-    assert UPCASTERS == {}
+def test_every_past_version_has_an_upcaster_to_the_next() -> None:
+    for event_type in REGISTRY.values():
+        if not event_type.current:
+            base, version = event_type.name.rsplit(".v", 1)
+            assert (base, int(version)) in UPCASTERS, event_type.name
+
+
+def test_a_past_version_without_its_upcaster_is_refused_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(UPCASTERS, ("hiring.interview.goal_assessed", 1))
+    record, _ = golden.load(golden.path_for("hiring.interview.goal_assessed.v1"))
+    with pytest.raises(ContractError) as caught:
+        decode(record.value, record.headers, record.key)
+    assert caught.value.code == "no_upcaster"
