@@ -79,8 +79,8 @@ def _scalar(value: Any, kind: type) -> Any:
             raise _NeedsReferenceError  # rfc8785 refuses these; let it say so
         return value
     if kind is float:
-        if value.is_integer() and abs(value) < 2**53:
-            return int(value)
+        if value.is_integer() and abs(value) < 1e16:
+            return int(value)  # exact: ECMAScript writes integral doubles below 1e21 as integers
         if not 1e-4 <= abs(value) < 1e16:
             raise _NeedsReferenceError  # notation differs (or NaN/inf, which rfc8785 rejects)
         return value

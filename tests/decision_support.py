@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiokafka import AIOKafkaProducer
-
-from schemas import encode
-from schemas.envelope import Event
 from schemas.topics import Topics
 from services.decision.entrypoints.settings import DecisionSettings
 from services.platform.broker import Broker
 from services.platform.local_kafka import free_port as free_port  # re-exported for the tests
 from services.platform.log_reader import read_all
+from testkit.kafka import produce as produce
+from testkit.kafka import produce_raw as produce_raw
 
 
 def settings_for(kafka: Broker, topics: Topics, port: int, **overrides: Any) -> DecisionSettings:
@@ -34,32 +32,6 @@ def env_for(kafka: Broker, topics: Topics, port: int) -> dict[str, str]:
         "DECISION_PORT": str(port),
         "DECISION_LOG_LEVEL": "INFO",
     }
-
-
-async def produce(client: dict[str, Any], topic: str, events: Iterable[Event]) -> int:
-    """Send interview events (binary mode, key = interview id, default partitioner); returns how many."""
-    producer = AIOKafkaProducer(enable_idempotence=True, linger_ms=5, **client)
-    await producer.start()
-    try:
-        sent = [
-            await producer.send(topic, r.value, key=r.key, headers=r.headers) for r in map(encode, events)
-        ]
-        await asyncio.gather(*sent)
-        return len(sent)
-    finally:
-        await producer.stop()
-
-
-async def produce_raw(
-    client: dict[str, Any], topic: str, key: bytes, value: bytes, headers: list[Any]
-) -> None:
-    """Send one arbitrary record (poison tests)."""
-    producer = AIOKafkaProducer(**client)
-    await producer.start()
-    try:
-        await producer.send_and_wait(topic, value, key=key, headers=headers)
-    finally:
-        await producer.stop()
 
 
 def by_key(records: list[Any]) -> dict[str, list[Any]]:

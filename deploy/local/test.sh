@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 bash deploy/local/setup.sh
-echo "==> ruff";  .venv/bin/ruff check services schemas tests
+echo "==> ruff";  .venv/bin/ruff check services schemas tests benchmarks testkit
 echo "==> mypy";  .venv/bin/mypy
 echo "==> pytest"
 exec .venv/bin/pytest --durations=15 "$@"

@@ -58,14 +58,14 @@ def test_published_version_accepts_exactly_what_it_accepted(path: Path) -> None:
 
 def test_every_registered_version_is_published() -> None:
     missing = sorted(set(REGISTRY) - {p.stem for p in PUBLISHED.glob("*.json")})
-    assert missing == [], f"copy schemas/json/<type>.json to {PUBLISHED} once, when a version is first published"
+    assert missing == [], f"copy schemas/json/<type>.json to {PUBLISHED} once, when it is first published"
 
 
 def test_a_new_required_field_is_caught() -> None:
     schema = gen.data_schema(REGISTRY["hiring.interview.goal_assessed.v1"])
     widened = {**schema, "required": [*schema["required"], "confidence"], "description": "reworded"}
     found = changes(validating_part(schema), validating_part(widened))
-    assert found == ['$.required: ' + json.dumps(schema["required"]) + " -> " + json.dumps(widened["required"])]
+    assert found == [f"$.required: {json.dumps(schema['required'])} -> {json.dumps(widened['required'])}"]
 
 
 def test_rewording_is_compatible() -> None:

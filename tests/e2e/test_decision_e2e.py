@@ -16,10 +16,10 @@ from cloudevents.v1.kafka import KafkaMessage, from_binary
 from schemas import decode, encode
 from schemas.topics import Topics
 from services.decision.domain.replay import project
+from services.launcher.run import Service, service, wait_ready
+from services.launcher.samples import CHECKLIST, STORY_FIRST, feed
 from services.platform.broker import Broker
 from services.platform.log_reader import read_all
-from services.platform.run import Service, service, wait_ready
-from services.platform.samples import CHECKLIST, STORY_FIRST, feed
 from tests.decision_support import by_key, eventually, free_port
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]

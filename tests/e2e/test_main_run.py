@@ -19,7 +19,7 @@ from services.platform.broker import Broker
 from services.platform.local_kafka import pid_alive
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
-RUN = [sys.executable, "-m", "services.platform.cli", "run"]
+RUN = [sys.executable, "-m", "services.launcher.cli", "run"]
 
 
 def _env(**extra: str) -> dict[str, str]:

@@ -23,10 +23,10 @@ from schemas import encode
 from schemas.envelope import Event
 from schemas.topics import Topics
 from services.decision.domain.replay import project
-from services.decision.samples import stream
 from services.platform import local_kafka
 from services.platform.log_reader import read_all
 from services.platform.topics import ensure_topics
+from testkit.interviews import stream
 from tests.decision_support import by_key, free_port, produce
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.timeout(420)]

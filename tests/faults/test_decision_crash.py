@@ -18,9 +18,9 @@ from schemas import encode
 from schemas.envelope import Event
 from schemas.topics import Topics
 from services.decision.domain.replay import project
-from services.decision.samples import stream
 from services.platform.broker import Broker
 from services.platform.log_reader import partitions_of, reader
+from testkit.interviews import stream
 from tests.decision_support import by_key, env_for, free_port, produce, wait_for_records
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.timeout(300)]

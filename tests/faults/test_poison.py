@@ -17,9 +17,9 @@ from services.decision.domain.replay import project
 from services.decision.entrypoints.cli import parked_entries, release
 from services.decision.entrypoints.runtime import build_runtime
 from services.decision.entrypoints.service import run_decision_service
-from services.decision.samples import story_first
 from services.platform.broker import Broker
 from services.platform.log_reader import read_all
+from testkit.interviews import story_first
 from tests.decision_support import by_key, eventually, free_port, produce, produce_raw, settings_for
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]

@@ -31,7 +31,7 @@ def test_two_fresh_brokers_start_and_stop_leaving_no_process(tmp_path: Path) -> 
 
 
 def test_cli_up_status_down(tmp_path: Path) -> None:
-    cli = [sys.executable, "-m", "services.platform.cli", "kafka"]
+    cli = [sys.executable, "-m", "services.launcher.cli", "kafka"]
     env = {**os.environ, "XDG_STATE_HOME": str(tmp_path)}
     up = subprocess.run([*cli, "up"], env=env, capture_output=True, text=True, timeout=120, check=False)
     info = local_kafka.BrokerInfo.load(tmp_path / "hiring-pipeline" / "kafka")

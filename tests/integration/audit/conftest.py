@@ -18,8 +18,8 @@ from schemas.envelope import Event
 from schemas.topics import Topics
 from services.audit.entrypoints.cli import app
 from services.decision.domain.replay import project
-from services.decision.samples import checklist, story_first
 from services.platform.broker import Broker
+from testkit.interviews import checklist, story_first
 from tests.unit.audit.history import enthusiastic
 
 

@@ -19,9 +19,9 @@ from services.decision.domain.replay import project
 from services.decision.entrypoints.cli import release
 from services.decision.entrypoints.runtime import build_runtime
 from services.decision.entrypoints.service import run_decision_service
-from services.decision.samples import story_first
 from services.platform.broker import Broker
 from services.platform.log_reader import read_all
+from testkit.interviews import story_first
 from tests.decision_support import by_key, eventually, free_port, produce, produce_raw, settings_for
 from tests.integration.audit.conftest import Invoke, export_dir, fresh_prefix
 

@@ -15,9 +15,9 @@ from schemas.topics import Topics
 from services.decision.domain.replay import project
 from services.decision.entrypoints.runtime import DecisionRuntime, build_runtime
 from services.decision.entrypoints.service import run_decision_service
-from services.decision.samples import checklist, story_first
 from services.platform.broker import Broker
 from services.platform.log_reader import read_all
+from testkit.interviews import checklist, story_first
 from tests.decision_support import by_key, eventually, free_port, produce, settings_for, wait_for_records
 
 pytestmark = pytest.mark.kafka

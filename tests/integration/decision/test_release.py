@@ -18,9 +18,9 @@ from services.decision.domain.replay import revisions
 from services.decision.entrypoints.cli import parked_entries, release
 from services.decision.entrypoints.runtime import DecisionRuntime, build_runtime
 from services.decision.entrypoints.service import run_decision_service
-from services.decision.samples import Script, story_first
 from services.platform.broker import Broker
 from services.platform.log_reader import read_all
+from testkit.interviews import Script, story_first
 from tests.decision_support import by_key, eventually, free_port, produce, settings_for
 
 pytestmark = pytest.mark.kafka

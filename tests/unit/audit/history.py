@@ -11,7 +11,7 @@ from schemas.common import Rating
 from schemas.envelope import Event
 from services.audit.domain.records import LogRecord, records_of
 from services.decision.domain.replay import project
-from services.decision.samples import CANDIDATE, checklist, story_first
+from testkit.interviews import CANDIDATE, checklist, story_first
 
 Records = list[LogRecord]
 

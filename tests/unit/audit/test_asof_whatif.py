@@ -12,7 +12,7 @@ from services.audit.domain.history import InterviewLog, group
 from services.audit.domain.records import records_of
 from services.audit.domain.whatif import ThresholdError, parse_overrides, thresholds_for, what_if
 from services.decision.domain.replay import project
-from services.decision.samples import EPOCH, story_first
+from testkit.interviews import EPOCH, story_first
 from tests.unit.audit.history import clean, drop, enthusiastic
 
 

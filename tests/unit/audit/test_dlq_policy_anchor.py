@@ -16,7 +16,7 @@ from services.audit.domain.report import Kind
 from services.audit.domain.verify import verify
 from services.decision.domain.replay import project
 from services.decision.domain.revisions import Poison
-from services.decision.samples import CANDIDATE, COMPANY, Script
+from testkit.interviews import CANDIDATE, COMPANY, Script
 from tests.unit.audit.history import Records, clean, edit_data, index_of, interview_events
 
 
@@ -106,7 +106,7 @@ def test_a_dlq_word_applies_only_to_its_partition_and_offset() -> None:
 
 
 def story_first_under(interview_id: str, version: str) -> list[Event]:
-    """services.decision.samples.story_first, opened under ``version``."""
+    """testkit.interviews.story_first, opened under ``version``."""
     s = (
         Script(interview_id)
         .opened(version)

@@ -8,7 +8,7 @@ from schemas import decode, encode
 from schemas.envelope import Event
 from services.decision.adapters.verdict_store import Handoff
 from services.decision.domain.replay import project
-from services.decision.samples import stream
+from testkit.interviews import stream
 
 
 @dataclass

@@ -10,7 +10,7 @@ from services.decision.domain.policy import policy_for
 from services.decision.domain.policy.v1 import ThresholdsV1, evaluate
 from services.decision.domain.projection import Projection, evolve
 from services.decision.domain.verdict import Verdict
-from services.decision.samples import CANDIDATE, COMPANY, Script
+from testkit.interviews import CANDIDATE, COMPANY, Script
 
 Y, SY, N, SN = Rating.YES, Rating.STRONG_YES, Rating.NO, Rating.STRONG_NO
 

@@ -9,7 +9,7 @@ from schemas.decision import VerdictChanged
 from services.decision.domain.policy import Policies, policy_for, versions
 from services.decision.domain.replay import project
 from services.decision.domain.revisions import InterviewState, step
-from services.decision.samples import Script, story_first
+from testkit.interviews import Script, story_first
 
 
 def opened_under(version: str, interview_id: str = "iv") -> Script:

@@ -11,7 +11,7 @@ from schemas import encode
 from schemas.common import GoalId, QuestionKind, Rating
 from schemas.envelope import Event
 from services.decision.domain.replay import project
-from services.decision.samples import Script
+from testkit.interviews import Script
 
 PEOPLE = ("cand", "int1", "int2")
 

@@ -18,7 +18,7 @@ from services.decision.domain.revisions import (
     revision_id,
     step,
 )
-from services.decision.samples import Script, story_first
+from testkit.interviews import Script, story_first
 
 
 def test_revisions_are_numbered_chained_and_caused_by_interview_events() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from schemas.common import GoalId, Outcome, QuestionKind, Rating
 from services.decision.domain.policy.v1 import ThresholdsV1, evaluate
 from services.decision.domain.projection import Projection, evolve
-from services.decision.samples import Script
+from testkit.interviews import Script
 
 K = QuestionKind
 

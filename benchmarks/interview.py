@@ -1,6 +1,6 @@
 """Throughput of the interview writer on a real broker, against a raw transactional-produce baseline.
 
-    .venv/bin/python -m services.interview.bench [--commands 5000] [--interviews 50]
+    .venv/bin/python -m benchmarks.interview [--commands 5000] [--interviews 50]
 
 Uses KAFKA_BOOTSTRAP_SERVERS, else starts the local broker. Phase 1 pre-loads the commands, starts
 ``python -m services.interview`` (writer only) as a child process and times first to last committed

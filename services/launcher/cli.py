@@ -151,7 +151,7 @@ def run_command(
     ),
 ) -> None:
     """Start Kafka (embedded unless KAFKA_BOOTSTRAP_SERVERS), the topics and the services."""
-    from services.platform.run import run
+    from services.launcher.run import run
 
     try:
         run(exit_after_sample)

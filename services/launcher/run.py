@@ -19,10 +19,10 @@ import httpx
 from rich.console import Console
 
 from schemas.topics import Topics
+from services.launcher.report import print_verdict
+from services.launcher.samples import CHECKLIST, STORY_FIRST, feed
 from services.platform.broker import Broker, kafka_broker
 from services.platform.local_kafka import pid_alive, port_or_free
-from services.platform.report import print_verdict
-from services.platform.samples import CHECKLIST, STORY_FIRST, feed
 from services.platform.topics import ensure_topics
 
 console = Console()

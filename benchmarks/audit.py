@@ -1,8 +1,8 @@
 """Verify throughput on a generated history, against a decode-only baseline over the same records.
 
-    .venv/bin/python -m services.audit.bench [N]      # N events, default 100000
+    .venv/bin/python -m benchmarks.audit [N]      # N events, default 100000
 
-The history is story-first and checklist interviews (``services.decision.samples``) on six
+The history is story-first and checklist interviews (``testkit.interviews``) on six
 partitions, plus every revision the decision service publishes for them. "Events" counts interview
 and decision records together (about 63 % / 37 %), as verify reads and checks both.
 """
@@ -19,7 +19,7 @@ from services.audit.domain.records import LogRecord, records_of
 from services.audit.domain.verify import verify
 from services.audit.entrypoints.options import gc_paused
 from services.decision.domain.replay import project
-from services.decision.samples import stream
+from testkit.interviews import stream
 
 EVENTS_PER_PAIR = 51
 """A story-first and a checklist interview: 32 interview events and 19 revisions."""

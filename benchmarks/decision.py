@@ -1,6 +1,6 @@
 """Benchmark: projected interview events/s (exactly once) against a raw aiokafka consumer of the same records.
 
-``python -m services.decision.bench [--interviews 1250]`` uses ``KAFKA_BOOTSTRAP_SERVERS`` or starts the
+``python -m benchmarks.decision [--interviews 1250]`` uses ``KAFKA_BOOTSTRAP_SERVERS`` or starts the
 local broker. Prints the pure projection rate, the raw read rate, the service rate, and the ratio.
 """
 
@@ -21,12 +21,12 @@ from services.decision.domain.replay import project
 from services.decision.entrypoints.runtime import build_runtime
 from services.decision.entrypoints.service import run_decision_service
 from services.decision.entrypoints.settings import DecisionSettings
-from services.decision.samples import stream
 from services.platform.broker import Broker, kafka_broker
 from services.platform.local_kafka import free_port
 from services.platform.logging import configure_logging
 from services.platform.topics import ensure_topics
-from tests.decision_support import produce
+from testkit.interviews import stream
+from testkit.kafka import produce
 
 
 async def raw_read(client: dict[str, Any], topic: str, total: int) -> float:

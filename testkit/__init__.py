@@ -1,0 +1,1 @@
+"""Test and benchmark kit (not shipped): sample interview histories and Kafka helpers."""
