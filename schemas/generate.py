@@ -26,6 +26,7 @@ import yaml
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 
+from schemas import dlq
 from schemas.commands import CommandEnvelope, CommandResult
 from schemas.envelope import SEQUENCE_WIDTH, Attributes
 from schemas.registry import REGISTRY, SCHEMA_BASE, EventType
@@ -125,33 +126,20 @@ JSON_HEADERS = {
     "properties": {"content-type": {"const": "application/json", "type": "string"}},
 }
 _DLQ_NUMBER = {"type": "string", "pattern": "^[0-9]+$"}
+
+
+def _dlq_header(name: str, description: str) -> dict[str, Any]:
+    if name == "kind":
+        return {"type": "string", "enum": list(dlq.KINDS), "description": description}
+    return {**(_DLQ_NUMBER if name in dlq.NUMERIC else {"type": "string"}), "description": description}
+
+
 DLQ_HEADERS = {
     "type": "object",
     "description": "The original record's headers (ce_* when it had them, any dlq_* removed), plus "
-    "the dlq_* headers of the decision service (services/decision/adapters/records.py).",
-    "properties": {
-        "dlq_kind": {
-            "type": "string",
-            "enum": ["poison", "retry", "skip"],
-            "description": "poison: a parked input, the value is the original value; retry / skip: an "
-            "operator's release of the parked record at dlq_topic/dlq_partition/dlq_offset (no value).",
-        },
-        "dlq_code": {"type": "string", "description": "Stable code, e.g. a ContractError code."},
-        "dlq_reason": {"type": "string", "description": "Human-readable detail."},
-        "dlq_topic": {"type": "string", "description": "Topic of the source record."},
-        "dlq_partition": {**_DLQ_NUMBER, "description": "Partition of the source record."},
-        "dlq_offset": {**_DLQ_NUMBER, "description": "Offset of the source record."},
-        "dlq_interview": {"type": "string", "description": "Interview id (the key) of the source record."},
-    },
-    "required": [
-        "dlq_kind",
-        "dlq_code",
-        "dlq_reason",
-        "dlq_topic",
-        "dlq_partition",
-        "dlq_offset",
-        "dlq_interview",
-    ],
+    "the dlq_* headers of the decision service (schemas/dlq.py).",
+    "properties": {f"dlq_{n}": _dlq_header(n, d) for n, d in dlq.HEADER_DESCRIPTIONS.items()},
+    "required": [f"dlq_{n}" for n in dlq.HEADER_DESCRIPTIONS],
     "additionalProperties": {"type": "string"},
 }
 

@@ -1,10 +1,9 @@
 """The DLQ as the decision service reads it: parked records and operators' releases (retry / skip).
 
-The rule is the decision service's own, imported rather than restated: ``dlq_entry`` and
-``dlq_status`` (``services/decision/adapters/records.py``) give the latest word per source offset of
-one partition, and the rebuild's ``_resolve`` (``services/decision/adapters/rebuild.py``) turns a
-record and that word into what the service replays: nothing (``skip``), a ``Poison`` (still parked)
-or the record decoded afresh (``retry``, or never dead-lettered). All three are pure functions.
+The record format is the contract's (``schemas.dlq``); the rule is the decision service's own,
+imported rather than restated (``services.decision.domain.dlq``): the latest word per source offset
+of one partition, and what the service replays for a record and that word: nothing (``skip``), a
+``Poison`` (still parked) or the record decoded afresh (``retry``, or never dead-lettered).
 """
 
 from __future__ import annotations
@@ -12,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
+from schemas.dlq import POISON, RETRY, SKIP, DlqEntry, parse
 from schemas.envelope import Event
 from services.audit.domain.records import LogRecord
-from services.decision.adapters.rebuild import _resolve as resolve_with_dlq
-from services.decision.adapters.records import POISON, RETRY, SKIP, DlqEntry, dlq_entry, dlq_status
+from services.decision.domain.dlq import as_input, latest_words
+from services.decision.domain.dlq import resolve as resolve_word
 from services.decision.domain.revisions import Poison
 
 __all__ = [
@@ -45,11 +45,11 @@ def dlq_words(dlq_records: Iterable[LogRecord]) -> DlqWords:
     count = 0
     for record in dlq_records:
         count += 1
-        entry = dlq_entry(record.as_consumed())
+        entry = parse(list(record.as_consumed().headers), record.offset)
         if entry is not None:
             by_partition.setdefault(record.partition, []).append((record.offset, entry))
     ordered = {p: sorted(found, key=lambda pair: pair[0]) for p, found in by_partition.items()}
-    return DlqWords({p: dlq_status([e for _, e in found]) for p, found in ordered.items()}, count)
+    return DlqWords({p: latest_words([e for _, e in found]) for p, found in ordered.items()}, count)
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,10 @@ class Resolved:
 
 def resolve(record: LogRecord, word: DlqEntry) -> Resolved:
     """The decision service's rule applied to one record and the DLQ's word about it."""
-    return Resolved(word, resolve_with_dlq(record.as_consumed(), {record.offset: word}))
+    c = record.as_consumed()
+    return Resolved(
+        word, resolve_word(word, record.offset, lambda: as_input(c.key, c.value, c.headers, c.offset))
+    )
 
 
 Position = tuple[int, int]

@@ -8,19 +8,12 @@ from typing import Any
 from aiokafka import TopicPartition
 
 from schemas.codec import decode
+from schemas.dlq import POISON, DlqEntry
 from schemas.envelope import Event
 from schemas.interview import InterviewOpened
 from schemas.topics import Topics
-from services.decision.adapters.records import (
-    POISON,
-    SKIP,
-    DlqEntry,
-    dlq_entry,
-    dlq_record,
-    dlq_status,
-    input_of,
-    revision_records,
-)
+from services.decision.adapters.records import dlq_entry, dlq_record, input_of, revision_records
+from services.decision.domain.dlq import latest_words, resolve
 from services.decision.domain.policy import Policies
 from services.decision.domain.replay import subject_of
 from services.decision.domain.revisions import (
@@ -80,19 +73,10 @@ def _fresh(item: Event | Poison, policies: Policies, published: dict[str, Publis
     return InterviewState(published=published.get(policy.version) if policy else None)
 
 
-def _resolve(record: Any, dlq: dict[int, DlqEntry]) -> Event | Poison | None:
-    entry = dlq.get(record.offset)
-    if entry is not None and entry.kind == SKIP:
-        return None
-    if entry is not None and entry.kind == POISON:
-        return Poison(entry.interview_id, record.offset, entry.code, entry.reason)
-    return input_of(record)  # never dead-lettered, or released for a retry: decode afresh
-
-
 def _replay(
     state: PartitionState, record: Any, topics: Topics, policies: Policies, published: PublishedByVersion
 ) -> None:
-    item = _resolve(record, state.dlq)
+    item = resolve(state.dlq.get(record.offset), record.offset, lambda: input_of(record))
     if item is None:
         return
     key = subject_of(item)
@@ -132,7 +116,7 @@ async def rebuild(
         e async for r in read_partition(client, topics.dlq, partition) if (e := dlq_entry(r)) is not None
     ]
     seen = max((e.dlq_offset for e in entries), default=-1)
-    state = PartitionState(dlq=dlq_status(entries), committed=committed, dlq_seen=seen)
+    state = PartitionState(dlq=latest_words(entries), committed=committed, dlq_seen=seen)
     published = await last_published(client, topics.decision_events, partition)
     # Guarded: read_partition with end <= start stops a consumer right after starting it, which
     # trips an aiokafka 0.14 bug (CancelledError from NoGroupCoordinator.close).

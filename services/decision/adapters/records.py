@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
-from schemas.codec import ContractError, decode, encode
+from schemas.codec import encode
+from schemas.dlq import POISON, RETRY, SKIP, DlqEntry, parse, without_dlq_headers
 from schemas.envelope import Event
 from schemas.topics import Topics
+from services.decision.domain.dlq import as_input
 from services.decision.domain.revisions import Poison
 from services.platform.eos import OutRecord
 
-POISON, RETRY, SKIP = "poison", "retry", "skip"
-"""``dlq_kind`` of a DLQ record: a parked input, or an operator's release of one (retry it / skip it)."""
-
 
 def input_of(record: Any) -> Event | Poison:
-    """An ``interview.events`` record as a domain input; anything not decodable becomes ``Poison``."""
-    key = record.key.decode("utf-8", errors="replace") if record.key else ""
-    try:
-        return decode(record.value, record.headers or [], record.key)
-    except ContractError as exc:
-        return Poison(key, record.offset, exc.code, str(exc)[:2000])
+    """A consumed ``interview.events`` record as a domain input; anything not decodable becomes ``Poison``."""
+    return as_input(record.key, record.value, record.headers or [], record.offset)
 
 
 def revision_records(event: Event, topics: Topics, partition: int) -> list[OutRecord]:
@@ -35,57 +30,18 @@ def revision_records(event: Event, topics: Topics, partition: int) -> list[OutRe
 
 def dlq_record(record: Any, poison: Poison, topics: Topics) -> OutRecord:
     """The original record, unchanged, with headers naming the reason, the source offset and the interview."""
-    headers = [(k, v) for k, v in (record.headers or []) if not k.startswith("dlq_")]
-    headers += _headers(
-        kind=POISON, code=poison.code, reason=poison.detail, topic=record.topic,
-        partition=str(record.partition), offset=str(record.offset), interview=poison.interview_id,
-    )  # fmt: skip
+    word = DlqEntry(POISON, poison.code, poison.detail, record.topic, record.partition, record.offset,
+                    poison.interview_id)  # fmt: skip
+    headers = without_dlq_headers(record.headers or []) + word.headers()
     return OutRecord(topics.dlq, record.key or b"", record.value, headers, record.partition)
 
 
 def release_record(entry: DlqEntry, topics: Topics, *, skip: bool) -> OutRecord:
     """An operator's decision about a parked record: retry it after a fix, or skip it (not a fact)."""
-    headers = _headers(
-        kind=SKIP if skip else RETRY, code=entry.code, reason="released by operator", topic=entry.topic,
-        partition=str(entry.partition), offset=str(entry.offset), interview=entry.interview_id,
-    )  # fmt: skip
-    return OutRecord(topics.dlq, entry.interview_id.encode(), None, headers, entry.partition)
-
-
-def _headers(**values: str) -> list[tuple[str, bytes]]:
-    return [(f"dlq_{name}", value.encode()) for name, value in values.items()]
-
-
-@dataclass(frozen=True)
-class DlqEntry:
-    """One DLQ record read back: what it says about which source record."""
-
-    kind: str
-    code: str
-    reason: str
-    topic: str
-    partition: int
-    offset: int
-    interview_id: str
-    dlq_offset: int = -1
+    word = replace(entry, kind=SKIP if skip else RETRY, reason="released by operator")
+    return OutRecord(topics.dlq, entry.interview_id.encode(), None, word.headers(), entry.partition)
 
 
 def dlq_entry(record: Any) -> DlqEntry | None:
-    """Parse a DLQ record's headers; None if it is not one of ours."""
-    h = {
-        k.removeprefix("dlq_"): v.decode("utf-8", "replace")
-        for k, v in record.headers or []
-        if k.startswith("dlq_")
-    }
-    try:
-        return DlqEntry(
-            h["kind"], h.get("code", ""), h.get("reason", ""), h.get("topic", ""),
-            int(h["partition"]), int(h["offset"]), h.get("interview", ""), record.offset,
-        )  # fmt: skip
-    except (KeyError, ValueError):
-        return None
-
-
-def dlq_status(entries: list[DlqEntry]) -> dict[int, DlqEntry]:
-    """Per source offset, the latest word: parked (``poison``), ``retry`` or ``skip``."""
-    return {entry.offset: entry for entry in entries}
+    """A consumed DLQ record's word; None if it is not one of ours."""
+    return parse(record.headers, record.offset)

@@ -9,8 +9,10 @@ from typing import Any
 import typer
 from aiokafka import AIOKafkaProducer
 
+from schemas.dlq import POISON, DlqEntry
 from schemas.topics import Topics
-from services.decision.adapters.records import POISON, DlqEntry, dlq_entry, dlq_status, release_record
+from services.decision.adapters.records import dlq_entry, release_record
+from services.decision.domain.dlq import latest_words
 from services.decision.entrypoints.settings import DecisionSettings
 from services.platform.log_reader import read_all
 from services.platform.logging import configure_logging
@@ -44,7 +46,7 @@ async def parked_entries(client: dict[str, Any], topics: Topics) -> list[DlqEntr
     by_partition: dict[int, list[DlqEntry]] = {}
     for entry in entries:
         by_partition.setdefault(entry.partition, []).append(entry)
-    status = [e for group in by_partition.values() for e in dlq_status(group).values()]
+    status = [e for group in by_partition.values() for e in latest_words(group).values()]
     return [e for e in status if e.kind == POISON]
 
 

@@ -12,7 +12,8 @@ import structlog
 import uvicorn
 from aiokafka import TopicPartition
 
-from services.decision.adapters.records import RETRY, SKIP, dlq_entry
+from schemas.dlq import RETRY, SKIP
+from services.decision.adapters.records import dlq_entry
 from services.decision.entrypoints.api import create_app
 from services.decision.entrypoints.runtime import DecisionRuntime, build_runtime
 from services.decision.entrypoints.settings import DecisionSettings
