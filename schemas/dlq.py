@@ -47,8 +47,8 @@ class DlqEntry:
 
     def headers(self) -> list[tuple[str, bytes]]:
         """The ``dlq_*`` headers that carry this entry."""
-        values = (self.kind, self.code, self.reason, self.topic, self.partition, self.offset)
-        values += (self.interview_id,)
+        values: tuple[object, ...] = (self.kind, self.code, self.reason, self.topic)
+        values += (self.partition, self.offset, self.interview_id)
         names = HEADER_DESCRIPTIONS.keys()
         return [(f"{PREFIX}{n}", str(v).encode()) for n, v in zip(names, values, strict=True)]
 
