@@ -1,0 +1,174 @@
+{{/* Names, labels and the checks every template relies on. */}}
+
+{{- define "hp.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "hp.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else if contains (include "hp.name" .) .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name (include "hp.name" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "hp.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+app.kubernetes.io/name: {{ include "hp.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: hiring-pipeline
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{/* Selector labels of one component: (dict "root" $ "component" "interview") */}}
+{{- define "hp.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "hp.name" .root }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{- define "hp.componentLabels" -}}
+{{ include "hp.labels" .root }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{- define "hp.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "hp.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "hp.image" -}}
+{{- $image := .Values.image -}}
+{{- if $image.digest -}}
+{{- printf "%s@%s" $image.repository $image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" $image.repository (default .Chart.AppVersion $image.tag) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The KafkaUser (and SASL username) of a component. */}}
+{{- define "hp.kafkaUser" -}}
+{{- $values := index .root.Values .component -}}
+{{- default (printf "%s-%s" (include "hp.fullname" .root) .component) $values.kafkaUser.name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "hp.auditUser" -}}
+{{- printf "%s-audit" (include "hp.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Kafka names exactly as the services compute them (services/*/entrypoints/settings.py). */}}
+{{- define "hp.topic" -}}
+{{- printf "%s%s" .root.Values.kafka.topicPrefix .name -}}
+{{- end -}}
+
+{{- define "hp.interviewGroup" -}}
+{{- printf "%s.%sinterview.commands" .Values.interview.config.groupId .Values.kafka.topicPrefix -}}
+{{- end -}}
+
+{{- define "hp.interviewTransactionalPrefix" -}}
+{{- printf "%s.%sinterview.commands." .Values.interview.config.transactionalPrefix .Values.kafka.topicPrefix -}}
+{{- end -}}
+
+{{- define "hp.decisionGroup" -}}
+{{- printf "%s%s" .Values.kafka.topicPrefix .Values.decision.config.groupId -}}
+{{- end -}}
+
+{{- define "hp.decisionTransactionalPrefix" -}}
+{{- printf "%s.interview-events." (include "hp.decisionGroup" .) -}}
+{{- end -}}
+
+{{/* Topics are created by the interview service only when no KafkaTopic owns them. */}}
+{{- define "hp.serviceCreatesTopics" -}}
+{{- if and .Values.interview.config.createTopics (not .Values.strimzi.topics.enabled) }}true{{ end -}}
+{{- end -}}
+
+{{/* Fail early on combinations the schema cannot express. */}}
+{{- define "hp.validate" -}}
+{{- $partitions := int .Values.kafka.partitions -}}
+{{- range $component := list "interview" "decision" -}}
+{{- $v := index $.Values $component -}}
+{{- if and $v.autoscaling.enabled $v.keda.enabled -}}
+{{- fail (printf "%s: autoscaling.enabled and keda.enabled exclude each other (KEDA creates its own HorizontalPodAutoscaler)" $component) -}}
+{{- end -}}
+{{- range $kind := list "autoscaling" "keda" -}}
+{{- $a := index $v $kind -}}
+{{- if gt (int $a.maxReplicas) $partitions -}}
+{{- fail (printf "%s.%s.maxReplicas=%d exceeds kafka.partitions=%d: consumers beyond the partition count get no partition and sit idle" $component $kind (int $a.maxReplicas) $partitions) -}}
+{{- end -}}
+{{- if gt (int $a.minReplicas) (int $a.maxReplicas) -}}
+{{- fail (printf "%s.%s.minReplicas is above maxReplicas" $component $kind) -}}
+{{- end -}}
+{{- end -}}
+{{- if gt (int $v.replicas) $partitions -}}
+{{- fail (printf "%s.replicas=%d exceeds kafka.partitions=%d: consumers beyond the partition count sit idle" $component (int $v.replicas) $partitions) -}}
+{{- end -}}
+{{- $needed := addf $v.preStopSleepSeconds $v.config.shutdownGraceSeconds 5 -}}
+{{- if le (float64 $v.terminationGracePeriodSeconds) $needed -}}
+{{- fail (printf "%s.terminationGracePeriodSeconds=%d must exceed preStopSleepSeconds + config.shutdownGraceSeconds + 5 s (HTTP drain, leaving the group) = %v" $component (int $v.terminationGracePeriodSeconds) $needed) -}}
+{{- end -}}
+{{- end -}}
+{{- if and .Values.kafka.saslMechanism (not (hasPrefix "SASL_" .Values.kafka.securityProtocol)) -}}
+{{- fail "kafka.saslMechanism is set but kafka.securityProtocol is not SASL_PLAINTEXT or SASL_SSL" -}}
+{{- end -}}
+{{- if and (hasPrefix "SASL_" .Values.kafka.securityProtocol) (not .Values.kafka.saslMechanism) -}}
+{{- fail "kafka.securityProtocol is SASL_*: set kafka.saslMechanism" -}}
+{{- end -}}
+{{- if and .Values.strimzi.users.enabled (eq .Values.strimzi.users.authentication "scram-sha-512") (ne .Values.kafka.saslMechanism "SCRAM-SHA-512") -}}
+{{- fail "strimzi.users.authentication=scram-sha-512 needs kafka.saslMechanism=SCRAM-SHA-512" -}}
+{{- end -}}
+{{- if and .Values.strimzi.users.enabled (eq .Values.strimzi.users.authentication "tls") (ne .Values.kafka.securityProtocol "SSL") -}}
+{{- fail "strimzi.users.authentication=tls needs kafka.securityProtocol=SSL (client certificates)" -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Does a component authenticate with a client certificate? */}}
+{{- define "hp.usesClientCert" -}}
+{{- $v := index .root.Values .component -}}
+{{- if or $v.kafkaUser.certificateSecret.name (and .root.Values.strimzi.users.enabled (eq .root.Values.strimzi.users.authentication "tls")) }}true{{ end -}}
+{{- end -}}
+
+{{/* KAFKA_* environment of a component's container: (dict "root" $ "component" "interview"). */}}
+{{- define "hp.kafkaEnv" -}}
+{{- $k := .root.Values.kafka -}}
+{{- $v := index .root.Values .component -}}
+- name: KAFKA_BOOTSTRAP_SERVERS
+  value: {{ $k.bootstrapServers | quote }}
+- name: KAFKA_SECURITY_PROTOCOL
+  value: {{ $k.securityProtocol | quote }}
+- name: KAFKA_TOPIC_PREFIX
+  value: {{ $k.topicPrefix | quote }}
+- name: KAFKA_PARTITIONS
+  value: {{ $k.partitions | quote }}
+- name: KAFKA_REPLICATION_FACTOR
+  value: {{ $k.replicationFactor | quote }}
+{{- if $k.saslMechanism }}
+- name: KAFKA_SASL_MECHANISM
+  value: {{ $k.saslMechanism | quote }}
+- name: KAFKA_SASL_USERNAME
+  value: {{ include "hp.kafkaUser" . | quote }}
+- name: KAFKA_SASL_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ default (include "hp.kafkaUser" .) $v.kafkaUser.passwordSecret.name }}
+      key: {{ $v.kafkaUser.passwordSecret.key }}
+{{- end }}
+{{- if $k.tls.caSecret.name }}
+- name: KAFKA_SSL_CAFILE
+  value: /etc/hiring-pipeline/kafka-ca/{{ $k.tls.caSecret.key }}
+{{- end }}
+{{- if include "hp.usesClientCert" . }}
+- name: KAFKA_SSL_CERTFILE
+  value: /etc/hiring-pipeline/kafka-user/user.crt
+- name: KAFKA_SSL_KEYFILE
+  value: /etc/hiring-pipeline/kafka-user/user.key
+{{- end }}
+{{- end -}}
