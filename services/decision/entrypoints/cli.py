@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import signal
 from typing import Any
 
 import typer
@@ -16,6 +15,7 @@ from services.decision.domain.dlq import latest_words
 from services.decision.entrypoints.settings import DecisionSettings
 from services.platform.log_reader import read_all
 from services.platform.logging import configure_logging
+from services.platform.serving import stop_on_signals
 
 app = typer.Typer(help="The decision service (verdict projection and query API).", no_args_is_help=True)
 
@@ -27,17 +27,20 @@ def serve(port: int = typer.Option(None, help="HTTP port (DECISION_PORT).")) -> 
     if port is not None:
         settings = settings.model_copy(update={"port": port})
     configure_logging(settings.log_level, settings.log_json)
-    asyncio.run(_serve(settings))
+    if not asyncio.run(_serve(settings)):
+        raise typer.Exit(1)  # a part failed (logged): let the supervisor restart us
 
 
-async def _serve(settings: DecisionSettings) -> None:
+async def _serve(settings: DecisionSettings) -> bool:
     from services.decision.entrypoints.service import run_decision_service
 
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    await run_decision_service(settings, stop)
+    stop_on_signals(stop)
+    try:
+        await run_decision_service(settings, stop)
+    except RuntimeError:
+        return False
+    return True
 
 
 async def parked_entries(client: dict[str, Any], topics: Topics) -> list[DlqEntry]:

@@ -9,7 +9,6 @@ from collections.abc import Coroutine, Iterator
 from typing import Any
 
 import structlog
-import uvicorn
 from aiokafka import TopicPartition
 
 from schemas.dlq import RETRY, SKIP
@@ -18,6 +17,7 @@ from services.decision.entrypoints.api import create_app
 from services.decision.entrypoints.runtime import DecisionRuntime, build_runtime
 from services.decision.entrypoints.settings import DecisionSettings
 from services.platform.log_reader import partitions_of, reader
+from services.platform.serving import Http, run_service
 from services.platform.topics import ensure_topics
 
 log = structlog.get_logger(__name__)
@@ -29,14 +29,6 @@ The service keeps every interview and every revision in memory, and each record 
 short-lived objects: at the default, promoted leftovers trigger a full collection of that whole heap
 every few thousand records (a quarter of the benchmark's CPU). Only when cycles are collected changes.
 """
-
-
-class _Server(uvicorn.Server):
-    """uvicorn without its own signal handling: the service's stop event rules shutdown."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
 
 
 async def watch_releases(runtime: DecisionRuntime, every_ms: int = 500) -> None:
@@ -84,66 +76,81 @@ async def track_lag(runtime: DecisionRuntime, every_s: float = 2.0) -> None:
         await consumer.stop()
 
 
-def _server(runtime: DecisionRuntime) -> _Server:
-    s = runtime.settings
-    config = uvicorn.Config(create_app(runtime), host=s.host, port=s.port, log_config=None, lifespan="off")
-    return _Server(config)
+class DecisionService:
+    """The parts of one decision-service process (run by ``run_service``)."""
+
+    name = "decision"
+
+    def __init__(self, runtime: DecisionRuntime) -> None:
+        self.runtime = runtime
+        self.failed = asyncio.Event()
+        self._processing: asyncio.Task[None] | None = None
+        self._helpers: list[asyncio.Task[None]] = []
+        self._stopping = False  # parts ending after stop() are not failures
+
+    @property
+    def ready(self) -> bool:
+        """Partitions owned and rebuilt, the query store caught up, nothing failed."""
+        return self.runtime.ready and not self.failed.is_set()
+
+    async def start(self) -> None:
+        """Create missing topics, start the projection, the query feed, the release watcher and lag."""
+        kafka, rt = self.runtime.settings.kafka, self.runtime
+        await ensure_topics(rt.client, rt.topics, kafka.partitions, kafka.replication_factor)
+        self._processing = self._critical(rt.processor.run(), "decision-processor")
+        self._helpers = [
+            self._critical(rt.feed.run(), "decision-feed"),
+            self._critical(watch_releases(rt), "decision-release-watcher"),
+            self._critical(track_lag(rt), "decision-lag"),
+        ]
+
+    def _critical(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
+        task = asyncio.create_task(coro, name=name)
+        task.add_done_callback(self._ended)
+        return task
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        if task.cancelled() or self._stopping:
+            return
+        error = task.exception() or RuntimeError(f"{task.get_name()} ended on its own")
+        log.error("decision service part failed", task=task.get_name(), error=repr(error))
+        self.failed.set()
+
+    async def stop(self) -> None:
+        """Finish or abort the open batch within the grace period, leave the group, stop the helpers."""
+        self._stopping = True
+        await self.runtime.processor.stop()
+        late: set[asyncio.Task[None]] = set()
+        if self._processing is not None:
+            _, late = await asyncio.wait([self._processing], timeout=self.runtime.settings.shutdown_grace_s)
+        for task in [*late, *self._helpers]:
+            task.cancel()
+        parts = [t for t in [self._processing, *self._helpers] if t is not None]
+        await asyncio.gather(*parts, return_exceptions=True)
+        log.info("decision service drained", late=[t.get_name() for t in late])
+
+
+@contextlib.contextmanager
+def young_gc_threshold() -> Iterator[None]:
+    """``GC_YOUNG_THRESHOLD`` while the service runs, the previous thresholds after."""
+    threshold = gc.get_threshold()
+    gc.set_threshold(max(threshold[0], GC_YOUNG_THRESHOLD), *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
 
 
 async def run_decision_service(
     settings: DecisionSettings, stop_event: asyncio.Event, runtime: DecisionRuntime | None = None
 ) -> None:
-    """Run until ``stop_event`` is set, then finish or abort the open batch, leave the group and return."""
-    threshold = gc.get_threshold()
-    gc.set_threshold(max(threshold[0], GC_YOUNG_THRESHOLD), *threshold[1:])
-    try:
-        await _run(settings, stop_event, runtime or build_runtime(settings))
-    finally:
-        gc.set_threshold(*threshold)
+    """Run until ``stop_event`` is set, then finish or abort the open batch, leave the group and return.
 
-
-async def _run(settings: DecisionSettings, stop_event: asyncio.Event, runtime: DecisionRuntime) -> None:
-    kafka = settings.kafka
-    await ensure_topics(runtime.client, runtime.topics, kafka.partitions, kafka.replication_factor)
-    server = _server(runtime)
-    processing = asyncio.create_task(runtime.processor.run(), name="decision-processor")
-    helpers = [_task(c) for c in (runtime.feed.run(), watch_releases(runtime), track_lag(runtime))]
-    serving = asyncio.create_task(server.serve(), name="decision-http")
-    log.info("decision service started", port=settings.port, group=settings.group)
-    failed = await _until(stop_event, processing, serving)
-    await _shutdown(runtime, server, processing, serving, helpers)
-    if failed is not None:  # a crashed part must not look like a clean stop: let the supervisor restart us
-        raise RuntimeError("decision service stopped after a failure") from failed
-
-
-def _task(coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
-    return asyncio.create_task(coro)
-
-
-async def _until(stop_event: asyncio.Event, *critical: asyncio.Task[None]) -> BaseException | None:
-    """Wait for the stop event or the end of a critical task; return that task's exception if any."""
-    stopping = asyncio.create_task(stop_event.wait())
-    done, _ = await asyncio.wait([stopping, *critical], return_when=asyncio.FIRST_COMPLETED)
-    stopping.cancel()
-    for task in done - {stopping}:
-        error = task.exception() or RuntimeError(f"{task.get_name()} ended on its own")
-        log.error("decision service part failed", task=task.get_name(), error=repr(error))
-        return error
-    return None
-
-
-async def _shutdown(
-    runtime: DecisionRuntime,
-    server: _Server,
-    processing: asyncio.Task[None],
-    serving: asyncio.Task[None],
-    helpers: list[asyncio.Task[None]],
-) -> None:
-    await runtime.processor.stop()
-    server.should_exit = True
-    grace = runtime.settings.shutdown_grace_s
-    _, late = await asyncio.wait([processing, serving], timeout=grace)
-    for task in [*late, *helpers]:
-        task.cancel()
-    await asyncio.gather(processing, serving, *helpers, return_exceptions=True)
-    log.info("decision service stopped", late=[t.get_name() for t in late])
+    Raises when a part failed: a crashed part must not look like a clean stop (the supervisor restarts).
+    """
+    runtime = runtime or build_runtime(settings)
+    http = Http(create_app(runtime), settings.host, settings.port)
+    with young_gc_threshold():
+        clean = await run_service(DecisionService(runtime), http, stop_event)
+    if not clean:
+        raise RuntimeError("decision service stopped after a failure")

@@ -24,7 +24,9 @@ class TopologyError(RuntimeError):
 
 
 class InterviewService:
-    """Starts and stops the parts of one interview-service process."""
+    """Starts and stops the parts of one interview-service process (run by ``run_service``)."""
+
+    name = "interview"
 
     def __init__(
         self, client: dict[str, Any], topics: Topics, settings: InterviewSettings, partitions: int = 6

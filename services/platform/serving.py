@@ -1,0 +1,99 @@
+"""One way to run a service process: start it, serve its HTTP API, stop on a signal or a failure.
+
+Both services run through ``run_service``: start the parts (topics, processors, feeds), serve HTTP,
+wait for the stop event or a failed part, stop serving, then drain (finish or abort the open
+transaction within the service's grace period, leave the group) and report whether it failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import structlog
+import uvicorn
+
+log = structlog.get_logger("service")
+
+HTTP_DRAIN_S = 2.0
+"""Time in-flight HTTP requests get once the service stops (inside the service's own grace)."""
+
+
+class Service(Protocol):
+    """What ``run_service`` needs of a service."""
+
+    name: str
+    failed: asyncio.Event
+    """Set when a part of the service ended on an error: the process must exit non-zero."""
+
+    @property
+    def ready(self) -> bool:
+        """Partitions owned, state rebuilt, producer and consumers healthy."""
+        ...
+
+    async def start(self) -> None:
+        """Start every part (returns once they run, not once ready)."""
+
+    async def stop(self) -> None:
+        """Drain: finish or abort the open transaction within the grace period, leave the group."""
+
+
+@dataclass(frozen=True)
+class Http:
+    """An ASGI app and where to serve it."""
+
+    app: Any
+    host: str
+    port: int
+
+
+class QuietServer(uvicorn.Server):
+    """uvicorn without its own signal handling: the process's stop event rules shutdown."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def http_server(http: Http) -> QuietServer:
+    """uvicorn for a service's API: no access log (metrics count requests), our logging, no lifespan."""
+    config = uvicorn.Config(
+        http.app, host=http.host, port=http.port, lifespan="off", log_config=None, access_log=False,
+        timeout_graceful_shutdown=int(HTTP_DRAIN_S),
+    )  # fmt: skip
+    return QuietServer(config)
+
+
+def stop_on_signals(stop: asyncio.Event) -> None:
+    """SIGTERM and SIGINT set ``stop`` (the running loop's handlers)."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+
+async def run_service(service: Service, http: Http | None, stop: asyncio.Event) -> bool:
+    """Run until ``stop`` is set or a part fails; drain and stop; True when it stopped cleanly."""
+    await service.start()
+    server = http_server(http) if http is not None else None
+    serving = asyncio.create_task(server.serve(), name=f"{service.name}-http") if server else None
+    waiters = [asyncio.create_task(stop.wait()), asyncio.create_task(service.failed.wait())]
+    log.info("service started", service=service.name, port=http.port if http else None)
+    await asyncio.wait([*waiters, *([serving] if serving else [])], return_when=asyncio.FIRST_COMPLETED)
+    if serving is not None and serving.done() and not stop.is_set():
+        log.error("http server ended on its own", service=service.name, error=repr(serving.exception()))
+        service.failed.set()
+    for waiter in waiters:
+        waiter.cancel()
+    log.info("service stopping", service=service.name, failed=service.failed.is_set())
+    if server is not None:
+        server.should_exit = True
+    await service.stop()
+    if serving is not None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(serving, HTTP_DRAIN_S + 1)
+    log.info("service stopped", service=service.name, failed=service.failed.is_set())
+    return not service.failed.is_set()
