@@ -65,7 +65,7 @@ app.kubernetes.io/component: {{ .component }}
 {{- printf "%s-audit" (include "hp.fullname" .) | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
-{{/* Kafka names exactly as the services compute them (services/*/entrypoints/settings.py). */}}
+{{/* Kafka names exactly as the services compute them (the settings modules of services/interview and services/decision). */}}
 {{- define "hp.topic" -}}
 {{- printf "%s%s" .root.Values.kafka.topicPrefix .name -}}
 {{- end -}}

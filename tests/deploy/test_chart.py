@@ -1,0 +1,257 @@
+"""The Helm chart without a cluster: lint, the values schema, the rendered security defaults, and the
+Strimzi resources against the code's topics, consumer groups and transactional ids."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from schemas.topics import TOPIC_SPECS, Topics
+from services.decision.entrypoints.settings import DecisionSettings
+from services.interview.entrypoints.service import InterviewService
+from services.interview.entrypoints.settings import InterviewSettings
+from services.platform.settings import KafkaSettings
+from tests.deploy.cluster import CHART, ROOT, Tools
+from tests.deploy.conftest import PRODUCTION_VALUES, by_kind, helm, render
+
+pytestmark = pytest.mark.k8s
+
+
+@pytest.mark.parametrize("values", [[], ["-f", str(PRODUCTION_VALUES)]], ids=["default", "production"])
+def test_helm_lint_strict_passes(tools: Tools, values: list[str]) -> None:
+    done = helm(tools, "lint", "--strict", str(CHART), *values)
+    assert "0 chart(s) failed" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("setting", "complaint"),
+    [
+        (["--set", "interview.replica=3"], "additional properties 'replica' not allowed"),
+        (["--set", "kafka.securityProtocol=TLS"], "securityProtocol"),
+        (["--set", "image.pullPolicy=Sometimes"], "pullPolicy"),
+        (["--set", "decision.config.logLevel=TRACE"], "logLevel"),
+        (["--set", "strimzi.users.authentication=scram-sha-256"], "authentication"),
+        (["--set", "interview.resources.limits.memory=lots"], "memory"),
+        (["--set", "unknownTopLevel=true"], "unknownTopLevel"),
+    ],
+    ids=["unknown-key", "protocol-enum", "pull-policy-enum", "log-level-enum", "auth-enum", "quantity", "top"],
+)
+def test_schema_rejects_bad_values(tools: Tools, setting: list[str], complaint: str) -> None:
+    done = helm(tools, "template", "hp", str(CHART), *setting, check=False)
+    assert done.returncode != 0, done.stdout[:500]
+    assert "values don't meet the specifications of the schema" in done.stderr
+    assert complaint in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("setting", "complaint"),
+    [
+        (["--set", "decision.autoscaling.enabled=true,decision.keda.enabled=true"], "exclude each other"),
+        (["--set", "interview.autoscaling.enabled=true,interview.autoscaling.maxReplicas=7"], "sit idle"),
+        (["--set", "decision.keda.enabled=true,decision.keda.maxReplicas=7"], "sit idle"),
+        (["--set", "decision.replicas=7"], "sit idle"),
+        (["--set", "decision.terminationGracePeriodSeconds=15"], "terminationGracePeriodSeconds"),
+        (["--set", "kafka.securityProtocol=SSL"], "saslMechanism"),
+    ],
+    ids=["hpa-and-keda", "hpa-above-partitions", "keda-above-partitions", "replicas", "grace", "sasl"],
+)
+def test_render_fails_on_inconsistent_values(tools: Tools, setting: list[str], complaint: str) -> None:
+    done = helm(tools, "template", "hp", str(CHART), *setting, check=False)
+    assert done.returncode != 0
+    assert complaint in done.stderr
+
+
+def test_more_partitions_allow_more_replicas(tools: Tools) -> None:
+    objects = render(tools, "--set", "kafka.partitions=12,decision.autoscaling.enabled=true",
+                     "--set", "decision.autoscaling.maxReplicas=12")  # fmt: skip
+    (hpa,) = by_kind(objects, "HorizontalPodAutoscaler")
+    assert hpa["spec"]["maxReplicas"] == 12
+    decision = next(d for d in by_kind(objects, "Deployment") if d["metadata"]["name"].endswith("decision"))
+    assert "replicas" not in decision["spec"], "an autoscaled Deployment must not pin replicas"
+
+
+def _containers(objects: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    return [(d, c) for d in by_kind(objects, "Deployment") for c in d["spec"]["template"]["spec"]["containers"]]
+
+
+@pytest.mark.parametrize("which", ["default", "production"])
+def test_security_defaults_are_in_the_rendered_pods(which: str, request: pytest.FixtureRequest) -> None:
+    objects: list[dict[str, Any]] = request.getfixturevalue(f"{which}_objects")
+    assert len(by_kind(objects, "Deployment")) == 2
+    for deployment, container in _containers(objects):
+        pod = deployment["spec"]["template"]["spec"]
+        assert pod["automountServiceAccountToken"] is False
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+        sc = container["securityContext"]
+        assert sc["readOnlyRootFilesystem"] is True
+        assert sc["allowPrivilegeEscalation"] is False
+        assert sc["capabilities"]["drop"] == ["ALL"]
+        mounts = {m["mountPath"]: m for m in container["volumeMounts"]}
+        assert "/tmp" in mounts
+        assert all("subPath" not in m for m in container["volumeMounts"]), "secrets must follow renewals"
+        volumes = {v["name"]: v for v in pod["volumes"]}
+        assert "emptyDir" in volumes["tmp"]
+        assert deployment["spec"]["strategy"]["type"] == "RollingUpdate"
+    (account,) = by_kind(objects, "ServiceAccount")
+    assert account["automountServiceAccountToken"] is False
+
+
+@pytest.mark.parametrize("which", ["default", "production"])
+def test_probes_and_grace_period_fit_the_services(which: str, request: pytest.FixtureRequest) -> None:
+    objects: list[dict[str, Any]] = request.getfixturevalue(f"{which}_objects")
+    for deployment, container in _containers(objects):
+        assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+        assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+        assert container["startupProbe"]["httpGet"]["path"] == "/healthz"
+        env = {e["name"]: e.get("value") for e in container["env"]}
+        prefix = container["name"].upper()
+        drain = float(env[f"{prefix}_SHUTDOWN_GRACE_S"]) + container["lifecycle"]["preStop"]["sleep"]["seconds"]
+        assert deployment["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] > drain + 5
+        assert env[f"{prefix}_HOST"] == "0.0.0.0"
+        port = container["ports"][0]["containerPort"]
+        assert env[f"{prefix}_PORT"] == str(port)
+
+
+def test_credentials_come_from_secrets(default_objects: list[dict[str, Any]]) -> None:
+    for _, container in _containers(default_objects):
+        env = {e["name"]: e for e in container["env"]}
+        assert "value" not in env["KAFKA_SASL_PASSWORD"]
+        assert env["KAFKA_SASL_PASSWORD"]["valueFrom"]["secretKeyRef"]["key"] == "password"
+        assert env["KAFKA_SSL_CAFILE"]["value"].startswith("/etc/hiring-pipeline/kafka-ca/")
+
+
+def test_client_certificates_are_mounted_for_tls_users(tools: Tools) -> None:
+    objects = render(tools, "--set", "kafka.securityProtocol=SSL,kafka.saslMechanism=",
+                     "--set", "strimzi.users.authentication=tls")  # fmt: skip
+    for deployment, container in _containers(objects):
+        env = {e["name"]: e.get("value") for e in container["env"]}
+        assert env["KAFKA_SSL_CERTFILE"] == "/etc/hiring-pipeline/kafka-user/user.crt"
+        assert "KAFKA_SASL_PASSWORD" not in env
+        volumes = {v["name"]: v for v in deployment["spec"]["template"]["spec"]["volumes"]}
+        assert volumes["kafka-user"]["secret"]["secretName"] == deployment["metadata"]["name"]
+    users = by_kind(objects, "KafkaUser")
+    assert {u["spec"]["authentication"]["type"] for u in users} == {"tls"}
+
+
+def test_network_policy_admits_only_http_and_allows_kafka_and_dns(
+    production_objects: list[dict[str, Any]],
+) -> None:
+    policies = by_kind(production_objects, "NetworkPolicy")
+    assert len(policies) == 2
+    for policy in policies:
+        spec = policy["spec"]
+        assert spec["policyTypes"] == ["Ingress", "Egress"]
+        (ingress,) = spec["ingress"]
+        assert ingress["ports"] == [{"port": "http", "protocol": "TCP"}]
+        namespaces = [p["namespaceSelector"]["matchLabels"] for p in ingress["from"] if "namespaceSelector" in p]
+        assert namespaces == [{"kubernetes.io/metadata.name": n} for n in ("ingress-nginx", "monitoring")]
+        ports = [sorted((p["port"], p["protocol"]) for p in rule["ports"]) for rule in spec["egress"]]
+        assert ports == [[(9093, "TCP")], [(53, "TCP"), (53, "UDP")]]
+
+
+def _expected_topics(prefix: str, partitions: int, replicas: int, extra: dict[str, str]) -> dict[str, Any]:
+    names = Topics(prefix)
+    return {
+        names.name(spec.name): {
+            "partitions": spec.partitions or partitions,
+            "replicas": replicas,
+            "config": {**extra, **spec.config},
+        }
+        for spec in TOPIC_SPECS
+    }
+
+
+def _rendered_topics(objects: list[dict[str, Any]]) -> dict[str, Any]:
+    topics = by_kind(objects, "KafkaTopic")
+    assert all(t["apiVersion"] == "kafka.strimzi.io/v1" for t in topics)
+    return {
+        t["spec"]["topicName"]: {k: t["spec"][k] for k in ("partitions", "replicas", "config")} for t in topics
+    }
+
+
+def test_kafka_topics_equal_the_code_topics(
+    default_objects: list[dict[str, Any]], production_objects: list[dict[str, Any]]
+) -> None:
+    assert _rendered_topics(default_objects) == _expected_topics("", 6, 3, {})
+    production = _expected_topics("prod.", 12, 3, {"min.insync.replicas": "2"})
+    assert _rendered_topics(production_objects) == production
+
+
+def test_kafka_topics_file_is_generated_from_the_code() -> None:
+    script = ROOT / "deploy" / "strimzi" / "generate.py"
+    done = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+
+
+def test_kafka_topics_are_kept_on_uninstall_by_default(default_objects: list[dict[str, Any]]) -> None:
+    for topic in by_kind(default_objects, "KafkaTopic"):
+        assert topic["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
+
+
+def _acls(objects: list[dict[str, Any]], component: str) -> dict[tuple[str, str, str], set[str]]:
+    (user,) = [u for u in by_kind(objects, "KafkaUser") if u["metadata"]["name"].endswith(f"-{component}")]
+    assert user["spec"]["authentication"] == {"type": "scram-sha-512"}
+    assert user["spec"]["authorization"]["type"] == "simple"
+    out: dict[tuple[str, str, str], set[str]] = {}
+    for acl in user["spec"]["authorization"]["acls"]:
+        resource = acl["resource"]
+        out[(resource["type"], resource["name"], resource["patternType"])] = set(acl["operations"])
+    return out
+
+
+def test_kafka_user_acls_match_what_the_services_use(production_objects: list[dict[str, Any]]) -> None:
+    kafka = KafkaSettings(topic_prefix="prod.")
+    topics = Topics(kafka.topic_prefix)
+    # The interview writer's consumer group and transactional ids, as its composition root builds them.
+    interview = InterviewService({}, topics, InterviewSettings(), partitions=12)._processor(12)
+    decision = DecisionSettings(kafka=kafka)
+    rw, r, d = {"Read", "Write", "Describe"}, {"Read", "Describe"}, {"Describe"}
+    assert _acls(production_objects, "interview") == {
+        ("topic", topics.commands, "literal"): rw,
+        ("topic", topics.command_results, "literal"): rw,
+        ("topic", topics.interview_events, "literal"): rw,
+        ("group", interview._group, "literal"): {"Read"},
+        ("transactionalId", f"{interview._prefix}.", "prefix"): {"Write", "Describe"},
+    }
+    assert _acls(production_objects, "decision") == {
+        ("topic", topics.interview_events, "literal"): r,
+        ("topic", topics.decision_events, "literal"): rw,
+        ("topic", topics.verdicts, "literal"): {"Write", "Describe"},
+        ("topic", topics.dlq, "literal"): rw,
+        ("topic", topics.commands, "literal"): d,
+        ("topic", topics.command_results, "literal"): d,
+        ("group", decision.group, "literal"): {"Read"},
+        ("transactionalId", f"{decision.transactional_prefix}.", "prefix"): {"Write", "Describe"},
+    }
+    assert _acls(production_objects, "audit") == {
+        ("topic", topics.interview_events, "literal"): r,
+        ("topic", topics.decision_events, "literal"): r,
+        ("topic", topics.dlq, "literal"): r,
+    }
+
+
+def test_services_may_create_topics_only_without_kafka_topics(tools: Tools) -> None:
+    objects = render(tools, "--set", "strimzi.topics.enabled=false")
+    assert not by_kind(objects, "KafkaTopic")
+    acls = _acls(objects, "decision")
+    assert all("Create" in ops for (kind, _, _), ops in acls.items() if kind == "topic")
+    assert all("Create" not in ops for ops in _acls(objects, "audit").values())
+    interview = next(c for _, c in _containers(objects) if c["name"] == "interview")
+    env = {e["name"]: e.get("value") for e in interview["env"]}
+    assert env["INTERVIEW_CREATE_TOPICS"] == "true"
+
+
+def test_keda_scales_on_the_lag_of_the_service_consumer_group(production_objects: list[dict[str, Any]]) -> None:
+    (scaled,) = by_kind(production_objects, "ScaledObject")
+    (trigger,) = scaled["spec"]["triggers"]
+    decision = DecisionSettings(kafka=KafkaSettings(topic_prefix="prod."))
+    assert trigger["metadata"]["consumerGroup"] == decision.group
+    assert trigger["metadata"]["topic"] == "prod.interview.events"
+    assert trigger["metadata"]["allowIdleConsumers"] == "false"
+    assert scaled["spec"]["maxReplicaCount"] <= 12
+    (auth,) = by_kind(production_objects, "TriggerAuthentication")
+    assert {r["parameter"] for r in auth["spec"]["secretTargetRef"]} == {"password", "ca"}
