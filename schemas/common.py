@@ -49,7 +49,7 @@ class ActorSide(StrEnum):
 
 
 class GoalId(StrEnum):
-    """The six goals of DESIGN.md section 1 (stable identifiers)."""
+    """The six goals of docs/design.md section 1 (stable identifiers)."""
 
     CANDIDATE_PRESENT = "candidate.present"
     CANDIDATE_OFFER = "candidate.offer"

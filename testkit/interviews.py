@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from schemas.chain import GENESIS_HASH
@@ -20,6 +21,7 @@ from schemas.common import (
 from schemas.envelope import Event
 from schemas.interview import (
     GoalAssessed,
+    GoalAssessedV1,
     InterviewConcluded,
     InterviewOpened,
     Participant,
@@ -151,6 +153,37 @@ def stream(interviews: int, *, prefix: str = "iv", start: datetime = EPOCH) -> l
     scripts = [
         (story_first if i % 2 == 0 else checklist)(f"{prefix}-{i}", start=start) for i in range(interviews)
     ]
+    out: list[Event] = []
+    for position in range(max(len(s.events) for s in scripts)):
+        out.extend(s.events[position] for s in scripts if position < len(s.events))
+    return out
+
+
+def as_stored_by_v1_writer(events: list[Event], old: Callable[[int, Event], bool]) -> list[Event]:
+    """The same interviews as a v1 writer would have stored them, for the assessments ``old`` picks.
+
+    A picked ``goal_assessed`` (by position and event) is written as ``goal_assessed.v1`` (no confidence);
+    every interview's chain is linked again over what is now stored, as that writer would have.
+    """
+    out: list[Event] = []
+    last: dict[str, str] = {}
+    for position, event in enumerate(events):
+        data: Frozen = event.data
+        if isinstance(data, GoalAssessed) and old(position, event):
+            data = GoalAssessedV1(**data.model_dump(exclude={"confidence"}))
+        a = event.attributes
+        stored = build_event(
+            data, event_id=a.id, subject=a.subject, sequence=a.sequence,
+            prevhash=last.get(a.subject, GENESIS_HASH), time=a.time, actorid=a.actorid,
+            actorside=a.actorside, correlationid=a.correlationid, causationid=a.causationid, source=a.source,
+        )  # fmt: skip
+        last[a.subject] = stored.chain_hash
+        out.append(stored)
+    return out
+
+
+def interleaved(*scripts: Script) -> list[Event]:
+    """The scripts' events as the service logs them when the interviews run side by side."""
     out: list[Event] = []
     for position in range(max(len(s.events) for s in scripts)):
         out.extend(s.events[position] for s in scripts if position < len(s.events))

@@ -1,4 +1,4 @@
-"""The layering rules of ``[tool.importlinter]`` in pyproject.toml hold (import-linter over the whole tree)."""
+"""The layering rules of ``[tool.importlinter]`` in pyproject.toml hold (import-linter, whole tree)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Golden stored events of every version decode, and current ones re-encode byte for byte.
 
-These guard schema evolution (DESIGN.md section 2): a change to a model, the codec or the canonical
+These guard schema evolution (docs/design.md section 2): a change to a model, the codec or the canonical
 form that would misread a record already in Kafka fails here. Golden files are never rewritten.
 """
 

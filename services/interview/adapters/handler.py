@@ -124,7 +124,7 @@ class InterviewHandler:
         if first is not None:
             return self._retry(command, first), []
         result, events = self._first(partition, state, command)
-        # A rejection binds the key too (DESIGN 5.2): a retry must not turn not_opened into accepted.
+        # A rejection binds the key too (docs/design.md 5.2): a retry must not turn not_opened into accepted.
         state.first_results[(command.interview_id, command.key)] = result
         return result, events
 

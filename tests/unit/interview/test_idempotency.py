@@ -1,4 +1,4 @@
-"""Idempotency keys bind their first result, accepted or rejected (DESIGN 5.2), also across a rebuild."""
+"""Idempotency keys bind their first result, accepted or rejected, after a rebuild too (design §5.2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Verdict policy v1 (DESIGN.md section 3): pure, deterministic, thresholds as configuration."""
+"""Verdict policy v1 (docs/design.md section 3): pure, deterministic, thresholds as configuration."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from schemas.common import GoalId
 
 @dataclass(frozen=True)
 class ThresholdsV1:
-    """Every number policy v1 compares against (DESIGN.md sections 1 and 3)."""
+    """Every number policy v1 compares against (docs/design.md sections 1 and 3)."""
 
     decline_goal_mean: float = -1.0
     """Decline when any required goal's mean is at or below this."""

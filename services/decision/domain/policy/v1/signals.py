@@ -1,4 +1,4 @@
-"""Policy v1 interview-quality signals (DESIGN.md section 1), each with the events that triggered it."""
+"""Policy v1 interview-quality signals (docs/design.md section 1), each with the events that triggered it."""
 
 from __future__ import annotations
 
