@@ -141,6 +141,9 @@ def field_problems(
     """
     problems = []
     for err in errors:
+        if err.get("type") == "json_invalid":  # its loc ends in a character position, not a field
+            problems.append(FieldProblem("(body)", _malformed(err)))
+            continue
         loc = ".".join(str(part) for part in err.get("loc", ()) if str(part) not in skip) or "(root)"
         msg = str(err.get("msg"))
         if err.get("type") == "extra_forbidden":
@@ -149,3 +152,10 @@ def field_problems(
             msg = "is required"
         problems.append(FieldProblem(f"{prefix}{loc}", msg))
     return problems
+
+
+def _malformed(err: Mapping[str, Any]) -> str:
+    position = next((part for part in reversed(err.get("loc", ())) if isinstance(part, int)), None)
+    why = (err.get("ctx") or {}).get("error") or err.get("msg")
+    where = f" at character {position}" if position is not None else ""
+    return f"is not valid JSON{where}: {why}"

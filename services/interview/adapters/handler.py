@@ -89,7 +89,8 @@ class InterviewHandler:
         state = self._owned.get(partition)
         for kind, result in state.pending if state else []:
             code = getattr(result, "code", "")
-            metrics.COMMANDS.labels(result.status, code, kind).inc()
+            status = "replayed" if result.replay_of is not None else result.status  # appended nothing
+            metrics.COMMANDS.labels(status, code, kind).inc()
             log.info(
                 f"command.{result.status}",
                 interview_id=result.interview_id,

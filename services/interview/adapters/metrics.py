@@ -6,7 +6,8 @@ from prometheus_client import Counter, Gauge, Histogram
 
 COMMANDS = Counter(
     "interview_commands_total",
-    "Commands answered, counted once their transaction committed.",
+    "Commands answered, counted once their transaction committed; status accepted (events appended), "
+    "rejected, or replayed (a retried idempotency key answered with its first result, nothing appended).",
     ["status", "code", "type"],
 )
 BATCH_SECONDS = Histogram(

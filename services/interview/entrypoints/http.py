@@ -71,12 +71,18 @@ class ConcludeInterviewRequest(ConcludeInterview, _By):
 class CommandCreated(BaseModel):
     """The command was accepted: its events are committed to ``interview.events``."""
 
-    command_id: str = Field(description="Id given to this command (causation id of its events).")
+    command_id: str = Field(
+        description="Id of the command that appended the events (their causation id); for a replay, the "
+        "first command sent with this Idempotency-Key."
+    )
     interview_id: str
     event_ids: list[str] = Field(description="CloudEvents ids of the appended events.")
     event_types: list[str]
     version: int = Field(description="Interview version now; send it as the next expected_version.")
     replayed: bool = Field(description="True when this repeats the first result of the idempotency key.")
+    replay_of: str | None = Field(
+        default=None, description="On a replay: the first command's id (nothing new was appended)."
+    )
 
 
 def create_app(service: InterviewService) -> FastAPI:
@@ -143,12 +149,13 @@ def _response(request: Request, result: Any, correlation_id: str) -> Response:
         response = problem(result.code, result.message, request, **extra)
     else:
         created = CommandCreated(
-            command_id=result.command_id,
+            command_id=result.replay_of or result.command_id,
             interview_id=result.interview_id,
             event_ids=list(result.event_ids),
             event_types=list(result.event_types),
             version=result.version,
             replayed=result.replay_of is not None,
+            replay_of=result.replay_of,
         )
         response = Response(created.model_dump_json(), status_code=201, media_type="application/json")
     response.headers["X-Correlation-Id"] = correlation_id

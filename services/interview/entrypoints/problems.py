@@ -69,7 +69,8 @@ async def validation_problem(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     found = invalid_fields(exc, skip=("body",))
     detail = "; ".join(f"{field}: {msg}" for field, msg in found)
-    return problem("invalid_command", detail, request, field=found[0][0] if found else None)
+    field = next((f for f, _ in found if not f.startswith("(")), None)  # "(body)", "(root)": no field
+    return problem("invalid_command", detail, request, field=field)
 
 
 def responses(*codes: int) -> dict[int | str, dict[str, Any]]:

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 
 from schemas.commands import CommandAccepted, CommandRejected
 from schemas.topics import Topics
@@ -84,21 +85,37 @@ async def test_a_retried_idempotency_key_appends_once(
     path, body = http_request("iv-retry", 1, ALICE, question("q1", "invite_story"))
     headers = {"Idempotency-Key": "ask-q1"}
     first = await replicas[0][1].post(path, json=body, headers=headers)
+    replayed_before = _commands_counted("replayed")
+    accepted_before = _commands_counted("accepted")
     retries = await asyncio.gather(
         *(replicas[i % 2][1].post(path, json=body, headers=headers) for i in range(5))
     )
     assert first.status_code == 201
     assert not first.json()["replayed"]
+    assert first.json()["replay_of"] is None
     for retry in retries:
         assert retry.status_code == 201, retry.text
         assert retry.json()["replayed"] is True
         assert retry.json()["event_ids"] == first.json()["event_ids"]
         assert retry.json()["version"] == 2
+        assert retry.json()["command_id"] == retry.json()["replay_of"] == first.json()["command_id"]
+    # Counted after each commit, in this process's registry (both replicas run here).
+    await wait_until(lambda: _commands_counted("replayed") == replayed_before + 5, what="5 replays counted")
+    assert _commands_counted("accepted") == accepted_before
     reused = await replicas[1][1].post(path, json=body | {"text": "Another?"}, headers=headers)
     assert reused.status_code == 422
     assert reused.json()["code"] == "idempotency_key_reused"
     events = await events_of(kafka_client, topics, "iv-retry")
     assert [e.attributes.sequence for e in events] == [1, 2]
+    assert events[1].attributes.causationid == first.json()["command_id"]
+
+
+def _commands_counted(status: str) -> float:
+    """``interview_commands_total`` of ask_question commands with ``status`` (process-wide registry)."""
+    value = REGISTRY.get_sample_value(
+        "interview_commands_total", {"status": status, "code": "", "type": "ask_question"}
+    )
+    return value or 0.0
 
 
 async def test_a_retry_after_a_restart_still_appends_once(

@@ -78,6 +78,13 @@ async def test_http_refusals_are_problem_json_with_a_code(replica: Replica) -> N
     assert response.json()["field"] == "outcome"
     assert "outcome: is required" in response.json()["detail"]
     assert (await http.post("/interviews/nope/stories", json={})).json()["code"] == "invalid_command"
+    cut_short = b'{"actor_id": "ana",'
+    malformed = await http.post(
+        "/interviews/iv-bad/conclusion", content=cut_short, headers={"content-type": "application/json"}
+    )
+    assert malformed.status_code == 422
+    assert malformed.json().get("field") is None  # no field is at fault, and a character position is not one
+    assert malformed.json()["detail"].startswith("(body): is not valid JSON at character 19: ")
 
 
 async def test_operations_endpoints(replica: Replica) -> None:
