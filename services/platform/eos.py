@@ -133,6 +133,19 @@ class TransactionalProcessor:
         """Input partitions this instance currently owns."""
         return set(self._producers)
 
+    async def positions(self, timeout: float = 1.0) -> dict[int, int]:
+        """Next offset the consumer reads, per owned partition.
+
+        Unlike ``last processed offset + 1`` it has moved past transaction markers, which are records
+        of the log that no consumer ever receives (so ``end offset - position`` is a true lag).
+        """
+        consumer, out = self._consumer, {}
+        for partition in sorted(self.assigned) if consumer is not None else []:
+            tp = TopicPartition(self._topic, partition)
+            with contextlib.suppress(Exception):  # unassigned meanwhile, or no position yet
+                out[partition] = await asyncio.wait_for(consumer.position(tp), timeout)  # type: ignore[union-attr]
+        return out
+
     def poke(self, partition: int) -> None:
         """Run ``handle(partition, [])`` in a transaction soon (e.g. after an operator's release)."""
         self._pokes.add(partition)

@@ -59,18 +59,21 @@ async def watch_releases(runtime: DecisionRuntime, every_ms: int = 500) -> None:
 
 
 async def track_lag(runtime: DecisionRuntime, every_s: float = 2.0) -> None:
-    """Committed input records not yet projected, per owned partition."""
+    """Committed input records not yet projected, per owned partition.
+
+    Measured from the consumer's position, which has passed the transaction markers the interview
+    writer leaves after each batch: counting from the last record + 1 would show a lag of 1 forever.
+    """
     consumer = reader(runtime.client)
     await consumer.start()
     try:
         while True:
-            owned = sorted(runtime.processor.assigned)
-            tps = [TopicPartition(runtime.topics.interview_events, p) for p in owned]
+            positions = await runtime.processor.positions()
+            tps = [TopicPartition(runtime.topics.interview_events, p) for p in sorted(positions)]
             ends = await consumer.end_offsets(tps) if tps else {}
             for tp, end in ends.items():
-                state = runtime.handler.partitions.get(tp.partition)
-                position = runtime.progress.positions.get(tp.partition, state.committed if state else end)
-                runtime.progress.metrics.lag.labels(str(tp.partition)).set(max(end - position, 0))
+                done = max(positions[tp.partition], runtime.progress.positions.get(tp.partition, 0))
+                runtime.progress.metrics.lag.labels(str(tp.partition)).set(max(end - done, 0))
             await asyncio.sleep(every_s)
     finally:
         await consumer.stop()
