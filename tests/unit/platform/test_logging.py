@@ -1,0 +1,33 @@
+"""Every log line is one JSON object, including those of libraries that log through the stdlib."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+import structlog
+
+from services.platform.logging import configure_logging
+
+
+def test_library_and_service_lines_are_json(capfd: pytest.CaptureFixture[str]) -> None:
+    configure_logging("INFO", json=True)
+    try:
+        logging.getLogger("aiokafka.consumer").error("Topic %s not found in cluster metadata", "t1")
+        structlog.get_logger("svc").info("started", partitions=3)
+        try:
+            raise ValueError("boom")
+        except ValueError:
+            logging.getLogger("uvicorn.error").exception("server failed")
+        lines = [json.loads(line) for line in capfd.readouterr().err.splitlines() if line.strip()]
+    finally:
+        logging.basicConfig(force=True)
+    assert [line["event"] for line in lines] == [
+        "Topic t1 not found in cluster metadata", "started", "server failed"
+    ]  # fmt: skip
+    assert lines[0]["level"] == "error"
+    assert lines[0]["logger"] == "aiokafka.consumer"
+    assert "timestamp" in lines[0]
+    assert lines[1]["partitions"] == 3
+    assert "ValueError: boom" in lines[2]["exception"]
