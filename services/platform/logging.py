@@ -30,7 +30,8 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
         cache_logger_on_first_use=True,
     )
     # Libraries (aiokafka, uvicorn) log through the standard library: the same lines, same fields.
-    foreign = [*stamp, structlog.stdlib.add_logger_name, structlog.processors.format_exc_info]
+    foreign: list[structlog.types.Processor] = [*stamp, structlog.stdlib.add_logger_name]
+    foreign.append(structlog.processors.format_exc_info)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
