@@ -129,14 +129,20 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def port_free(port: int) -> bool:
+    """True when nothing listens on 127.0.0.1:``port`` (a port in TIME_WAIT counts as free, as for Java)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def port_or_free(preferred: int) -> int:
     """``preferred`` when it is free on 127.0.0.1, else any free port."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        try:
-            sock.bind(("127.0.0.1", preferred))
-        except OSError:
-            return free_port()
-    return preferred
+    return preferred if port_free(preferred) else free_port()
 
 
 def server_properties(data_dir: Path, port: int, controller_port: int) -> str:
@@ -245,6 +251,11 @@ def start_broker(
     else:
         port = port or free_port()
         props.write_text(server_properties(data_dir, port, free_port()))
+    if not port_free(port):
+        raise BrokerStartError(
+            f"127.0.0.1:{port} is already in use (another broker or program listens there); stop it, "
+            "or start with another --port (0 picks a free one)"
+        )
     log4j = resources.files("services.platform") / "kafka" / "log4j2.properties"
     (data_dir / "log4j2.properties").write_bytes(log4j.read_bytes())
     log_file = data_dir / "broker.log"
@@ -282,17 +293,34 @@ def start_broker(
 
 def wait_ready(info: BrokerInfo, timeout: float = 60.0) -> float:
     """Block until a metadata request succeeds; return the seconds waited."""
-    from services.platform.kafka_admin import metadata_ok
+    from services.platform.kafka_admin import cluster_id
 
     began = time.monotonic()
+    ours = formatted_cluster_id(Path(info.data_dir))
     while time.monotonic() - began < timeout:
         if not pid_alive(info.pid):
             raise BrokerStartError(f"broker exited during start-up; see {info.data_dir}/stdout.log")
-        if metadata_ok(info.bootstrap_servers):
+        answered = cluster_id(info.bootstrap_servers)
+        if answered is not None and answered != ours:
+            stop_broker(info)
+            raise BrokerStartError(
+                f"{info.bootstrap_servers} answers as cluster {answered!r}, not this broker's {ours!r}: "
+                f"another broker holds the port; see {info.data_dir}/stdout.log"
+            )
+        if answered is not None and pid_alive(info.pid):
             return time.monotonic() - began
         time.sleep(0.2)
     stop_broker(info)
     raise BrokerStartError(f"broker not ready after {timeout:.0f}s; see {info.log_file}")
+
+
+def formatted_cluster_id(data_dir: Path) -> str:
+    """The cluster id this data directory was formatted for (``log/meta.properties``)."""
+    meta = data_dir / "log" / "meta.properties"
+    found = re.search(r"^cluster\.id=(.+)$", meta.read_text(encoding="utf-8"), flags=re.MULTILINE)
+    if found is None:
+        raise BrokerStartError(f"{meta} names no cluster.id")
+    return found[1].strip()
 
 
 def stop_broker(info: BrokerInfo, grace: float = 20.0) -> None:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient
 
 from services.platform import local_kafka
+from services.platform.broker import Broker
 
 pytestmark = pytest.mark.kafka
 
@@ -52,6 +55,34 @@ def test_cli_up_status_down(tmp_path: Path) -> None:
         local_kafka.stop_broker(info)
     assert f"stopped pid {info.pid}" in down.stdout
     assert not local_kafka.pid_alive(info.pid)
+
+
+def test_cli_up_on_a_taken_port_fails_and_provisions_nothing(kafka: Broker, tmp_path: Path) -> None:
+    """The session broker holds its port: ``up --port`` on it refuses, instead of using that broker."""
+    taken = int(str(kafka.settings.bootstrap_servers).rpartition(":")[2])
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path), "KAFKA_TOPIC_PREFIX": "taken."}
+    up = subprocess.run(
+        [sys.executable, "-m", "services.launcher.cli", "kafka", "up", "--port", str(taken)],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    info = local_kafka.BrokerInfo.load(tmp_path / "hiring-pipeline" / "kafka")
+    if info is not None:
+        local_kafka.stop_broker(info)  # nothing to stop unless this test fails
+    assert up.returncode != 0
+    assert f"127.0.0.1:{taken} is already in use" in up.stdout + up.stderr
+    assert "KAFKA_BOOTSTRAP_SERVERS=" not in up.stdout  # what the success line prints
+    assert info is None  # no broker was started
+    topics = asyncio.run(listed_topics(str(kafka.settings.bootstrap_servers)))
+    assert not [t for t in topics if t.startswith("taken.")]  # nothing provisioned on the other broker
+
+
+async def listed_topics(bootstrap: str) -> list[str]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        return list(await admin.list_topics())
+    finally:
+        await admin.close()
 
 
 def test_missing_java_names_it_and_the_alternatives(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
