@@ -29,7 +29,8 @@ def describe(event: Event) -> str:
         return f"{d.answerer} answers {d.question_id} ({d.answer_id}): {d.text}"
     if isinstance(d, GoalAssessed):
         evidence = ", ".join(d.evidence)
-        return f"{d.assessor} ({d.assessor_side}) rates {d.goal} {d.rating}; evidence {evidence}"
+        sure = f" ({d.confidence} confidence)" if d.confidence else ""
+        return f"{d.assessor} ({d.assessor_side}) rates {d.goal} {d.rating}{sure}; evidence {evidence}"
     if isinstance(d, InterviewConcluded):
         return f"concluded by {d.concluded_by}: {d.outcome}"
     return event.attributes.type
