@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 repo=$PWD
 
-KUBE_VERSION=v1.37.2          # kube-apiserver, kube-scheduler (deploy/k8s/kube/go.mod pins the same)
+KUBE_VERSION=v1.37.2          # kube-apiserver, kube-controller-manager, kube-scheduler (deploy/k8s/kube/go.mod pins the same)
 HELM_VERSION=v3.22.0
 KWOK_VERSION=v0.8.0
 KUBE_SCORE_VERSION=v1.20.0
@@ -29,13 +29,15 @@ timed() { local t0=$SECONDS; "$@"; echo "    ($((SECONDS - t0)) s)"; }
 
 build_kube() {
   local want="$KUBE_VERSION $(sha256sum deploy/k8s/kube/go.mod | cut -c1-16)"
-  fresh kube "$want" && [ -x "$bin/kube-apiserver" ] && [ -x "$bin/kube-scheduler" ] && return
-  step "building kube-apiserver and kube-scheduler $KUBE_VERSION (~9 min cold)"
+  fresh kube "$want" && [ -x "$bin/kube-apiserver" ] && [ -x "$bin/kube-controller-manager" ] \
+    && [ -x "$bin/kube-scheduler" ] && return
+  step "building kube-apiserver, kube-controller-manager, kube-scheduler $KUBE_VERSION (~9 min cold)"
   local v=${KUBE_VERSION#v} ldflags="-s -w -X k8s.io/component-base/version.gitVersion=$KUBE_VERSION"
   ldflags+=" -X k8s.io/component-base/version.gitMajor=${v%%.*}"
   ldflags+=" -X k8s.io/component-base/version.gitMinor=$(echo "$v" | cut -d. -f2)"
   (cd deploy/k8s/kube && timed go build -trimpath -ldflags "$ldflags" -o "$bin/" \
-    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-scheduler)
+    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+    k8s.io/kubernetes/cmd/kube-scheduler)
   done_ kube "$want"
 }
 
@@ -52,20 +54,19 @@ build_helm() {
 }
 
 build_kwok() {
-  fresh kwok "$KWOK_VERSION" && [ -x "$bin/kwok" ] && [ -d "$root/kwok-stages" ] && return
+  local stages="node/fast/node-initialize node/heartbeat/node-heartbeat pod/fast/pod-ready pod/fast/pod-complete pod/fast/pod-delete"
+  fresh kwok "$KWOK_VERSION $stages" && [ -x "$bin/kwok" ] && [ -d "$root/kwok-stages" ] && return
   step "building kwok $KWOK_VERSION (fake nodes; ~2 min cold)"
   timed go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
   # The stage definitions (how fake nodes and pods change state) ship in the same module.
-  local dir
+  local dir stage
   dir=$(go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
   rm -rf "$root/kwok-stages" && mkdir -p "$root/kwok-stages"
-  for f in node-fast/node-initialize.yaml node-heartbeat/node-heartbeat.yaml \
-           pod-fast/pod-ready.yaml pod-fast/pod-complete.yaml pod-fast/pod-delete.yaml; do
-    cp "$dir/kustomize/stage/${f%%/*}/${f#*/}" "$root/kwok-stages/" 2>/dev/null \
-      || cp "$(find "$dir/kustomize/stage" -name "${f#*/}" | head -1)" "$root/kwok-stages/"
+  for stage in $stages; do
+    cp "$dir/kustomize/stage/$stage.yaml" "$root/kwok-stages/"
   done
   chmod u+w "$root"/kwok-stages/*
-  done_ kwok "$KWOK_VERSION"
+  done_ kwok "$KWOK_VERSION $stages"
 }
 
 build_kube_score() {
@@ -113,7 +114,7 @@ strimzi_crds() {
   local java cp
   java=$(java21)
   cp=$(mktemp)
-  mvn -q -B -f deploy/strimzi/crds/pom.xml dependency:build-classpath -Dmdep.outputFile="$cp"
+  mvn -q -B -Dstyle.color=never -f deploy/strimzi/crds/pom.xml dependency:build-classpath -Dmdep.outputFile="$cp"
   mkdir -p "$out.tmp"
   timed "$java" -cp "$(cat "$cp")" io.strimzi.crdgenerator.CrdGenerator \
     --crd-api-version v1 --api-versions v1 --storage-version v1 --yaml \

@@ -160,7 +160,7 @@ class Cluster:
             "--bind-address", "127.0.0.1", "--advertise-address", "127.0.0.1", "--secure-port", str(port),
             "--cert-dir", str(self.workdir / "certs"), "--token-auth-file", str(tokens),
             "--authorization-mode", "RBAC", "--endpoint-reconciler-type", "none",
-            "--disable-admission-plugins", "ServiceAccount", "--enable-priority-and-fairness=false",
+            "--disable-admission-plugins", "ServiceAccount,TaintNodesByCondition", "--enable-priority-and-fairness=false",
             "--service-account-key-file", str(pub), "--service-account-signing-key-file", str(key),
             "--service-account-issuer", "https://kubernetes.default.svc",
             "--service-cluster-ip-range", "10.96.0.0/16", "--storage-media-type", "application/json",

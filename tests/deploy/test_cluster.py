@@ -4,6 +4,7 @@ upgrade and uninstall with helm; and the plain manifests (kustomize) that teams 
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -16,7 +17,7 @@ from tests.deploy.conftest import PRODUCTION_VALUES, by_kind, render
 
 pytestmark = pytest.mark.k8s
 
-RELEASE = "hiring"
+RELEASE = "hiring-pipeline"  # full name = release name: objects are hiring-pipeline-<component>
 KUSTOMIZE = ROOT / "deploy" / "kustomize"
 
 
@@ -88,6 +89,16 @@ def _leftovers(cluster: Cluster, namespace: str) -> list[str]:
     return found.split()
 
 
+def _settled_leftovers(cluster: Cluster, namespace: str, timeout: float = 90) -> list[str]:
+    """Leftovers once the garbage collector has had time to delete ReplicaSets and their pods."""
+    deadline = time.monotonic() + timeout
+    while (left := _leftovers(cluster, namespace)) and time.monotonic() < deadline:
+        if all(name.startswith("kafkatopic") for name in left):
+            break
+        time.sleep(1)
+    return left
+
+
 def test_install_rolls_out_upgrades_and_uninstalls_cleanly(cluster: Cluster, namespace: str) -> None:
     install = ["--namespace", namespace, "--set", "strimzi.topics.keepOnUninstall=false", "--wait",
                "--timeout", "3m"]  # fmt: skip
@@ -99,25 +110,25 @@ def test_install_rolls_out_upgrades_and_uninstalls_cleanly(cluster: Cluster, nam
     assert len(cluster.get_json("kafkausers", "-n", namespace)["items"]) == 3
 
     cluster.helm("upgrade", RELEASE, str(CHART), *install, "--set", "decision.replicas=3",
-                 "--set", "decision.config.logLevel=DEBUG,kafka.partitions=3")  # fmt: skip
+                 "--set", "decision.config.logLevel=DEBUG,kafka.partitions=8")  # fmt: skip
     _rollout(cluster, namespace)
     decision = _pods(cluster, namespace, "decision")
     assert len(decision) == 3
     assert {_env(p)["DECISION_LOG_LEVEL"] for p in decision} == {"DEBUG"}
     topics = cluster.get_json("kafkatopics", "-n", namespace)["items"]
-    assert {t["spec"]["partitions"] for t in topics} == {3}
+    assert {t["spec"]["partitions"] for t in topics} == {8}
     history = json.loads(cluster.helm("history", RELEASE, "-n", namespace, "-o", "json").stdout)
     assert [h["status"] for h in history] == ["superseded", "deployed"]
 
     cluster.helm("uninstall", RELEASE, "--namespace", namespace, "--wait", "--timeout", "2m")
-    assert _leftovers(cluster, namespace) == []
+    assert _settled_leftovers(cluster, namespace) == []
     assert cluster.helm("list", "-n", namespace, "-q").stdout.strip() == ""
 
 
 def test_uninstall_keeps_kafka_topics_by_default(cluster: Cluster, namespace: str) -> None:
     cluster.helm("install", RELEASE, str(CHART), "--namespace", namespace)
     cluster.helm("uninstall", RELEASE, "--namespace", namespace, "--wait")
-    kept = _leftovers(cluster, namespace)
+    kept = _settled_leftovers(cluster, namespace)
     assert kept and all(name.startswith("kafkatopic") for name in kept), kept
 
 

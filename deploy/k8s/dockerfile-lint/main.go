@@ -37,12 +37,21 @@ func lint(path string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	ctx := context.Background()
+	// Findings point into the Dockerfile through a source map, which needs an LLB definition of its own.
+	source := llb.Local("dockerfile")
+	definition, err := source.Marshal(ctx)
+	if err != nil {
+		return 0, err
+	}
+	sourceMap := llb.NewSourceMap(&source, path, "Dockerfile", dt)
+	sourceMap.Definition = definition
 	opt := dockerfile2llb.ConvertOpt{
 		Config:       dockerui.Config{},
 		MetaResolver: offlineImages{},
-		SourceMap:    llb.NewSourceMap(nil, path, "Dockerfile", dt),
+		SourceMap:    sourceMap,
 	}
-	results, err := dockerfile2llb.DockerfileLint(context.Background(), dt, opt)
+	results, err := dockerfile2llb.DockerfileLint(ctx, dt, opt)
 	if err != nil {
 		return 0, err
 	}

@@ -101,10 +101,10 @@ app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 {{- range $kind := list "autoscaling" "keda" -}}
 {{- $a := index $v $kind -}}
-{{- if gt (int $a.maxReplicas) $partitions -}}
+{{- if and $a.enabled (gt (int $a.maxReplicas) $partitions) -}}
 {{- fail (printf "%s.%s.maxReplicas=%d exceeds kafka.partitions=%d: consumers beyond the partition count get no partition and sit idle" $component $kind (int $a.maxReplicas) $partitions) -}}
 {{- end -}}
-{{- if gt (int $a.minReplicas) (int $a.maxReplicas) -}}
+{{- if and $a.enabled (gt (int $a.minReplicas) (int $a.maxReplicas)) -}}
 {{- fail (printf "%s.%s.minReplicas is above maxReplicas" $component $kind) -}}
 {{- end -}}
 {{- end -}}

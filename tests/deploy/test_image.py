@@ -1,0 +1,172 @@
+"""The image's layout without a Docker engine: the Dockerfile's build-stage install, run into a directory
+with the same script from the same build context, then the entry points started from it as the image
+would (no pip, nothing written under the install, a broker to talk to)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from services.platform.broker import Broker
+from tests.deploy.cluster import ROOT, free_port
+
+DOCKERFILE = ROOT / "deploy" / "Dockerfile"
+pytestmark = pytest.mark.slow
+
+
+def build_stage_copies() -> list[tuple[str, str]]:
+    """(source, destination) of each COPY of the build stage (the context the install runs in)."""
+    text = DOCKERFILE.read_text()
+    build = text.split(" AS build", 1)[1].split("\nFROM ", 1)[0]
+    return [(m[0], m[1]) for m in re.findall(r"^COPY (?!--)(\S+) (\S+)$", build, flags=re.MULTILINE)]
+
+
+def image_env(prefix: Path, home: Path) -> dict[str, str]:
+    """The runtime image's environment (Dockerfile ENV), on this machine."""
+    return {
+        "PATH": f"{prefix / 'bin'}:/usr/local/bin:/usr/bin:/bin",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONUNBUFFERED": "1",
+        "HOME": str(home),
+        "TMPDIR": str(home),
+        "LANG": "C.UTF-8",
+    }
+
+
+def snapshot(prefix: Path) -> dict[str, tuple[int, int]]:
+    """Every file under the install with its size and mtime: the read-only root must not change."""
+    return {str(p): (p.stat().st_size, p.stat().st_mtime_ns) for p in prefix.rglob("*") if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Dockerfile's build stage, replayed: its COPYs into a context, then its RUN (install.sh)."""
+    work = tmp_path_factory.mktemp("image")
+    context = work / "src"
+    context.mkdir()
+    ignored = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "build")
+    for source, destination in build_stage_copies():
+        src, dst = ROOT / source.rstrip("/"), destination
+        target = context / dst if not dst.startswith("/") else work / "root" / dst.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            shutil.copytree(src, target, ignore=ignored)
+        else:
+            shutil.copy2(src, target)
+    script = work / "root" / "usr" / "local" / "bin" / "install-hiring-pipeline"
+    prefix = work / "opt" / "hiring-pipeline"
+    done = subprocess.run(["sh", str(script), str(prefix)], cwd=context, capture_output=True, text=True,
+                          env={**os.environ, "PYTHON": sys.executable}, timeout=600, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return prefix
+
+
+def test_dockerignore_admits_what_the_dockerfile_copies() -> None:
+    admitted = {line[1:].rstrip("/") for line in (ROOT / ".dockerignore").read_text().splitlines()
+                if line.startswith("!")}  # fmt: skip
+    copies = build_stage_copies()
+    assert copies, "no COPY in the build stage?"
+    assert {source.rstrip("/") for source, _ in copies} <= admitted
+
+
+def test_runtime_has_no_installer_and_both_entry_points(installed: Path) -> None:
+    bins = {p.name for p in (installed / "bin").iterdir()}
+    assert {"hiring-pipeline", "hiring-audit", "python"} <= bins
+    assert not {"pip", "pip3"} & bins
+    site = next((installed / "lib").glob("python3*/site-packages"))
+    assert not list(site.glob("pip")), "pip must not be in the runtime environment"
+    assert list(site.glob("services/**/__pycache__/*.pyc")), "byte-compiled at build time (read-only root)"
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        (["hiring-pipeline", "--help"], "interview"),
+        (["hiring-pipeline", "interview", "serve", "--help"], "INTERVIEW_HOST"),
+        (["hiring-pipeline", "decision", "serve", "--help"], "DECISION_PORT"),
+        (["hiring-audit", "--help"], "Usage"),
+    ],
+)
+def test_entry_points_start(installed: Path, tmp_path: Path, command: list[str], expected: str) -> None:
+    before = snapshot(installed)
+    done = subprocess.run(command, env=image_env(installed, tmp_path), cwd=tmp_path, capture_output=True,
+                          text=True, timeout=60, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert expected in done.stdout
+    assert snapshot(installed) == before
+
+
+def test_service_without_a_broker_fails_cleanly(installed: Path, tmp_path: Path) -> None:
+    done = subprocess.run(["hiring-pipeline", "interview", "serve"], env=image_env(installed, tmp_path),
+                          cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    assert done.returncode == 2
+    assert "KAFKA_BOOTSTRAP_SERVERS is not set" in done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def _get(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            status: int = response.status
+            return status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return 0
+
+
+def _wait_for(url: str, status: int, process: subprocess.Popen[str], timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"exited with {process.returncode}"
+        if _get(url) == status:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"{url} did not answer {status} within {timeout}s")
+
+
+@pytest.fixture
+def serve(installed: Path, tmp_path: Path, kafka: Broker) -> Iterator[list[subprocess.Popen[str]]]:
+    """Start services from the install; stop them by pid afterwards, whatever happened."""
+    started: list[subprocess.Popen[str]] = []
+    yield started
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+
+
+@pytest.mark.kafka
+def test_services_from_the_install_serve_probes_and_stop_on_sigterm(
+    installed: Path, tmp_path: Path, kafka: Broker, serve: list[subprocess.Popen[str]]
+) -> None:
+    prefix = f"img{uuid.uuid4().hex[:8]}."
+    base = {**image_env(installed, tmp_path), "KAFKA_BOOTSTRAP_SERVERS": str(kafka.settings.bootstrap_servers),
+            "KAFKA_TOPIC_PREFIX": prefix, "KAFKA_PARTITIONS": "2", "INTERVIEW_HOST": "127.0.0.1",
+            "DECISION_HOST": "127.0.0.1"}  # fmt: skip
+    ports = {"interview": free_port(), "decision": free_port()}
+    for component in ("interview", "decision"):  # interview first: it creates the topics
+        env = {**base, f"{component.upper()}_PORT": str(ports[component])}
+        log = (tmp_path / f"{component}.log").open("w")
+        process = subprocess.Popen(["hiring-pipeline", component, "serve"], env=env, cwd=tmp_path,
+                                   stdout=log, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+        serve.append(process)
+        url = f"http://127.0.0.1:{ports[component]}"
+        _wait_for(f"{url}/healthz", 200, process)
+        _wait_for(f"{url}/readyz", 200, process)
+    for process in serve:
+        process.send_signal(signal.SIGTERM)
+    for process, component in zip(serve, ("interview", "decision"), strict=True):
+        assert process.wait(30) == 0, (tmp_path / f"{component}.log").read_text()[-3000:]
