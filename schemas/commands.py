@@ -11,30 +11,54 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
+from annotated_types import Len
 from pydantic import Field, StringConstraints
 
 from schemas.common import (
+    MAX_EVIDENCE,
+    MAX_PARTICIPANTS,
+    MAX_SKILLS,
+    AtMost,
     Confidence,
     Frozen,
     GoalId,
     Id,
-    LongText,
-    Note,
     Outcome,
+    PlainLongText,
+    PlainNote,
+    PlainShortText,
+    PlainText,
     PolicyVersion,
     QuestionKind,
     Rating,
     Round,
-    ShortText,
     Side,
     StoryKind,
     Tag,
+    UniqueItems,
+    Version,
 )
 from schemas.envelope import UuidStr
-from schemas.interview import Participant
 
-Token = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-"""An opaque client-chosen token (idempotency key, correlation id): 1-200 characters."""
+Token = Annotated[str, StringConstraints(min_length=1, max_length=200), PlainText()]
+"""An opaque client-chosen token (idempotency key, correlation id): 1-200 characters on one line."""
+_ReadToken = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+"""A token as results carry it: results already on the topic are read as they were written."""
+MAX_MESSAGE = 4_000
+"""Longest rejection message; the writer shortens longer ones (a list of problems is cut, not grown)."""
+
+
+class Participant(Frozen):
+    """A person taking part in the interview, as ``open_interview`` names them."""
+
+    id: Id = Field(description="Participant id (pseudonymous for the candidate).")
+    side: Side = Field(description="Whose side this participant is on.")
+    role: PlainShortText = Field(description="Role, e.g. candidate, interviewer, hiring_manager.")
+
+
+Participants = Annotated[tuple[Participant, ...], Len(2, MAX_PARTICIPANTS), AtMost(MAX_PARTICIPANTS)]
+Skills = Annotated[tuple[Tag, ...], Len(0, MAX_SKILLS), AtMost(MAX_SKILLS), UniqueItems()]
+Evidence = Annotated[tuple[Id, ...], Len(1, MAX_EVIDENCE), AtMost(MAX_EVIDENCE), UniqueItems()]
 
 
 class CommandType(StrEnum):
@@ -54,10 +78,10 @@ class OpenInterview(Frozen):
     type: Literal["open_interview"] = "open_interview"
     candidacy_id: Id = Field(description="The application (candidacy) this interview belongs to.")
     round: Round = Field(description="Round in the candidacy, e.g. screen, technical, final.")
-    position: ShortText = Field(description="The position interviewed for.")
+    position: PlainShortText = Field(description="The position interviewed for.")
     candidate_id: Id = Field(description="Pseudonymous candidate id; a candidate-side participant.")
-    participants: tuple[Participant, ...] = Field(
-        min_length=2, description="Everyone taking part: at least one per side, unique ids."
+    participants: Participants = Field(
+        description=f"Everyone taking part: 2-{MAX_PARTICIPANTS}, at least one per side, unique ids."
     )
     policy_version: PolicyVersion = Field(default="v1", description="Verdict policy to run under.")
 
@@ -68,9 +92,11 @@ class TellStory(Frozen):
     type: Literal["tell_story"] = "tell_story"
     story_id: Id = Field(description="New id, unique among this interview's items.")
     kind: StoryKind = Field(description="success, failure, bug_hunt, challenge_overcome or other.")
-    title: ShortText = Field(description="One-line title.")
-    summary: LongText = Field(description="What happened.")
-    skills: tuple[Tag, ...] = Field(default=(), description="Skills and topics the story shows.")
+    title: PlainShortText = Field(description="One-line title.")
+    summary: PlainLongText = Field(description="What happened.")
+    skills: Skills = Field(
+        default=(), description=f"Skills and topics the story shows (unique, {MAX_SKILLS} at most)."
+    )
     in_reply_to: Id | None = Field(default=None, description="Question id this story answers.")
 
 
@@ -80,7 +106,7 @@ class AskQuestion(Frozen):
     type: Literal["ask_question"] = "ask_question"
     question_id: Id = Field(description="New id, unique among this interview's items.")
     kind: QuestionKind = Field(description="Why the question is asked (story-first method).")
-    text: LongText = Field(description="The question.")
+    text: PlainLongText = Field(description="The question.")
     about: Id | None = Field(
         default=None, description="Story or answer id; required for clarifying questions."
     )
@@ -92,7 +118,7 @@ class AnswerQuestion(Frozen):
     type: Literal["answer_question"] = "answer_question"
     answer_id: Id = Field(description="New id, unique among this interview's items.")
     question_id: Id = Field(description="The question answered.")
-    text: LongText = Field(description="The answer.")
+    text: PlainLongText = Field(description="The answer.")
 
 
 class AssessGoal(Frozen):
@@ -105,10 +131,10 @@ class AssessGoal(Frozen):
     confidence: Confidence | None = Field(
         default=None, description="How sure the assessor is (low, medium, high); omitted: not stated."
     )
-    evidence: tuple[Id, ...] = Field(
-        min_length=1, description="Ids of stories, questions or answers of this interview."
+    evidence: Evidence = Field(
+        description=f"Ids of stories, questions or answers of this interview (unique, 1-{MAX_EVIDENCE})."
     )
-    note: Note = Field(default="", description="Free-text reasoning.")
+    note: PlainNote = Field(default="", description="Free-text reasoning.")
 
 
 class ConcludeInterview(Frozen):
@@ -138,8 +164,8 @@ class CommandEnvelope(Frozen):
         "from parsing) binds no key. Defaults to command_id.",
     )
     interview_id: Id = Field(description="The interview; also the Kafka key.")
-    expected_version: int = Field(
-        ge=0, description="Version (last sequence) the sender saw; 0 for open_interview."
+    expected_version: Version = Field(
+        description="Version (last sequence) the sender saw; 0 for open_interview. A JSON integer."
     )
     actor_id: Id = Field(description="Participant acting; must be a participant of the interview.")
     actor_side: Side | None = Field(
@@ -165,11 +191,19 @@ class ResultStatus(StrEnum):
 
 
 class _ResultBase(Frozen):
-    command_id: Token = Field(description="The command answered (or '<topic>:<partition>:<offset>').")
-    interview_id: str = Field(description="The interview (empty when the record had none).")
-    idempotency_key: str | None = Field(default=None, description="Effective idempotency key.")
-    correlation_id: str | None = Field(default=None, description="Correlation id of the command.")
-    replay_of: Token | None = Field(
+    command_id: _ReadToken = Field(
+        description="The command answered (or '<topic>:<partition>:<offset>'); a Token on write."
+    )
+    interview_id: str = Field(
+        description="The interview (empty when the record had no valid interview id); an Id on write."
+    )
+    idempotency_key: str | None = Field(
+        default=None, description="Effective idempotency key; a Token (1-200 characters) on write."
+    )
+    correlation_id: str | None = Field(
+        default=None, description="Correlation id of the command; a Token (1-200 characters) on write."
+    )
+    replay_of: _ReadToken | None = Field(
         default=None, description="Set on a retry: the command id whose first result is repeated."
     )
 
@@ -192,8 +226,13 @@ class CommandRejected(_ResultBase):
 
     status: Literal["rejected"] = "rejected"
     code: str = Field(description="Stable rejection code, e.g. version_conflict, not_a_participant.")
-    message: str = Field(description="Human explanation naming the field and what is allowed.")
-    field: str | None = Field(default=None, description="Offending field, e.g. payload.evidence.")
+    message: str = Field(
+        description="Human explanation naming the field and what is allowed; at most "
+        f"{MAX_MESSAGE} characters on write (a longer list of problems is cut, saying how many more)."
+    )
+    field: str | None = Field(
+        default=None, description="Offending field, e.g. payload.evidence; at most 300 characters on write."
+    )
     current_version: int | None = Field(
         default=None, description="The interview's version when rejected (if known)."
     )

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, StringConstraints
 
 from schemas import GENESIS_HASH, Event, EventType, build_event
-from schemas.common import MAX_SAFE_INT, ActorSide, Frozen
+from schemas.common import MAX_SAFE_INT, ActorSide, Frozen, PlainText, UniqueItems
 from schemas.registry import CURRENT, DECISION_SOURCE, INTERVIEW_SOURCE
 
 M = TypeVar("M", bound=BaseModel)
@@ -34,6 +34,12 @@ MAX_INT = 2**53 - 1
 """Largest integer that survives every JSON reader (RFC 8785 / I-JSON interoperable range)."""
 
 TEXT_CHARS = st.characters(codec="utf-8", exclude_categories=["Cs"])
+PLAIN_CHARS = st.characters(
+    codec="utf-8",
+    exclude_categories=["Cs", "Cc"],
+    exclude_characters="".join(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A)])),
+)
+"""Characters a command's text accepts (no control, bidi override or isolate characters)."""
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$"
 
 ids = st.from_regex(ID_PATTERN, fullmatch=True)
@@ -96,7 +102,8 @@ def _scalar(annotation: Any, metadata: list[Any]) -> st.SearchStrategy[Any]:
 
 def _tuples(item: Any, metadata: list[Any]) -> st.SearchStrategy[tuple[Any, ...]]:
     low = _bound(metadata, "min_length", 0)
-    return st.lists(_for(item, []), min_size=low, max_size=max(low, MAX_ITEMS)).map(tuple)
+    unique = any(isinstance(m, UniqueItems) for m in metadata)
+    return st.lists(_for(item, []), min_size=low, max_size=max(low, MAX_ITEMS), unique=unique).map(tuple)
 
 
 def _strings(metadata: list[Any]) -> st.SearchStrategy[str]:
@@ -105,7 +112,8 @@ def _strings(metadata: list[Any]) -> st.SearchStrategy[str]:
         return st.from_regex(str(constraints.pattern), fullmatch=True)
     low = constraints.min_length or 0
     high = min(constraints.max_length or MAX_TEXT, MAX_TEXT)
-    text = st.text(alphabet=TEXT_CHARS, min_size=low, max_size=max(low, high))
+    plain = any(isinstance(m, PlainText) for m in metadata)
+    text = st.text(alphabet=PLAIN_CHARS if plain else TEXT_CHARS, min_size=low, max_size=max(low, high))
     if constraints.strip_whitespace:
         # Python strips a superset of what pydantic strips, so this never admits a too-short value.
         return text.filter(lambda s: len(s.strip()) >= low)
@@ -115,7 +123,7 @@ def _strings(metadata: list[Any]) -> st.SearchStrategy[str]:
 def _bound(metadata: list[Any], name: str, default: int) -> int:
     kinds = {"ge": annotated_types.Ge, "le": annotated_types.Le, "min_length": annotated_types.MinLen}
     for item in metadata:
-        if isinstance(item, kinds[name]):
+        if isinstance(item, kinds[name]) or (name == "min_length" and isinstance(item, annotated_types.Len)):
             return int(getattr(item, name))
     return default
 

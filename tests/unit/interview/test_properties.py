@@ -118,7 +118,7 @@ ANY_PAYLOAD = st.one_of(
         assess,
         st.sampled_from(["g1", "g2", "s1"]),
         st.sampled_from([g.value for g in GoalId]),
-        st.lists(st.sampled_from(["s1", "q1", "a1", "g1", "zz"]), min_size=1, max_size=2),
+        st.lists(st.sampled_from(["s1", "q1", "a1", "g1", "zz"]), min_size=1, max_size=2, unique=True),
     ),
     st.builds(conclude, st.sampled_from(["completed", "withdrawn_by_candidate", "withdrawn_by_company"])),
     st.just(open_payload()),
