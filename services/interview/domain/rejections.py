@@ -24,6 +24,7 @@ class Code(StrEnum):
     INVALID_EVIDENCE = "invalid_evidence"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     WRONG_PARTITION = "wrong_partition"
+    TOO_MANY_ITEMS = "too_many_items"
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from schemas.common import POLICY_VERSIONS, Outcome, QuestionKind, Side
+from schemas.common import MAX_ITEMS, POLICY_VERSIONS, Outcome, QuestionKind, Side
 from schemas.interview import (
     GoalAssessed,
     InterviewConcluded,
@@ -125,8 +125,24 @@ def actor(members: Mapping[str, Side], command: Command) -> Side:
     return side
 
 
+def capacity(state: InterviewState) -> None:
+    """An interview holds at most ``MAX_ITEMS`` stories, questions, answers and assessments.
+
+    The bound keeps every record about one interview (its verdict above all, which cites the
+    interview's items) within the broker's record size, so one interview can never outgrow its topics.
+    """
+    if len(state.item_ids) >= MAX_ITEMS:
+        raise RejectedError(
+            Code.TOO_MANY_ITEMS,
+            f"interview {state.interview_id} already holds {len(state.item_ids)} stories, questions, "
+            f"answers and assessments; at most {MAX_ITEMS} are allowed: conclude it and open another",
+            "payload",
+        )
+
+
 def new_id(state: InterviewState, item_id: str, field: str) -> None:
-    """Story, question, answer and assessment ids are unique within the interview."""
+    """Story, question, answer and assessment ids are unique within the interview, which has room."""
+    capacity(state)
     if item_id in state.item_ids:
         raise RejectedError(
             Code.DUPLICATE_ID,
