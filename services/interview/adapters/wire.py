@@ -9,8 +9,17 @@ from typing import Any
 from aiokafka.partitioner import murmur2
 from pydantic import TypeAdapter, ValidationError
 
-from schemas.codec import encode, field_problems
-from schemas.commands import CommandAccepted, CommandEnvelope, CommandRejected, CommandResult, CommandType
+from schemas.codec import FieldProblem, encode, field_problems
+from schemas.commands import (
+    MAX_MESSAGE,
+    CommandAccepted,
+    CommandEnvelope,
+    CommandRejected,
+    CommandResult,
+    CommandType,
+    Token,
+)
+from schemas.common import Id
 from schemas.envelope import Event
 from services.interview.domain import Rejection
 from services.interview.domain.rejections import Code
@@ -19,6 +28,12 @@ from services.platform.eos import OutRecord
 JSON_HEADERS = [("content-type", b"application/json")]
 _TAGS = frozenset(t.value for t in CommandType)  # discriminator tags pydantic puts in error locations
 RESULT_ADAPTER: TypeAdapter[CommandResult] = TypeAdapter(CommandResult)
+_ID: TypeAdapter[str] = TypeAdapter(Id)
+_TOKEN: TypeAdapter[str] = TypeAdapter(Token)
+MAX_PROBLEMS = 10
+"""Problems a rejection lists at most; the rest are counted (a 30,000-item mistake is one mistake)."""
+MAX_LOC = 200
+"""Longest field path quoted in a problem (unknown field names come from the sender)."""
 
 
 def owner_partition(interview_id: str, partitions: int) -> int:
@@ -32,39 +47,63 @@ def parse_command(
     """A command record as an envelope, or the rejection naming every offending field."""
     try:
         raw = json.loads(value or b"")
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return _invalid(_ids({}, key, fallback_id), f"value is not JSON: {exc}", "value")
+    except (ValueError, RecursionError) as exc:  # also: nested too deep, an integer of 5,000 digits
+        return _invalid(_ids({}, key, fallback_id), f"value is not JSON: {_clip(str(exc))}", "value")
     try:
         command = CommandEnvelope.model_validate(raw)
     except ValidationError as exc:
         field, message = describe_errors(exc)
         return _invalid(_ids(raw, key, fallback_id), message, field)
     if key is not None and key != command.interview_id.encode():
-        message = f"record key {key!r} must equal interview_id {command.interview_id!r}"
+        message = f"record key {_clip(repr(key))} must equal interview_id {command.interview_id!r}"
         return _invalid(_ids(raw, key, fallback_id), message, "key")
     return command
 
 
 def describe_errors(exc: ValidationError) -> tuple[str, str]:
-    """(first offending field, message naming each field and what is allowed)."""
-    problems = field_problems(exc.errors(include_url=False), skip=_TAGS, noun="command")
-    return problems[0].loc, "; ".join(str(p) for p in problems)
+    """(first offending field, message naming each field and what is allowed), bounded in size.
+
+    At most ``MAX_PROBLEMS`` problems are listed and the rest counted, field paths are clipped and
+    the message is at most ``MAX_MESSAGE`` characters: the result of any command record fits its topic.
+    """
+    errors = exc.errors(include_url=False, include_input=False)
+    problems = [_safe(p) for p in field_problems(errors[:MAX_PROBLEMS], skip=_TAGS, noun="command")]
+    message = "; ".join(str(p) for p in problems)
+    if len(errors) > MAX_PROBLEMS:
+        message += f"; and {len(errors) - MAX_PROBLEMS} more problem(s)"
+    return problems[0].loc, _clip(message, MAX_MESSAGE)
+
+
+def _safe(problem: FieldProblem) -> FieldProblem:
+    return FieldProblem(_clip(problem.loc, MAX_LOC), _clip(problem.msg, MAX_MESSAGE // MAX_PROBLEMS))
+
+
+def _clip(text: str, limit: int = MAX_LOC) -> str:
+    """``text`` as printable, encodable UTF-8 of at most ``limit`` characters."""
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    text = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _ids(raw: Any, key: bytes | None, fallback_id: str) -> dict[str, Any]:
+    """The ids a rejection of an invalid record can still carry: only values valid as such."""
     raw = raw if isinstance(raw, dict) else {}
-    iid = raw.get("interview_id") if isinstance(raw.get("interview_id"), str) else None
-    cid = raw.get("command_id")
+    key_id = _valid(_ID, (key or b"").decode("utf-8", "replace"))
     return {
-        "command_id": cid if isinstance(cid, str) and 0 < len(cid) <= 200 else fallback_id,
-        "interview_id": iid or (key or b"").decode("utf-8", "replace"),
-        "correlation_id": _short(raw.get("correlation_id")),
-        "idempotency_key": _short(raw.get("idempotency_key")),
+        "command_id": _valid(_TOKEN, raw.get("command_id")) or fallback_id,
+        "interview_id": _valid(_ID, raw.get("interview_id")) or key_id or "",
+        "correlation_id": _valid(_TOKEN, raw.get("correlation_id")),
+        "idempotency_key": _valid(_TOKEN, raw.get("idempotency_key")),
     }
 
 
-def _short(value: Any) -> str | None:
-    return value if isinstance(value, str) and 0 < len(value) <= 200 else None
+def _valid(adapter: TypeAdapter[str], value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return adapter.validate_python(value)
+    except ValidationError:
+        return None
 
 
 def _invalid(ids: dict[str, Any], message: str, field: str) -> CommandRejected:
