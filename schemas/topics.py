@@ -1,4 +1,4 @@
-"""The topics of the contract, declared once: names, keys, cleanup, retention, co-partitioning.
+"""The topics, declared once: names, keys, cleanup, retention, co-partitioning (internal ones too).
 
 The platform creates them (``services.platform.topics.ensure_topics``) under an optional prefix; the
 AsyncAPI document, the Strimzi ``KafkaTopic`` resources and the audit read this declaration too.
@@ -17,9 +17,19 @@ INTERVIEW_EVENTS = "interview.events"
 DECISION_EVENTS = "decision.events"
 DECISION_VERDICTS = "decision.verdicts"
 DLQ = "interview.events.dlq"
+WRITER_STATE = "interview.writer-state"
+DECISION_STATE = "decision.state"
 
 _KEEP_FOREVER = {"cleanup.policy": "delete", "retention.ms": FOREVER, "retention.bytes": FOREVER}
 _WEEK = {"cleanup.policy": "delete", "retention.ms": str(7 * DAY_MS)}
+# A service's own state, written in the same transactions as its outputs: compacted, and compacted
+# early (small segments, a low dirty ratio), so a new owner reads about one record per live key.
+_CHANGELOG = {
+    "cleanup.policy": "compact",
+    "segment.ms": str(3600 * 1000),
+    "min.cleanable.dirty.ratio": "0.1",
+    "min.compaction.lag.ms": "0",
+}
 
 
 @dataclass(frozen=True)
@@ -34,6 +44,8 @@ class TopicSpec:
     """Shares the interview-keyed partition count, so partition p of each holds the same interviews."""
     partitions: int | None = None
     """A fixed count; None: the interview-keyed partition count (``KAFKA_PARTITIONS``)."""
+    internal: bool = False
+    """A service's own changelog: not part of the contract other services read (not in AsyncAPI)."""
 
     @property
     def cleanup(self) -> str:
@@ -68,6 +80,22 @@ TOPIC_SPECS: tuple[TopicSpec, ...] = (
         "Records of interview.events the decision service could not decode or apply, with their original "
         "value, key and headers, plus the reason; and operators' releases of them.",
         _KEEP_FOREVER,
+    ),
+    TopicSpec(
+        WRITER_STATE,
+        "Changelog of the interview writer's state (internal): per interview what later commands need, "
+        "and the first result of each idempotency key; written in the writer's transactions.",
+        _CHANGELOG,
+        key="store key: i:<interview id>, or k:<interview id> and the idempotency key",
+        internal=True,
+    ),
+    TopicSpec(
+        DECISION_STATE,
+        "Changelog of the decision service's state (internal): per interview its projection, last "
+        "published revision and parking; written in the service's transactions.",
+        _CHANGELOG,
+        key="store key: i:<interview id>, or d:<DLQ source offset>",
+        internal=True,
     ),
 )
 
@@ -111,3 +139,11 @@ class Topics:
     @property
     def dlq(self) -> str:
         return self.name(DLQ)
+
+    @property
+    def writer_state(self) -> str:
+        return self.name(WRITER_STATE)
+
+    @property
+    def decision_state(self) -> str:
+        return self.name(DECISION_STATE)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeAlias
 
@@ -47,6 +47,12 @@ class PartitionHandler(Protocol):
 
     async def handle(self, partition: int, records: list[Record]) -> list[OutRecord]:
         """Process a batch; return the records to produce. Raising aborts the transaction."""
+
+    def committed(self, partition: int, produced: Mapping[TopicPartition, int]) -> None:
+        """The last ``handle``'s transaction committed; ``produced``: next offset per output partition."""
+
+    def owes(self, partition: int) -> bool:
+        """Outputs or state are waiting for a transaction without new input (e.g. after a restore)."""
 
 
 class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -117,6 +123,7 @@ class TransactionalProcessor:
         self._next: dict[int, int] = {}  # next input offset to process, per claimed partition
         self._unclaimed: set[int] = set()  # assigned, but claiming failed: retried from the loop
         self._pokes: set[int] = set()
+        self._claiming: dict[int, asyncio.Task[None]] = {}  # claims under way (restores can take a while)
         self._backoff = _Backoff()
         self._lock = asyncio.Lock()
         self._stopping = asyncio.Event()
@@ -126,7 +133,7 @@ class TransactionalProcessor:
     @property
     def ready(self) -> bool:
         """True once every assigned partition has been claimed and its state rebuilt."""
-        return self._ready and not self._unclaimed and not self._stopping.is_set()
+        return self._ready and not self._unclaimed and not self._claiming and not self._stopping.is_set()
 
     @property
     def assigned(self) -> set[int]:
@@ -197,7 +204,7 @@ class TransactionalProcessor:
         if not records and not poke:
             return
         try:
-            await self._transaction(producer, tp, records)
+            produced = await self._transaction(producer, tp, records)
         except ProducerFenced:
             log.warning("producer fenced; giving up partition until reassigned", partition=tp.partition)
             await self._drop(tp.partition)
@@ -209,6 +216,7 @@ class TransactionalProcessor:
             self._backoff.failed()
         else:
             self._pokes.discard(tp.partition)
+            self._handler.committed(tp.partition, produced)
             if records:
                 self._next[tp.partition] = records[-1].offset + 1
                 if self._on_committed is not None:
@@ -216,14 +224,15 @@ class TransactionalProcessor:
 
     async def _transaction(
         self, producer: AIOKafkaProducer, tp: TopicPartition, records: list[Record]
-    ) -> None:
+    ) -> dict[TopicPartition, int]:
+        """Run ``handle`` in one transaction with the input offsets; the next offset per output partition."""
         await producer.begin_transaction()
         try:
             outputs = await self._handler.handle(tp.partition, records)
-            for out in outputs:
-                await producer.send(
-                    out.topic, out.value, key=out.key, headers=out.headers, partition=out.partition
-                )
+            sent = [
+                await producer.send(o.topic, o.value, key=o.key, headers=o.headers, partition=o.partition)
+                for o in outputs
+            ]
             if records:
                 offsets = {tp: records[-1].offset + 1}
                 await producer.send_offsets_to_transaction(offsets, self._group)
@@ -232,31 +241,47 @@ class TransactionalProcessor:
                 await producer.abort_transaction()
             raise
         await producer.commit_transaction()
+        produced: dict[TopicPartition, int] = {}
+        for future in sent:
+            meta = future.result()  # done: the commit flushed every send
+            where = TopicPartition(meta.topic, meta.partition)
+            produced[where] = max(produced.get(where, 0), meta.offset + 1)
+        return produced
 
     async def _retry_unclaimed(self, consumer: AIOKafkaConsumer) -> None:
-        """Claim partitions whose claim or transaction failed, with backoff (never give one up)."""
+        """Start claiming assigned partitions not claimed yet, with backoff after a failure.
+
+        A claim restores the partition's state, which can take a while: it runs as a task of its own,
+        outside the rebalance callback and the poll loop, so heartbeats and polls go on meanwhile.
+        """
         if not self._unclaimed or not self._backoff.due():
             return
-        async with self._lock:
-            owned = {tp.partition for tp in consumer.assignment() if tp.topic == self._topic}
-            self._unclaimed &= owned
-            for partition in sorted(self._unclaimed):
-                await self._try_claim(consumer, partition)
+        owned = {tp.partition for tp in consumer.assignment() if tp.topic == self._topic}
+        self._unclaimed &= owned
+        for partition in sorted(self._unclaimed - self._claiming.keys()):
+            task = asyncio.create_task(self._try_claim(consumer, partition), name=f"claim-{partition}")
+            self._claiming[partition] = task
 
     async def _try_claim(self, consumer: AIOKafkaConsumer, partition: int) -> None:
         try:
             await self._claim(consumer, partition)
+        except asyncio.CancelledError:
+            raise  # revoked while claiming: the revoke cleans up
         except Exception as exc:
             log.warning("claiming partition failed; will retry", partition=partition, error=repr(exc))
-            await self._drop(partition)
-            self._unclaimed.add(partition)
+            self._handler.revoked(partition)
             self._backoff.failed()
         else:
             self._unclaimed.discard(partition)
+            if self._handler.owes(partition):
+                self._pokes.add(partition)  # a first transaction writes what the restore owes
             self._backoff.succeeded()
+            log.info("partition claimed", topic=self._topic, partition=partition)
+        finally:
+            self._claiming.pop(partition, None)
 
     async def _claim(self, consumer: AIOKafkaConsumer, partition: int) -> None:
-        """Start the partition's producer (fencing the old owner), rebuild its state, seek to committed."""
+        """Start the partition's producer (fencing the old owner), restore its state, seek, resume."""
         producer = AIOKafkaProducer(
             transactional_id=f"{self._prefix}.{partition}",
             acks="all",
@@ -268,20 +293,26 @@ class TransactionalProcessor:
             max_batch_size=256 * 1024,
             **self._client,
         )
-        self._producers[partition] = producer
-        await producer.start()
-        # An empty transaction forces InitProducerId now. It returns only once the old owner's open
-        # transaction is completed (committed or aborted), so what we read next is final.
-        await producer.begin_transaction()
-        await producer.abort_transaction()
-        await self._handler.assigned(partition)
-        tp = TopicPartition(self._topic, partition)
-        committed = await consumer.committed(tp)
+        try:
+            await producer.start()
+            # An empty transaction forces InitProducerId now. It returns only once the old owner's open
+            # transaction is completed (committed or aborted), so what we read next is final.
+            await producer.begin_transaction()
+            await producer.abort_transaction()
+            await self._handler.assigned(partition)
+            tp = TopicPartition(self._topic, partition)
+            committed = await consumer.committed(tp)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await producer.stop()
+            raise
         self._next[partition] = committed or 0
         if committed is None:
             await consumer.seek_to_beginning(tp)
         else:
             consumer.seek(tp, committed)
+        self._producers[partition] = producer
+        consumer.resume(tp)
 
     async def _drop(self, partition: int) -> None:
         producer = self._producers.pop(partition, None)
@@ -292,31 +323,36 @@ class TransactionalProcessor:
                 await producer.stop()
 
     async def _revoke(self, revoked: set[TopicPartition]) -> None:
-        async with self._lock:
-            self._ready = False
-            for tp in revoked:
-                if tp.topic == self._topic:
-                    self._unclaimed.discard(tp.partition)
-                    self._pokes.discard(tp.partition)
-                    await self._drop(tp.partition)
+        self._ready = False
+        for tp in revoked:
+            if tp.topic != self._topic:
+                continue
+            claim = self._claiming.pop(tp.partition, None)
+            if claim is not None:
+                claim.cancel()
+                with contextlib.suppress(BaseException):
+                    await claim
+            self._unclaimed.discard(tp.partition)
+            self._pokes.discard(tp.partition)
+            async with self._lock:  # a transaction under way finishes first
+                await self._drop(tp.partition)
 
     async def _assign(self, assigned: set[TopicPartition]) -> None:
-        # aiokafka swallows exceptions raised here: a failed claim is recorded and retried by the loop.
-        async with self._lock:
-            consumer = self._consumer
-            assert consumer is not None
-            for tp in sorted(assigned):
-                if tp.topic == self._topic and tp.partition not in self._producers:
-                    await self._try_claim(consumer, tp.partition)
-            self._ready = True
-            log.info(
-                "partitions assigned",
-                topic=self._topic,
-                partitions=sorted(self._producers),
-                unclaimed=sorted(self._unclaimed),
-            )
+        # Nothing slow here (aiokafka sends no heartbeats during this callback): pause the partitions
+        # and let the loop claim them, each in a task of its own.
+        consumer = self._consumer
+        assert consumer is not None
+        mine = {tp for tp in assigned if tp.topic == self._topic and tp.partition not in self._producers}
+        consumer.pause(*mine)
+        self._unclaimed |= {tp.partition for tp in mine}
+        self._backoff.succeeded()
+        self._ready = True
+        log.info("partitions assigned", topic=self._topic, partitions=sorted(tp.partition for tp in assigned))
 
     async def _shutdown(self, consumer: AIOKafkaConsumer) -> None:
+        for claim in list(self._claiming.values()):
+            claim.cancel()
+        await asyncio.gather(*self._claiming.values(), return_exceptions=True)
         async with self._lock:
             for partition in list(self._producers):
                 await self._drop(partition)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaProducer, TopicPartition
 
 from schemas.topics import Topics
 from services.platform.eos import OutRecord, Record, TransactionalProcessor
@@ -25,6 +26,7 @@ class CountingHandler:
         self.counts: dict[int, Counter[bytes]] = {}
         self.fail_at_offset = fail_at_offset
         self.rebuilds = 0
+        self.produced: dict[TopicPartition, int] = {}  # next offset of each output partition, after commits
 
     async def assigned(self, partition: int) -> None:
         counts: Counter[bytes] = Counter()
@@ -35,6 +37,12 @@ class CountingHandler:
 
     def revoked(self, partition: int) -> None:
         self.counts.pop(partition, None)
+
+    def committed(self, partition: int, produced: Mapping[TopicPartition, int]) -> None:
+        self.produced.update(produced)
+
+    def owes(self, partition: int) -> bool:
+        return False
 
     async def handle(self, partition: int, records: list[Record]) -> list[OutRecord]:
         counts = self.counts[partition]
@@ -105,6 +113,8 @@ async def test_failed_batch_is_aborted_and_replayed_once(
     assert handler.fail_at_offset is None, "the injected failure never happened"
     assert handler.rebuilds > 3  # 3 partitions assigned + at least one rebuild after the abort
     _assert_exactly_once(records, per_key=60, keys=5)
+    last = {TopicPartition(r.topic, r.partition): r.offset for r in records}
+    assert handler.produced == {tp: offset + 1 for tp, offset in last.items()}  # what commit() reports
 
 
 async def test_rebalance_between_two_owners_keeps_exactly_once(

@@ -1,32 +1,99 @@
-"""The decision service's partition handler for the exactly-once engine: decode, step, emit."""
+"""The decision service's partition handler for the exactly-once engine: decode, step, emit.
+
+Each owned partition's interviews live in a ``PartitionStore`` (SQLite on local disk) whose changes go
+to the compacted ``decision.state`` changelog in the same transaction as the revisions, the DLQ
+records and the input offsets; a new owner restores from it. The partition is replayed from
+``interview.events`` only when the changelog holds nothing (a first start over an existing history)
+or after an operator released a parked record (its interview must be replayed from the record on).
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
+import time
+from collections import Counter, OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import structlog
+from aiokafka import TopicPartition
 from aiokafka.errors import KafkaError
 
 from schemas.topics import Topics
 from services.decision.adapters.rebuild import PartitionState, rebuild
 from services.decision.adapters.records import dlq_record, input_of, revision_records
-from services.decision.adapters.verdict_store import Handoff
+from services.decision.adapters.snapshot import DLQ_SEEN, INTERVIEW, STATE_FORMAT, dump_state, load_state
 from services.decision.domain.policy import Policies
 from services.decision.domain.replay import subject_of
 from services.decision.domain.revisions import InterviewState, step
 from services.platform.eos import OutRecord, Record
+from services.platform.state import PartitionStore, default_state_dir
 
 log = structlog.get_logger(__name__)
+
+PARKED = "x:"
+"""Key prefix of the parked-interview index: ``x:<interview id>`` -> reason code."""
+CACHE_PER_PARTITION = 2000
+"""Decoded interview states kept in memory per partition (the store holds them all, on disk)."""
 
 
 class RebuildRequestedError(RuntimeError):
     """Raised inside a batch to make the engine abort it and rebuild the partition (e.g. after a release)."""
 
 
+@dataclass
+class _Partition:
+    """One owned partition: its store, a cache of decoded states, and outputs owed by a rebuild."""
+
+    store: PartitionStore
+    pending: list[OutRecord] = field(default_factory=list)
+    cache: OrderedDict[str, InterviewState] = field(default_factory=OrderedDict)
+    dirty: set[str] = field(default_factory=set)
+
+    @property
+    def dlq_seen(self) -> int:
+        value = self.store.get(DLQ_SEEN)
+        return int(value) if value is not None else -1
+
+    def interview(self, key: str) -> InterviewState:
+        cached = self.cache.get(key)
+        if cached is not None:
+            self.cache.move_to_end(key)
+            return cached
+        value = self.store.get(INTERVIEW + key)
+        state = load_state(value) if value is not None else InterviewState()
+        self._remember(key, state)
+        return state
+
+    def keep(self, key: str, state: InterviewState) -> None:
+        """Change an interview's state in this transaction (encoded once, when the batch ends)."""
+        self._remember(key, state)
+        self.dirty.add(key)
+
+    def flush(self) -> list[OutRecord]:
+        """Write the batch's changed interviews to the store; its changelog records."""
+        for key in self.dirty:
+            state = self.cache.get(key)
+            if state is None:  # evicted while dirty: cannot happen (dirty keys are pinned), be safe
+                raise RuntimeError(f"state of {key} lost before it was written")
+            self.store.put(INTERVIEW + key, dump_state(state))
+        self.dirty.clear()
+        return self.store.changelog()
+
+    def _remember(self, key: str, state: InterviewState) -> None:
+        self.cache[key] = state
+        self.cache.move_to_end(key)
+        while len(self.cache) > CACHE_PER_PARTITION:
+            oldest = next(iter(self.cache))
+            if oldest in self.dirty:
+                break  # the batch still needs it; the cache shrinks after the flush
+            self.cache.popitem(last=False)
+
+
 class DecisionHandler:
-    """Every interview of each owned partition in memory; all outputs go through the engine's transaction."""
+    """Steps each owned partition's interviews; all outputs and state changes go through the transaction."""
 
     def __init__(
         self,
@@ -34,27 +101,44 @@ class DecisionHandler:
         topics: Topics,
         group: str,
         policies: Policies,
-        handoff: Handoff | None = None,
+        state_dir: Path | None = None,
     ) -> None:
         self.client, self.topics, self.group, self.policies = client, topics, group, policies
-        self.handoff = handoff or Handoff()
-        self.partitions: dict[int, PartitionState] = {}
+        self._state_dir = state_dir or default_state_dir()
+        self.partitions: dict[int, _Partition] = {}
         self.batch: dict[int, Counter[str]] = {}
-        self._rebuild: set[int] = set()
+        self._rebuild: set[int] = set()  # a release landed: replay from history at the next claim
         self._released: dict[int, int] = {}  # highest DLQ offset of a release seen, per partition
 
     async def assigned(self, partition: int) -> None:
-        """Rebuild the partition from Kafka (the old owner is already fenced)."""
+        """Restore the partition from its changelog; replay history when that is empty or stale."""
+        began = time.monotonic()
+        store = PartitionStore(self._state_dir, self.topics.decision_state, partition, STATE_FORMAT)
+        try:
+            restored = await store.restore(self.client)
+            owned = _Partition(store)
+            if restored.keys == 0 or partition in self._rebuild:
+                await self._replay(owned, partition)
+        except BaseException:
+            store.close()
+            raise
         self._rebuild.discard(partition)
+        self.partitions[partition] = owned
+        self._check_stale(partition)  # a release may have landed after the DLQ was read
+        log.info("partition restored", partition=partition, records=restored.records, keys=restored.keys,
+                 owed=len(owned.pending), seconds=round(time.monotonic() - began, 3))  # fmt: skip
+
+    async def _replay(self, owned: _Partition, partition: int) -> None:
+        """Rebuild from ``interview.events``, the DLQ and ``decision.events``; the next poke writes it."""
         state = await self._rebuild_with_retries(partition)
-        self.partitions[partition] = state
-        self._check_stale(partition)  # a release may have landed after the rebuild read the DLQ
-        log.info(
-            "partition rebuilt",
-            partition=partition,
-            interviews=len(state.interviews),
-            owed=len(state.pending),
-        )
+        owned.store.wipe()
+        for key, interview in state.interviews.items():
+            owned.store.put(INTERVIEW + key, dump_state(interview))
+            if interview.parked is not None:
+                owned.store.put(PARKED + key, interview.parked.code.encode())
+        owned.store.put(DLQ_SEEN, str(state.dlq_seen).encode())
+        owned.pending = state.pending
+        log.info("partition replayed from history", partition=partition, interviews=len(state.interviews))
 
     async def _rebuild_with_retries(self, partition: int, attempts: int = 5) -> PartitionState:
         # A failure here would escape the engine's loop: absorb transient broker errors first.
@@ -69,8 +153,21 @@ class DecisionHandler:
         raise AssertionError("unreachable")
 
     def revoked(self, partition: int) -> None:
-        """Forget the partition."""
-        self.partitions.pop(partition, None)
+        """Close the partition's store; its next owner restores it."""
+        owned = self.partitions.pop(partition, None)
+        if owned is not None:
+            owned.store.close()
+
+    def committed(self, partition: int, produced: Mapping[TopicPartition, int]) -> None:
+        """The store takes the batch's writes once its transaction committed."""
+        owned = self.partitions.get(partition)
+        if owned is not None:
+            owned.store.commit(produced.get(TopicPartition(self.topics.decision_state, partition)))
+
+    def owes(self, partition: int) -> bool:
+        """Revisions owed or state rebuilt from history wait for a transaction."""
+        owned = self.partitions.get(partition)
+        return owned is not None and (bool(owned.pending) or owned.store.dirty)
 
     def note_release(self, partition: int, dlq_offset: int) -> None:
         """An operator's release at ``dlq_offset``: if our state predates it, rebuild at the next poke."""
@@ -78,8 +175,8 @@ class DecisionHandler:
         self._check_stale(partition)
 
     def _check_stale(self, partition: int) -> None:
-        state = self.partitions.get(partition)
-        if state is not None and self._released.get(partition, -1) > state.dlq_seen:
+        owned = self.partitions.get(partition)
+        if owned is not None and self._released.get(partition, -1) > owned.dlq_seen:
             log.info("parked record released; partition will rebuild", partition=partition)
             self._rebuild.add(partition)
 
@@ -88,48 +185,43 @@ class DecisionHandler:
 
         A quiet partition gets no batch, so without a poke neither would ever be acted on.
         """
-        owing = {p for p, state in self.partitions.items() if state.pending}
+        owing = {p for p, owned in self.partitions.items() if owned.pending or owned.store.dirty}
         return owing | {p for p in self._rebuild if p in self.partitions}
 
     async def handle(self, partition: int, records: list[Record]) -> list[OutRecord]:
         """Step every record (none for a poke); revisions to decision.events + verdicts, poison to the DLQ."""
         if partition in self._rebuild:  # the engine aborts, rebuilds (owed revisions) and retries
             raise RebuildRequestedError(f"partition {partition}: a parked record was released")
-        state = self.partitions[partition]
-        out, state.pending = state.pending, []
+        owned = self.partitions[partition]
+        out, owned.pending = owned.pending, []
         counts: Counter[str] = Counter(owed=len(out))
         for record in records:
-            out.extend(self._step(state, partition, record, counts))
+            out.extend(self._step(owned, partition, record, counts))
         self.batch[partition] = counts
-        return out
+        return [*out, *owned.flush()]
 
     def _step(
-        self, state: PartitionState, partition: int, record: Record, counts: Counter[str]
+        self, owned: _Partition, partition: int, record: Record, counts: Counter[str]
     ) -> list[OutRecord]:
         item = input_of(record)
         key = subject_of(item)
-        interview, revision, poison = step(
-            state.interviews.get(key, InterviewState()), item, self.policies, record.offset
-        )
-        state.interviews[key] = interview
+        interview, revision, poison = step(owned.interview(key), item, self.policies, record.offset)
+        owned.keep(key, interview)
         counts["projected"] += 1
         if poison is not None:
             counts["dlq"] += 1
             log.warning("record parked", interview=key, offset=record.offset, code=poison.code)
+            owned.store.put(PARKED + key, poison.code.encode())
             return [dlq_record(record, poison, self.topics)]
         if revision is None:
             return []
         counts["revisions"] += 1
-        records = revision_records(revision, self.topics, partition)
-        published = records[0]  # the decision.events copy, read back by this process's query side
-        self.handoff.offer(revision, published.key, published.value, published.headers)
-        return records
+        return revision_records(revision, self.topics, partition)
 
     def parked(self) -> dict[str, str]:
         """Interviews parked behind a DLQ record, with the reason code."""
         return {
-            key: s.parked.code
-            for state in self.partitions.values()
-            for key, s in state.interviews.items()
-            if s.parked is not None
+            key.removeprefix(PARKED): value.decode()
+            for owned in self.partitions.values()
+            for key, value in owned.store.items(PARKED)
         }

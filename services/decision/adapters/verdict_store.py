@@ -1,149 +1,157 @@
-"""The query side: every published revision in memory, fed by tailing ``decision.events`` (read_committed)."""
+"""The query side: every published revision on local disk (SQLite), fed by tailing ``decision.events``.
+
+A revision is kept as the record's bytes plus what queries select by (interview, revision, input
+sequence, time); it is decoded only when a query returns it, so memory does not grow with history. The
+file remembers how far it read each partition: a restart on the same disk reads only what is new.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import bisect
-import re
-from datetime import datetime, timedelta
+import json
+import sqlite3
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import structlog
 from aiokafka import TopicPartition
-from pydantic import AwareDatetime, TypeAdapter
 
-from schemas.codec import ContractError, decode
-from schemas.decision import VerdictChanged
+from schemas.codec import decode
 from schemas.envelope import Event
 from services.platform.log_reader import partitions_of, reader
+from services.platform.state import exclusive_file
 
 log = structlog.get_logger(__name__)
 
+FORMAT = "verdicts/1"
+
 
 class VerdictStore:
-    """Revisions per interview in revision order; answers current, as-of-sequence and as-of-time."""
+    """Revisions per interview; answers current, as-of-sequence, as-of-time and the whole list."""
 
-    def __init__(self) -> None:
-        self._revisions: dict[str, list[Event]] = {}
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")  # decision.events is the durable copy
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS rev (interview TEXT, revision INTEGER, input_sequence INTEGER, "
+            "time TEXT, key BLOB, value BLOB, headers TEXT, PRIMARY KEY (interview, revision))"
+        )
+        self._db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        if self._meta("format") not in (None, FORMAT):
+            self._db.execute("DELETE FROM rev")
+            self._db.execute("DELETE FROM meta")
+        self._set_meta("format", FORMAT)
 
-    def add(self, event: Event) -> None:
-        """Keep a revision (a revision already held is ignored)."""
-        held = self._revisions.setdefault(event.attributes.subject, [])
-        if event.attributes.sequence == len(held) + 1:
-            held.append(event)
+    def add_records(self, records: list[Any]) -> None:
+        """Keep revisions read from ``decision.events`` (one already held is ignored)."""
+        rows = [_row(r) for r in records]
+        self._db.execute("BEGIN")
+        try:
+            self._db.executemany("INSERT OR IGNORE INTO rev VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
     def revisions(self, interview_id: str) -> list[Event]:
         """All revisions of an interview, oldest first."""
-        return list(self._revisions.get(interview_id, []))
+        return self._events("WHERE interview = ? ORDER BY revision", (interview_id,))
 
     def current(self, interview_id: str) -> Event | None:
         """The latest revision."""
-        held = self._revisions.get(interview_id)
-        return held[-1] if held else None
+        return self._one("WHERE interview = ? ORDER BY revision DESC LIMIT 1", (interview_id,))
 
     def as_of_sequence(self, interview_id: str, sequence: int) -> Event | None:
         """The revision in force after interview event ``sequence`` was applied."""
-        held = self._revisions.get(interview_id, [])
-        inputs = [_data(e).input_sequence for e in held]
-        index = bisect.bisect_right(inputs, sequence)
-        return held[index - 1] if index else None
+        where = "WHERE interview = ? AND input_sequence <= ? ORDER BY revision DESC LIMIT 1"
+        return self._one(where, (interview_id, sequence))
 
     def as_of_time(self, interview_id: str, when: datetime) -> Event | None:
         """The revision in force at ``when`` (revisions carry their cause's time)."""
-        held = self._revisions.get(interview_id, [])
-        index = bisect.bisect_right([e.attributes.time for e in held], when)
-        return held[index - 1] if index else None
+        held = self._db.execute(
+            "SELECT time, revision FROM rev WHERE interview = ? ORDER BY revision", (interview_id,)
+        ).fetchall()
+        before = [revision for time, revision in held if datetime.fromisoformat(time) <= when]
+        if not before:
+            return None
+        return self._one("WHERE interview = ? AND revision = ?", (interview_id, before[-1]))
+
+    def position(self, partition: int) -> int:
+        """Next offset of ``decision.events`` partition to read (0 for a new file)."""
+        return int(self._meta(f"offset.{partition}") or 0)
+
+    def read_to(self, partition: int, offset: int) -> None:
+        """Remember that the partition was read up to ``offset`` (exclusive)."""
+        self._set_meta(f"offset.{partition}", str(offset))
 
     def __len__(self) -> int:
-        return len(self._revisions)
+        return int(self._db.execute("SELECT count(DISTINCT interview) FROM rev").fetchone()[0])
+
+    def close(self) -> None:
+        """Close the file."""
+        self._db.close()
+
+    def _one(self, where: str, args: tuple[Any, ...]) -> Event | None:
+        found = self._events(where, args)
+        return found[0] if found else None
+
+    def _events(self, where: str, args: tuple[Any, ...]) -> list[Event]:
+        rows = self._db.execute(f"SELECT key, value, headers FROM rev {where}", args).fetchall()
+        return [decode(value, [(k, v.encode()) for k, v in json.loads(h)], key) for key, value, h in rows]
+
+    def _meta(self, name: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def _set_meta(self, name: str, value: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
 
 
-def _data(event: Event) -> VerdictChanged:
-    assert isinstance(event.data, VerdictChanged)
-    return event.data
+def _row(record: Any) -> tuple[Any, ...]:
+    """What a query selects by, read from the record without decoding it through the models."""
+    headers = [(k, v.decode("utf-8", "replace")) for k, v in record.headers or []]
+    attrs = dict(headers)
+    input_sequence = json.loads(record.value).get("input_sequence", 0) if record.value else 0
+    return (
+        attrs.get("ce_subject", ""), int(attrs.get("ce_sequence", "0")), input_sequence,
+        attrs.get("ce_time", "").replace("Z", "+00:00"), record.key, record.value, json.dumps(headers),
+    )  # fmt: skip
 
 
-_DECODED_UTC = type(TypeAdapter(AwareDatetime).validate_python("2000-01-01T00:00:00Z").tzinfo)
-"""The tzinfo class decoding gives a ``Z`` time."""
-_ZERO = re.compile(rb"[:,\[]0[,\]}]")
-"""A number ``0`` in canonical JSON: how a float ``-0.0`` is written (it decodes as ``0.0``)."""
-
-
-class Handoff:
-    """Revisions this process built and publishes, so the feed need not decode them when it reads them back.
-
-    The feed reads each revision back from ``decision.events`` (read_committed: only committed ones) and
-    would decode its bytes. When those bytes are exactly the ones encoded from an event built here (same
-    key, value and headers), decoding them gives back an equal event, so the feed takes that event instead.
-    Only events for which that holds field for field are offered: the time in UTC with the tzinfo class
-    decoding gives, and no number ``0`` in the data (``-0.0`` is written ``0`` and would read back as
-    ``0.0``). Everything else, and anything not offered, is decoded as before.
-    """
-
-    def __init__(self, limit: int = 100_000) -> None:
-        self._held: dict[bytes, tuple[Event, bytes, list[tuple[str, bytes]]]] = {}
-        self._limit = limit
-
-    def offer(self, event: Event, key: bytes, value: bytes | None, headers: list[tuple[str, bytes]]) -> None:
-        """An event about to be produced as (key, value, headers) on ``decision.events``."""
-        time = event.attributes.time
-        if value is None or type(time.tzinfo) is not _DECODED_UTC or time.utcoffset() != timedelta(0):
-            return
-        if _ZERO.search(value) is not None:
-            return
-        if len(self._held) >= self._limit:  # left by aborted transactions whose partition moved away
-            self._held.clear()
-        self._held[value] = (event, key, headers)
-
-    def take(self, record: Any) -> Event | None:
-        """The event offered for exactly this record's key, value and headers, if any (taken once)."""
-        held = self._held.pop(record.value, None) if record.value is not None else None
-        if held is None:
-            return None
-        event, key, headers = held
-        if record.key != key or list(record.headers or []) != headers:
-            return None
-        return event
+def open_store(directory: Path, topic: str) -> VerdictStore:
+    """The query store of ``topic`` in ``directory`` (a private file when another process holds it)."""
+    return VerdictStore(exclusive_file(directory, f"{topic}-query.sqlite"))
 
 
 class StoreFeed:
     """Tails all of ``decision.events`` into a store; ``caught_up`` once the end at start is read."""
 
-    def __init__(
-        self, client: dict[str, Any], topic: str, store: VerdictStore, handoff: Handoff | None = None
-    ) -> None:
+    def __init__(self, client: dict[str, Any], topic: str, store: VerdictStore) -> None:
         self.client, self.topic, self.store = client, topic, store
-        self.handoff = handoff or Handoff()
         self.caught_up = asyncio.Event()
 
     async def run(self) -> None:
-        """Read from the beginning, forever (cancel to stop)."""
+        """Read from where the store stopped, forever (cancel to stop)."""
         consumer = reader(self.client)
         await consumer.start()
         try:
             tps = [TopicPartition(self.topic, p) for p in await partitions_of(self.client, self.topic)]
             consumer.assign(tps)
-            await consumer.seek_to_beginning(*tps)
+            for tp in tps:
+                consumer.seek(tp, self.store.position(tp.partition))
             ends = await consumer.end_offsets(tps)
             while True:
                 batches = await consumer.getmany(timeout_ms=200, max_records=2000)
                 for records in batches.values():
-                    self._add(records)
+                    self.store.add_records(records)
+                for tp in tps:
+                    self.store.read_to(tp.partition, await consumer.position(tp))
                 if not self.caught_up.is_set() and all(
                     [await consumer.position(tp) >= ends[tp] for tp in tps]
                 ):
                     self.caught_up.set()
         finally:
             await consumer.stop()
-
-    def _add(self, records: list[Any]) -> None:
-        take = self.handoff.take
-        for record in records:
-            event = take(record)
-            if event is not None:
-                self.store.add(event)
-                continue
-            try:
-                self.store.add(decode(record.value, record.headers, record.key))
-            except ContractError as exc:
-                log.error("unreadable revision", offset=record.offset, error=str(exc))

@@ -9,10 +9,11 @@ from typing import Any
 from schemas.topics import Topics
 from services.decision.adapters.handler import DecisionHandler
 from services.decision.adapters.metrics import DecisionMetrics
-from services.decision.adapters.verdict_store import Handoff, StoreFeed, VerdictStore
+from services.decision.adapters.verdict_store import StoreFeed, VerdictStore, open_store
 from services.decision.domain.policy import Policies
 from services.decision.entrypoints.settings import DecisionSettings
 from services.platform.eos import Record, TransactionalProcessor
+from services.platform.state import default_state_dir
 
 
 @dataclass
@@ -52,14 +53,15 @@ def build_runtime(settings: DecisionSettings) -> DecisionRuntime:
     """Wire the service from its settings."""
     client = settings.kafka.client_kwargs()
     topics = Topics(settings.kafka.topic_prefix)
-    handoff = Handoff()  # revisions the handler built, taken by the feed instead of decoding them again
-    handler = DecisionHandler(client, topics, settings.group, Policies.of(settings.policy_version), handoff)
+    state_dir = settings.state_dir or default_state_dir()
+    policies = Policies.of(settings.policy_version)
+    handler = DecisionHandler(client, topics, settings.group, policies, state_dir)
     progress = Progress(handler)
     processor = TransactionalProcessor(
         client, input_topic=topics.interview_events, group_id=settings.group,
         transactional_prefix=settings.transactional_prefix, handler=handler,
         max_records=settings.max_records, on_committed=progress.committed,
     )  # fmt: skip
-    store = VerdictStore()
-    feed = StoreFeed(client, topics.decision_events, store, handoff)
+    store = open_store(state_dir, topics.decision_events)
+    feed = StoreFeed(client, topics.decision_events, store)
     return DecisionRuntime(settings, client, topics, handler, processor, store, feed, progress)

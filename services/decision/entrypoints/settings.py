@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -23,6 +25,14 @@ class DecisionSettings(BaseSettings):
     )
     max_records: int = Field(default=500, ge=1, description="Records per transaction at most.")
     shutdown_grace_s: float = Field(default=7.0, gt=0, description="Time the open batch gets on SIGTERM.")
+    max_request_bytes: int = Field(
+        default=64 * 1024, ge=1024, description="Largest HTTP request body (the API reads none); larger: 413."
+    )
+    state_dir: Path | None = Field(
+        default=None,
+        description="Local directory of the partition stores and the query store (SQLite, restored from "
+        "Kafka when missing); unset: $XDG_STATE_HOME/hiring-pipeline/state.",
+    )
     log_level: str = Field(default="INFO")
     log_json: bool = Field(default=True)
     kafka: KafkaSettings = Field(default_factory=KafkaSettings, exclude=True)

@@ -2,27 +2,45 @@
 
 The engine runs ``handle`` inside a Kafka transaction that also carries the consumed command
 offsets, so the events, the result and the offset of a command become visible together or not at
-all. State lives per input partition; ``interview.events`` is co-partitioned with the commands, so
-the owner of command partition p rebuilds its interviews from events partition p.
+all. State lives per input partition in a ``PartitionStore`` (SQLite on local disk) whose changes go
+to the compacted ``interview.writer-state`` changelog in that same transaction; a new owner restores
+from it. Only when the changelog holds nothing (a first start over an existing history) are the
+interviews rebuilt from ``interview.events`` (co-partitioned with the commands) and the changelog
+written from them.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import structlog
+from aiokafka import TopicPartition
 
 from schemas.commands import CommandEnvelope, CommandResult
-from schemas.topics import Topics
+from schemas.topics import BY_NAME, COMMAND_RESULTS, Topics
 from services.interview.adapters import metrics, wire
-from services.interview.adapters.history import IdempotencyIndex, load_idempotency, load_interviews
+from services.interview.adapters.history import load_idempotency, load_interviews
+from services.interview.adapters.snapshot import (
+    INTERVIEW,
+    STATE_FORMAT,
+    dump_result,
+    dump_state,
+    interview_key,
+    load_result,
+    load_state,
+    result_key,
+)
 from services.interview.domain import Code, InterviewState, Rejection, Stamp, decide, evolve
+from services.interview.domain.state import retired
 from services.platform.eos import OutRecord, Record
+from services.platform.state import PartitionStore, default_state_dir
 
 log = structlog.get_logger("interview.handler")
 
@@ -37,11 +55,46 @@ def new_event_id() -> str:
     return str(uuid.uuid4())
 
 
+CACHE_PER_PARTITION = 2000
+"""Decoded interview states kept in memory per partition (the store holds them all, on disk)."""
+KEY_RETENTION_S = int(BY_NAME[COMMAND_RESULTS].config["retention.ms"]) / 1000
+"""An idempotency key binds its first result as long as the results topic keeps it."""
+
+
 @dataclass
 class _Partition:
-    interviews: dict[str, InterviewState] = field(default_factory=dict)
-    first_results: IdempotencyIndex = field(default_factory=dict)
+    store: PartitionStore
+    cache: OrderedDict[str, InterviewState] = field(default_factory=OrderedDict)
     pending: list[tuple[str, CommandResult]] = field(default_factory=list)  # (type, result) to report
+    swept: float = field(default_factory=time.monotonic)
+
+    def interview(self, interview_id: str) -> InterviewState:
+        """The interview's state as this transaction sees it (a new one if never opened)."""
+        cached = self.cache.get(interview_id)
+        if cached is not None:
+            self.cache.move_to_end(interview_id)
+            return cached
+        value = self.store.get(interview_key(interview_id))
+        state = load_state(interview_id, value) if value is not None else InterviewState(interview_id)
+        self._remember(interview_id, state)
+        return state
+
+    def keep(self, state: InterviewState) -> None:
+        """Write an interview's state in this transaction (a concluded one retired)."""
+        state = retired(state)
+        self.store.put(interview_key(state.interview_id), dump_state(state))
+        self._remember(state.interview_id, state)
+
+    def first_result(self, interview_id: str, key: str) -> CommandResult | None:
+        """The first result bound to an idempotency key, if any."""
+        value = self.store.get(result_key(interview_id, key))
+        return load_result(value) if value is not None else None
+
+    def _remember(self, interview_id: str, state: InterviewState) -> None:
+        self.cache[interview_id] = state
+        self.cache.move_to_end(interview_id)
+        while len(self.cache) > CACHE_PER_PARTITION:
+            self.cache.popitem(last=False)
 
 
 class InterviewHandler:
@@ -54,39 +107,81 @@ class InterviewHandler:
         partitions: int,
         clock: Callable[[], datetime] = utc_now,
         ids: Callable[[], str] = new_event_id,
+        state_dir: Path | None = None,
     ) -> None:
         self._client, self._topics, self._partitions = client, topics, partitions
         self._clock, self._ids = clock, ids
+        self._state_dir = state_dir or default_state_dir()
         self._owned: dict[int, _Partition] = {}
+        self._interviews: dict[int, int] = {}  # interviews in each owned partition's store (gauge)
 
     async def assigned(self, partition: int) -> None:
-        """Rebuild the interviews and the idempotency index of this partition."""
+        """Restore the partition's state from its changelog (or, when that is empty, from history)."""
         began = time.monotonic()
-        interviews = await load_interviews(self._client, self._topics.interview_events, partition)
-        index = await load_idempotency(self._client, self._topics.command_results, partition)
-        self._owned[partition] = _Partition(interviews, index)
+        store = PartitionStore(self._state_dir, self._topics.writer_state, partition, STATE_FORMAT)
+        try:
+            restored = await store.restore(self._client)
+            if restored.keys == 0:
+                await self._bootstrap(store, partition)
+        except BaseException:
+            store.close()
+            raise
+        owned = _Partition(store)
+        self._sweep(owned, time.time())
+        self._owned[partition] = owned
+        self._interviews[partition] = len(store.keys(INTERVIEW))
         metrics.REBUILD_SECONDS.observe(time.monotonic() - began)
         self._gauges()
-        log.info("partition rebuilt", partition=partition, interviews=len(interviews), keys=len(index))
+        log.info("partition restored", partition=partition, records=restored.records, keys=restored.keys,
+                 from_offset=restored.from_offset, seconds=round(restored.seconds, 3))  # fmt: skip
+
+    async def _bootstrap(self, store: PartitionStore, partition: int) -> None:
+        """A changelog with nothing: rebuild from the history once; the first transaction writes it."""
+        interviews = await load_interviews(self._client, self._topics.interview_events, partition)
+        index = await load_idempotency(self._client, self._topics.command_results, partition)
+        for state in interviews.values():
+            store.put(interview_key(state.interview_id), dump_state(retired(state)))
+        for (interview_id, key), result in index.items():
+            store.put(result_key(interview_id, key), dump_result(result))
+        if interviews or index:
+            log.info("partition rebuilt from history", partition=partition, interviews=len(interviews))
+
+    def _sweep(self, owned: _Partition, now: float) -> None:
+        """Forget idempotency keys the results topic no longer keeps (their retries are new commands)."""
+        for key in owned.store.keys("k:", older_than=now - KEY_RETENTION_S):
+            owned.store.put(key, None)
+        owned.swept = time.monotonic()
+
+    def owes(self, partition: int) -> bool:
+        """State rebuilt from history waits for its first transaction."""
+        owned = self._owned.get(partition)
+        return owned is not None and owned.store.dirty
 
     def revoked(self, partition: int) -> None:
-        """Forget the partition's state; its next owner rebuilds it."""
-        self._owned.pop(partition, None)
+        """Close the partition's store; its next owner restores it."""
+        owned = self._owned.pop(partition, None)
+        if owned is not None:
+            owned.store.close()
+        self._interviews.pop(partition, None)
         self._gauges()
 
     async def handle(self, partition: int, records: list[Record]) -> list[OutRecord]:
-        """Decide each command in order; the engine commits the output with the offsets."""
+        """Decide each command in order; the engine commits the output, the state and the offsets."""
         state = self._owned[partition]
         state.pending = []
         out: list[OutRecord] = []
         with metrics.BATCH_SECONDS.time():
             for record in records:
                 out.extend(self._one(partition, state, record))
-        return out
+            if time.monotonic() - state.swept > 3600:
+                self._sweep(state, time.time())
+        return [*out, *state.store.changelog()]
 
-    def committed(self, partition: int, _records: list[Record]) -> None:
-        """After the commit: count and log what became visible (never an aborted attempt)."""
+    def committed(self, partition: int, produced: Mapping[TopicPartition, int]) -> None:
+        """After the commit: the store takes the writes; count and log what became visible."""
         state = self._owned.get(partition)
+        if state is not None:
+            state.store.commit(produced.get(TopicPartition(self._topics.writer_state, partition)))
         for kind, result in state.pending if state else []:
             code = getattr(result, "code", "")
             status = "replayed" if result.replay_of is not None else result.status  # appended nothing
@@ -101,7 +196,6 @@ class InterviewHandler:
             )
         if state:
             state.pending = []
-        metrics.INTERVIEWS.set(sum(len(p.interviews) for p in self._owned.values()))
 
     def _one(self, partition: int, state: _Partition, record: Record) -> list[OutRecord]:
         fallback = f"{record.topic}:{record.partition}:{record.offset}"
@@ -121,12 +215,12 @@ class InterviewHandler:
     def _decide(
         self, partition: int, state: _Partition, command: CommandEnvelope
     ) -> tuple[CommandResult, list[Any]]:
-        first = state.first_results.get((command.interview_id, command.key))
+        first = state.first_result(command.interview_id, command.key)
         if first is not None:
             return self._retry(command, first), []
         result, events = self._first(partition, state, command)
         # A rejection binds the key too (docs/design.md 5.2): a retry must not turn not_opened into accepted.
-        state.first_results[(command.interview_id, command.key)] = result
+        state.store.put(result_key(command.interview_id, command.key), dump_result(result))
         return result, events
 
     def _first(
@@ -135,13 +229,15 @@ class InterviewHandler:
         misrouted = self._misrouted(partition, command)
         if misrouted is not None:
             return wire.rejected(command, misrouted), []
-        current = state.interviews.get(command.interview_id) or InterviewState(command.interview_id)
+        current = state.interview(command.interview_id)
         outcome = decide(current, command, Stamp([self._ids()], self._clock()))
         if isinstance(outcome, Rejection):
             return wire.rejected(command, outcome), []
+        if current.version == 0:
+            self._interviews[partition] = self._interviews.get(partition, 0) + 1
         for event in outcome:
             current = evolve(current, event)
-        state.interviews[command.interview_id] = current
+        state.keep(current)
         return wire.accepted(command, outcome), outcome
 
     @staticmethod
@@ -167,4 +263,5 @@ class InterviewHandler:
 
     def _gauges(self) -> None:
         metrics.PARTITIONS.set(len(self._owned))
-        metrics.INTERVIEWS.set(sum(len(p.interviews) for p in self._owned.values()))
+        metrics.INTERVIEWS.set(sum(self._interviews.values()))
+

@@ -54,6 +54,15 @@ def evolve(state: InterviewState, event: Event) -> InterviewState:
     return replace(changed, version=attrs.sequence, last_hash=event.chain_hash, last_time=attrs.time)
 
 
+def retired(state: InterviewState) -> InterviewState:
+    """What a concluded interview still needs: enough to refuse every command and to chain (no ids)."""
+    if not state.concluded:
+        return state
+    return InterviewState(
+        state.interview_id, state.version, state.last_hash, state.last_time, opened=True, concluded=True
+    )
+
+
 def fold(interview_id: str, events: Iterable[Event]) -> InterviewState:
     """State rebuilt from an interview's whole history."""
     state = InterviewState(interview_id)

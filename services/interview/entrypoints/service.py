@@ -59,7 +59,7 @@ class InterviewService:
         log.info("interview service started", partitions=partitions, writer=self.settings.writer)
 
     def _processor(self, partitions: int) -> TransactionalProcessor:
-        handler = InterviewHandler(self.client, self.topics, partitions)
+        handler = InterviewHandler(self.client, self.topics, partitions, state_dir=self.settings.state_dir)
         return TransactionalProcessor(
             self.client,
             input_topic=self.topics.commands,
@@ -67,7 +67,6 @@ class InterviewService:
             transactional_prefix=f"{self.settings.transactional_prefix}.{self.topics.commands}",
             handler=handler,
             max_records=self.settings.max_records,
-            on_committed=handler.committed,
         )
 
     async def _check_topology(self) -> int:

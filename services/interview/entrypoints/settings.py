@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
@@ -23,8 +24,18 @@ class InterviewSettings(BaseSettings):
         description="Transactional ids are <prefix>.<commands topic>.<partition>.",
     )
     max_records: int = Field(default=500, ge=1, description="Commands per transaction at most.")
-    result_timeout_s: float = Field(default=10.0, gt=0, description="HTTP wait for a command's result.")
+    result_timeout_s: float = Field(
+        default=10.0, gt=0, description="HTTP wait for a command to be produced and its result to come."
+    )
+    max_request_bytes: int = Field(
+        default=256 * 1024, ge=1024, description="Largest HTTP request body; larger ones get 413."
+    )
     create_topics: bool = Field(default=True, description="Create missing topics at start-up.")
     shutdown_grace_s: float = Field(default=6.0, gt=0, description="Time allowed to finish the open txn.")
+    state_dir: Path | None = Field(
+        default=None,
+        description="Local directory of the partition stores (SQLite, restored from the changelog when "
+        "missing); unset: $XDG_STATE_HOME/hiring-pipeline/state.",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = Field(default=True, description="JSON log lines (false: console rendering).")

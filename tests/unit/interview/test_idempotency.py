@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import itertools
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from schemas.commands import CommandAccepted, CommandEnvelope, CommandRejected, CommandResult
 from schemas.topics import Topics
 from services.interview.adapters import wire
 from services.interview.adapters.handler import InterviewHandler, _Partition
+from services.interview.adapters.snapshot import STATE_FORMAT
+from services.platform.state import PartitionStore
 from tests.unit.interview.given import ALICE, CANDIDATE, IID, T0, open_payload, story, uid
 
 TOPICS = Topics("unit.")
@@ -37,9 +41,10 @@ def command(version: int, actor: str, payload: dict[str, Any], key: str) -> Comm
 
 
 def writer() -> InterviewHandler:
-    """A handler owning partition 0 with empty state (no broker: nothing to rebuild)."""
-    handler = InterviewHandler({}, TOPICS, PARTITIONS, clock=lambda: T0, ids=uid)
-    handler._owned[0] = _Partition()
+    """A handler owning partition 0 with an empty store (no broker: nothing to restore)."""
+    directory = Path(tempfile.mkdtemp(prefix="writer-state-"))
+    handler = InterviewHandler({}, TOPICS, PARTITIONS, clock=lambda: T0, ids=uid, state_dir=directory)
+    handler._owned[0] = _Partition(PartitionStore(directory, TOPICS.writer_state, 0, STATE_FORMAT))
     return handler
 
 
@@ -47,6 +52,7 @@ async def send(handler: InterviewHandler, cmd: CommandEnvelope) -> tuple[Command
     """Decide one command; its result and how many events it appended."""
     record = FakeRecord(cmd.model_dump_json().encode(), IID.encode(), offset=next(_offsets))
     out = await handler.handle(0, [record])  # type: ignore[list-item]
+    handler.committed(0, {})  # as the engine does once the transaction committed
     results = [wire.parse_result(o.value or b"") for o in out if o.topic == TOPICS.command_results]
     assert len(results) == 1
     return results[0], sum(o.topic == TOPICS.interview_events for o in out)

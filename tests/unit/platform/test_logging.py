@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 
@@ -11,7 +12,9 @@ import structlog
 from services.platform.logging import configure_logging
 
 
-def test_library_and_service_lines_are_json(capfd: pytest.CaptureFixture[str]) -> None:
+def test_library_and_service_lines_are_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    err = io.StringIO()
+    monkeypatch.setattr("sys.stderr", err)
     configure_logging("INFO", json=True)
     try:
         logging.getLogger("aiokafka.consumer").error("Topic %s not found in cluster metadata", "t1")
@@ -20,9 +23,10 @@ def test_library_and_service_lines_are_json(capfd: pytest.CaptureFixture[str]) -
             raise ValueError("boom")
         except ValueError:
             logging.getLogger("uvicorn.error").exception("server failed")
-        lines = [json.loads(line) for line in capfd.readouterr().err.splitlines() if line.strip()]
-    finally:
+    finally:  # the process's other tests log as before
+        structlog.reset_defaults()
         logging.basicConfig(force=True)
+    lines = [json.loads(line) for line in err.getvalue().splitlines() if line.strip()]
     assert [line["event"] for line in lines] == [
         "Topic t1 not found in cluster metadata", "started", "server failed"
     ]  # fmt: skip

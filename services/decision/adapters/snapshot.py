@@ -1,0 +1,102 @@
+"""The decision service's per-interview state as bytes for its changelog and local store (versioned JSON).
+
+Exactly what ``revisions.InterviewState`` holds: the projection, the last published revision (its
+verdict compared with the next one) and the parking. A change to any of these classes is a new
+``STATE_FORMAT``: stores of another format are discarded, and a partition whose changelog holds only
+another format is rebuilt from its history once.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+from schemas.common import GoalId, Outcome, QuestionKind, Rating, Side
+from schemas.decision import Agreement, Mutual, SideVerdict, Signal
+from services.decision.domain.projection import AssessmentFact, Cause, Projection, QuestionFact, StoryFact
+from services.decision.domain.revisions import InterviewState, Poison, Published
+from services.decision.domain.verdict import Verdict
+
+STATE_FORMAT = "decision/1"
+INTERVIEW = "i:"
+"""Key prefix of an interview's state: ``i:<interview id>``."""
+DLQ_SEEN = "m:dlq_seen"
+"""The highest DLQ offset the state was built from (a later release makes it stale)."""
+
+
+def dump_state(state: InterviewState) -> bytes:
+    """Compact JSON of an interview's decision state."""
+    doc: dict[str, Any] = {}
+    if state.projection is not None:
+        doc["p"] = _projection(state.projection)
+    if state.published is not None:
+        doc["r"] = _published(state.published)
+    if state.parked is not None:
+        p = state.parked
+        doc["x"] = [p.interview_id, p.offset, p.code, p.detail]
+    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def load_state(value: bytes) -> InterviewState:
+    """An interview's decision state back from ``dump_state``."""
+    doc = json.loads(value)
+    return InterviewState(
+        projection=_load_projection(doc["p"]) if "p" in doc else None,
+        published=_load_published(doc["r"]) if "r" in doc else None,
+        parked=Poison(*doc["x"]) if "x" in doc else None,
+    )
+
+
+def _projection(p: Projection) -> dict[str, Any]:
+    c = p.cause
+    return {
+        "id": p.interview_id, "cy": p.candidacy_id, "c": [c.event_id, c.sequence, c.time.isoformat(),
+        c.correlationid], "pv": p.policy_version, "sd": {k: v.value for k, v in p.sides.items()},
+        "st": [[s.story_id, s.event_id] for s in p.stories],
+        "q": [[q.question_id, q.event_id, q.asker_side, q.kind, q.story, q.stories_before]
+              for q in p.questions],
+        "a": [[a.assessment_id, a.event_id, a.assessor, a.side, a.goal, a.rating, a.evidence,
+               a.evidence_events] for a in p.assessments],
+        "th": dict(p.threads), "ie": dict(p.item_events), "co": p.concluded, "o": p.outcome,
+    }  # fmt: skip
+
+
+def _load_projection(d: dict[str, Any]) -> Projection:
+    event_id, sequence, time, correlation = d["c"]
+    return Projection(
+        d["id"], d["cy"], Cause(event_id, sequence, datetime.fromisoformat(time), correlation), d["pv"],
+        sides=MappingProxyType({k: Side(v) for k, v in d["sd"].items()}),
+        stories=tuple(StoryFact(*s) for s in d["st"]),
+        questions=tuple(
+            QuestionFact(q, e, Side(side) if side else None, QuestionKind(kind), story, before)
+            for q, e, side, kind, story, before in d["q"]
+        ),
+        assessments=tuple(
+            AssessmentFact(a, e, who, Side(side), GoalId(goal), Rating(rating), tuple(ev), tuple(evs))
+            for a, e, who, side, goal, rating, ev, evs in d["a"]
+        ),
+        threads=MappingProxyType(d["th"]), item_events=MappingProxyType(d["ie"]), concluded=d["co"],
+        outcome=Outcome(d["o"]) if d["o"] else None,
+    )  # fmt: skip
+
+
+def _published(p: Published) -> dict[str, Any]:
+    v = p.verdict
+    return {
+        "n": p.revision, "h": p.chain_hash, "s": p.input_sequence,
+        "v": {"company": v.company.model_dump(mode="json"), "candidate": v.candidate.model_dump(mode="json"),
+              "mutual": v.mutual.value, "signals": [s.model_dump(mode="json") for s in v.signals],
+              "agreement": v.agreement.model_dump(mode="json"), "final": v.final},
+    }  # fmt: skip
+
+
+def _load_published(d: dict[str, Any]) -> Published:
+    v = d["v"]
+    verdict = Verdict(
+        SideVerdict.model_validate(v["company"]), SideVerdict.model_validate(v["candidate"]),
+        Mutual(v["mutual"]), tuple(Signal.model_validate(s) for s in v["signals"]),
+        Agreement.model_validate(v["agreement"]), v["final"],
+    )  # fmt: skip
+    return Published(d["n"], d["h"], verdict, d["s"])

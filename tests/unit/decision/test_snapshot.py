@@ -1,0 +1,48 @@
+"""Both services' state survives its changelog encoding: what is restored decides exactly as what was kept."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from services.decision.adapters import snapshot as decision
+from services.decision.domain.policy import Policies
+from services.decision.domain.revisions import InterviewState, step
+from services.interview.adapters import snapshot as writer
+from services.interview.domain import fold
+from services.interview.domain.state import retired
+from testkit.interviews import checklist, story_first, stream
+
+SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(interviews=st.integers(1, 6), cut=st.integers(1, 40), seed=st.integers(0, 10_000))
+def test_decision_state_round_trips_at_every_step(interviews: int, cut: int, seed: int) -> None:
+    events = stream(interviews, prefix=f"s{seed}")[:cut]
+    policies = Policies()
+    kept: dict[str, InterviewState] = {}
+    restored: dict[str, InterviewState] = {}
+    for event in events:
+        key = event.attributes.subject
+        kept[key], revision, _ = step(kept.get(key, InterviewState()), event, policies)
+        again, revision_again, _ = step(restored.get(key, InterviewState()), event, policies)
+        restored[key] = decision.load_state(decision.dump_state(again))
+        assert restored[key] == kept[key]
+        assert revision_again == revision
+
+
+def test_interview_state_round_trips_and_a_concluded_one_keeps_only_what_refuses() -> None:
+    for script in (story_first("iv-a"), checklist("iv-b")):
+        for n in range(1, len(script.events) + 1):
+            state = fold(script.interview_id, script.events[:n])
+            again = writer.load_state(script.interview_id, writer.dump_state(state))
+            assert again == retired(state)
+    concluded = fold("iv-a", story_first("iv-a").events)
+    assert concluded.concluded
+    small = writer.load_state("iv-a", writer.dump_state(concluded))
+    assert (small.version, small.last_hash, small.opened, small.concluded) == (
+        concluded.version, concluded.last_hash, True, True
+    )  # fmt: skip
+    assert not small.participants
+    assert not small.item_ids
