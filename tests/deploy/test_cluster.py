@@ -27,7 +27,9 @@ def namespace(cluster: Cluster) -> Iterator[str]:
     name = f"hp-{uuid.uuid4().hex[:8]}"
     cluster.kubectl("create", "namespace", name)
     secrets = [_secret("my-cluster-cluster-ca-cert", {"ca.crt": "not a real CA"})]
-    secrets += [_secret(f"{RELEASE}-{c}", {"password": "not a real password"}) for c in ("interview", "decision")]
+    secrets += [
+        _secret(f"{RELEASE}-{c}", {"password": "not a real password"}) for c in ("interview", "decision")
+    ]
     cluster.apply_objects(secrets, "-n", name)
     yield name
     cluster.kubectl("delete", "namespace", name, "--wait=false")
@@ -51,15 +53,17 @@ def test_rendered_chart_applies_server_side_with_strict_validation(
     assert out.count("serverside-applied") == len(objects), out
 
 
-def test_server_rejects_what_a_schema_check_would_miss(cluster: Cluster, tools: Tools, namespace: str) -> None:
+def test_server_rejects_what_a_schema_check_would_miss(
+    cluster: Cluster, tools: Tools, namespace: str
+) -> None:
     objects = render(tools, namespace=namespace)
     (deployment, *_) = by_kind(objects, "Deployment")
     deployment["spec"]["selector"]["matchLabels"]["app.kubernetes.io/component"] = "other"
     (topic, *_) = by_kind(objects, "KafkaTopic")
     topic["spec"]["partitions"] = 0  # the Strimzi CRD says minimum 1
     for broken in (deployment, topic):
-        done = cluster.run("kubectl", "apply", "--server-side", "--validate=strict", "-n", namespace,
-                           "--dry-run=server", "-f", "-", stdin=yaml.safe_dump(broken), check=False)  # fmt: skip
+        args = ["apply", "--server-side", "--validate=strict", "-n", namespace, "--dry-run=server", "-f", "-"]
+        done = cluster.run("kubectl", *args, stdin=yaml.safe_dump(broken), check=False)
         assert done.returncode != 0
         assert "Invalid value" in done.stderr
 
@@ -84,8 +88,9 @@ def _leftovers(cluster: Cluster, namespace: str) -> list[str]:
     """Every object in the namespace that carries the release's instance label."""
     kinds = cluster.kubectl("api-resources", "--verbs=list", "--namespaced", "-o", "name").stdout.split()
     kinds = [k for k in kinds if k not in ("events", "events.events.k8s.io")]
-    found = cluster.kubectl("get", ",".join(kinds), "-n", namespace, "-l", f"app.kubernetes.io/instance={RELEASE}",
-                            "-o", "name", "--ignore-not-found").stdout  # fmt: skip
+    selector = f"app.kubernetes.io/instance={RELEASE}"
+    found = cluster.kubectl("get", ",".join(kinds), "-n", namespace, "-l", selector, "-o", "name",
+                            "--ignore-not-found").stdout  # fmt: skip
     return found.split()
 
 
@@ -129,7 +134,8 @@ def test_uninstall_keeps_kafka_topics_by_default(cluster: Cluster, namespace: st
     cluster.helm("install", RELEASE, str(CHART), "--namespace", namespace)
     cluster.helm("uninstall", RELEASE, "--namespace", namespace, "--wait")
     kept = _settled_leftovers(cluster, namespace)
-    assert kept and all(name.startswith("kafkatopic") for name in kept), kept
+    assert kept
+    assert all(name.startswith("kafkatopic") for name in kept), kept
 
 
 def test_plain_manifests_are_the_rendered_chart(tools: Tools) -> None:
@@ -143,7 +149,11 @@ def test_kustomize_overlay_builds_and_applies(cluster: Cluster, namespace: str) 
     built = cluster.kubectl("kustomize", str(KUSTOMIZE / "overlays" / "example")).stdout
     objects = [d for d in yaml.safe_load_all(built) if d]
     assert {o["metadata"].get("namespace") for o in objects} == {"hiring"}
-    images = {c["image"] for d in by_kind(objects, "Deployment") for c in d["spec"]["template"]["spec"]["containers"]}
+    images = {
+        c["image"]
+        for d in by_kind(objects, "Deployment")
+        for c in d["spec"]["template"]["spec"]["containers"]
+    }
     assert images == {"registry.example.com/platform/hiring-pipeline:0.1.0"}
     for o in objects:
         o["metadata"]["namespace"] = namespace

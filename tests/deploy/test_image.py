@@ -30,7 +30,11 @@ def build_stage_copies() -> list[tuple[str, str]]:
     """(source, destination) of each COPY of the build stage (the context the install runs in)."""
     text = DOCKERFILE.read_text()
     build = text.split(" AS build", 1)[1].split("\nFROM ", 1)[0]
-    return [(m[0], m[1]) for m in re.findall(r"^COPY (?!--)(\S+) (\S+)$", build, flags=re.MULTILINE)]
+    copies = []
+    for line in re.findall(r"^COPY (?!--)(.+)$", build, flags=re.MULTILINE):
+        *sources, destination = line.split()
+        copies += [(source, destination if destination != "./" else source) for source in sources]
+    return copies
 
 
 def image_env(prefix: Path, home: Path) -> dict[str, str]:
@@ -153,7 +157,8 @@ def test_services_from_the_install_serve_probes_and_stop_on_sigterm(
     installed: Path, tmp_path: Path, kafka: Broker, serve: list[subprocess.Popen[str]]
 ) -> None:
     prefix = f"img{uuid.uuid4().hex[:8]}."
-    base = {**image_env(installed, tmp_path), "KAFKA_BOOTSTRAP_SERVERS": str(kafka.settings.bootstrap_servers),
+    servers = str(kafka.settings.bootstrap_servers)
+    base = {**image_env(installed, tmp_path), "KAFKA_BOOTSTRAP_SERVERS": servers,
             "KAFKA_TOPIC_PREFIX": prefix, "KAFKA_PARTITIONS": "2", "INTERVIEW_HOST": "127.0.0.1",
             "DECISION_HOST": "127.0.0.1"}  # fmt: skip
     ports = {"interview": free_port(), "decision": free_port()}

@@ -48,7 +48,9 @@ def kube_score(tools: Tools, manifest: Path) -> set[str]:
 
 def checkov(tools: Tools, *args: str) -> set[str]:
     """Ids of failed checkov checks (offline: no policy download, no platform)."""
-    done = _run([str(tools.bin("checkov")), *args, "--skip-download", "--output", "json", "--quiet", "--compact"])
+    done = _run(
+        [str(tools.bin("checkov")), *args, "--skip-download", "--output", "json", "--quiet", "--compact"]
+    )
     assert done.stdout.strip(), done.stderr
     reports = json.loads(done.stdout)
     reports = reports if isinstance(reports, list) else [reports]
@@ -92,7 +94,11 @@ def test_scanners_do_fail_on_a_careless_deployment(tools: Tools, tmp_path: Path)
             "selector": {"matchLabels": {"app": "careless"}},
             "template": {
                 "metadata": {"labels": {"app": "careless"}},
-                "spec": {"containers": [{"name": "app", "image": "app:latest", "securityContext": {"privileged": True}}]},
+                "spec": {
+                    "containers": [
+                        {"name": "app", "image": "app:latest", "securityContext": {"privileged": True}}
+                    ]
+                },
             },
         },
     }
@@ -109,8 +115,15 @@ def test_dockerfile_passes_buildkit_checks(tools: Tools) -> None:
 
 def test_dockerfile_linter_reports_bad_practice(tools: Tools, tmp_path: Path) -> None:
     bad = tmp_path / "Dockerfile"
-    bad.write_text("# check=experimental=all\nfrom python:3.11 as Build\nENV password=hunter2\nCMD python -m app\n")
+    bad.write_text(
+        "# check=experimental=all\nfrom python:3.11 as Build\nENV password=hunter2\nCMD python -m app\n"
+    )
     done = _run([str(tools.bin("dockerfile-lint")), str(bad)])
     assert done.returncode == 1
-    for rule in ("ConsistentInstructionCasing", "StageNameCasing", "SecretsUsedInArgOrEnv", "JSONArgsRecommended"):
+    for rule in (
+        "ConsistentInstructionCasing",
+        "StageNameCasing",
+        "SecretsUsedInArgOrEnv",
+        "JSONArgsRecommended",
+    ):
         assert rule in done.stdout
