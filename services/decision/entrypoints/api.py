@@ -2,21 +2,72 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import time
 from datetime import datetime
+from typing import Annotated, Any
 
-from fastapi import FastAPI, Query, Response
+import structlog
+from aiokafka.admin import AIOKafkaAdminClient
+from fastapi import FastAPI, Path, Query, Response
+from fastapi.responses import PlainTextResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
+from schemas.common import MAX_SAFE_INT, Id
 from schemas.decision import VerdictChanged
 from schemas.envelope import Event
 from services.decision.entrypoints.problems import (
     PROBLEM_RESPONSES,
-    Problem,
     ProblemError,
     install,
     problem_response,
 )
 from services.decision.entrypoints.runtime import DecisionRuntime
+
+log = structlog.get_logger("decision.api")
+InterviewId = Annotated[Id, Path(description="The interview id.")]
+STALE_AFTER_S = 3.0
+"""Readiness fails once the broker has not answered for this long."""
+
+
+class BrokerProbe:
+    """Whether the broker answered lately: a cluster description, asked at most once a second.
+
+    The projection's and the feed's clients retry quietly through an outage; this probe is what lets
+    ``/readyz`` say so within a few seconds (a killed broker refuses, a frozen one does not answer).
+    """
+
+    def __init__(self, client: dict[str, Any], every_s: float = 1.0, timeout_s: float = 2.0) -> None:
+        self._client, self._every_s, self._timeout_s = client, every_s, timeout_s
+        self._last_ok = self._asked = time.monotonic()
+        self._task: asyncio.Task[None] | None = None
+
+    async def healthy(self) -> bool:
+        """Ask again if due (waiting at most the timeout); True if the broker answered lately."""
+        if self._task is None and time.monotonic() - self._asked >= self._every_s:
+            self._asked = time.monotonic()
+            self._task = asyncio.create_task(self._ask(), name="decision-broker-probe")
+        if self._task is not None:
+            await asyncio.wait([self._task], timeout=self._timeout_s + 0.5)
+            self._task = None if self._task.done() else self._task
+        return time.monotonic() - self._last_ok < STALE_AFTER_S
+
+    async def _ask(self) -> None:
+        admin = AIOKafkaAdminClient(**self._client, request_timeout_ms=int(self._timeout_s * 1000))
+        try:
+            await asyncio.wait_for(self._describe(admin), self._timeout_s)
+            self._last_ok = time.monotonic()
+        except Exception as exc:  # any failure to answer is the answer
+            log.warning("decision.broker_probe_failed", error=repr(exc))
+        finally:
+            with contextlib.suppress(Exception):
+                await admin.close()
+
+    @staticmethod
+    async def _describe(admin: AIOKafkaAdminClient) -> None:
+        await admin.start()
+        await admin.describe_cluster()
 
 
 class Revision(BaseModel):
@@ -49,16 +100,19 @@ def _not_found(interview_id: str, what: str) -> ProblemError:
     return ProblemError(404, "verdict_not_found", "No verdict", f"interview {interview_id!r}: {what}")
 
 
-def create_app(runtime: DecisionRuntime) -> FastAPI:
-    """The FastAPI application serving ``runtime``'s store."""
+def create_app(runtime: DecisionRuntime, probe: BrokerProbe | None = None) -> FastAPI:
+    """The FastAPI application serving ``runtime``'s store; ``probe`` tells whether the broker answers."""
     app = FastAPI(title="hiring-pipeline decision service", version="1.0.0", description=__doc__)
-    install(app)
+    install(app, runtime.settings.max_request_bytes)
     store = runtime.store
+    probe = probe or BrokerProbe(runtime.client)
 
     @app.get("/interviews/{interview_id}/verdict", responses=PROBLEM_RESPONSES)
     async def verdict(
-        interview_id: str,
-        as_of_sequence: int | None = Query(None, ge=1, description="Verdict after this interview event."),
+        interview_id: InterviewId,
+        as_of_sequence: int | None = Query(
+            None, ge=1, le=MAX_SAFE_INT, description="Verdict after this interview event."
+        ),
         as_of_time: AwareDatetime | None = Query(
             None, description="Verdict in force at this time (RFC 3339)."
         ),
@@ -77,7 +131,7 @@ def create_app(runtime: DecisionRuntime) -> FastAPI:
         return _revision(found)
 
     @app.get("/interviews/{interview_id}/revisions", responses=PROBLEM_RESPONSES)
-    async def revisions(interview_id: str) -> list[Revision]:
+    async def revisions(interview_id: InterviewId) -> list[Revision]:
         """Every revision of an interview's verdict, oldest first."""
         found = store.revisions(interview_id)
         if not found:
@@ -89,25 +143,24 @@ def create_app(runtime: DecisionRuntime) -> FastAPI:
         """Liveness: the process answers."""
         return Health(status="ok")
 
-    @app.get("/readyz", responses={503: {"model": Problem}})
+    @app.get("/readyz", responses={503: PROBLEM_RESPONSES[503]})
     async def readyz() -> Response:
-        """Readiness: partitions rebuilt and the query store caught up."""
+        """Readiness: partitions rebuilt, the query store caught up, the broker answering."""
         if not runtime.ready:
             return problem_response(
-                Problem(
-                    type="about:blank",
-                    title="Not ready",
-                    status=503,
-                    code="not_ready",
-                    detail="rebuilding partitions or catching up with decision.events",
-                )
+                ProblemError(
+                    503, "not_ready", "Not ready", "rebuilding partitions or catching up with decision.events"
+                ).problem
             )
+        if not await probe.healthy():
+            detail = f"the broker has not answered for {STALE_AFTER_S:.0f} s or more"
+            return problem_response(ProblemError(503, "unavailable", "Broker unavailable", detail).problem)
         health = Health(
             status="ready", partitions=sorted(runtime.processor.assigned), parked=runtime.handler.parked()
         )
         return Response(health.model_dump_json(), media_type="application/json")
 
-    @app.get("/metrics")
+    @app.get("/metrics", response_class=PlainTextResponse)
     async def metrics() -> Response:
         """Prometheus metrics."""
         runtime.progress.metrics.parked.set(len(runtime.handler.parked()))

@@ -9,7 +9,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from services.platform.http_limits import install_problems
 from services.platform.problems import MEDIA_TYPE, invalid_fields, problem_json, problem_type
+
+RETRY_AFTER_S = 1
+"""Seconds a client waits before asking again after a 503."""
 
 
 class Problem(BaseModel):
@@ -31,8 +35,11 @@ class ProblemError(Exception):
 
 
 def problem_response(problem: Problem) -> JSONResponse:
-    """A problem as an HTTP response."""
-    return problem_json(problem.model_dump(), problem.status)
+    """A problem as an HTTP response (503: with ``Retry-After``)."""
+    response = problem_json(problem.model_dump(), problem.status)
+    if problem.status == 503:
+        response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response
 
 
 async def _problem(_: Request, exc: Exception) -> JSONResponse:
@@ -54,14 +61,20 @@ async def _invalid(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
-def install(app: FastAPI) -> None:
-    """Answer every error of ``app`` as problem+json."""
+def install(app: FastAPI, max_body: int) -> None:
+    """Answer every error of ``app`` as problem+json; refuse bodies over ``max_body`` bytes."""
+    install_problems(app, max_body)
     app.add_exception_handler(ProblemError, _problem)
     app.add_exception_handler(RequestValidationError, _invalid)
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    404: {"model": Problem, "content": {MEDIA_TYPE: {}}},
-    400: {"model": Problem, "content": {MEDIA_TYPE: {}}},
-    422: {"model": Problem, "content": {MEDIA_TYPE: {}}},
+    status: {"model": Problem, "content": {MEDIA_TYPE: {}}, "description": description}
+    for status, description in {
+        400: "Problem details: a malformed request or an ambiguous query.",
+        404: "Problem details: no such verdict.",
+        413: "Problem details: the request is too large.",
+        422: "Problem details: invalid path or query parameters, each named.",
+        503: "Problem details: not ready; retry after Retry-After seconds.",
+    }.items()
 }

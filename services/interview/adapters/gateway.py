@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from typing import Any
 
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import KafkaError, MessageSizeTooLargeError
 
 from schemas.commands import CommandEnvelope, CommandResult
 from schemas.topics import Topics
@@ -23,8 +25,21 @@ from services.platform.log_reader import partitions_of, reader
 log = structlog.get_logger("interview.gateway")
 
 
+STALE_AFTER_S = 3.0
+"""The broker is taken as unavailable when the results reader has not heard from it for this long
+(it long-polls every 0.5 s), or a produce failed this recently."""
+
+
 class ResultTimeoutError(TimeoutError):
     """No committed result arrived in time; retrying with the same idempotency key is safe."""
+
+
+class BrokerUnavailableError(ConnectionError):
+    """The broker does not answer: the command may or may not be applied; retry later, same key."""
+
+
+class CommandTooLargeError(ValueError):
+    """The command record exceeds what the producer may send (the contract's bounds prevent it)."""
 
 
 class CommandGateway:
@@ -36,11 +51,34 @@ class CommandGateway:
         self._producer: AIOKafkaProducer | None = None
         self._consumer: AIOKafkaConsumer | None = None
         self._task: asyncio.Task[None] | None = None
+        self._followed: list[TopicPartition] = []
+        self._started_at = 0.0
+        self._produce_failed_at = 0.0
 
     @property
     def ready(self) -> bool:
         """True once results are being followed from the end of every partition."""
         return self._task is not None and not self._task.done()
+
+    @property
+    def healthy(self) -> bool:
+        """Ready, the results reader heard from the broker lately and no produce failed lately."""
+        now = time.time()
+        return (
+            self.ready
+            and self._heard_since(now - STALE_AFTER_S)
+            and self._produce_failed_at < now - STALE_AFTER_S
+        )
+
+    def _heard_since(self, since: float) -> bool:
+        """Every followed partition got a fetch answer (even an empty one) after ``since``."""
+        if self._consumer is None:
+            return False
+        for tp in self._followed:
+            polled_ms = self._consumer.last_poll_timestamp(tp)
+            if (polled_ms / 1000 if polled_ms is not None else self._started_at) < since:
+                return False
+        return True
 
     async def start(self) -> None:
         """Position the results reader at the end, then start the producer."""
@@ -52,30 +90,57 @@ class CommandGateway:
         await consumer.seek_to_end(*tps)
         for tp in tps:  # resolve positions now: results of commands sent after start are never missed
             await consumer.position(tp)
-        self._consumer = consumer
+        self._consumer, self._followed, self._started_at = consumer, tps, time.time()
         self._producer = AIOKafkaProducer(acks="all", enable_idempotence=True, linger_ms=1, **self._client)
         await self._producer.start()
         self._task = asyncio.create_task(self._follow(consumer), name="interview-gateway-results")
 
     async def submit(self, command: CommandEnvelope, timeout: float) -> CommandResult:
-        """Send ``command`` and return its committed result, or raise ``ResultTimeoutError``."""
-        assert self._producer is not None, "gateway not started"
-        future: asyncio.Future[CommandResult] = asyncio.get_running_loop().create_future()
+        """Send ``command`` and return its committed result, all within ``timeout`` seconds.
+
+        Raises ``BrokerUnavailableError`` at once while the broker is unavailable, or when the produce
+        does not complete in time; ``ResultTimeoutError`` when the result does not.
+        """
+        if not self.healthy:
+            raise BrokerUnavailableError("the broker is unavailable; nothing was sent")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        future: asyncio.Future[CommandResult] = loop.create_future()
         self._waiting[command.command_id] = future
         try:
-            await self._producer.send_and_wait(
-                self._topics.commands,
-                command.model_dump_json(exclude_none=True).encode(),
-                key=command.interview_id.encode(),
-                headers=list(JSON_HEADERS),
-            )
-            return await asyncio.wait_for(asyncio.shield(future), timeout)
+            await self._produce(command, timeout)
+            return await asyncio.wait_for(asyncio.shield(future), max(deadline - loop.time(), 0.0))
         except TimeoutError:
+            if not self.healthy:
+                raise BrokerUnavailableError(
+                    f"the broker became unavailable; command {command.command_id} may or may not be applied"
+                ) from None
             raise ResultTimeoutError(
                 f"no result for command {command.command_id} within {timeout}s"
             ) from None
         finally:
             self._waiting.pop(command.command_id, None)
+
+    async def _produce(self, command: CommandEnvelope, timeout: float) -> None:
+        """Produce the command record within ``timeout`` (aiokafka alone may wait far longer)."""
+        assert self._producer is not None, "gateway not started"
+        send = self._producer.send_and_wait(
+            self._topics.commands,
+            command.model_dump_json(exclude_none=True).encode(),
+            key=command.interview_id.encode(),
+            headers=list(JSON_HEADERS),
+        )
+        try:
+            await asyncio.wait_for(send, timeout)
+        except MessageSizeTooLargeError as exc:
+            raise CommandTooLargeError(str(exc)) from None
+        except (TimeoutError, KafkaError) as exc:
+            self._produce_failed_at = time.time()
+            log.warning("gateway.produce_failed", command_id=command.command_id, error=repr(exc))
+            raise BrokerUnavailableError(
+                f"the broker did not take command {command.command_id} within {timeout}s; "
+                "it may or may not be applied"
+            ) from None
 
     async def _follow(self, consumer: AIOKafkaConsumer) -> None:
         while True:

@@ -9,8 +9,9 @@ from typing import Annotated, Any
 import structlog
 from fastapi import FastAPI, Header, Path, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from schemas.commands import (
     AnswerQuestion,
@@ -22,25 +23,39 @@ from schemas.commands import (
     OpenInterview,
     TellStory,
 )
-from schemas.common import Frozen, Id, Side
+from schemas.common import Frozen, Id, Side, Version
 from services.interview.adapters import metrics
-from services.interview.adapters.gateway import ResultTimeoutError
+from services.interview.adapters.gateway import (
+    BrokerUnavailableError,
+    CommandTooLargeError,
+    ResultTimeoutError,
+)
+from services.interview.adapters.wire import describe_errors
 from services.interview.entrypoints.problems import problem, responses, validation_problem
 from services.interview.entrypoints.service import InterviewService
+from services.platform.http_limits import install_problems
 
 log = structlog.get_logger("interview.http")
 InterviewId = Annotated[Id, Path(description="The interview id (also the Kafka key).")]
 IdempotencyKey = Annotated[
     str | None,
-    Header(alias="Idempotency-Key", max_length=200, description="Same key on a retry: appended once."),
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        description="Same key on a retry: appended once. 1-200 printable characters.",
+    ),
 ]
-CorrelationId = Annotated[str | None, Header(alias="X-Correlation-Id", max_length=200)]
-ERRORS = responses(403, 404, 409, 422, 503, 504)
+CorrelationId = Annotated[
+    str | None,
+    Header(alias="X-Correlation-Id", min_length=1, max_length=200, description="1-200 printable characters."),
+]
+ERRORS = responses(400, 403, 404, 409, 413, 422, 503, 504)
 
 
 class _By(Frozen):
     actor_id: Id = Field(description="The participant acting.")
-    expected_version: int = Field(ge=0, description="Interview version you saw; 0 to open.")
+    expected_version: Version = Field(description="Interview version you saw; 0 to open. A JSON integer.")
     actor_side: Side | None = Field(default=None, description="Optional: the side you act for.")
 
 
@@ -92,6 +107,7 @@ def create_app(service: InterviewService) -> FastAPI:
         version="1",
         description="Record a technical interview as events. Errors are application/problem+json.",
     )
+    install_problems(app, service.settings.max_request_bytes)
     app.add_exception_handler(RequestValidationError, validation_problem)
     app.state.service = service
     _commands(app)
@@ -101,7 +117,11 @@ def create_app(service: InterviewService) -> FastAPI:
 
 async def _submit(request: Request, interview_id: str, body: _By, key: str | None, corr: str | None) -> Any:
     service: InterviewService = request.app.state.service
-    command = _envelope(interview_id, body, key, corr)
+    try:
+        command = _envelope(interview_id, body, key, corr)
+    except ValidationError as exc:  # a header the body models do not see: Idempotency-Key, X-Correlation-Id
+        field, detail = describe_errors(exc)
+        return problem("invalid_command", detail, request, field=_header_name(field))
     extra = {"command_id": command.command_id}
     with structlog.contextvars.bound_contextvars(
         interview_id=interview_id, command_id=command.command_id, correlation_id=command.correlation_id
@@ -113,12 +133,19 @@ async def _submit(request: Request, interview_id: str, body: _By, key: str | Non
         began = time.monotonic()
         try:
             result = await service.gateway.submit(command, service.settings.result_timeout_s)
-        except ResultTimeoutError as exc:
+        except (ResultTimeoutError, BrokerUnavailableError) as exc:
+            code = "timeout" if isinstance(exc, ResultTimeoutError) else "unavailable"
             detail = f"{exc}; retry with the same Idempotency-Key to get its result without a duplicate"
-            return problem("timeout", detail, request, **extra)
+            return problem(code, detail, request, **extra)
+        except CommandTooLargeError as exc:
+            return problem("too_large", f"the command is too large to send: {exc}", request, **extra)
         metrics.APPEND_SECONDS.labels(result.status).observe(time.monotonic() - began)
         log.info("http.command", status=result.status, code=getattr(result, "code", None))
     return _response(request, result, command.correlation_id)
+
+
+def _header_name(field: str) -> str:
+    return {"idempotency_key": "Idempotency-Key", "correlation_id": "X-Correlation-Id"}.get(field, field)
 
 
 def _envelope(interview_id: str, body: _By, key: str | None, corr: str | None) -> CommandEnvelope:
@@ -236,13 +263,19 @@ def _operations(app: FastAPI) -> None:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", summary="Readiness: partitions assigned and state rebuilt")
+    @app.get(
+        "/readyz",
+        summary="Readiness: partitions assigned, state rebuilt, the broker answering",
+        responses=responses(503),
+    )
     async def readyz(request: Request) -> Response:
         service: InterviewService = request.app.state.service
-        if service.ready:
-            return Response('{"status":"ready"}', media_type="application/json")
-        return problem("not_ready", "partitions not assigned or state not rebuilt yet", request)
+        if not service.ready:
+            return problem("not_ready", "partitions not assigned or state not rebuilt yet", request)
+        if service.gateway is not None and not service.gateway.healthy:
+            return problem("unavailable", "the broker does not answer the HTTP front", request)
+        return Response('{"status":"ready"}', media_type="application/json")
 
-    @app.get("/metrics", summary="Prometheus metrics")
+    @app.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
     async def prometheus() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -27,9 +27,14 @@ STATUS: dict[str, int] = {
     "already_opened": 409,
     "concluded": 409,
     "duplicate_id": 409,
+    "too_many_items": 409,
+    "too_large": 413,
     "timeout": 504,
     "not_ready": 503,
+    "unavailable": 503,
 }
+RETRY_AFTER_S = 1
+"""Seconds a client waits before retrying a 503 or 504 (with the same Idempotency-Key)."""
 
 
 class Problem(BaseModel):
@@ -61,7 +66,10 @@ def problem(code: str, detail: str, request: Request | None = None, **extra: Any
         instance=request.url.path if request else None,
         **extra,
     )
-    return problem_json(jsonable_encoder(body, exclude_none=True), status)
+    response = problem_json(jsonable_encoder(body, exclude_none=True), status)
+    if status in (503, 504):
+        response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response
 
 
 async def validation_problem(request: Request, exc: Exception) -> JSONResponse:

@@ -1,0 +1,146 @@
+"""The edges both HTTP APIs share: a request-size limit and problem+json for every error.
+
+``BodyLimit`` is ASGI middleware: a request whose body is larger than the limit is answered 413
+without being read past the limit (by its ``Content-Length`` up front, or as it streams in), so a
+200 MB body costs at most the limit in memory. ``install_problems`` makes every error FastAPI or
+Starlette raise (unknown route, wrong method, a body that is not JSON, any unexpected failure) an
+``application/problem+json`` answer with a stable code.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+import structlog
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+
+from services.platform.problems import problem_json, problem_type
+
+log = structlog.get_logger("http")
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+DEFAULT_MAX_BODY = 256 * 1024
+"""Larger than the largest valid command even with every character JSON-escaped (about 130 KiB)."""
+
+CODES: dict[int, str] = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "unsupported_media_type",
+    500: "internal_error",
+}
+"""Stable codes of the errors the framework itself raises."""
+
+
+def problem_body(status: int, code: str, detail: str, instance: str | None = None) -> dict[str, Any]:
+    """An RFC 9457 body with our code; ``instance`` is the request path."""
+    body = {"type": problem_type(code), "title": code.replace("_", " "), "status": status}
+    body |= {"detail": detail, "code": code}
+    return body | ({"instance": instance} if instance else {})
+
+
+class BodyLimit:
+    """Answers 413 problem+json to a request whose body exceeds ``max_bytes``; reads no further."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int = DEFAULT_MAX_BODY) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _content_length(scope)
+        if declared is not None and declared > self.max_bytes:
+            await self._refuse(scope, send, f"Content-Length is {declared} bytes")
+            return
+        body = await self._read(receive)
+        if body is None:
+            await self._refuse(scope, send, "the body kept coming")
+            return
+        await self.app(scope, _replay(body, receive), send)
+
+    async def _read(self, receive: Receive) -> bytes | None:
+        """The whole body, or None once it passes the limit."""
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return b"".join(chunks)  # the client left; the app sees an empty body and ends
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+    async def _refuse(self, scope: Scope, send: Send, why: str) -> None:
+        detail = f"{why}; a request body may have at most {self.max_bytes} bytes"
+        body = json.dumps(problem_body(413, "too_large", detail, scope.get("path"))).encode()
+        headers = [(b"content-type", b"application/problem+json"), (b"connection", b"close")]
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": 413, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()  # http.disconnect when the client goes
+
+    return replay
+
+
+async def _http_problem(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    code = CODES.get(exc.status_code, f"http_{exc.status_code}")
+    detail = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
+    if exc.status_code == 405:
+        allowed = (exc.headers or {}).get("Allow", "")
+        detail = f"{request.method} is not allowed on {request.url.path}; allowed: {allowed}"
+    elif exc.status_code == 404:
+        detail = f"no route {request.url.path}; see /openapi.json for the API"
+    response = problem_json(problem_body(exc.status_code, code, detail, request.url.path), exc.status_code)
+    for name, value in (exc.headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("http.unexpected", path=request.url.path, error=repr(exc))
+    body = problem_body(500, "internal_error", "the service failed; this is a bug", request.url.path)
+    return problem_json(body, 500)
+
+
+def install_problems(app: FastAPI, max_body: int = DEFAULT_MAX_BODY) -> None:
+    """Every framework error of ``app`` as problem+json, and the body limit in front of it."""
+    app.add_exception_handler(HTTPException, _http_problem)
+    app.add_exception_handler(Exception, _unexpected)
+    app.add_middleware(BodyLimit, max_bytes=max_body)

@@ -1,0 +1,1 @@
+"""Fuzzing: generated requests at both HTTP APIs, generated garbage at both Kafka intakes."""

@@ -1,0 +1,162 @@
+"""Every client mistake gets a fast, bounded problem+json answer from both APIs; never a 500."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from schemas.commands import CommandEnvelope, CommandResult
+from services.interview.adapters.gateway import BrokerUnavailableError, ResultTimeoutError
+from testkit.interviews import Script
+from tests.fuzz.inprocess import InProcessGateway, fuzz_decision_app, fuzz_interview_app
+
+PROBLEM = "application/problem+json"
+CONCLUDE = {"actor_id": "ana", "expected_version": 1, "outcome": "completed"}
+
+
+APPS: dict[str, Callable[[], FastAPI]] = {
+    "interview": lambda: fuzz_interview_app(InProcessGateway()),
+    "decision": lambda: fuzz_decision_app(Script("iv-1").opened().events),
+}
+
+
+def client(app: FastAPI) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+
+
+@pytest.fixture
+async def interview() -> AsyncIterator[httpx.AsyncClient]:
+    async with client(APPS["interview"]()) as http:
+        yield http
+
+
+@pytest.fixture
+async def decision() -> AsyncIterator[httpx.AsyncClient]:
+    async with client(APPS["decision"]()) as http:
+        yield http
+
+
+def problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    body: dict[str, Any] = response.json()
+    assert (body["code"], body["status"]) == (code, status)
+    return body
+
+
+@pytest.mark.parametrize("name", list(APPS))
+async def test_unknown_route_and_wrong_method(name: str) -> None:
+    async with client(APPS[name]()) as http:
+        problem(await http.get("/no/such/route"), 404, "not_found")
+        body = problem(await http.delete("/healthz"), 405, "method_not_allowed")
+    assert "allowed: GET" in body["detail"]
+
+
+@pytest.mark.parametrize("name", list(APPS))
+async def test_a_body_over_the_limit_is_refused_unread(name: str) -> None:
+    async with client(APPS[name]()) as http:
+        response = await http.post("/interviews/iv-1/conclusion", content=b"x" * 300_000)
+    assert "at most" in problem(response, 413, "too_large")["detail"]
+
+
+async def test_a_streamed_body_over_the_limit_is_refused(interview: httpx.AsyncClient) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(100):
+            yield b" " * 10_000  # no Content-Length: chunked
+
+    response = await interview.post("/interviews/iv-1/conclusion", content=chunks())
+    problem(response, 413, "too_large")
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"{not json", b"[" * 50_000, b'{"expected_version": ' + b"9" * 5000 + b"}", b'{"\\ud800": 1}', b""],
+)
+async def test_malformed_bodies_are_problems(interview: httpx.AsyncClient, content: bytes) -> None:
+    headers = {"content-type": "application/json"}
+    response = await interview.post("/interviews/iv-1/conclusion", content=content, headers=headers)
+    assert response.status_code in (400, 422)
+    assert response.headers["content-type"] == PROBLEM
+
+
+@pytest.mark.parametrize(
+    ("headers", "field"),
+    [
+        ({"Idempotency-Key": ""}, "header.Idempotency-Key"),
+        ({"Idempotency-Key": "k" * 201}, "header.Idempotency-Key"),
+        ({"Idempotency-Key": "a\tb"}, "Idempotency-Key"),
+        ({"X-Correlation-Id": ""}, "header.X-Correlation-Id"),
+    ],
+)
+async def test_bad_headers_are_422_naming_the_header(
+    interview: httpx.AsyncClient, headers: dict[str, str], field: str
+) -> None:
+    response = await interview.post("/interviews/iv-1/conclusion", json=CONCLUDE, headers=headers)
+    assert problem(response, 422, "invalid_command")["field"] == field
+
+
+@pytest.mark.parametrize("version", ["1", True, 1.0, 2**64, -1])
+async def test_expected_version_is_a_strict_integer(interview: httpx.AsyncClient, version: Any) -> None:
+    response = await interview.post(
+        "/interviews/iv-1/conclusion", json=CONCLUDE | {"expected_version": version}
+    )
+    assert problem(response, 422, "invalid_command")["field"] == "expected_version"
+
+
+async def test_validation_errors_are_capped(interview: httpx.AsyncClient) -> None:
+    body = {f"unknown{i}": i for i in range(5_000)}
+    response = await interview.post("/interviews/iv-1/stories", json=body)
+    detail = problem(response, 422, "invalid_command")["detail"]
+    assert "more problem(s) not listed" in detail
+    assert len(response.content) < 4_000
+
+
+async def test_oversized_lists_are_one_error(interview: httpx.AsyncClient) -> None:
+    story = {"actor_id": "c", "expected_version": 1, "story_id": "s", "kind": "other", "title": "t"}
+    response = await interview.post(
+        "/interviews/iv-1/stories", json=story | {"summary": "s", "skills": ["X"] * 30_000}
+    )
+    assert (
+        problem(response, 422, "invalid_command")["detail"]
+        == "skills: has 30000 items; at most 50 are allowed"
+    )
+
+
+async def test_the_decision_api_names_bad_parameters(decision: httpx.AsyncClient) -> None:
+    problem(await decision.get("/interviews/iv-1/verdict?as_of_sequence=abc"), 422, "invalid_request")
+    problem(await decision.get("/interviews/bad%20id/verdict"), 422, "invalid_request")
+    assert (await decision.get("/interviews/iv-1/verdict?as_of_sequence=1")).status_code == 200
+
+
+class Outage(InProcessGateway):
+    """A gateway whose broker is gone (``healthy`` false) or stalls (``submit`` raises)."""
+
+    def __init__(self, healthy: bool, error: Exception) -> None:
+        super().__init__(healthy=healthy)
+        self.error = error
+
+    async def submit(self, command: CommandEnvelope, timeout: float) -> CommandResult:
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "code"),
+    [
+        (BrokerUnavailableError("the broker is unavailable; nothing was sent"), 503, "unavailable"),
+        (ResultTimeoutError("no result within 10s"), 504, "timeout"),
+    ],
+)
+async def test_an_outage_answers_at_once_with_retry_after(error: Exception, status: int, code: str) -> None:
+    app = fuzz_interview_app(Outage(healthy=False, error=error))
+    async with client(app) as http:
+        response = await asyncio.wait_for(http.post("/interviews/iv-1/conclusion", json=CONCLUDE), 2)
+        assert "same Idempotency-Key" in problem(response, status, code)["detail"]
+        assert response.headers["Retry-After"] == "1"
+        ready = await http.get("/readyz")
+        problem(ready, 503, "unavailable")
+        assert ready.headers["Retry-After"] == "1"
