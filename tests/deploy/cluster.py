@@ -51,6 +51,17 @@ class Tools:
         return [folder / "kafkatopic.yaml", folder / "kafkauser.yaml"]
 
     @property
+    def operator_crds(self) -> list[Path]:
+        """ServiceMonitor and KEDA's ScaledObject and TriggerAuthentication, from their Go API types."""
+        folder = self.root / "crds" / "operators"
+        names = [
+            "monitoring.coreos.com_servicemonitors",
+            "keda.sh_scaledobjects",
+            "keda.sh_triggerauthentications",
+        ]
+        return [folder / f"{name}.yaml" for name in names]
+
+    @property
     def kwok_stages(self) -> list[Path]:
         """How kwok moves fake nodes and pods through their lifecycle."""
         return sorted((self.root / "kwok-stages").glob("*.yaml"))
@@ -60,7 +71,7 @@ class Tools:
         names = ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "helm", "kubectl"]
         names += ["etcd", "kube-score", "checkov", "dockerfile-lint"]
         absent = [n for n in names if not self.bin(n).exists()]
-        absent += [str(p) for p in self.strimzi_crds if not p.exists()]
+        absent += [str(p) for p in [*self.strimzi_crds, *self.operator_crds] if not p.exists()]
         return absent + ([] if self.kwok_stages else ["kwok stages"])
 
 

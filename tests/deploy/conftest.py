@@ -58,11 +58,12 @@ def production_objects(tools: Tools) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="session")
 def cluster(tools: Tools, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    """A local control plane with fake nodes and the Strimzi CRDs; every process stopped afterwards."""
+    """A local control plane with fake nodes and the Strimzi, KEDA and ServiceMonitor CRDs; every process
+    stopped afterwards."""
     running = Cluster(tools, tmp_path_factory.mktemp("k8s"))
     try:
         running.start()
-        running.install_crds(tools.strimzi_crds)
+        running.install_crds([*tools.strimzi_crds, *tools.operator_crds])
         yield running
     finally:
         running.stop()

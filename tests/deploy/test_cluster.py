@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
+from schemas.topics import TOPIC_SPECS
 from tests.deploy.cluster import CHART, ROOT, Cluster, Tools
 from tests.deploy.conftest import PRODUCTION_VALUES, by_kind, render
 
@@ -39,16 +40,11 @@ def _secret(name: str, data: dict[str, str]) -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name}, "stringData": data}
 
 
-# Kinds whose CRDs (Prometheus Operator, KEDA) this API server does not have: rendered and unit-checked in
-# test_chart.py, not applied here.
-ABSENT_CRDS = {"ServiceMonitor", "ScaledObject", "TriggerAuthentication"}
-
-
 @pytest.mark.parametrize("values", [[], ["-f", str(PRODUCTION_VALUES)]], ids=["default", "production"])
 def test_rendered_chart_applies_server_side_with_strict_validation(
     cluster: Cluster, tools: Tools, namespace: str, values: list[str]
 ) -> None:
-    objects = [o for o in render(tools, *values, namespace=namespace) if o["kind"] not in ABSENT_CRDS]
+    objects = render(tools, *values, namespace=namespace)
     out = cluster.apply_objects(objects, "-n", namespace, "--dry-run=server")
     assert out.count("serverside-applied") == len(objects), out
 
@@ -111,7 +107,7 @@ def test_install_rolls_out_upgrades_and_uninstalls_cleanly(cluster: Cluster, nam
     _rollout(cluster, namespace)
     assert len(_pods(cluster, namespace, "decision")) == 2
     assert all(p["status"]["phase"] == "Running" for p in _pods(cluster, namespace, "interview"))
-    assert len(cluster.get_json("kafkatopics", "-n", namespace)["items"]) == 6
+    assert len(cluster.get_json("kafkatopics", "-n", namespace)["items"]) == len(TOPIC_SPECS)
     assert len(cluster.get_json("kafkausers", "-n", namespace)["items"]) == 3
 
     cluster.helm("upgrade", RELEASE, str(CHART), *install, "--set", "decision.replicas=3",
@@ -130,11 +126,17 @@ def test_install_rolls_out_upgrades_and_uninstalls_cleanly(cluster: Cluster, nam
     assert cluster.helm("list", "-n", namespace, "-q").stdout.strip() == ""
 
 
-def test_uninstall_keeps_kafka_topics_by_default(cluster: Cluster, namespace: str) -> None:
-    cluster.helm("install", RELEASE, str(CHART), "--namespace", namespace)
+def test_production_install_keeps_kafka_topics_on_uninstall(
+    cluster: Cluster, namespace: str, production_objects: list[dict[str, Any]]
+) -> None:
+    cluster.helm("install", RELEASE, str(CHART), "--namespace", namespace, "-f", str(PRODUCTION_VALUES),
+                 "--wait", "--timeout", "3m")  # fmt: skip
+    _rollout(cluster, namespace)
+    for kind in ("servicemonitors", "scaledobjects", "triggerauthentications", "horizontalpodautoscalers"):
+        assert cluster.get_json(kind, "-n", namespace)["items"], kind
     cluster.helm("uninstall", RELEASE, "--namespace", namespace, "--wait")
     kept = _settled_leftovers(cluster, namespace)
-    assert kept
+    assert len(kept) == len(by_kind(production_objects, "KafkaTopic"))
     assert all(name.startswith("kafkatopic") for name in kept), kept
 
 
