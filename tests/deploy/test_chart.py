@@ -279,3 +279,19 @@ def test_keda_scales_on_the_lag_of_the_service_consumer_group(
     assert scaled["spec"]["maxReplicaCount"] <= 12
     (auth,) = by_kind(production_objects, "TriggerAuthentication")
     assert {r["parameter"] for r in auth["spec"]["secretTargetRef"]} == {"password", "ca"}
+
+
+def test_every_variable_the_chart_sets_is_one_the_services_read(
+    production_objects: list[dict[str, Any]],
+) -> None:
+    # pydantic-settings ignores unknown variables, so a misspelt one would silently change nothing.
+    read = {
+        f"{settings.model_config['env_prefix']}{name}".upper()
+        for settings in (InterviewSettings, DecisionSettings, KafkaSettings)
+        for name in settings.model_fields
+    }
+    for _, container in _containers(production_objects):
+        names = {e["name"] for e in container["env"]}
+        assert names - read == set()
+        own = {n for n in read if n.startswith(container["name"].upper())}
+        assert {f"{container['name'].upper()}_{s}" for s in ("HOST", "PORT", "STATE_DIR")} <= own & names
