@@ -156,17 +156,21 @@ def serve(installed: Path, tmp_path: Path, kafka: Broker) -> Iterator[list[subpr
 def test_services_from_the_install_serve_probes_and_stop_on_sigterm(
     installed: Path, tmp_path: Path, kafka: Broker, serve: list[subprocess.Popen[str]]
 ) -> None:
-    prefix = f"img{uuid.uuid4().hex[:8]}."
+    # As in the pod: HOME does not exist, only /tmp and the state emptyDir are writable.
+    home, writable = tmp_path / "nonexistent", tmp_path / "tmp"
+    writable.mkdir()
     servers = str(kafka.settings.bootstrap_servers)
-    base = {**image_env(installed, tmp_path), "KAFKA_BOOTSTRAP_SERVERS": servers,
-            "KAFKA_TOPIC_PREFIX": prefix, "KAFKA_PARTITIONS": "2", "INTERVIEW_HOST": "127.0.0.1",
-            "DECISION_HOST": "127.0.0.1"}  # fmt: skip
+    base = {**image_env(installed, writable), "HOME": str(home), "KAFKA_BOOTSTRAP_SERVERS": servers,
+            "KAFKA_TOPIC_PREFIX": f"img{uuid.uuid4().hex[:8]}.", "KAFKA_PARTITIONS": "2"}  # fmt: skip
+    before = snapshot(installed)
     ports = {"interview": free_port(), "decision": free_port()}
     for component in ("interview", "decision"):  # interview first: it creates the topics
-        env = {**base, f"{component.upper()}_PORT": str(ports[component])}
-        log = (tmp_path / f"{component}.log").open("w")
-        process = subprocess.Popen(["hiring-pipeline", component, "serve"], env=env, cwd=tmp_path,
-                                   stdout=log, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+        name = component.upper()
+        env = {**base, f"{name}_HOST": "127.0.0.1", f"{name}_PORT": str(ports[component]),
+               f"{name}_STATE_DIR": str(tmp_path / f"state-{component}")}  # fmt: skip
+        with (tmp_path / f"{component}.log").open("w") as log:
+            process = subprocess.Popen(["hiring-pipeline", component, "serve"], env=env, cwd=writable,
+                                       stdout=log, stderr=subprocess.STDOUT, text=True)  # fmt: skip
         serve.append(process)
         url = f"http://127.0.0.1:{ports[component]}"
         _wait_for(f"{url}/healthz", 200, process)
@@ -175,3 +179,5 @@ def test_services_from_the_install_serve_probes_and_stop_on_sigterm(
         process.send_signal(signal.SIGTERM)
     for process, component in zip(serve, ("interview", "decision"), strict=True):
         assert process.wait(30) == 0, (tmp_path / f"{component}.log").read_text()[-3000:]
+    assert not home.exists(), "the services wrote under HOME, which does not exist in the image"
+    assert snapshot(installed) == before, "the services wrote into the (read-only) install"
