@@ -3,6 +3,7 @@ Strimzi resources against the code's topics, consumer groups and transactional i
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from typing import Any
@@ -295,3 +296,29 @@ def test_every_variable_the_chart_sets_is_one_the_services_read(
         assert names - read == set()
         own = {n for n in read if n.startswith(container["name"].upper())}
         assert {f"{container['name'].upper()}_{s}" for s in ("HOST", "PORT", "STATE_DIR")} <= own & names
+
+
+def _object_schemas(node: Any, path: str = "") -> list[tuple[str, dict[str, Any]]]:
+    found: list[tuple[str, dict[str, Any]]] = []
+    if isinstance(node, dict):
+        if node.get("type") == "object":
+            found.append((path, node))
+        for key, value in node.items():
+            found += _object_schemas(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += _object_schemas(value, f"{path}/{index}")
+    return found
+
+
+def test_values_schema_closes_every_object_it_defines() -> None:
+    schema = json.loads((CHART / "values.schema.json").read_text())
+    # Kubernetes objects passed through as they are: the API server validates them (strict apply in CI).
+    passthrough = {"affinity", "tolerations", "topologySpreadConstraints", "extraEnv", "to", "extraEgress"}
+    for path, node in _object_schemas(schema):
+        name = path.rstrip("/").split("/")[-1] if not path.endswith("/items") else path.split("/")[-2]
+        if name in passthrough:
+            continue
+        assert "additionalProperties" in node, f"{path} accepts unknown keys"
+        if "properties" in node:
+            assert node["additionalProperties"] is False, path
