@@ -56,7 +56,8 @@ def production_objects(tools: Tools) -> list[dict[str, Any]]:
     return render(tools, "-f", str(PRODUCTION_VALUES))
 
 
-@pytest.fixture(scope="session")
+# Module scope: the control plane (~0.5 GB, a little CPU) must not run on beside the rest of the suite.
+@pytest.fixture(scope="module")
 def cluster(tools: Tools, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     """A local control plane with fake nodes and the Strimzi, KEDA and ServiceMonitor CRDs; every process
     stopped afterwards."""
