@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sqlite3
 from datetime import datetime
 from pathlib import Path
@@ -110,11 +111,19 @@ class VerdictStore:
         self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
 
 
+_INPUT_SEQUENCE = re.compile(rb'"input_sequence":([0-9]+)[,}]')
+"""Where canonical JSON (keys sorted, no spaces) of a revision holds its input sequence."""
+
+
 def _row(record: Any) -> tuple[Any, ...]:
     """What a query selects by, read from the record without decoding it through the models."""
     headers = [(k, v.decode("utf-8", "replace")) for k, v in record.headers or []]
     attrs = dict(headers)
-    input_sequence = json.loads(record.value).get("input_sequence", 0) if record.value else 0
+    found = _INPUT_SEQUENCE.search(record.value) if record.value else None
+    if found is not None:
+        input_sequence = int(found[1])
+    else:  # not in the canonical form we write: parse it
+        input_sequence = json.loads(record.value).get("input_sequence", 0) if record.value else 0
     return (
         attrs.get("ce_subject", ""), int(attrs.get("ce_sequence", "0")), input_sequence,
         attrs.get("ce_time", "").replace("Z", "+00:00"), record.key, record.value, json.dumps(headers),
