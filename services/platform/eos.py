@@ -18,11 +18,24 @@ from typing import Any, Protocol, TypeAlias
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, ConsumerRecord
 from aiokafka.errors import KafkaError, ProducerFenced
+from aiokafka.record.default_records import DefaultRecordBatchBuilder
 from aiokafka.structs import TopicPartition
 
 log = structlog.get_logger(__name__)
 
 Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
+
+MAX_RECORD_BYTES = 1_048_576
+"""The largest record batch sent: aiokafka's ``max_request_size``, under the broker's default 1 MiB limit.
+
+A record over it can never be produced: a handler refuses or parks what would need one, instead of
+failing its transaction (and its partition) forever.
+"""
+
+
+def record_bytes(out: OutRecord) -> int:
+    """Bytes of a record batch holding only this record, as the producer sizes it."""
+    return int(DefaultRecordBatchBuilder.estimate_size_in_bytes(out.key, out.value, out.headers))
 
 
 @dataclass(frozen=True)

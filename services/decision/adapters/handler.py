@@ -13,7 +13,7 @@ import asyncio
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +27,8 @@ from services.decision.adapters.records import dlq_record, input_of, revision_re
 from services.decision.adapters.snapshot import DLQ_SEEN, INTERVIEW, STATE_FORMAT, dump_state, load_state
 from services.decision.domain.policy import Policies
 from services.decision.domain.replay import subject_of
-from services.decision.domain.revisions import InterviewState, step
-from services.platform.eos import OutRecord, Record
+from services.decision.domain.revisions import InterviewState, Poison, step
+from services.platform.eos import MAX_RECORD_BYTES, OutRecord, Record, record_bytes
 from services.platform.state import PartitionStore, default_state_dir
 
 log = structlog.get_logger(__name__)
@@ -205,7 +205,13 @@ class DecisionHandler:
     ) -> list[OutRecord]:
         item = input_of(record)
         key = subject_of(item)
-        interview, revision, poison = step(owned.interview(key), item, self.policies, record.offset)
+        before = owned.interview(key)
+        interview, revision, poison = step(before, item, self.policies, record.offset)
+        out = revision_records(revision, self.topics, partition) if revision is not None else []
+        if poison is None and (size := max(map(record_bytes, out), default=0)) > MAX_RECORD_BYTES:
+            why = f"its revision would be a {size:,}-byte record, over the {MAX_RECORD_BYTES:,}-byte limit"
+            poison = Poison(key, record.offset, "revision_too_large", why)
+            interview, revision = replace(before, parked=poison), None
         owned.keep(key, interview)
         counts["projected"] += 1
         if poison is not None:
@@ -216,7 +222,7 @@ class DecisionHandler:
         if revision is None:
             return []
         counts["revisions"] += 1
-        return revision_records(revision, self.topics, partition)
+        return out
 
     def parked(self) -> dict[str, str]:
         """Interviews parked behind a DLQ record, with the reason code."""

@@ -39,7 +39,7 @@ from services.interview.adapters.snapshot import (
 )
 from services.interview.domain import Code, InterviewState, Rejection, Stamp, decide, evolve
 from services.interview.domain.state import retired
-from services.platform.eos import OutRecord, Record
+from services.platform.eos import MAX_RECORD_BYTES, OutRecord, Record, record_bytes
 from services.platform.state import PartitionStore, default_state_dir
 
 log = structlog.get_logger("interview.handler")
@@ -233,12 +233,27 @@ class InterviewHandler:
         outcome = decide(current, command, Stamp([self._ids()], self._clock()))
         if isinstance(outcome, Rejection):
             return wire.rejected(command, outcome), []
+        too_large = self._too_large(partition, outcome, current.version)
+        if too_large is not None:
+            return wire.rejected(command, too_large), []
         if current.version == 0:
             self._interviews[partition] = self._interviews.get(partition, 0) + 1
         for event in outcome:
             current = evolve(current, event)
         state.keep(current)
         return wire.accepted(command, outcome), outcome
+
+    def _too_large(self, partition: int, events: list[Any], version: int) -> Rejection | None:
+        """A command whose events could never be produced is refused, not retried forever."""
+        records = [wire.event_record(e, self._topics.interview_events, partition) for e in events]
+        size = max(map(record_bytes, records), default=0)
+        if size <= MAX_RECORD_BYTES:
+            return None
+        message = (
+            f"the event this command appends would be a {size:,}-byte record, over the "
+            f"{MAX_RECORD_BYTES:,}-byte limit of the event log; send less text or fewer items"
+        )
+        return Rejection(Code.OUTPUT_TOO_LARGE, message, "payload", version)
 
     @staticmethod
     def _retry(command: CommandEnvelope, first: CommandResult) -> CommandResult:

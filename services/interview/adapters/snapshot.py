@@ -37,6 +37,8 @@ def dump_state(state: InterviewState) -> bytes:
     doc: dict[str, Any] = {"v": state.version, "h": state.last_hash, "o": state.opened, "c": state.concluded}
     if state.last_time is not None:
         doc["t"] = state.last_time.isoformat()
+    if state.unreadable is not None:
+        doc["u"] = state.unreadable
     if not state.concluded:  # a retired interview keeps no ids (``domain.state.retired``)
         doc |= {
             "p": {pid: side.value for pid, side in state.participants.items()},
@@ -56,7 +58,7 @@ def load_state(interview_id: str, value: bytes) -> InterviewState:
         participants={pid: Side(side) for pid, side in doc.get("p", {}).items()},
         stories=frozenset(doc.get("s", ())), answers=frozenset(doc.get("a", ())), questions=doc.get("q", {}),
         assessments={(who, GoalId(goal)): aid for who, goal, aid in doc.get("g", ())},
-        item_ids=frozenset(doc.get("i", ())),
+        item_ids=frozenset(doc.get("i", ())), unreadable=doc.get("u"),
     )  # fmt: skip
 
 

@@ -25,6 +25,8 @@ class Code(StrEnum):
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     WRONG_PARTITION = "wrong_partition"
     TOO_MANY_ITEMS = "too_many_items"
+    OUTPUT_TOO_LARGE = "output_too_large"
+    HISTORY_UNREADABLE = "history_unreadable"
 
 
 @dataclass(frozen=True)

@@ -41,8 +41,15 @@ OUTCOME_SIDES: dict[Outcome, Side] = {
 
 
 def lifecycle(state: InterviewState, command: Command) -> None:
-    """Nothing before opened, an interview opens once, nothing after concluded."""
+    """Nothing before opened, an interview opens once, nothing after concluded, nothing while parked."""
     iid = command.interview_id
+    if state.unreadable is not None:
+        raise RejectedError(
+            Code.HISTORY_UNREADABLE,
+            f"interview {iid} is parked: {state.unreadable}; an operator must release it "
+            "(docs/operations.md, 'An unreadable record in the history')",
+            "interview_id",
+        )
     if isinstance(command.payload, OpenInterview):
         if state.opened:
             raise RejectedError(

@@ -39,6 +39,7 @@ class InterviewState:
     questions: Mapping[str, str] = field(default_factory=dict)  # question id -> asker id
     assessments: Mapping[tuple[str, GoalId], str] = field(default_factory=dict)  # latest per (assessor, goal)
     item_ids: frozenset[str] = frozenset()  # every story, question, answer and assessment id
+    unreadable: str | None = None  # why a record of its history cannot be read: the interview is parked
 
     def side_of(self, participant: str) -> Side | None:
         """The side of a participant, or None when not a participant."""
@@ -54,9 +55,14 @@ def evolve(state: InterviewState, event: Event) -> InterviewState:
     return replace(changed, version=attrs.sequence, last_hash=event.chain_hash, last_time=attrs.time)
 
 
+def parked(interview_id: str, reason: str) -> InterviewState:
+    """An interview whose history holds a record the writer cannot read: it refuses every command."""
+    return InterviewState(interview_id, unreadable=reason)
+
+
 def retired(state: InterviewState) -> InterviewState:
     """What a concluded interview still needs: enough to refuse every command and to chain (no ids)."""
-    if not state.concluded:
+    if not state.concluded or state.unreadable is not None:
         return state
     return InterviewState(
         state.interview_id, state.version, state.last_hash, state.last_time, opened=True, concluded=True

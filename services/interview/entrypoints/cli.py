@@ -23,3 +23,36 @@ def serve(
     from services.interview.entrypoints.run import main
 
     raise typer.Exit(main())
+
+
+@app.command("reset-state")
+def reset_state(
+    partition: list[int] = typer.Option(..., "--partition", help="Commands partition to reset (repeatable)."),
+) -> None:
+    """Forget the writer's state of partitions: the next owner rebuilds it from interview.events.
+
+    The release of an interview parked with ``history_unreadable``: stop the writers, deploy a build that
+    reads the record, reset its partition, start the writers. Kafka from KAFKA_*, the group from
+    INTERVIEW_GROUP_ID. Refused while any writer runs: it would write state over the reset.
+    """
+    import asyncio
+
+    from schemas.topics import Topics
+    from services.interview.adapters.state_reset import active_members, reset_partitions
+    from services.interview.entrypoints.settings import InterviewSettings
+    from services.platform.settings import KafkaSettings
+
+    kafka = KafkaSettings()
+    if not kafka.bootstrap_servers:
+        typer.echo("error: KAFKA_BOOTSTRAP_SERVERS is not set", err=True)
+        raise typer.Exit(2)
+    topics, client = Topics(kafka.topic_prefix), kafka.client_kwargs()
+    group = f"{InterviewSettings().group_id}.{topics.commands}"
+    members = asyncio.run(active_members(client, group))
+    if members:
+        typer.echo(f"error: {members} writer(s) of group {group} are running; stop them first", err=True)
+        raise typer.Exit(1)
+    topic = topics.writer_state
+    forgotten = asyncio.run(reset_partitions(client, topic, partition))
+    for p, count in sorted(forgotten.items()):
+        typer.echo(f"{topic}[{p}]: {count} keys forgotten; the next writer rebuilds it from interview.events")

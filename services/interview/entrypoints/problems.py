@@ -28,6 +28,8 @@ STATUS: dict[str, int] = {
     "concluded": 409,
     "duplicate_id": 409,
     "too_many_items": 409,
+    "history_unreadable": 409,
+    "output_too_large": 413,
     "too_large": 413,
     "timeout": 504,
     "not_ready": 503,
