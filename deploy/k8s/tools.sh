@@ -139,13 +139,15 @@ strimzi_crds() {
   local java cp
   java=$(java21)
   cp=$(mktemp)
-  mvn -q -B -Dstyle.color=never -f deploy/strimzi/crds/pom.xml dependency:build-classpath -Dmdep.outputFile="$cp"
+  # (quiet Maven still prints colour resets: keep its output for when it fails)
+  mvn -q -B -f deploy/strimzi/crds/pom.xml dependency:build-classpath -Dmdep.outputFile="$cp" > "$cp.log" 2>&1 \
+    || { cat "$cp.log" >&2; return 1; }
   mkdir -p "$out.tmp"
   timed "$java" -cp "$(cat "$cp")" io.strimzi.crdgenerator.CrdGenerator \
     --crd-api-version v1 --api-versions v1 --storage-version v1 --yaml \
     "io.strimzi.api.kafka.model.topic.KafkaTopic=$out.tmp/kafkatopic.yaml" \
     "io.strimzi.api.kafka.model.user.KafkaUser=$out.tmp/kafkauser.yaml"
-  rm -f "$cp"
+  rm -f "$cp" "$cp.log"
   rm -rf "$out" && mv "$out.tmp" "$out"
 }
 
