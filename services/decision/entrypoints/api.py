@@ -24,6 +24,7 @@ from services.decision.entrypoints.problems import (
     problem_response,
 )
 from services.decision.entrypoints.runtime import DecisionRuntime
+from services.platform.asyncapi_http import mount_asyncapi
 
 log = structlog.get_logger("decision.api")
 InterviewId = Annotated[Id, Path(description="The interview id.")]
@@ -104,6 +105,7 @@ def create_app(runtime: DecisionRuntime, probe: BrokerProbe | None = None) -> Fa
     """The FastAPI application serving ``runtime``'s store; ``probe`` tells whether the broker answers."""
     app = FastAPI(title="hiring-pipeline decision service", version="1.0.0", description=__doc__)
     install(app, runtime.settings.max_request_bytes)
+    mount_asyncapi(app)
     store = runtime.store
     probe = probe or BrokerProbe(runtime.client)
 

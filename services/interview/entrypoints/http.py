@@ -33,6 +33,7 @@ from services.interview.adapters.gateway import (
 from services.interview.adapters.wire import describe_errors
 from services.interview.entrypoints.problems import problem, responses, validation_problem
 from services.interview.entrypoints.service import InterviewService
+from services.platform.asyncapi_http import mount_asyncapi
 from services.platform.http_limits import install_problems
 
 log = structlog.get_logger("interview.http")
@@ -112,6 +113,7 @@ def create_app(service: InterviewService) -> FastAPI:
     app.state.service = service
     _commands(app)
     _operations(app)
+    mount_asyncapi(app)
     return app
 
 

@@ -114,6 +114,7 @@ async def test_query_api(
         assert await eventually(counted, timeout=10)
         openapi = (await http.get("/openapi.json")).json()
         assert "/interviews/{interview_id}/verdict" in openapi["paths"]
+        assert (await http.get("/asyncapi.json")).json()["asyncapi"] == "3.0.0"  # the contract, next to /docs
 
 
 async def _ok(http: httpx.AsyncClient, path: str) -> bool:

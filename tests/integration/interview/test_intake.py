@@ -94,6 +94,7 @@ async def test_operations_endpoints(replica: Replica) -> None:
     spec = (await http.get("/openapi.json")).json()
     assert "/interviews/{interview_id}/assessments" in spec["paths"]
     assert "409" in spec["paths"]["/interviews/{interview_id}/stories"]["post"]["responses"]
+    assert (await http.get("/asyncapi.json")).json()["asyncapi"] == "3.0.0"  # the contract, next to /docs
     path, body = http_request("iv-metrics", 0, ALICE, open_payload())
     await http.post(path, json=body)
     text = (await http.get("/metrics")).text
