@@ -10,6 +10,7 @@ and decision records together (about 63 % / 37 %), as verify reads and checks bo
 from __future__ import annotations
 
 import argparse
+import resource
 import time
 from collections.abc import Callable
 from typing import Any
@@ -50,11 +51,8 @@ def timed(label: str, count: int, run: Callable[[], Any]) -> float:
     return rate
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Generate, then time the baseline and verify over the same records."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("n", nargs="?", type=int, default=100_000, help="events (default 100000)")
-    n = parser.parse_args(argv).n
+def run(n: int = 100_000) -> dict[str, Any]:
+    """Generate, then time the baseline and verify over the same records; the figures as a dict."""
     start = time.perf_counter()
     interview, decision = history(n)
     total = len(interview) + len(decision)
@@ -62,10 +60,34 @@ def main(argv: list[str] | None = None) -> None:
           f"in {time.perf_counter() - start:.1f} s")  # fmt: skip
     base = timed("baseline (decode only)", total, lambda: decode_all(interview) + decode_all(decision))
     audits = []
+    peak_before = _peak_rss_mb()
     rate = timed("verify (full audit)", total, lambda: audits.append(verify(interview, decision)))
     if not audits[0].report.ok:
         raise SystemExit(f"generated history did not verify: {audits[0].report.by_kind}")
     print(f"verify runs at {rate / base:.2f}x the decode-only rate ({base / rate:.1f}x the cost)")
+    return {
+        "events": total,
+        "interview_events": len(interview),
+        "decision_events": len(decision),
+        "verify_events_per_s": rate,
+        "baseline_decode_events_per_s": base,
+        "ratio": rate / base,
+        "seconds_for_1m_events": 1_000_000 / rate,
+        "peak_rss_mb_before_verify": peak_before,
+        "peak_rss_mb_after_verify": _peak_rss_mb(),
+    }
+
+
+def _peak_rss_mb() -> float:
+    """Peak resident memory of this process so far (the generated history is held in memory)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    """Parse the size, run; return the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("n", nargs="?", type=int, default=100_000, help="events (default 100000)")
+    return run(parser.parse_args(argv).n)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,10 @@
-"""Benchmark: projected interview events/s (exactly once) against a raw aiokafka consumer of the same records.
+"""Benchmark: projected interview events/s (exactly once) against raw aiokafka baselines on the same records.
 
 ``python -m benchmarks.decision [--interviews 1250]`` uses ``KAFKA_BOOTSTRAP_SERVERS`` or starts the
-local broker. Prints the pure projection rate, the raw read rate, the service rate, and the ratio.
+local broker. Prints the pure projection rate, two baselines, the service rate, and the ratios. The
+baselines: a raw read_committed consumer (count only), and a raw transactional consume-produce copy
+(read ``interview.events``, write each record unchanged to another topic in transactions that carry
+the consumer offsets: a no-op exactly-once processor).
 """
 
 from __future__ import annotations
@@ -9,12 +12,14 @@ from __future__ import annotations
 import asyncio
 import cProfile
 import pstats
+import resource
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import typer
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from schemas.topics import Topics
 from services.decision.domain.replay import project
@@ -46,6 +51,43 @@ async def raw_read(client: dict[str, Any], topic: str, total: int) -> float:
         await consumer.stop()
 
 
+async def raw_copy(client: dict[str, Any], source: str, target: str, total: int, per_txn: int = 500) -> float:
+    """Seconds a no-op exactly-once processor takes to copy ``total`` records of ``source`` to ``target``.
+
+    One read_committed consumer in a fresh group and one transactional producer: each batch of up to
+    ``per_txn`` records is written unchanged (key, value, headers, same partition) in one transaction
+    that also commits the consumer's offsets, as the services do.
+    """
+    group = f"copy-{uuid.uuid4().hex[:6]}"
+    consumer = AIOKafkaConsumer(
+        source, group_id=group, isolation_level="read_committed", auto_offset_reset="earliest",
+        enable_auto_commit=False, **client,
+    )  # fmt: skip
+    producer = AIOKafkaProducer(transactional_id=f"copy-{uuid.uuid4()}", acks="all", linger_ms=2, **client)
+    await consumer.start()
+    await producer.start()
+    try:
+        started, copied = time.perf_counter(), 0
+        while copied < total:
+            batches = await consumer.getmany(timeout_ms=200, max_records=per_txn)
+            if not batches:
+                continue
+            async with producer.transaction():
+                offsets = {}
+                for tp, records in batches.items():
+                    for r in records:
+                        await producer.send(
+                            target, r.value, key=r.key, headers=list(r.headers), partition=tp.partition
+                        )
+                    offsets[tp] = records[-1].offset + 1
+                    copied += len(records)
+                await producer.send_offsets_to_transaction(offsets, group)
+        return time.perf_counter() - started
+    finally:
+        await producer.stop()
+        await consumer.stop()
+
+
 async def projected(
     settings: DecisionSettings, total: int, profile: cProfile.Profile | None = None
 ) -> tuple[float, float]:
@@ -68,41 +110,93 @@ async def projected(
     return done - started, done - ready
 
 
-async def bench(broker: Broker, interviews: int, profile: str | None = None) -> None:
-    """Produce, then time the pure projection, the raw consumer and the service on the same records."""
+async def bench(broker: Broker, interviews: int, profile: str | None = None) -> dict[str, Any]:
+    """Produce, then time the pure projection, both baselines and the service on the same records."""
     client, topics = broker.client(), Topics(f"bench{uuid.uuid4().hex[:6]}.")
     await ensure_topics(client, topics, broker.settings.partitions)
+    copy = Topics(f"{topics.prefix}copy.")
+    await ensure_topics(client, copy, broker.settings.partitions)
     events = stream(interviews, prefix="bench")
     started = time.perf_counter()
     revisions = len(project(events))
     pure = time.perf_counter() - started
     await produce(client, topics.interview_events, events)
-    raw = await raw_read(client, topics.interview_events, len(events))
+    n = len(events)
+    raw = await raw_read(client, topics.interview_events, n)
+    copied = await raw_copy(client, topics.interview_events, copy.interview_events, n)
     kafka = broker.settings.model_copy(update={"topic_prefix": topics.prefix})
     settings = DecisionSettings(port=free_port(), log_level="WARNING").model_copy(update={"kafka": kafka})
     profiler = cProfile.Profile() if profile else None
-    cold, warm = await projected(settings, len(events), profiler)
-    n = len(events)
-    print(f"events {n}, revisions {revisions}, partitions {broker.settings.partitions}")
-    print(f"pure project():              {n / pure:10.0f} events/s (no Kafka, no decode/encode)")
-    print(f"raw aiokafka consumer:       {n / raw:10.0f} events/s (read_committed, count only)")
-    print(f"decision service, from ready:{n / warm:10.0f} events/s (decode, project, produce, commit)")
-    print(f"decision service, from start:{n / cold:10.0f} events/s (plus group join and rebuild)")
-    print(f"ratio service / raw:         {raw / warm:10.3f} (from ready), {raw / cold:.3f} (from start)")
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    cold, warm = await projected(settings, n, profiler)
+    figures: dict[str, Any] = {
+        "events": n,
+        "revisions": revisions,
+        "partitions": broker.settings.partitions,
+        "pure_project_events_per_s": n / pure,
+        "raw_consumer_events_per_s": n / raw,
+        "raw_copy_events_per_s": n / copied,
+        "service_events_per_s_from_ready": n / warm,
+        "service_events_per_s_from_start": n / cold,
+        "ratio_to_raw_consumer": raw / warm,
+        "ratio_to_raw_copy": copied / warm,
+        "peak_rss_mb_of_this_process": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb_before_service": peak_before,
+        "profiled": profiler is not None,
+    }
+    print(report(figures))
     if profiler is not None and profile:
         profiler.dump_stats(profile)
         print(f"profile of the service from ready (cProfile, slows it down) written to {profile}")
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+        figures["top_costs"] = top_costs(profiler)
+    return figures
+
+
+def top_costs(profiler: cProfile.Profile, count: int = 15) -> list[dict[str, Any]]:
+    """The functions with the most own time (tottime), with their cumulative time."""
+    stats = pstats.Stats(profiler)
+    rows: list[dict[str, Any]] = []
+    table: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
+    total = sum(row[2] for row in table.values()) or 1.0
+    for (path, line, name), (_, calls, own, cumulative, _) in sorted(
+        table.items(), key=lambda item: item[1][2], reverse=True
+    )[:count]:
+        where = f"{Path(path).parent.name}/{Path(path).name}:{line}" if line else path
+        rows.append({"function": f"{name} ({where})", "calls": calls, "own_s": own, "cum_s": cumulative,
+                     "own_share": own / total})  # fmt: skip
+    return rows
+
+
+def report(f: dict[str, Any]) -> str:
+    """The figures as the CLI prints them."""
+    rows = [
+        ("pure project()", f["pure_project_events_per_s"], "no Kafka"),
+        ("raw aiokafka consumer", f["raw_consumer_events_per_s"], "read_committed, count only"),
+        ("raw transactional copy", f["raw_copy_events_per_s"], "consume, produce, offsets in txn"),
+        ("decision service, from ready", f["service_events_per_s_from_ready"], "decode, project, commit"),
+        ("decision service, from start", f["service_events_per_s_from_start"], "plus join and rebuild"),
+    ]
+    lines = [f"events {f['events']}, revisions {f['revisions']}, partitions {f['partitions']}"]
+    lines += [f"{label + ':':<30}{rate:10.0f} events/s ({note})" for label, rate, note in rows]
+    lines.append(f"{'ratio service / raw consumer:':<30}{f['ratio_to_raw_consumer']:10.3f} (from ready)")
+    lines.append(f"{'ratio service / raw copy:':<30}{f['ratio_to_raw_copy']:10.3f} (from ready)")
+    return "\n".join(lines)
+
+
+def run(interviews: int = 1250, profile: str | None = None) -> dict[str, Any]:
+    """Get a broker (KAFKA_BOOTSTRAP_SERVERS or the local one) and measure once."""
+    with kafka_broker() as broker:
+        return asyncio.run(bench(broker, interviews, profile))
 
 
 def main(
     interviews: int = typer.Option(1250, help="Interviews (about 16 events each)."),
     profile: str | None = typer.Option(None, help="Write a cProfile of the service (from ready) here."),
-) -> None:
+) -> dict[str, Any]:
     """Run the benchmark once."""
     configure_logging("WARNING")
-    with kafka_broker() as broker:
-        asyncio.run(bench(broker, interviews, profile))
+    return run(interviews, profile)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -29,7 +30,7 @@ from services.platform.broker import kafka_broker
 from services.platform.log_reader import partitions_of, read_all, reader
 from services.platform.topics import ensure_topics
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 PEOPLE = [
     {"id": "cand", "side": "candidate", "role": "candidate"},
     {"id": "alice", "side": "company", "role": "interviewer"},
@@ -106,15 +107,32 @@ async def _count(client: dict[str, Any], topics: Topics) -> int:
     return len(await partitions_of(client, topics.command_results))
 
 
-def start_writer(bootstrap: str, topics: Topics, max_records: int) -> subprocess.Popen[bytes]:
-    """The service under test, writer only, as a child process."""
+def start_writer(
+    bootstrap: str, topics: Topics, max_records: int, state_dir: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """The service under test, writer only, as a child process (its own state directory if given)."""
     env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "KAFKA_TOPIC_PREFIX": topics.prefix}
     env |= {
         "INTERVIEW_HTTP": "false",
         "INTERVIEW_LOG_LEVEL": "WARNING",
         "INTERVIEW_MAX_RECORDS": str(max_records),
     }
+    if state_dir is not None:
+        env["INTERVIEW_STATE_DIR"] = str(state_dir)
     return subprocess.Popen([sys.executable, "-m", "services.interview"], cwd=ROOT, env=env)
+
+
+def stop_writers(writers: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM each writer by its pid; SIGKILL one that has not exited after 15 s."""
+    for writer in writers:
+        if writer.poll() is None:
+            os.kill(writer.pid, signal.SIGTERM)
+    for writer in writers:
+        try:
+            writer.wait(15)
+        except subprocess.TimeoutExpired:
+            writer.kill()
+            writer.wait(10)
 
 
 async def baseline(
@@ -136,45 +154,91 @@ async def baseline(
         await producer.stop()
 
 
-async def run(bootstrap: str, client: dict[str, Any], args: argparse.Namespace) -> None:
-    """Both phases; prints the figures."""
+async def measure(
+    bootstrap: str,
+    client: dict[str, Any],
+    *,
+    commands: int = 5000,
+    interviews: int = 50,
+    partitions: int = 3,
+    max_records: int = 500,
+) -> dict[str, Any]:
+    """Both phases on fresh topics; the figures as a dict."""
     topics = Topics(prefix=f"bench{uuid.uuid4().hex[:8]}.")
-    await ensure_topics(client, topics, args.partitions)
-    commands = workload(args.commands, args.interviews)
-    await preload(client, topics, commands)
-    writer = start_writer(bootstrap, topics, args.max_records)
-    try:
-        first, last = await follow_results(client, topics, len(commands))
-    finally:
-        os.kill(writer.pid, signal.SIGTERM)
-        writer.wait(15)
-    service_rate = (len(commands) - 1) / (last - first)
+    await ensure_topics(client, topics, partitions)
+    work = workload(commands, interviews)
+    await preload(client, topics, work)
+    with tempfile.TemporaryDirectory(prefix="bench-writer-") as state:
+        writer = start_writer(bootstrap, topics, max_records, Path(state))
+        try:
+            first, last = await follow_results(client, topics, len(work))
+        finally:
+            stop_writers([writer])
+    service_rate = (len(work) - 1) / (last - first)
     output = [
         *await read_all(client, topics.interview_events),
         *await read_all(client, topics.command_results),
     ]
     copy = Topics(prefix=f"{topics.prefix}baseline.")
-    await ensure_topics(client, copy, args.partitions)
+    await ensure_topics(client, copy, partitions)
     rename = {topics.interview_events: copy.interview_events, topics.command_results: copy.command_results}
-    took = await baseline(client, rename, output, 2 * args.max_records)
-    baseline_rate = len(commands) / took
-    print(f"commands: {len(commands)} over {args.interviews} interviews, {args.partitions} partitions")
-    print(f"interview writer: {service_rate:,.0f} accepted commands/s (first to last committed result)")
-    print(f"baseline: {baseline_rate:,.0f} commands/s worth of the same records produced transactionally")
-    print(f"ratio writer/baseline: {service_rate / baseline_rate:.2f}")
+    took = await baseline(client, rename, output, 2 * max_records)
+    baseline_rate = len(work) / took
+    return {
+        "commands": len(work),
+        "interviews": interviews,
+        "partitions": partitions,
+        "records_written": len(output),
+        "writer_commands_per_s": service_rate,
+        "baseline_commands_per_s": baseline_rate,
+        "ratio": service_rate / baseline_rate,
+    }
 
 
-def main() -> None:
-    """Parse arguments, get a broker, run."""
+def report(figures: dict[str, Any]) -> str:
+    """The figures as the CLI prints them."""
+    return "\n".join(
+        [
+            f"commands: {figures['commands']} over {figures['interviews']} interviews, "
+            f"{figures['partitions']} partitions",
+            f"interview writer: {figures['writer_commands_per_s']:,.0f} accepted commands/s "
+            "(first to last committed result)",
+            f"baseline: {figures['baseline_commands_per_s']:,.0f} commands/s worth of the same records "
+            "produced transactionally",
+            f"ratio writer/baseline: {figures['ratio']:.2f}",
+        ]
+    )
+
+
+def run(
+    commands: int = 5000, interviews: int = 50, partitions: int = 3, max_records: int = 500
+) -> dict[str, Any]:
+    """Get a broker (KAFKA_BOOTSTRAP_SERVERS or the local one) and measure once."""
+    with kafka_broker() as broker:
+        bootstrap = broker.settings.bootstrap_servers or ""
+        return asyncio.run(
+            measure(
+                bootstrap,
+                broker.client(),
+                commands=commands,
+                interviews=interviews,
+                partitions=partitions,
+                max_records=max_records,
+            )
+        )
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    """Parse arguments, get a broker, run; print and return the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--commands", type=int, default=5000)
     parser.add_argument("--interviews", type=int, default=50)
     parser.add_argument("--partitions", type=int, default=3)
     parser.add_argument("--max-records", type=int, default=500)
-    args = parser.parse_args()
-    with kafka_broker() as broker:
-        bootstrap = broker.settings.bootstrap_servers or ""
-        asyncio.run(run(bootstrap, broker.client(), args))
+    args = parser.parse_args(argv)
+    figures = run(args.commands, args.interviews, args.partitions, args.max_records)
+    print(report(figures))
+    return figures
 
 
 if __name__ == "__main__":
