@@ -17,6 +17,7 @@ SEQUENCE_WIDTH = 20
 _STORED = "_stored_record"
 
 Hex64 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+TraceParent = Annotated[str, StringConstraints(pattern=r"^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")]
 UuidStr = Annotated[
     str,
     StringConstraints(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
@@ -58,6 +59,14 @@ class Attributes(Frozen):
         description="Id of the command or event that caused this one."
     )
     prevhash: Hex64 = Field(description="SHA-256 of the previous event of the same subject.")
+    traceparent: TraceParent | None = Field(
+        default=None,
+        description="W3C Trace Context of the operation that caused the event (CloudEvents "
+        "distributed-tracing extension); absent when tracing is off.",
+    )
+    tracestate: Annotated[str, StringConstraints(max_length=512)] | None = Field(
+        default=None, description="W3C tracestate that goes with traceparent (distributed-tracing extension)."
+    )
 
     @field_serializer("time")
     def _time(self, value: datetime) -> str:
@@ -65,7 +74,7 @@ class Attributes(Frozen):
 
     def wire(self) -> dict[str, str]:
         """Attributes as the strings carried in ``ce_*`` headers."""
-        out = {k: str(v) for k, v in self.model_dump(mode="json").items()}
+        out = {k: str(v) for k, v in self.model_dump(mode="json", exclude_none=True).items()}
         out["sequence"] = str(self.sequence).zfill(SEQUENCE_WIDTH)
         return out
 

@@ -72,10 +72,14 @@ def envelope_schema() -> dict[str, Any]:
         "title": "Sequence",
         "type": "string",
     }
+    optional = [n for n, f in Attributes.model_fields.items() if not f.is_required() and f.default is None]
     for name, prop in props.items():
         prop.pop("default", None)
+        if name in optional:  # a header that is absent when unset, never null
+            string = next(s for s in prop.pop("anyOf") if s.get("type") == "string")
+            prop.update(string)
         prop["x-kafka-header"] = header_name(name)
-    schema["required"] = list(props)
+    schema["required"] = [n for n in props if n not in optional]
     schema["description"] = (
         "CloudEvents 1.0 context attributes and hiring-pipeline extensions, in the string form "
         "carried by Kafka headers in binary mode: attribute X travels as header ce_X (UTF-8), "

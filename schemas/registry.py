@@ -93,6 +93,8 @@ def build_event(
     correlationid: str,
     causationid: str,
     source: str,
+    traceparent: str | None = None,
+    tracestate: str | None = None,
 ) -> Event:
     """Wrap data in its envelope; ``type`` and ``dataschema`` come from the registry."""
     event_type = type_for_model(type(data))
@@ -110,5 +112,7 @@ def build_event(
         correlationid=correlationid,
         causationid=causationid,
         prevhash=prevhash,
+        traceparent=traceparent,
+        tracestate=tracestate,
     )
     return Event(attributes=attributes, data=data)

@@ -7,6 +7,8 @@ import sys
 
 import structlog
 
+from services.platform.tracing import add_trace_ids
+
 
 def configure_logging(level: str = "INFO", json: bool = True) -> None:
     """Route structlog and stdlib logging to stderr, as JSON lines unless ``json`` is False."""
@@ -15,6 +17,7 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
     )
     stamp: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
+        add_trace_ids,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]

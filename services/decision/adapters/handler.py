@@ -20,6 +20,7 @@ from typing import Any
 import structlog
 from aiokafka import TopicPartition
 from aiokafka.errors import KafkaError
+from opentelemetry.trace import SpanKind
 
 from schemas.topics import Topics
 from services.decision.adapters.rebuild import PartitionState, rebuild
@@ -30,6 +31,7 @@ from services.decision.domain.replay import subject_of
 from services.decision.domain.revisions import InterviewState, Poison, step
 from services.platform.eos import MAX_RECORD_BYTES, OutRecord, Record, record_bytes
 from services.platform.state import PartitionStore, default_state_dir
+from services.platform.tracing import TRACER, context_of_headers
 
 log = structlog.get_logger(__name__)
 
@@ -206,7 +208,11 @@ class DecisionHandler:
         item = input_of(record)
         key = subject_of(item)
         before = owned.interview(key)
-        interview, revision, poison = step(before, item, self.policies, record.offset)
+        with TRACER.start_as_current_span(
+            "project", context=context_of_headers(record.headers), kind=SpanKind.CONSUMER,
+            attributes={"hiring.interview_id": key, "messaging.kafka.offset": record.offset},
+        ):  # fmt: skip
+            interview, revision, poison = step(before, item, self.policies, record.offset)
         out = revision_records(revision, self.topics, partition) if revision is not None else []
         if poison is None and (size := max(map(record_bytes, out), default=0)) > MAX_RECORD_BYTES:
             why = f"its revision would be a {size:,}-byte record, over the {MAX_RECORD_BYTES:,}-byte limit"

@@ -16,6 +16,7 @@ from services.decision.entrypoints.settings import DecisionSettings
 from services.platform.log_reader import read_all
 from services.platform.logging import configure_logging
 from services.platform.serving import stop_on_signals
+from services.platform.tracing import configure_tracing
 
 app = typer.Typer(help="The decision service (verdict projection and query API).", no_args_is_help=True)
 
@@ -27,6 +28,7 @@ def serve(port: int = typer.Option(None, help="HTTP port (DECISION_PORT).")) -> 
     if port is not None:
         settings = settings.model_copy(update={"port": port})
     configure_logging(settings.log_level, settings.log_json)
+    configure_tracing("decision")
     if not asyncio.run(_serve(settings)):
         raise typer.Exit(1)  # a part failed (logged): let the supervisor restart us
 

@@ -21,6 +21,7 @@ from schemas.commands import CommandEnvelope, CommandResult
 from schemas.topics import Topics
 from services.interview.adapters.wire import JSON_HEADERS, parse_result
 from services.platform.log_reader import partitions_of, reader
+from services.platform.tracing import trace_headers
 
 log = structlog.get_logger("interview.gateway")
 
@@ -128,7 +129,7 @@ class CommandGateway:
             self._topics.commands,
             command.model_dump_json(exclude_none=True).encode(),
             key=command.interview_id.encode(),
-            headers=list(JSON_HEADERS),
+            headers=[*JSON_HEADERS, *trace_headers()],  # the writer continues the request's trace
         )
         try:
             await asyncio.wait_for(send, timeout)

@@ -22,6 +22,7 @@ from typing import Any
 
 import structlog
 from aiokafka import TopicPartition
+from opentelemetry.trace import SpanKind
 
 from schemas.commands import CommandEnvelope, CommandResult
 from schemas.topics import BY_NAME, COMMAND_RESULTS, Topics
@@ -41,6 +42,7 @@ from services.interview.domain import Code, InterviewState, Rejection, Stamp, de
 from services.interview.domain.state import retired
 from services.platform.eos import MAX_RECORD_BYTES, OutRecord, Record, record_bytes
 from services.platform.state import PartitionStore, default_state_dir
+from services.platform.tracing import TRACER, context_of_headers, current_trace
 
 log = structlog.get_logger("interview.handler")
 
@@ -202,7 +204,12 @@ class InterviewHandler:
         parsed = wire.parse_command(record.value, record.key, fallback)
         if not isinstance(parsed, CommandEnvelope):
             return self._answer(partition, state, "unknown", parsed, [])
-        result, events = self._decide(partition, state, parsed)
+        parent = context_of_headers(record.headers)
+        with TRACER.start_as_current_span(
+            f"decide {parsed.payload.type}", context=parent, kind=SpanKind.CONSUMER,
+            attributes={"hiring.interview_id": parsed.interview_id, "hiring.command_id": parsed.command_id},
+        ):  # fmt: skip
+            result, events = self._decide(partition, state, parsed)
         records = [wire.event_record(e, self._topics.interview_events, partition) for e in events]
         return self._answer(partition, state, parsed.payload.type, result, records)
 
@@ -230,7 +237,7 @@ class InterviewHandler:
         if misrouted is not None:
             return wire.rejected(command, misrouted), []
         current = state.interview(command.interview_id)
-        outcome = decide(current, command, Stamp([self._ids()], self._clock()))
+        outcome = decide(current, command, Stamp([self._ids()], self._clock(), current_trace()))
         if isinstance(outcome, Rejection):
             return wire.rejected(command, outcome), []
         too_large = self._too_large(partition, outcome, current.version)

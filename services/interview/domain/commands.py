@@ -27,6 +27,8 @@ class Stamp:
 
     event_ids: Sequence[str]
     time: datetime
+    trace: tuple[str, str | None] | None = None
+    """W3C traceparent and tracestate of the operation deciding the command (None: tracing is off)."""
 
 
 __all__ = [

@@ -77,4 +77,6 @@ def _event(state: InterviewState, command: Command, stamp: Stamp, data: Frozen, 
         correlationid=command.correlation_id,
         causationid=command.command_id,
         source=INTERVIEW_SOURCE,
+        traceparent=stamp.trace[0] if stamp.trace else None,
+        tracestate=stamp.trace[1] if stamp.trace else None,
     )

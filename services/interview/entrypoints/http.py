@@ -10,6 +10,7 @@ import structlog
 from fastapi import FastAPI, Header, Path, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import PlainTextResponse
+from opentelemetry.trace import SpanKind
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field, ValidationError
 
@@ -35,6 +36,7 @@ from services.interview.entrypoints.problems import problem, responses, validati
 from services.interview.entrypoints.service import InterviewService
 from services.platform.asyncapi_http import mount_asyncapi
 from services.platform.http_limits import install_problems
+from services.platform.tracing import TRACER, context_of
 
 log = structlog.get_logger("interview.http")
 InterviewId = Annotated[Id, Path(description="The interview id (also the Kafka key).")]
@@ -125,7 +127,11 @@ async def _submit(request: Request, interview_id: str, body: _By, key: str | Non
         field, detail = describe_errors(exc)
         return problem("invalid_command", detail, request, field=_header_name(field))
     extra = {"command_id": command.command_id}
-    with structlog.contextvars.bound_contextvars(
+    span = TRACER.start_as_current_span(
+        f"POST {command.payload.type}", context=context_of(request.headers), kind=SpanKind.SERVER,
+        attributes={"hiring.interview_id": interview_id, "hiring.command_id": command.command_id},
+    )  # fmt: skip
+    with span, structlog.contextvars.bound_contextvars(
         interview_id=interview_id, command_id=command.command_id, correlation_id=command.correlation_id
     ):
         if service.gateway is None or not service.gateway.ready:

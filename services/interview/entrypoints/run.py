@@ -13,6 +13,7 @@ from services.interview.entrypoints.settings import InterviewSettings
 from services.platform.logging import configure_logging
 from services.platform.serving import Http, run_service, stop_on_signals
 from services.platform.settings import KafkaSettings
+from services.platform.tracing import configure_tracing
 
 log = structlog.get_logger("interview.run")
 
@@ -30,6 +31,7 @@ def main() -> int:
     """Entry of ``python -m services.interview``: settings from the environment."""
     settings = InterviewSettings()
     configure_logging(settings.log_level, settings.log_json)
+    configure_tracing("interview")
     kafka = KafkaSettings()
     if not kafka.bootstrap_servers:
         log.error("KAFKA_BOOTSTRAP_SERVERS is not set; point it at a broker (e.g. 127.0.0.1:9092)")

@@ -30,6 +30,7 @@ class FakeRecord:
     topic: str = TOPICS.commands
     partition: int = 0
     offset: int = 0
+    headers: tuple[tuple[str, bytes], ...] = ()
 
 
 def command(version: int, actor: str, payload: dict[str, Any], key: str) -> CommandEnvelope:
