@@ -66,8 +66,29 @@ _REFUSED = {
 }
 
 
+class _CheckedAnnotation:
+    """A pydantic annotation that runs ``check`` after the type's own validation and adds
+    ``json_schema_extra()`` to the field's JSON Schema."""
+
+    def check(self, value: Any) -> Any:
+        raise NotImplementedError
+
+    def json_schema_extra(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {**handler(schema), **self.json_schema_extra()}
+
+
 @dataclass(frozen=True)
-class PlainText:
+class PlainText(_CheckedAnnotation):
     """Refuses control and bidi override/isolate characters in a string, naming the first one found.
 
     The same rule is the ``pattern`` of the JSON Schema; validating it here gives a clear message
@@ -94,19 +115,12 @@ class PlainText:
             {"code": f"U+{ord(found.group()):04X}", "position": found.start(), "allowed": allowed},
         )
 
-    def __get_pydantic_core_schema__(
-        self, source: Any, handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        return core_schema.no_info_after_validator_function(self.check, handler(source))
-
-    def __get_pydantic_json_schema__(
-        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
-    ) -> JsonSchemaValue:
-        return {**handler(schema), "pattern": self.pattern}
+    def json_schema_extra(self) -> dict[str, Any]:
+        return {"pattern": self.pattern}
 
 
 @dataclass(frozen=True)
-class UniqueItems:
+class UniqueItems(_CheckedAnnotation):
     """Refuses an array with a repeated item (``uniqueItems`` in the JSON Schema): repeats mean nothing."""
 
     def check(self, items: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -122,15 +136,8 @@ class UniqueItems:
             seen.add(item)
         return items
 
-    def __get_pydantic_core_schema__(
-        self, source: Any, handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        return core_schema.no_info_after_validator_function(self.check, handler(source))
-
-    def __get_pydantic_json_schema__(
-        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
-    ) -> JsonSchemaValue:
-        return {**handler(schema), "uniqueItems": True}
+    def json_schema_extra(self) -> dict[str, Any]:
+        return {"uniqueItems": True}
 
 
 @dataclass(frozen=True)
