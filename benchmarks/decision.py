@@ -15,12 +15,12 @@ import pstats
 import resource
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
 import typer
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from benchmarks.profiles import top_costs
 from schemas.topics import Topics
 from services.decision.domain.replay import project
 from services.decision.entrypoints.runtime import build_runtime
@@ -149,23 +149,8 @@ async def bench(broker: Broker, interviews: int, profile: str | None = None) -> 
         profiler.dump_stats(profile)
         print(f"profile of the service from ready (cProfile, slows it down) written to {profile}")
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
-        figures["top_costs"] = top_costs(profiler)
+        figures["top_costs"] = top_costs(pstats.Stats(profiler))
     return figures
-
-
-def top_costs(profiler: cProfile.Profile, count: int = 15) -> list[dict[str, Any]]:
-    """The functions with the most own time (tottime), with their cumulative time."""
-    stats = pstats.Stats(profiler)
-    rows: list[dict[str, Any]] = []
-    table: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
-    total = sum(row[2] for row in table.values()) or 1.0
-    for (path, line, name), (_, calls, own, cumulative, _) in sorted(
-        table.items(), key=lambda item: item[1][2], reverse=True
-    )[:count]:
-        where = f"{Path(path).parent.name}/{Path(path).name}:{line}" if line else path
-        rows.append({"function": f"{name} ({where})", "calls": calls, "own_s": own, "cum_s": cumulative,
-                     "own_share": own / total})  # fmt: skip
-    return rows
 
 
 def report(f: dict[str, Any]) -> str:

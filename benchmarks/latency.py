@@ -1,6 +1,6 @@
 """Command→verdict latency at fixed offered rates, and HTTP commands/s of one interview process.
 
-    .venv/bin/python -m benchmarks.latency [--rates 50 200 500] [--seconds 10] [--clients 32]
+    .venv/bin/python -m benchmarks.latency [--rates 50 200 500] [--seconds 10] [--clients 32 256]
 
 Both services run as child processes on one broker (``KAFKA_BOOTSTRAP_SERVERS`` or the local one).
 For each offered rate, ``POST /interviews/{id}/open`` is sent on a timer (open loop: a send never
@@ -14,8 +14,9 @@ send time (so a late sender counts against the figure, no coordinated omission):
 Baselines at the same offered rates, in the same run: ``GET /healthz`` of the same interview process
 (the HTTP stack and this client, no command), and one Kafka hop (an idempotent ``acks=all`` produce
 seen by a read_committed consumer; the pipeline makes three such hops, two of them transactional).
-Then one interview process's HTTP ceiling: ``--clients`` concurrent clients in a closed loop sending
-``open`` commands, against the same clients on ``GET /healthz``.
+Then one interview process's HTTP ceiling: for each ``--clients`` count, that many concurrent clients
+in a closed loop sending ``open`` commands, against the same clients on ``GET /healthz``. The load
+generator is ``benchmarks.http_load`` (raw keep-alive HTTP/1.1), cheap enough not to be the limit.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -33,9 +35,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 from aiokafka import AIOKafkaProducer, TopicPartition
 
+from benchmarks.http_load import HttpLoad
 from schemas.topics import Topics
 from services.launcher.samples import OPEN
 from services.platform.broker import kafka_broker
@@ -128,8 +130,14 @@ async def offer(
     }
 
 
+def open_request(http: HttpLoad, interview_id: str) -> bytes:
+    """``POST /interviews/{id}/open`` for a new interview (revision 1 of its verdicts follows)."""
+    key = {"Idempotency-Key": interview_id}
+    return http.encode("POST", f"/interviews/{interview_id}/open", OPEN_BODY, key)
+
+
 async def command_rate(
-    http: httpx.AsyncClient, watcher: Watcher, rate: float, seconds: float, drain: float
+    http: HttpLoad, watcher: Watcher, rate: float, seconds: float, drain: float
 ) -> dict[str, Any]:
     """Open-loop ``open`` commands: HTTP and command→verdict latency from the scheduled send."""
     run = uuid.uuid4().hex[:6]
@@ -143,11 +151,8 @@ async def command_rate(
         iid = f"lat-{run}-{i}"
         due_at[iid.encode()] = due
         try:
-            answer = await http.post(
-                f"/interviews/{iid}/open", json=OPEN_BODY, headers={"Idempotency-Key": iid}
-            )
-            status = str(answer.status_code)
-        except httpx.HTTPError as exc:
+            status = str(await http.send(open_request(http, iid)))
+        except (TimeoutError, OSError, asyncio.IncompleteReadError) as exc:
             status = type(exc).__name__
         statuses[status] = statuses.get(status, 0) + 1
         if status == "201":
@@ -170,16 +175,15 @@ async def command_rate(
     }
 
 
-async def healthz_rate(http: httpx.AsyncClient, rate: float, seconds: float) -> dict[str, Any]:
+async def healthz_rate(http: HttpLoad, rate: float, seconds: float) -> dict[str, Any]:
     """Baseline: ``GET /healthz`` of the same process at the same offered rate."""
     took: list[float] = []
+    request = http.encode("GET", "/healthz")
 
     async def send(_: int, due: float) -> None:
-        try:
-            if (await http.get("/healthz")).status_code == 200:
+        with contextlib.suppress(OSError, asyncio.TimeoutError, asyncio.IncompleteReadError):
+            if await http.send(request) == 200:
                 took.append(time.perf_counter() - due)
-        except httpx.HTTPError:
-            pass
 
     sent = await offer(rate, seconds, send)
     return {**sent, "ok": len(took), "http_200": percentiles(took)}
@@ -210,7 +214,7 @@ async def kafka_hop_rate(client: dict[str, Any], topic: str, rate: float, second
 
 
 async def closed_loop(
-    http: httpx.AsyncClient, clients: int, seconds: float, request: Callable[[int], Awaitable[bool]]
+    clients: int, seconds: float, request: Callable[[int], Awaitable[bool]]
 ) -> dict[str, Any]:
     """``clients`` concurrent loops of ``request`` for ``seconds``: successful requests per second."""
     stop_at = time.perf_counter() + seconds
@@ -219,7 +223,11 @@ async def closed_loop(
     async def loop(worker: int) -> None:
         n = 0
         while time.perf_counter() < stop_at:
-            counts[0 if await request(worker * 1_000_000 + n) else 1] += 1
+            try:
+                ok = await request(worker * 1_000_000 + n)
+            except (TimeoutError, OSError, asyncio.IncompleteReadError):
+                ok = False
+            counts[0 if ok else 1] += 1
             n += 1
 
     began = time.perf_counter()
@@ -234,29 +242,39 @@ async def closed_loop(
     }
 
 
-async def http_ceiling(http: httpx.AsyncClient, clients: int, seconds: float) -> dict[str, Any]:
-    """HTTP commands/s of one interview process (closed loop), against ``GET /healthz`` the same way."""
-    run = uuid.uuid4().hex[:6]
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def http_ceiling(http: HttpLoad, server: Child, clients: int, seconds: float) -> dict[str, Any]:
+    """HTTP commands/s of one interview process (closed loop), against ``GET /healthz`` the same way.
+
+    Also the server's CPU use meanwhile (1.0 = one core) and how many commands each writer
+    transaction carried (``interview_batch_seconds`` count): what bounds the figure.
+    """
+    assert server.proc is not None
+    run, pid = uuid.uuid4().hex[:6], server.proc.pid
+    health = http.encode("GET", "/healthz")
 
     async def command(n: int) -> bool:
-        iid = f"tp-{run}-{n}"
-        try:
-            answer = await http.post(
-                f"/interviews/{iid}/open", json=OPEN_BODY, headers={"Idempotency-Key": iid}
-            )
-        except httpx.HTTPError:
-            return False
-        return answer.status_code == 201
+        return await http.send(open_request(http, f"tp-{run}-{n}")) == 201
 
-    async def health(_: int) -> bool:
-        try:
-            return (await http.get("/healthz")).status_code == 200
-        except httpx.HTTPError:
-            return False
+    async def healthz(_: int) -> bool:
+        return await http.send(health) == 200
 
-    commands = await closed_loop(http, clients, seconds, command)
-    healthz = await closed_loop(http, clients, seconds, health)
-    return {"commands": commands, "healthz": healthz, "ratio": commands["per_s"] / healthz["per_s"]}
+    batches = await asyncio.to_thread(server.metric, "interview_batch_seconds_count")
+    cpu = cpu_seconds(pid)
+    commands = await closed_loop(clients, seconds, command)
+    commands["server_cpu_cores"] = (cpu_seconds(pid) - cpu) / commands["seconds"]
+    batches = await asyncio.to_thread(server.metric, "interview_batch_seconds_count") - batches
+    commands["writer_batches"] = batches
+    commands["commands_per_batch"] = commands["ok"] / batches if batches else None
+    cpu = cpu_seconds(pid)
+    base = await closed_loop(clients, seconds, healthz)
+    base["server_cpu_cores"] = (cpu_seconds(pid) - cpu) / base["seconds"]
+    return {"commands": commands, "healthz": base, "ratio": commands["per_s"] / base["per_s"]}
 
 
 def start_both(kids: dict[str, Child]) -> None:
@@ -281,7 +299,7 @@ async def measure(
     *,
     rates: list[float],
     seconds: float,
-    clients: int,
+    clients: list[int],
     ceiling_seconds: float,
 ) -> dict[str, Any]:
     """Every figure, on fresh topics, both services started here and stopped at the end."""
@@ -296,8 +314,8 @@ async def measure(
     rows: list[dict[str, Any]] = []
     try:
         await asyncio.to_thread(start_both, kids)
-        limits = httpx.Limits(max_connections=1000, max_keepalive_connections=1000)
-        async with httpx.AsyncClient(base_url=kids["interview"].base, timeout=30, limits=limits) as http:
+        http = HttpLoad(kids["interview"].base, connections=1000)
+        try:
             watcher = Watcher(client, topics.decision_events)
             await watcher.start()
             try:
@@ -311,8 +329,12 @@ async def measure(
                     rows.append(row)
             finally:
                 await watcher.stop()
-            ceiling = await http_ceiling(http, clients, ceiling_seconds)
-            print(json.dumps({"http_ceiling": ceiling}), flush=True)
+            ceiling = []
+            for count in clients:
+                ceiling.append(await http_ceiling(http, kids["interview"], count, ceiling_seconds))
+                print(json.dumps({"http_ceiling": ceiling[-1]}), flush=True)
+        finally:
+            await http.close()
         rss = {name: child.rss_mb() for name, child in kids.items()}
     finally:
         await asyncio.to_thread(stop_all, kids)
@@ -321,7 +343,10 @@ async def measure(
 
 
 def run(
-    rates: list[float] | None = None, seconds: float = 10, clients: int = 32, ceiling_seconds: float = 10
+    rates: list[float] | None = None,
+    seconds: float = 10,
+    clients: list[int] | None = None,
+    ceiling_seconds: float = 10,
 ) -> dict[str, Any]:
     """Get a broker (KAFKA_BOOTSTRAP_SERVERS or the local one) and measure once."""
     with kafka_broker() as broker, tempfile.TemporaryDirectory(prefix="bench-latency-") as work:
@@ -332,7 +357,7 @@ def run(
                 Path(work),
                 rates=rates or [50, 200, 500],
                 seconds=seconds,
-                clients=clients,
+                clients=clients or [32, 256],
                 ceiling_seconds=ceiling_seconds,
             )
         )
@@ -363,12 +388,16 @@ def markdown(figures: dict[str, Any]) -> str:
             f"| {row['rate']:.0f} | {c['achieved_per_s']:,.0f} | {_trio(c['http_201'])} | {_trio(v)} | "
             f"{c['verdicts_missing']} | {_trio(h)} | {_trio(k)} | {ratio} |"
         )
-    ceiling = figures["http_ceiling"]
-    tail = (
-        f"\nOne interview process, {ceiling['commands']['clients']} clients in a closed loop: "
-        f"{ceiling['commands']['per_s']:,.0f} HTTP commands/s (201) against "
-        f"{ceiling['healthz']['per_s']:,.0f} GET /healthz/s, ratio {ceiling['ratio']:.2f}.\n"
-    )
+    tail = ""
+    for ceiling in figures["http_ceiling"]:
+        c, h = ceiling["commands"], ceiling["healthz"]
+        per_batch = f"{c['commands_per_batch']:.1f}" if c["commands_per_batch"] else "-"
+        tail += (
+            f"\nOne interview process, {c['clients']} clients in a closed loop: {c['per_s']:,.0f} HTTP "
+            f"commands/s (201; server CPU {c['server_cpu_cores']:.2f} cores, {per_batch} commands per writer "
+            f"transaction) against {h['per_s']:,.0f} GET /healthz/s (server CPU {h['server_cpu_cores']:.2f} "
+            f"cores), ratio {ceiling['ratio']:.2f}.\n"
+        )
     return head + "\n".join(lines) + "\n" + tail
 
 
@@ -418,7 +447,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=raw)
     parser.add_argument("--rates", type=float, nargs="+", default=[50, 200, 500])
     parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--clients", type=int, nargs="+", default=[32, 256])
     parser.add_argument("--ceiling-seconds", type=float, default=10)
     parser.add_argument("--out", type=Path, default=None, help="Also write latency.json/.md/.png here.")
     args = parser.parse_args(argv)
