@@ -258,14 +258,31 @@ def markdown(results: dict[str, Any]) -> str:
     if i := figures(results, "instances"):
         parts.append("## One against two instances\n\n" + instances.markdown(i))
     if prof := figures(results, "profiles"):
-        for key, title in (("interview_service", "interview service under HTTP load"),
-                           ("decision_service", "decision service under HTTP load")):  # fmt: skip
-            if key in prof["under_load"]:
-                parts.append(f"## Profile: {title}\n\n" + profiles.markdown(prof["under_load"][key]))
-        parts.append(
-            "## Profile: decision projection of a backlog\n\n" + profiles.markdown(prof["projection"]["top"])
-        )
-        parts.append("## Profile: audit verify\n\n" + profiles.markdown(prof["audit"]["top"]))
+        load = prof["under_load"]
+        listed = [
+            (
+                "interview service under HTTP load",
+                load.get("interview_service"),
+                load.get("interview_service_cumulative"),
+            ),
+            (
+                "decision service under HTTP load",
+                load.get("decision_service"),
+                load.get("decision_service_cumulative"),
+            ),
+            (
+                "decision projection of a backlog",
+                prof["projection"]["top"],
+                prof["projection"].get("cumulative"),
+            ),
+            ("audit verify", prof["audit"]["top"], prof["audit"].get("cumulative")),
+        ]
+        for title, own, cumulative in listed:
+            parts.append(f"## Profile: {title}\n\nBy own time:\n\n" + profiles.markdown(own or []))
+            parts.append(
+                "By cumulative time (project and Kafka client code):\n\n"
+                + profiles.markdown(cumulative or [])
+            )
     failed = {name: s["error"] for name, s in results["sections"].items() if "error" in s}
     if failed:
         parts.append("## Failed sections\n\n" + "\n".join(f"- {n}: {e}" for n, e in failed.items()) + "\n")

@@ -55,6 +55,33 @@ def top_costs(stats: pstats.Stats, count: int = 15) -> list[dict[str, Any]]:
     return rows
 
 
+def top_cumulative(stats: pstats.Stats, count: int = 12) -> list[dict[str, Any]]:
+    """The project's and the Kafka client's functions with the most cumulative time, below the entry points.
+
+    Functions holding 80 % or more of the longest cumulative time (``main``, the event loop) are left
+    out: what remains says which part of the work the time went to.
+    """
+    table: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
+    total = sum(row[2] for row in table.values()) or 1.0
+    longest = max((row[3] for row in table.values()), default=1.0)
+    mine = ("/services/", "/schemas/", "/aiokafka/")
+    ranked = sorted(
+        (
+            (key, row)
+            for key, row in table.items()
+            if any(m in key[0] for m in mine) and row[3] < 0.8 * longest
+        ),
+        key=lambda item: item[1][3],
+        reverse=True,
+    )[:count]
+    rows: list[dict[str, Any]] = []
+    for (path, line, name), (_, calls, own, cumulative, _) in ranked:
+        where = f"{Path(path).parent.name}/{Path(path).name}:{line}"
+        rows.append({"function": f"{name} ({where})", "calls": calls, "own_s": own, "cum_s": cumulative,
+                     "own_share": own / total, "cum_share": cumulative / total})  # fmt: skip
+    return rows
+
+
 def markdown(costs: list[dict[str, Any]], count: int = 10) -> str:
     """A top-costs list as a Markdown table."""
     head = "| function | calls | own s | share of own time | cumulative s |\n|---|---|---|---|---|\n"
@@ -128,6 +155,7 @@ async def services_under_load(
     result: dict[str, Any] = {"seconds": seconds, "clients": clients, "accepted": accepted}
     for name, path in found.items():
         result[f"{name}_service"] = top_costs(pstats.Stats(str(path)))
+        result[f"{name}_service_cumulative"] = top_cumulative(pstats.Stats(str(path)))
     return result
 
 
@@ -135,9 +163,14 @@ def decision_backlog(out: Path, interviews: int) -> dict[str, Any]:
     """``benchmarks.decision --profile`` on a backlog of ``interviews`` interviews."""
     from benchmarks.decision import run
 
-    figures = run(interviews, str(out / "decision-projection.prof"))
-    return {"events": figures["events"], "events_per_s_profiled": figures["service_events_per_s_from_ready"],
-            "top": figures.get("top_costs", [])}  # fmt: skip
+    path = out / "decision-projection.prof"
+    figures = run(interviews, str(path))
+    return {
+        "events": figures["events"],
+        "events_per_s_profiled": figures["service_events_per_s_from_ready"],
+        "top": figures.get("top_costs", []),
+        "cumulative": top_cumulative(pstats.Stats(str(path))),
+    }
 
 
 def audit_verify(out: Path, events: int) -> dict[str, Any]:
@@ -153,7 +186,12 @@ def audit_verify(out: Path, events: int) -> dict[str, Any]:
         verify(interview, decision)
         profiler.disable()
     profiler.dump_stats(str(out / "audit-verify.prof"))
-    return {"events": len(interview) + len(decision), "top": top_costs(pstats.Stats(profiler))}
+    stats = pstats.Stats(profiler)
+    return {
+        "events": len(interview) + len(decision),
+        "top": top_costs(stats),
+        "cumulative": top_cumulative(stats),
+    }
 
 
 def run(
