@@ -165,7 +165,7 @@ def test_network_policy_admits_only_http_and_allows_kafka_and_dns(
         ]
         assert namespaces == [{"kubernetes.io/metadata.name": n} for n in ("ingress-nginx", "monitoring")]
         ports = [sorted((p["port"], p["protocol"]) for p in rule["ports"]) for rule in spec["egress"]]
-        assert ports == [[(9093, "TCP")], [(53, "TCP"), (53, "UDP")]]
+        assert ports == [[(9093, "TCP")], [(53, "TCP"), (53, "UDP")], [(4318, "TCP")]]
 
 
 def _expected_topics(prefix: str, partitions: int, replicas: int, extra: dict[str, str]) -> dict[str, Any]:
@@ -292,7 +292,8 @@ def test_every_variable_the_chart_sets_is_one_the_services_read(
         for name in settings.model_fields
     }
     for _, container in _containers(production_objects):
-        names = {e["name"] for e in container["env"]}
+        # OTEL_* are the OpenTelemetry SDK's own variables (services/platform/tracing.py reads them).
+        names = {e["name"] for e in container["env"] if not e["name"].startswith("OTEL_")}
         assert names - read == set()
         own = {n for n in read if n.startswith(container["name"].upper())}
         assert {f"{container['name'].upper()}_{s}" for s in ("HOST", "PORT", "STATE_DIR")} <= own & names
