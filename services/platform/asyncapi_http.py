@@ -50,7 +50,7 @@ def mount_asyncapi(app: FastAPI) -> None:
     async def asyncapi_html() -> HTMLResponse:
         return HTMLResponse(get_asyncapi_html(_Specification(), try_it_out_path=None))  # type: ignore[arg-type]
 
-    yaml_doc = {200: {"content": {"application/yaml": {"schema": {"type": "string"}}}, "description": "YAML"}}
+    yaml_doc = {200: {"content": {"application/yaml": {"schema": {"type": "object"}}}, "description": "YAML"}}
 
     @app.get(
         "/asyncapi.yaml", summary="The event contract (AsyncAPI 3 document, YAML)",

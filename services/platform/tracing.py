@@ -75,3 +75,9 @@ def add_trace_ids(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMa
         event.setdefault("trace_id", format(span.trace_id, "032x"))
         event.setdefault("span_id", format(span.span_id, "016x"))
     return event
+
+
+def exemplar() -> dict[str, str] | None:
+    """The trace id of the span in force, as a Prometheus exemplar (None when nothing is traced)."""
+    span = trace.get_current_span().get_span_context()
+    return {"trace_id": format(span.trace_id, "032x")} if span.is_valid else None

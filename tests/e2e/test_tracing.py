@@ -92,6 +92,9 @@ async def test_one_trace_spans_both_services(
             while (await http.get(f"{kids['decision'].base}/interviews/iv-t/verdict")).status_code != 200:
                 assert time.monotonic() < deadline, "no verdict"
                 await asyncio.sleep(0.2)
+            openmetrics = {"Accept": "application/openmetrics-text; version=1.0.0"}
+            exposed = (await http.get(f"{kids['interview'].base}/metrics", headers=openmetrics)).text
+            assert f'trace_id="{trace_id}"' in exposed  # the request's latency carries its trace as exemplar
     finally:
         for child in kids.values():
             child.stop()  # a clean exit flushes the spans still batched

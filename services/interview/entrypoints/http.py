@@ -11,7 +11,8 @@ from fastapi import FastAPI, Header, Path, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import PlainTextResponse
 from opentelemetry.trace import SpanKind
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from prometheus_client.openmetrics import exposition as openmetrics
 from pydantic import BaseModel, Field, ValidationError
 
 from schemas.commands import (
@@ -36,7 +37,7 @@ from services.interview.entrypoints.problems import problem, responses, validati
 from services.interview.entrypoints.service import InterviewService
 from services.platform.asyncapi_http import mount_asyncapi
 from services.platform.http_limits import install_problems
-from services.platform.tracing import TRACER, context_of
+from services.platform.tracing import TRACER, context_of, exemplar
 
 log = structlog.get_logger("interview.http")
 InterviewId = Annotated[Id, Path(description="The interview id (also the Kafka key).")]
@@ -147,7 +148,7 @@ async def _submit(request: Request, interview_id: str, body: _By, key: str | Non
             return problem(code, detail, request, **extra)
         except CommandTooLargeError as exc:
             return problem("too_large", f"the command is too large to send: {exc}", request, **extra)
-        metrics.APPEND_SECONDS.labels(result.status).observe(time.monotonic() - began)
+        metrics.APPEND_SECONDS.labels(result.status).observe(time.monotonic() - began, exemplar())
         log.info("http.command", status=result.status, code=getattr(result, "code", None))
     return _response(request, result, command.correlation_id)
 
@@ -285,5 +286,9 @@ def _operations(app: FastAPI) -> None:
         return Response('{"status":"ready"}', media_type="application/json")
 
     @app.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
-    async def prometheus() -> Response:
+    async def prometheus(request: Request) -> Response:
+        # OpenMetrics when asked for: it carries exemplars (the trace id of a sampled request).
+        if "application/openmetrics-text" in request.headers.get("accept", ""):
+            body = openmetrics.generate_latest(REGISTRY)  # type: ignore[no-untyped-call]
+            return Response(body, media_type=openmetrics.CONTENT_TYPE_LATEST)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
