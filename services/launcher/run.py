@@ -124,7 +124,13 @@ async def _main(broker: Broker, logs: Path, exit_after_sample: bool) -> None:
     await ensure_topics(
         broker.client(), topics, broker.settings.partitions, broker.settings.replication_factor
     )
-    env = {"KAFKA_BOOTSTRAP_SERVERS": str(broker.settings.bootstrap_servers)}
+    # A run's broker is new each time unless KAFKA_BOOTSTRAP_SERVERS names one: keep the services'
+    # local stores with it, beside the logs, rather than in the state directory of long-lived installs.
+    env = {
+        "KAFKA_BOOTSTRAP_SERVERS": str(broker.settings.bootstrap_servers),
+        "INTERVIEW_STATE_DIR": os.environ.get("INTERVIEW_STATE_DIR") or str(logs / "state"),
+        "DECISION_STATE_DIR": os.environ.get("DECISION_STATE_DIR") or str(logs / "state"),
+    }
     ports = {
         "interview": int(os.environ.get("INTERVIEW_PORT") or port_or_free(8080)),
         "decision": int(os.environ.get("DECISION_PORT") or port_or_free(8082)),

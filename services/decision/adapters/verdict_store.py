@@ -80,6 +80,14 @@ class VerdictStore:
             return None
         return self._one("WHERE interview = ? AND revision = ?", (interview_id, before[-1]))
 
+    def forget_if_ahead(self, ends: dict[int, int]) -> bool:
+        """Empty the store when it read further than a partition now holds (the topic was recreated)."""
+        if all(self.position(p) <= end for p, end in ends.items()):
+            return False
+        self._db.execute("DELETE FROM rev")
+        self._db.execute("DELETE FROM meta WHERE name LIKE 'offset.%'")
+        return True
+
     def position(self, partition: int) -> int:
         """Next offset of ``decision.events`` partition to read (0 for a new file)."""
         return int(self._meta(f"offset.{partition}") or 0)
@@ -149,9 +157,11 @@ class StoreFeed:
         try:
             tps = [TopicPartition(self.topic, p) for p in await partitions_of(self.client, self.topic)]
             consumer.assign(tps)
+            ends = await consumer.end_offsets(tps)
+            if self.store.forget_if_ahead({tp.partition: end for tp, end in ends.items()}):
+                log.warning("query store is ahead of decision.events (recreated?); reading it afresh")
             for tp in tps:
                 consumer.seek(tp, self.store.position(tp.partition))
-            ends = await consumer.end_offsets(tps)
             while True:
                 batches = await consumer.getmany(timeout_ms=200, max_records=2000)
                 for records in batches.values():

@@ -55,3 +55,15 @@ def test_a_reopened_store_keeps_revisions_and_positions(tmp_path: Path) -> None:
     assert again.position(0) == 41
     assert again.position(1) == 0
     assert again.revisions("iv-a") == revisions
+
+
+def test_a_store_ahead_of_its_topic_forgets_everything(tmp_path: Path) -> None:
+    """The topic was recreated (a new broker): what the store read belongs to another history."""
+    store = VerdictStore(tmp_path / "q.sqlite")
+    store.add_records(records(project(story_first("iv-a").events)))
+    store.read_to(0, 41)
+    assert not store.forget_if_ahead({0: 41, 1: 0})
+    assert store.current("iv-a") is not None
+    assert store.forget_if_ahead({0: 3, 1: 0})
+    assert store.current("iv-a") is None
+    assert store.position(0) == 0
