@@ -137,7 +137,7 @@ def open_request(http: HttpLoad, interview_id: str) -> bytes:
 
 
 async def command_rate(
-    http: HttpLoad, watcher: Watcher, rate: float, seconds: float, drain: float
+    http: HttpLoad, watcher: Watcher, rate: float, seconds: float, drain: float, kids: dict[str, Child]
 ) -> dict[str, Any]:
     """Open-loop ``open`` commands: HTTP and command→verdict latency from the scheduled send."""
     run = uuid.uuid4().hex[:6]
@@ -160,9 +160,12 @@ async def command_rate(
             http_s.append(last[0] - due)
             accepted.append(iid.encode())
 
-    first = time.perf_counter()
+    batches = await asyncio.to_thread(kids["interview"].metric, "interview_batch_seconds_count")
+    meter, first = CpuMeter(kids), time.perf_counter()
     sent = await offer(rate, seconds, send)
+    cores = meter.cores()
     await watcher.wait_for(accepted, drain)
+    batches = await asyncio.to_thread(kids["interview"].metric, "interview_batch_seconds_count") - batches
     verdict_s = [watcher.seen[k] - due_at[k] for k in accepted if k in watcher.seen]
     return {
         **sent,
@@ -171,6 +174,8 @@ async def command_rate(
         "verdict": percentiles(verdict_s),
         "verdicts_seen": len(verdict_s),
         "verdicts_missing": len(accepted) - len(verdict_s),
+        "cpu_cores_while_sending": cores,
+        "commands_per_writer_transaction": len(accepted) / batches if batches else None,
         "achieved_per_s": len(http_s) / (last[0] - first) if last[0] > first else 0.0,
     }
 
@@ -248,14 +253,42 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def http_ceiling(http: HttpLoad, server: Child, clients: int, seconds: float) -> dict[str, Any]:
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine has spent busy (all cores; not idle or iowait)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """Cores used over an interval: each service, this process (the load generator), the machine."""
+
+    def __init__(self, kids: dict[str, Child]) -> None:
+        self.pids = {name: child.proc.pid for name, child in kids.items() if child.proc is not None}
+        self.began = time.perf_counter()
+        self.start = self._now()
+
+    def _now(self) -> dict[str, float]:
+        now = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+        return now | {"load_generator": time.process_time(), "machine": machine_busy_seconds()}
+
+    def cores(self) -> dict[str, float]:
+        """Cores used by each since the meter started (1.0 = one core busy)."""
+        took, end = time.perf_counter() - self.began, self._now()
+        used = {name: (end[name] - self.start[name]) / took for name in end}
+        used["rest_of_machine"] = used["machine"] - sum(v for k, v in used.items() if k != "machine")
+        return used
+
+
+async def http_ceiling(
+    http: HttpLoad, kids: dict[str, Child], clients: int, seconds: float
+) -> dict[str, Any]:
     """HTTP commands/s of one interview process (closed loop), against ``GET /healthz`` the same way.
 
-    Also the server's CPU use meanwhile (1.0 = one core) and how many commands each writer
-    transaction carried (``interview_batch_seconds`` count): what bounds the figure.
+    Also the cores each process and the whole machine used meanwhile (the rest: the broker and any
+    other work on the machine), and how many commands each writer transaction carried
+    (``interview_batch_seconds`` count): what bounds the figure.
     """
-    assert server.proc is not None
-    run, pid = uuid.uuid4().hex[:6], server.proc.pid
+    server, run = kids["interview"], uuid.uuid4().hex[:6]
     health = http.encode("GET", "/healthz")
 
     async def command(n: int) -> bool:
@@ -265,15 +298,17 @@ async def http_ceiling(http: HttpLoad, server: Child, clients: int, seconds: flo
         return await http.send(health) == 200
 
     batches = await asyncio.to_thread(server.metric, "interview_batch_seconds_count")
-    cpu = cpu_seconds(pid)
+    meter = CpuMeter(kids)
     commands = await closed_loop(clients, seconds, command)
-    commands["server_cpu_cores"] = (cpu_seconds(pid) - cpu) / commands["seconds"]
+    commands["cpu_cores"] = meter.cores()
+    commands["server_cpu_cores"] = commands["cpu_cores"]["interview"]
     batches = await asyncio.to_thread(server.metric, "interview_batch_seconds_count") - batches
     commands["writer_batches"] = batches
     commands["commands_per_batch"] = commands["ok"] / batches if batches else None
-    cpu = cpu_seconds(pid)
+    meter = CpuMeter(kids)
     base = await closed_loop(clients, seconds, healthz)
-    base["server_cpu_cores"] = (cpu_seconds(pid) - cpu) / base["seconds"]
+    base["cpu_cores"] = meter.cores()
+    base["server_cpu_cores"] = base["cpu_cores"]["interview"]
     return {"commands": commands, "healthz": base, "ratio": commands["per_s"] / base["per_s"]}
 
 
@@ -319,10 +354,12 @@ async def measure(
             watcher = Watcher(client, topics.decision_events)
             await watcher.start()
             try:
-                await command_rate(http, watcher, 20, 2, drain=10)  # warm-up: connections, first txns
+                await command_rate(
+                    http, watcher, 20, 2, drain=10, kids=kids
+                )  # warm-up: connections, first txns
                 for rate in rates:
                     row: dict[str, Any] = {"rate": rate}
-                    row["commands"] = await command_rate(http, watcher, rate, seconds, drain=15)
+                    row["commands"] = await command_rate(http, watcher, rate, seconds, drain=15, kids=kids)
                     row["healthz"] = await healthz_rate(http, rate, seconds)
                     row["kafka_hop"] = await kafka_hop_rate(client, hop_topic, rate, seconds)
                     print(json.dumps(row), flush=True)
@@ -331,7 +368,7 @@ async def measure(
                 await watcher.stop()
             ceiling = []
             for count in clients:
-                ceiling.append(await http_ceiling(http, kids["interview"], count, ceiling_seconds))
+                ceiling.append(await http_ceiling(http, kids, count, ceiling_seconds))
                 print(json.dumps({"http_ceiling": ceiling[-1]}), flush=True)
         finally:
             await http.close()
@@ -367,6 +404,18 @@ def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:,.0f}"
 
 
+def _cores(run: dict[str, Any]) -> str:
+    """Cores used: the interview process, the decision process, this load generator, the rest, all."""
+    c = run.get("cpu_cores")
+    if not c:
+        return f"interview CPU {run['server_cpu_cores']:.2f} cores"
+    return (
+        f"cores used: interview {c['interview']:.2f}, decision {c['decision']:.2f}, load generator "
+        f"{c['load_generator']:.2f}, broker and the rest {c['rest_of_machine']:.2f}, "
+        f"machine {c['machine']:.2f} of {os.cpu_count()}"
+    )
+
+
 def _trio(p: dict[str, Any]) -> str:
     return f"{_ms(p['p50_ms'])} / {_ms(p['p95_ms'])} / {_ms(p['p99_ms'])}"
 
@@ -394,9 +443,8 @@ def markdown(figures: dict[str, Any]) -> str:
         per_batch = f"{c['commands_per_batch']:.1f}" if c["commands_per_batch"] else "-"
         tail += (
             f"\nOne interview process, {c['clients']} clients in a closed loop: {c['per_s']:,.0f} HTTP "
-            f"commands/s (201; server CPU {c['server_cpu_cores']:.2f} cores, {per_batch} commands per writer "
-            f"transaction) against {h['per_s']:,.0f} GET /healthz/s (server CPU {h['server_cpu_cores']:.2f} "
-            f"cores), ratio {ceiling['ratio']:.2f}.\n"
+            f"commands/s (201; {per_batch} commands per writer transaction; {_cores(c)}) against "
+            f"{h['per_s']:,.0f} GET /healthz/s ({_cores(h)}), ratio {ceiling['ratio']:.2f}.\n"
         )
     return head + "\n".join(lines) + "\n" + tail
 

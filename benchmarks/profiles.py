@@ -195,7 +195,7 @@ def audit_verify(out: Path, events: int) -> dict[str, Any]:
 
 
 def run(
-    out: Path, seconds: float = 10, clients: int = 32, interviews: int = 400, audit_events: int = 20_000
+    out: Path, seconds: float = 10, clients: int = 256, interviews: int = 400, audit_events: int = 20_000
 ) -> dict[str, Any]:
     """Every profile; the ``.prof`` files go to ``out``."""
     out.mkdir(parents=True, exist_ok=True)
@@ -217,7 +217,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--clients", type=int, default=256)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     args = parser.parse_args(argv)
     result = run(args.out, args.seconds, args.clients)
