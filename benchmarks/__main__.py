@@ -4,7 +4,8 @@
 
 Sections, in order: restart (time to ready and RSS against history), projection (decision service
 against a raw consumer and a raw transactional copy), interview (writer over Kafka against a raw
-transactional produce), latency (HTTP and command→verdict at fixed offered rates; HTTP ceiling of one
+transactional produce), transactions (back-to-back transactions on one producer: the floor of each
+exactly-once step), latency (HTTP and command→verdict at fixed offered rates; HTTP ceiling of one
 process), audit (verify against decode only), instances (1 against 2 processes of each service),
 profiles (cProfile of each service under load, of the projection and of verify: what bounds each
 figure). One broker is started for all of them (or ``KAFKA_BOOTSTRAP_SERVERS`` is used); every
@@ -27,11 +28,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks import audit, decision, instances, interview, latency, profiles, restart
+from benchmarks import audit, decision, instances, interview, latency, profiles, restart, transactions
 from services.platform.broker import kafka_broker
 
 ROOT = Path(__file__).resolve().parents[1]
-SECTIONS = ("restart", "projection", "interview", "latency", "audit", "instances", "profiles")
+SECTIONS = ("restart", "projection", "interview", "transactions", "latency", "audit", "instances", "profiles")
 
 QUICK: dict[str, Any] = {
     "restart_sizes": [20_000, 100_000, 300_000],
@@ -78,6 +79,7 @@ def sections(cfg: dict[str, Any], out: Path) -> dict[str, Callable[[], Any]]:
         "restart": lambda: restart_section(cfg["restart_sizes"], out),
         "projection": lambda: decision.run(cfg["projection_interviews"]),
         "interview": lambda: interview.run(cfg["interview_commands"], interviews=100, partitions=6),
+        "transactions": lambda: transactions.run(150),
         "latency": lambda: latency.run(cfg["latency_rates"], cfg["latency_seconds"], cfg["latency_clients"]),
         "audit": lambda: audit.run(cfg["audit_events"]),
         "instances": lambda: instances.run(cfg["instances_events"], cfg["instances_commands"]),
@@ -253,6 +255,8 @@ def markdown(results: dict[str, Any]) -> str:
     parts.append(headline(results))
     if rs := figures(results, "restart"):
         parts.append("## Restart\n\n" + restart.markdown(rs))
+    if tx := figures(results, "transactions"):
+        parts.append("## Back-to-back transactions on one producer\n\n" + transactions.markdown(tx))
     if lat := figures(results, "latency"):
         parts.append("## Latency at fixed offered rates\n\n" + latency.markdown(lat))
     if i := figures(results, "instances"):
