@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import audit, decision, instances, interview, latency, profiles, restart, transactions
-from services.platform.broker import kafka_broker
+from benchmarks.broker import bench_broker
 
 ROOT = Path(__file__).resolve().parents[1]
 SECTIONS = ("restart", "projection", "interview", "transactions", "latency", "audit", "instances", "profiles")
@@ -101,7 +101,7 @@ def run(cfg: dict[str, Any], out: Path, only: list[str]) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {**commit(), "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                                "cpus": os.cpu_count(), "config": cfg, "sections": {}}  # fmt: skip
-    with kafka_broker() as broker:
+    with bench_broker() as broker:
         os.environ["KAFKA_BOOTSTRAP_SERVERS"] = str(broker.settings.bootstrap_servers)
         results["broker"] = broker.kind
         calls = sections(cfg, out)

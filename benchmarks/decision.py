@@ -20,13 +20,14 @@ from typing import Any
 import typer
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from benchmarks.broker import bench_broker
 from benchmarks.profiles import top_costs
 from schemas.topics import Topics
 from services.decision.domain.replay import project
 from services.decision.entrypoints.runtime import build_runtime
 from services.decision.entrypoints.service import run_decision_service
 from services.decision.entrypoints.settings import DecisionSettings
-from services.platform.broker import Broker, kafka_broker
+from services.platform.broker import Broker
 from services.platform.local_kafka import free_port
 from services.platform.logging import configure_logging
 from services.platform.topics import ensure_topics
@@ -171,7 +172,7 @@ def report(f: dict[str, Any]) -> str:
 
 def run(interviews: int = 1250, profile: str | None = None) -> dict[str, Any]:
     """Get a broker (KAFKA_BOOTSTRAP_SERVERS or the local one) and measure once."""
-    with kafka_broker() as broker:
+    with bench_broker() as broker:
         return asyncio.run(bench(broker, interviews, profile))
 
 

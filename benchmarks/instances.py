@@ -26,9 +26,9 @@ from typing import Any
 
 import httpx
 
+from benchmarks.broker import bench_broker
 from benchmarks.interview import follow_results, preload, start_writer, stop_writers, workload
 from schemas.topics import Topics
-from services.platform.broker import kafka_broker
 from services.platform.local_kafka import free_port
 from services.platform.topics import ensure_topics
 from testkit.history import fill_history
@@ -140,7 +140,7 @@ async def interview(bootstrap: str, client: dict[str, Any], commands: int, inter
 
 def run(events: int = 40_000, commands: int = 10_000, interviews: int = 120) -> dict[str, Any]:
     """Both comparisons on one broker (KAFKA_BOOTSTRAP_SERVERS or the local one)."""
-    with kafka_broker() as broker, tempfile.TemporaryDirectory(prefix="bench-instances-") as work:
+    with bench_broker() as broker, tempfile.TemporaryDirectory(prefix="bench-instances-") as work:
         bootstrap, client = str(broker.settings.bootstrap_servers), broker.client()
 
         async def both() -> dict[str, Any]:

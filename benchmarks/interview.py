@@ -24,9 +24,9 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer, ConsumerRecord, TopicPartition
 
+from benchmarks.broker import bench_broker
 from schemas.commands import CommandEnvelope
 from schemas.topics import Topics
-from services.platform.broker import kafka_broker
 from services.platform.log_reader import partitions_of, read_all, reader
 from services.platform.topics import ensure_topics
 
@@ -214,7 +214,7 @@ def run(
     commands: int = 5000, interviews: int = 50, partitions: int = 3, max_records: int = 500
 ) -> dict[str, Any]:
     """Get a broker (KAFKA_BOOTSTRAP_SERVERS or the local one) and measure once."""
-    with kafka_broker() as broker:
+    with bench_broker() as broker:
         bootstrap = broker.settings.bootstrap_servers or ""
         return asyncio.run(
             measure(

@@ -37,10 +37,10 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer, TopicPartition
 
+from benchmarks.broker import bench_broker
 from benchmarks.http_load import HttpLoad
 from schemas.topics import Topics
 from services.launcher.samples import OPEN
-from services.platform.broker import kafka_broker
 from services.platform.log_reader import partitions_of, reader
 from services.platform.topics import ensure_topics
 from testkit.processes import Child, services
@@ -386,7 +386,7 @@ def run(
     ceiling_seconds: float = 10,
 ) -> dict[str, Any]:
     """Get a broker (KAFKA_BOOTSTRAP_SERVERS or the local one) and measure once."""
-    with kafka_broker() as broker, tempfile.TemporaryDirectory(prefix="bench-latency-") as work:
+    with bench_broker() as broker, tempfile.TemporaryDirectory(prefix="bench-latency-") as work:
         return asyncio.run(
             measure(
                 str(broker.settings.bootstrap_servers),

@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmarks.broker import bench_broker
 from benchmarks.http_load import HttpLoad
 from schemas.topics import Topics
-from services.platform.broker import kafka_broker
 from services.platform.topics import ensure_topics
 from testkit.processes import COMMANDS, Child, services
 
@@ -200,7 +200,7 @@ def run(
     """Every profile; the ``.prof`` files go to ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     result: dict[str, Any] = {}
-    with kafka_broker() as broker, tempfile.TemporaryDirectory(prefix="bench-profile-") as work:
+    with bench_broker() as broker, tempfile.TemporaryDirectory(prefix="bench-profile-") as work:
         result["under_load"] = asyncio.run(
             services_under_load(
                 str(broker.settings.bootstrap_servers), broker.client(), Path(work), out, seconds, clients

@@ -24,8 +24,8 @@ from typing import Any
 
 from aiokafka import TopicPartition
 
+from benchmarks.broker import bench_broker
 from schemas.topics import Topics
-from services.platform.broker import kafka_broker
 from services.platform.log_reader import partitions_of, reader
 from services.platform.topics import ensure_topics
 from testkit.history import fill_history
@@ -148,7 +148,7 @@ def plot(rows: list[dict[str, Any]], out: Path) -> list[Path]:
 async def run(sizes: list[int]) -> list[dict[str, Any]]:
     """Measure every size on one broker (started here unless KAFKA_BOOTSTRAP_SERVERS is set)."""
     rows = []
-    with kafka_broker() as broker, tempfile.TemporaryDirectory(prefix="bench-restart-") as work:
+    with bench_broker() as broker, tempfile.TemporaryDirectory(prefix="bench-restart-") as work:
         client = broker.client()
         for size in sizes:
             row = await one_size(str(broker.settings.bootstrap_servers), client, size, Path(work))

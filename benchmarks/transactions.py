@@ -23,8 +23,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer, TopicPartition
 
+from benchmarks.broker import bench_broker
 from schemas.topics import Topics
-from services.platform.broker import kafka_broker
 from services.platform.topics import ensure_topics
 
 
@@ -84,7 +84,7 @@ async def measure(client: dict[str, Any], count: int) -> dict[str, Any]:
 
 def run(count: int = 150) -> dict[str, Any]:
     """Get a broker (KAFKA_BOOTSTRAP_SERVERS or the local one) and measure once."""
-    with kafka_broker() as broker:
+    with bench_broker() as broker:
         return asyncio.run(measure(broker.client(), count))
 
 
