@@ -1,7 +1,7 @@
-"""The benchmarks' broker: ``kafka_broker`` with its data directory removed afterwards.
+"""The benchmarks' broker: ``kafka_broker`` in a directory of the benchmark's own, removed afterwards.
 
-The embedded broker keeps its data in a temporary directory that outlives it (gigabytes after a
-restart run); a benchmark gives it one of its own and removes it once the broker has stopped.
+(``kafka_broker`` also removes the temporary directory it makes itself; an explicit one keeps a
+benchmark's gigabytes of history out of the shared temporary folder while it runs.)
 """
 
 from __future__ import annotations

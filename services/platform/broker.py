@@ -73,3 +73,5 @@ def _local(settings: KafkaSettings, data_dir: Path | None, port: int | None) -> 
         yield Broker("local", settings.model_copy(update={"bootstrap_servers": servers}), took, info)
     finally:
         local_kafka.stop_broker(info)
+        if data_dir is None:  # a broker for this run only: its log must not outlive it (GBs after a big test)
+            shutil.rmtree(info.data_dir, ignore_errors=True)
