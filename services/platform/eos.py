@@ -304,6 +304,11 @@ class TransactionalProcessor:
             # every few records and each send then waits for the sender to drain it (one produce
             # request per handful of records). 256 KiB stays well under the 1 MiB message.max.bytes.
             max_batch_size=256 * 1024,
+            # A transaction begun right after the previous commit is refused until the broker has
+            # written that commit's markers (CONCURRENT_TRANSACTIONS); aiokafka then waits a fixed
+            # retry backoff, 100 ms by default: most of a command's latency under load. The markers
+            # take a few ms, so retry soon (benchmarks.transactions: p99 127 ms -> 37 ms per txn).
+            retry_backoff_ms=10,
             **self._client,
         )
         try:
