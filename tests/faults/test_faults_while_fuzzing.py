@@ -29,7 +29,8 @@ from testkit.processes import Child, services
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.timeout(600)]
 
-INTERVIEWS = 40
+WORKERS = 16
+"""Interviews run at once; each worker starts another until every fault has been injected."""
 RETRYABLE = {502, 503, 504}
 
 
@@ -93,6 +94,24 @@ async def interview(
     acked.setdefault("_finished", []).append(str(time.monotonic()))
 
 
+async def interviews_until(
+    done: asyncio.Event, http: httpx.AsyncClient, worker: int, acked: dict[str, list[str]]
+) -> None:
+    """Whole interviews one after another until ``done`` (the one under way is finished)."""
+    n = 0
+    while not done.is_set():
+        await interview(http, f"iv-{worker}-{n}", STORY_FIRST if n % 2 else CHECKLIST, acked)
+        n += 1
+
+
+async def faults_then(done: asyncio.Event, kids: dict[str, Child], broker_pid: int, log: list[str]) -> None:
+    """The faults, then ``done``."""
+    try:
+        await faults(kids, broker_pid, log)
+    finally:
+        done.set()
+
+
 async def faults(kids: dict[str, Child], broker_pid: int, log: list[str]) -> None:
     """kill -9 the interview service, then the decision service, then freeze the broker for 4 s."""
     for name in ("interview", "decision"):
@@ -137,9 +156,9 @@ async def test_faults_while_fuzzing_lose_nothing_acknowledged(tmp_path: Path) ->
         stop = asyncio.Event()
         async with httpx.AsyncClient(base_url=kids["interview"].base, timeout=30) as http:
             fuzzing = [asyncio.create_task(fuzz(http, stop, seen)) for _ in range(2)]
-            work = [interview(http, f"iv-{i}", STORY_FIRST if i % 2 else CHECKLIST, acked)
-                    for i in range(INTERVIEWS)]  # fmt: skip
-            await asyncio.gather(faults(kids, broker.pid, injected), *work)
+            done = asyncio.Event()
+            work = [interviews_until(done, http, w, acked) for w in range(WORKERS)]
+            await asyncio.gather(faults_then(done, kids, broker.pid, injected), *work)
             stop.set()
             await asyncio.gather(*fuzzing)
         frozen_at = float(injected.pop(2).split()[-1])
