@@ -209,8 +209,7 @@ class InterviewHandler:
             f"decide {parsed.payload.type}", context=parent, kind=SpanKind.CONSUMER,
             attributes={"hiring.interview_id": parsed.interview_id, "hiring.command_id": parsed.command_id},
         ):  # fmt: skip
-            result, events = self._decide(partition, state, parsed)
-        records = [wire.event_record(e, self._topics.interview_events, partition) for e in events]
+            result, records = self._decide(partition, state, parsed)
         return self._answer(partition, state, parsed.payload.type, result, records)
 
     def _answer(
@@ -221,7 +220,8 @@ class InterviewHandler:
 
     def _decide(
         self, partition: int, state: _Partition, command: CommandEnvelope
-    ) -> tuple[CommandResult, list[Any]]:
+    ) -> tuple[CommandResult, list[OutRecord]]:
+        """The command's result and the event records it appends (encoded once)."""
         first = state.first_result(command.interview_id, command.key)
         if first is not None:
             return self._retry(command, first), []
@@ -232,7 +232,7 @@ class InterviewHandler:
 
     def _first(
         self, partition: int, state: _Partition, command: CommandEnvelope
-    ) -> tuple[CommandResult, list[Any]]:
+    ) -> tuple[CommandResult, list[OutRecord]]:
         misrouted = self._misrouted(partition, command)
         if misrouted is not None:
             return wire.rejected(command, misrouted), []
@@ -240,7 +240,8 @@ class InterviewHandler:
         outcome = decide(current, command, Stamp([self._ids()], self._clock(), current_trace()))
         if isinstance(outcome, Rejection):
             return wire.rejected(command, outcome), []
-        too_large = self._too_large(partition, outcome, current.version)
+        records = [wire.event_record(e, self._topics.interview_events, partition) for e in outcome]
+        too_large = self._too_large(records, current.version)
         if too_large is not None:
             return wire.rejected(command, too_large), []
         if current.version == 0:
@@ -248,11 +249,11 @@ class InterviewHandler:
         for event in outcome:
             current = evolve(current, event)
         state.keep(current)
-        return wire.accepted(command, outcome), outcome
+        return wire.accepted(command, outcome), records
 
-    def _too_large(self, partition: int, events: list[Any], version: int) -> Rejection | None:
+    @staticmethod
+    def _too_large(records: list[OutRecord], version: int) -> Rejection | None:
         """A command whose events could never be produced is refused, not retried forever."""
-        records = [wire.event_record(e, self._topics.interview_events, partition) for e in events]
         size = max(map(record_bytes, records), default=0)
         if size <= MAX_RECORD_BYTES:
             return None
