@@ -153,10 +153,7 @@ def stream(interviews: int, *, prefix: str = "iv", start: datetime = EPOCH) -> l
     scripts = [
         (story_first if i % 2 == 0 else checklist)(f"{prefix}-{i}", start=start) for i in range(interviews)
     ]
-    out: list[Event] = []
-    for position in range(max(len(s.events) for s in scripts)):
-        out.extend(s.events[position] for s in scripts if position < len(s.events))
-    return out
+    return interleaved(*(s.events for s in scripts))
 
 
 def as_stored_by_v1_writer(events: list[Event], old: Callable[[int, Event], bool]) -> list[Event]:
@@ -182,9 +179,9 @@ def as_stored_by_v1_writer(events: list[Event], old: Callable[[int, Event], bool
     return out
 
 
-def interleaved(*scripts: Script) -> list[Event]:
-    """The scripts' events as the service logs them when the interviews run side by side."""
+def interleaved(*histories: list[Event]) -> list[Event]:
+    """Histories mixed round-robin, as the service logs interviews that run side by side."""
     out: list[Event] = []
-    for position in range(max(len(s.events) for s in scripts)):
-        out.extend(s.events[position] for s in scripts if position < len(s.events))
+    for position in range(max(len(h) for h in histories)):
+        out.extend(h[position] for h in histories if position < len(h))
     return out

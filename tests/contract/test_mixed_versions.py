@@ -80,7 +80,7 @@ def check_writer(read: list[Event], as_stored: list[Event]) -> None:
 @SETTINGS
 @given(a=interviews("iv-a"), b=interviews("iv-b"), data=st.data())
 def test_mixed_history_replays_verifies_and_projects_as_its_v2_twin(a: Script, b: Script, data: Any) -> None:
-    current = interleaved(a, b)
+    current = interleaved(a.events, b.events)
     old = data.draw(st.sets(st.integers(0, len(current) - 1)))
     mixed = as_stored_by_v1_writer(current, lambda position, _: position in old)
     read = stored(mixed)

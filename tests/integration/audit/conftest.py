@@ -19,7 +19,7 @@ from schemas.topics import Topics
 from services.audit.entrypoints.cli import app
 from services.decision.domain.replay import project
 from services.platform.broker import Broker
-from testkit.interviews import checklist, story_first
+from testkit.interviews import checklist, interleaved, story_first
 from tests.unit.audit.history import enthusiastic
 
 
@@ -31,14 +31,6 @@ class History:
     prefix: str
     events: list[Event]
     decisions: list[Event]
-
-
-def interleaved(*histories: list[Event]) -> list[Event]:
-    """Histories mixed round-robin, as concurrent interviews arrive."""
-    out: list[Event] = []
-    for position in range(max(len(h) for h in histories)):
-        out.extend(h[position] for h in histories if position < len(h))
-    return out
 
 
 def sample_events() -> list[Event]:

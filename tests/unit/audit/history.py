@@ -11,18 +11,14 @@ from schemas.common import Rating
 from schemas.envelope import Event
 from services.audit.domain.records import LogRecord, records_of
 from services.decision.domain.replay import project
-from testkit.interviews import CANDIDATE, checklist, story_first
+from testkit.interviews import CANDIDATE, checklist, interleaved, story_first
 
 Records = list[LogRecord]
 
 
 def interview_events() -> list[Event]:
     """Two story-first and one checklist interview, interleaved as the service would log them."""
-    scripts = [story_first("iv-a"), checklist("iv-b"), story_first("iv-c")]
-    out: list[Event] = []
-    for position in range(max(len(s.events) for s in scripts)):
-        out.extend(s.events[position] for s in scripts if position < len(s.events))
-    return out
+    return interleaved(story_first("iv-a").events, checklist("iv-b").events, story_first("iv-c").events)
 
 
 def clean() -> tuple[Records, Records]:

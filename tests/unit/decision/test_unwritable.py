@@ -34,7 +34,7 @@ class FakeRecord:
 
 
 async def test_an_oversized_revision_parks_only_its_interview(monkeypatch: pytest.MonkeyPatch) -> None:
-    events = interleaved(story_first("iv-big"), story_first("iv-ok"))
+    events = interleaved(story_first("iv-big").events, story_first("iv-ok").events)
     directory = Path(tempfile.mkdtemp(prefix="decision-state-"))
     handler = DecisionHandler({}, TOPICS, "g", Policies(), directory)
     handler.partitions[0] = _Partition(PartitionStore(directory, TOPICS.decision_state, 0, STATE_FORMAT))

@@ -27,7 +27,7 @@ def records(revisions: list[Event]) -> list[FakeRecord]:
 
 
 def test_queries_answer_the_published_revisions(tmp_path: Path) -> None:
-    revisions = project(interleaved(story_first("iv-a"), checklist("iv-b")))
+    revisions = project(interleaved(story_first("iv-a").events, checklist("iv-b").events))
     store = VerdictStore(tmp_path / "q.sqlite")
     store.add_records(records(revisions))
     store.add_records(records(revisions[:3]))  # read twice after a restart: kept once
