@@ -1,0 +1,90 @@
+"""A seeded sample panel with one interviewer whose ratings are consistently offset (issue 13).
+
+``calibration_sample()`` describes the interviews (who sits on each panel, every rating); ``steps()``
+turns one into the HTTP commands the main run's ``feed`` sends, and ``testkit.calibration`` turns it into
+events. Each interview is a short story-first interview (no quality signals) with three of the seven
+interviewers, each rating the company's three goals, and the candidate rating theirs. A candidate's
+latent quality is drawn per interview, each goal and rater adds noise, and ``OFFSET_INTERVIEWER`` rates
+``OFFSET`` points of latent quality lower than they see: the calibration report flags exactly them.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from services.launcher.samples import Step
+
+INTERVIEWERS = ("ana", "ben", "chen", "dara", "eli", "fay", "vic")
+OFFSET_INTERVIEWER = "vic"
+OFFSET = -1.6
+COMPANY_GOALS = ("company.level", "company.application", "candidate.present")
+CANDIDATE_GOALS = ("candidate.offer", "candidate.opportunity", "company.attract")
+SEED = 13
+
+
+@dataclass(frozen=True)
+class SampleInterview:
+    """One interview of the sample: its panel and every rating ``(rater, goal, rating)``."""
+
+    interview_id: str
+    candidate: str
+    panel: tuple[str, ...]
+    ratings: tuple[tuple[str, str, str], ...]
+
+
+def rating_of(x: float) -> str:
+    """A latent score on the rating scale (cut at -1, 0 and +1)."""
+    if x < -1:
+        return "strong_no"
+    if x < 0:
+        return "no"
+    return "yes" if x < 1 else "strong_yes"
+
+
+def calibration_sample(
+    interviews: int = 36, *, seed: int = SEED, prefix: str = "cal", offset: float = OFFSET,
+    panel_size: int = 3,
+) -> list[SampleInterview]:  # fmt: skip
+    """``interviews`` seeded interviews; the same arguments give the same sample."""
+    rng = random.Random(seed)
+    out = []
+    for n in range(1, interviews + 1):
+        panel = tuple(sorted(rng.sample(INTERVIEWERS, panel_size)))
+        quality = rng.gauss(0.3, 0.9)
+        ratings = []
+        for goal in COMPANY_GOALS:
+            seen = quality + rng.gauss(0, 0.3)
+            for who in panel:
+                bias = offset if who == OFFSET_INTERVIEWER else 0.0
+                ratings.append((who, goal, rating_of(seen + rng.gauss(0, 0.4) + bias)))
+        candidate = f"{prefix}-cand-{n}"
+        ratings.extend((candidate, goal, rating_of(rng.gauss(0.5, 0.8))) for goal in CANDIDATE_GOALS)
+        out.append(SampleInterview(f"{prefix}-{n}", candidate, panel, tuple(ratings)))
+    return out
+
+
+def steps(sample: SampleInterview) -> list[Step]:
+    """The interview as commands: a story invited and explored, a candidate question, ratings, done."""
+    lead, cand = sample.panel[0], sample.candidate
+    people = [{"id": cand, "side": "candidate", "role": "candidate"}] + [
+        {"id": who, "side": "company", "role": "interviewer"} for who in sample.panel
+    ]
+    opened = {"candidacy_id": f"cy-{sample.interview_id}", "round": "technical", "position": "Backend engineer",
+              "candidate_id": cand, "participants": people}  # fmt: skip
+    out: list[Step] = [
+        ("open", lead, opened),
+        ("questions", lead, {"question_id": "q1", "kind": "invite_story", "text": "Tell me a story."}),
+        ("stories", cand, {"story_id": "s1", "kind": "bug_hunt", "title": "A leak", "in_reply_to": "q1",
+                           "summary": "Traced a file-handle leak and fixed it."}),  # fmt: skip
+        ("questions", sample.panel[1], {"question_id": "q2", "kind": "clarifying", "text": "How?", "about": "s1"}),
+        ("answers", cand, {"answer_id": "a1", "question_id": "q2", "text": "Heap dumps."}),
+        ("questions", cand, {"question_id": "q3", "kind": "about_role", "text": "What would I own?"}),
+        ("answers", lead, {"answer_id": "a2", "question_id": "q3", "text": "The pipeline."}),
+    ]
+    for n, (who, goal, rating) in enumerate(sample.ratings, 1):
+        evidence = ["a2"] if who == cand else ["s1", "a1"]
+        out.append(("assessments", who, {"assessment_id": f"g{n}", "goal": goal, "rating": rating,
+                                          "evidence": evidence}))  # fmt: skip
+    out.append(("conclusion", lead, {"outcome": "completed"}))
+    return out
