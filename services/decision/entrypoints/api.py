@@ -17,6 +17,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from schemas.common import MAX_SAFE_INT, Id
 from schemas.decision import VerdictChanged
 from schemas.envelope import Event
+from services.decision.entrypoints.calibration_api import mount_calibration
 from services.decision.entrypoints.problems import (
     PROBLEM_RESPONSES,
     ProblemError,
@@ -168,4 +169,5 @@ def create_app(runtime: DecisionRuntime, probe: BrokerProbe | None = None) -> Fa
         runtime.progress.metrics.parked.set(len(runtime.handler.parked()))
         return Response(runtime.progress.metrics.render(), media_type="text/plain; version=0.0.4")
 
+    mount_calibration(app, runtime)
     return app

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from schemas.topics import Topics
+from services.decision.adapters.calibration_store import CalibrationStore, open_calibration
 from services.decision.adapters.handler import DecisionHandler
 from services.decision.adapters.metrics import DecisionMetrics
 from services.decision.adapters.verdict_store import StoreFeed, VerdictStore, open_store
@@ -42,6 +43,8 @@ class DecisionRuntime:
     store: VerdictStore
     feed: StoreFeed
     progress: Progress
+    calibration: CalibrationStore | None = None
+    calibration_feed: StoreFeed | None = None
 
     @property
     def ready(self) -> bool:
@@ -64,4 +67,7 @@ def build_runtime(settings: DecisionSettings) -> DecisionRuntime:
     )  # fmt: skip
     store = open_store(state_dir, topics.decision_events)
     feed = StoreFeed(client, topics.decision_events, store)
-    return DecisionRuntime(settings, client, topics, handler, processor, store, feed, progress)
+    runtime = DecisionRuntime(settings, client, topics, handler, processor, store, feed, progress)
+    runtime.calibration = open_calibration(state_dir, topics.decision_events)  # ADR 0013
+    runtime.calibration_feed = StoreFeed(client, topics.decision_events, runtime.calibration)
+    return runtime

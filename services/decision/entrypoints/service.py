@@ -106,6 +106,8 @@ class DecisionService:
             self._critical(watch_releases(rt), "decision-release-watcher"),
             self._critical(track_lag(rt), "decision-lag"),
         ]
+        if rt.calibration_feed is not None:  # interviewer calibration (ADR 0013)
+            self._helpers.append(self._critical(rt.calibration_feed.run(), "decision-calibration-feed"))
 
     def _critical(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
         task = asyncio.create_task(coro, name=name)

@@ -1,0 +1,47 @@
+"""Interviewer calibration over HTTP (ADR 0013): for auditors, recruiters and interviewers, not candidates.
+
+``GET /calibration`` is the whole report; ``GET /calibration/interviewers/{id}`` one interviewer. Both
+answer 503 ``not_ready`` until the calibration store has read ``decision.events`` up to its end at start.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import FastAPI, Path
+
+from schemas.common import Id
+from services.decision.adapters.calibration_store import CalibrationStore
+from services.decision.domain.calibration import CalibrationReport, InterviewerCalibration
+from services.decision.entrypoints.problems import PROBLEM_RESPONSES, ProblemError
+from services.decision.entrypoints.runtime import DecisionRuntime
+
+ROUTES = ("/calibration", "/calibration/interviewers/{interviewer_id}")
+"""Read routes of this module (roles: auditor, recruiter, interviewer; never candidate)."""
+InterviewerId = Annotated[Id, Path(description="The interviewer's participant id.")]
+
+
+def mount_calibration(app: FastAPI, runtime: DecisionRuntime) -> None:
+    """Add the calibration routes to the query API."""
+
+    def store() -> CalibrationStore:
+        feed = runtime.calibration_feed
+        if runtime.calibration is None or feed is None or not feed.caught_up.is_set():
+            raise ProblemError(503, "not_ready", "Not ready", "the calibration store is catching up with "
+                               "decision.events")  # fmt: skip
+        return runtime.calibration
+
+    @app.get(ROUTES[0], responses=PROBLEM_RESPONSES, tags=["calibration"])
+    async def calibration() -> CalibrationReport:
+        """Every interviewer's offset from the panel and agreement with final verdicts, per goal, flagged
+        when large and well supported (informs people; never changes a verdict)."""
+        return store().report()
+
+    @app.get(ROUTES[1], responses=PROBLEM_RESPONSES, tags=["calibration"])
+    async def interviewer(interviewer_id: InterviewerId) -> InterviewerCalibration:
+        """One interviewer's calibration."""
+        for found in store().report().interviewers:
+            if found.interviewer == interviewer_id:
+                return found
+        detail = f"interviewer {interviewer_id!r} has no assessment in a concluded interview"
+        raise ProblemError(404, "interviewer_not_found", "No calibration", detail)
