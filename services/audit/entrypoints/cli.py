@@ -1,4 +1,4 @@
-"""``hiring-audit``: export/import history, verify every verdict, answer as-of, re-run under what-if.
+"""``hiring-audit``: export/import history, verify every verdict, as-of, what-if, interviewer calibration.
 
 Exit codes: 0 everything matches (or the command succeeded), 1 discrepancies found, 2 bad input.
 """
@@ -9,14 +9,17 @@ import json
 from pathlib import Path
 
 import typer
+from pydantic import BaseModel
 from rich.console import Console
 
 from schemas.envelope import format_time
 from services.audit.domain.asof import as_of
+from services.audit.domain.calibration import calibration
 from services.audit.domain.history import group
-from services.audit.domain.report import AsOfReport, Model, VerifyReport, WhatIfReport
+from services.audit.domain.report import AsOfReport, VerifyReport, WhatIfReport
 from services.audit.domain.verify import verify as verify_history
 from services.audit.domain.whatif import ThresholdError, parse_overrides, thresholds_for, what_if
+from services.audit.entrypoints.calibration_html import write_html as write_calibration_html
 from services.audit.entrypoints.html import write_html
 from services.audit.entrypoints.options import (
     FROM,
@@ -31,13 +34,16 @@ from services.audit.entrypoints.options import (
     read,
 )
 from services.audit.entrypoints.progress import progress_bar, stderr_console
-from services.audit.entrypoints.render import print_as_of, print_verify, print_what_if
+from services.audit.entrypoints.render import print_as_of, print_calibration, print_verify, print_what_if
 from services.audit.entrypoints.transfer import export_command, import_command
+from services.decision.domain.calibration import CalibrationReport
 from services.decision.domain.policy import versions
 
 app = typer.Typer(help="Audit hiring-pipeline: replay history, prove every verdict, as-of, what-if.",
                   no_args_is_help=True, pretty_exceptions_enable=False)  # fmt: skip
-SCHEMAS: dict[str, type[Model]] = {"verify": VerifyReport, "as-of": AsOfReport, "what-if": WhatIfReport}
+SCHEMAS: dict[str, type[BaseModel]] = {
+    "verify": VerifyReport, "as-of": AsOfReport, "what-if": WhatIfReport, "calibration": CalibrationReport,
+}  # fmt: skip
 
 
 @app.command()
@@ -106,11 +112,30 @@ def what_if_command(
 
 
 @app.command()
-def schema(report: str = typer.Argument("verify", help="verify, as-of or what-if.")) -> None:
+def schema(report: str = typer.Argument("verify", help="verify, as-of, what-if or calibration.")) -> None:
     """Print the JSON Schema of a ``--json`` report."""
     if report not in SCHEMAS:
         raise fail(f"no report {report!r}; choose one of {', '.join(SCHEMAS)}")
     typer.echo(json.dumps(SCHEMAS[report].model_json_schema(), indent=2))
+
+
+@app.command("calibration")
+def calibration_command(
+    from_dir: Path = FROM, prefix: str = PREFIX, servers: str = SERVERS, as_json: bool = JSON,
+    html: Path = typer.Option(None, "--html", help="Also write a self-contained HTML page (chart) here."),
+    quiet: bool = QUIET,
+) -> None:  # fmt: skip
+    """Each interviewer's offset from the panel and agreement with final verdicts; flags supported offsets."""
+    source = read(from_dir, servers, prefix, quiet)
+    with gc_paused():
+        report = calibration(group(source.interview, source.decision, source.dlq))
+    if html is not None:
+        write_calibration_html(html, report, source.description)
+        stderr_console().print(f"HTML report: {html}")
+    if as_json:
+        typer.echo(report.model_dump_json(indent=2))
+    else:
+        print_calibration(Console(), report)
 
 
 app.command("export")(export_command)

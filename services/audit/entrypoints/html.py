@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from html import escape
 from pathlib import Path
 
+from schemas.decision import VerdictChanged
 from schemas.envelope import Event, format_time
 from services.audit.domain.compare import revision_of
 from services.audit.domain.report import Discrepancy, Kind, VerifyReport
 from services.audit.domain.verify import Audit, InterviewAudit
-from services.audit.entrypoints.timeline import describe, revision_line, signal_lines
+from services.audit.entrypoints.charts import SignalSpan, changes, points_of, signal_spans, trajectory
+from services.audit.entrypoints.timeline import describe, revision_line, short_ids
 
 MAX_INTERVIEWS = 500
 """Interviews drawn (those with findings first); a 100,000-event history would make a huge page."""
+OPEN_FIRST = 3
+"""Sections shown open (besides those with findings): the first charts are in view when the page opens."""
 
 STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}
@@ -21,6 +26,10 @@ table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;p
 text-align:left;vertical-align:top}tr.rev td{background:#eef6ff}tr.flag td{background:#fde8e8}
 tr.sig td{background:#fff8e0;font-size:12px}details{margin:.4em 0}summary{cursor:pointer;font-weight:600}
 code,.pos{font-family:ui-monospace,monospace;font-size:12px;color:#555}
+abbr.ev,abbr.own{font-family:ui-monospace,monospace;font-size:12px;text-decoration:underline dotted;
+cursor:help}figure.chart{margin:.5em 0}figcaption{font-size:12px;color:#555}.signal-start{color:#c33}
+.signal-end{color:#2a7}
+ul.signals li{margin:.2em 0}details.reasons{font-size:12px;font-weight:normal}
 """
 
 
@@ -34,7 +43,7 @@ def render(audit: Audit) -> str:
     """The whole page."""
     report = audit.report
     ordered = sorted(audit.interviews, key=lambda a: not a.findings)
-    shown = "".join(interview_section(a) for a in ordered[:MAX_INTERVIEWS])
+    shown = "".join(interview_section(a, n < OPEN_FIRST) for n, a in enumerate(ordered[:MAX_INTERVIEWS]))
     more = len(ordered) - MAX_INTERVIEWS
     tail = f"<p>{more} more interviews not drawn (see --json).</p>" if more > 0 else ""
     return (
@@ -100,25 +109,95 @@ def _diff(d: Discrepancy) -> str:
     return f"<ul>{items}</ul>" if items else ""
 
 
-def interview_section(audit: InterviewAudit) -> str:
-    """A collapsible timeline: events in log order, each followed by the revisions it caused."""
+def interview_section(audit: InterviewAudit, open_: bool = False) -> str:
+    """A collapsible section: the verdict trajectory chart, each signal once, then the event timeline."""
     log = audit.log
     flagged = {(f.topic, f.partition, f.offset): f for f in audit.findings if f.offset is not None}
     revisions = [r for rs in audit.expected.values() for r in rs]
     status = _statuses(audit.findings)
+    ids = short_ids(log.events())
+    sequences = {e.attributes.id: e.attributes.sequence for e in log.events()}
+    causes = {e.attributes.sequence: describe(e) for e in log.events()}
+    charts: list[str] = []
+    marks: dict[tuple[str, int], list[str]] = {}
+    for version, events in audit.expected.items():
+        data = [revision_of(v) for v in events]
+        points = points_of(data, {v.revision: causes.get(v.input_sequence, "") for v in data})
+        spans = signal_spans(points)
+        title = f"{log.interview_id}: verdict trajectory ({version}, {len(points)} revisions)"
+        charts.append(
+            f"<figure class='chart'>{trajectory(points, title)}"
+            f"<figcaption>{escape(title)}</figcaption></figure>"
+            f"{_signal_list(spans, ids, sequences, data)}"
+        )
+        for revision, words in changes(points).items():
+            marks.setdefault((version, revision), []).extend(escape(w) for w in words)
+        for span in spans:
+            evidence = _evidence(span.evidence, ids, sequences)
+            marks.setdefault((version, span.start), []).append(
+                f"<span class='signal-start'>⚑ signal <b>{escape(span.code)}</b> starts</span> ({evidence})"
+            )
+            if span.end is not None:
+                marks.setdefault((version, span.end), []).append(
+                    f"<span class='signal-end'>✓ signal <b>{escape(span.code)}</b> ends</span>"
+                )
     rows = []
     for entry in log.entries:
         r = entry.record
-        rows.append(_event_row(entry.event, r.where(), flagged.get((r.topic, r.partition, r.offset))))
+        rows.append(_event_row(entry.event, r.where(), flagged.get((r.topic, r.partition, r.offset)), ids))
         caused = [v for v in revisions if entry.event and revision_of(v).input_sequence == entry.sequence]
-        rows.extend(_revision_rows(v, status) for v in caused)
-    state = " open" if audit.findings else ""
+        rows.extend(_revision_rows(v, status, marks, ids, sequences) for v in caused)
+    state = " open" if audit.findings or open_ else ""
     title = (
         f"{escape(log.interview_id)} — {len(log.entries)} events, {len(revisions)} revisions, "
         f"{len(audit.findings)} findings"
     )
     head = "<tr><th>seq</th><th>time</th><th>what</th><th>position</th></tr>"
-    return f"<details{state}><summary>{title}</summary><table>{head}{''.join(rows)}</table></details>"
+    return (
+        f"<details class='interview' data-interview='{_q(log.interview_id)}'{state}>"
+        f"<summary>{title}</summary>{''.join(charts)}<table>{head}{''.join(rows)}</table></details>"
+    )
+
+
+def _evidence(event_ids: Iterable[str], ids: dict[str, str], sequences: dict[str, int]) -> str:
+    """Evidence by the interview's own ids; the event id (and sequence) on hover, in ``title``."""
+    out = []
+    for event_id in event_ids:
+        own = ids.get(event_id, event_id[:8] + "…")
+        at = f", sequence {sequences[event_id]}" if event_id in sequences else ""
+        out.append(
+            f"<abbr class='ev' data-event='{_q(event_id)}' title='event {_q(event_id)}"
+            f"{at}'>{escape(own)}</abbr>"
+        )
+    return ", ".join(out) or "no evidence"
+
+
+def _signal_list(
+    spans: list[SignalSpan], ids: dict[str, str], sequences: dict[str, int], data: list[VerdictChanged]
+) -> str:
+    """Each signal once: where it starts and where it ends (or that it is still in force)."""
+    if not spans:
+        return "<p class='signals none'>No interview-quality signal.</p>"
+    seq = {v.revision: v.input_sequence for v in data}
+    items = []
+    for span in spans:
+        end = (
+            f"<span class='signal-end'>ends at revision {span.end} (event {seq.get(span.end, '?')})</span>"
+            if span.end is not None
+            else "<span class='signal-open'>still in force at the last revision</span>"
+        )
+        items.append(
+            f"<li class='signal' data-code='{_q(span.code)}'><b>{escape(span.code)}</b>: "
+            f"{escape(span.message)} <span class='signal-start'>starts at revision {span.start} (event "
+            f"{seq.get(span.start, '?')})</span>; {end}; "
+            f"evidence {_evidence(span.evidence, ids, sequences)}</li>"
+        )
+    return f"<ul class='signals'>{''.join(items)}</ul>"
+
+
+def _q(text: str) -> str:
+    """Text for an attribute value."""
+    return escape(text, quote=True)
 
 
 def _statuses(findings: list[Discrepancy]) -> dict[int, str]:
@@ -131,7 +210,7 @@ def _statuses(findings: list[Discrepancy]) -> dict[int, str]:
     return out
 
 
-def _event_row(event: Event | None, where: str, finding: Discrepancy | None) -> str:
+def _event_row(event: Event | None, where: str, finding: Discrepancy | None, ids: dict[str, str]) -> str:
     css = " class='flag'" if finding else ""
     note = f"<br><b>{finding.kind}</b>: {escape(finding.detail)}" if finding else ""
     if event is None:
@@ -140,18 +219,41 @@ def _event_row(event: Event | None, where: str, finding: Discrepancy | None) -> 
         )
     a = event.attributes
     return (
-        f"<tr{css}><td>{a.sequence}</td><td>{format_time(a.time)}</td><td>{escape(describe(event))}{note}</td>"
+        f"<tr{css} data-event='{_q(a.id)}'><td>{a.sequence}</td>"
+        f"<td>{format_time(a.time)}</td>"
+        f"<td><abbr class='own' title='event {_q(a.id)}'>{escape(ids.get(a.id, ''))}</abbr> "
+        f"{escape(describe(event))}{note}</td>"
         f"<td class='pos'>{escape(where)}</td></tr>"
     )
 
 
-def _revision_rows(revision: Event, status: dict[int, str]) -> str:
+def _revision_rows(
+    revision: Event, status: dict[int, str], marks: dict[tuple[str, int], list[str]],
+    ids: dict[str, str], sequences: dict[str, int],
+) -> str:  # fmt: skip
     data = revision_of(revision)
     state = status.get(data.revision, "published ✓")
     css = "flag" if data.revision in status else "rev"
-    row = (
-        f"<tr class='{css}'><td></td><td></td><td>{escape(revision_line(data))} — {state}</td><td></td></tr>"
+    reasons = "".join(
+        f"<li>{escape(r.text)}: "
+        + "; ".join(
+            f"<abbr class='ev' title='event {_q(a.event_id)}'>{escape(a.assessment_id)}</abbr> "
+            f"{escape(a.assessor)} {a.rating} on {_evidence(a.evidence_events, ids, sequences)}"
+            for a in r.assessments
+        )
+        + "</li>"
+        for s in (data.company, data.candidate)
+        for r in s.reasons
     )
-    signals = "".join(f"<tr class='sig'><td></td><td></td><td>signal {escape(s)}</td><td></td></tr>"
-                      for s in signal_lines(data))  # fmt: skip
-    return row + signals
+    details = (
+        f"<details class='reasons'><summary>reasons</summary><ul>{reasons}</ul></details>" if reasons else ""
+    )
+    row = (
+        f"<tr class='{css}' data-revision='{data.revision}'><td></td><td></td>"
+        f"<td>{escape(revision_line(data))} — {state}{details}</td><td></td></tr>"
+    )
+    changed = "".join(
+        f"<tr class='sig'><td></td><td></td><td>{m}</td><td></td></tr>"
+        for m in marks.get((data.policy_version, data.revision), [])
+    )
+    return row + changed

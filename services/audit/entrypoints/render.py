@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from services.audit.domain.report import AsOfReport, Discrepancy, VerifyReport, WhatIfReport
+from services.decision.domain.calibration import CalibrationReport
 
 
 def _short(value: Any, width: int = 40) -> str:
@@ -116,3 +117,22 @@ def print_what_if(console: Console, report: WhatIfReport) -> None:
                       f"{b.candidate} → {a.candidate}", f"{b.mutual} → {a.mutual}",
                       f"{','.join(b.signals) or '-'} → {','.join(a.signals) or '-'}")  # fmt: skip
     console.print(table)
+
+
+def print_calibration(console: Console, report: CalibrationReport) -> None:
+    """One row per interviewer and goal: offset from the panel, interval, agreement, flag."""
+    r = report.rules
+    console.print(
+        f"{report.interviews} concluded interviews; flag: >= {r.min_shared_interviews} shared interviews, "
+        f"|offset| >= {r.min_offset:.2f} points, 95 % interval excluding 0"
+    )
+    table = Table("interviewer", "goal", "n", "shared", "offset", "95 % interval", "agreement", "flag")
+    for c in report.interviewers:
+        for g in c.goals:
+            interval = "-" if g.interval is None else f"{g.interval[0]:+.2f}..{g.interval[1]:+.2f}"
+            table.add_row(c.interviewer, g.goal.value, str(g.assessments), str(g.shared_interviews),
+                          "-" if g.offset is None else f"{g.offset:+.2f}", interval,
+                          "-" if g.agreement_rate is None else f"{g.agreement_rate:.0%}",
+                          "FLAG" if g.flagged else "")  # fmt: skip
+    console.print(table)
+    console.print(f"flagged: {', '.join(report.flagged) or 'no one'}")

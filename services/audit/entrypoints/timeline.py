@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from schemas.decision import SideVerdict, VerdictChanged
 from schemas.envelope import Event
 from schemas.interview import (
@@ -34,6 +36,21 @@ def describe(event: Event) -> str:
     if isinstance(d, InterviewConcluded):
         return f"concluded by {d.concluded_by}: {d.outcome}"
     return event.attributes.type
+
+
+def short_ids(events: Iterable[Event]) -> dict[str, str]:
+    """Event id -> the interview's own id of what it recorded (s1, q3, a2, g4; ``opened``, ``#7`` else)."""
+    out = {}
+    for event in events:
+        d = event.data
+        own = next((getattr(d, k) for k in ("answer_id", "assessment_id", "story_id", "question_id")
+                    if isinstance(getattr(d, k, None), str)), None)  # fmt: skip
+        if own is None:
+            own = {InterviewOpened: "opened", InterviewConcluded: "concluded"}.get(
+                type(d), f"#{event.attributes.sequence}"
+            )
+        out[event.attributes.id] = own
+    return out
 
 
 def side(verdict: SideVerdict) -> str:
