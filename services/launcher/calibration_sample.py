@@ -10,10 +10,13 @@ latent quality is drawn per interview, each goal and rater adds noise, and ``OFF
 
 from __future__ import annotations
 
+import asyncio
 import random
 from dataclasses import dataclass
 
-from services.launcher.samples import Step
+import httpx
+
+from services.launcher.samples import FedInterview, Step, feed
 
 INTERVIEWERS = ("ana", "ben", "chen", "dara", "eli", "fay", "vic")
 OFFSET_INTERVIEWER = "vic"
@@ -70,14 +73,27 @@ def steps(sample: SampleInterview) -> list[Step]:
     people = [{"id": cand, "side": "candidate", "role": "candidate"}] + [
         {"id": who, "side": "company", "role": "interviewer"} for who in sample.panel
     ]
-    opened = {"candidacy_id": f"cy-{sample.interview_id}", "round": "technical", "position": "Backend engineer",
-              "candidate_id": cand, "participants": people}  # fmt: skip
+    opened = {"candidacy_id": f"cy-{sample.interview_id}", "round": "technical",
+              "position": "Backend engineer", "candidate_id": cand, "participants": people}  # fmt: skip
     out: list[Step] = [
         ("open", lead, opened),
         ("questions", lead, {"question_id": "q1", "kind": "invite_story", "text": "Tell me a story."}),
-        ("stories", cand, {"story_id": "s1", "kind": "bug_hunt", "title": "A leak", "in_reply_to": "q1",
-                           "summary": "Traced a file-handle leak and fixed it."}),  # fmt: skip
-        ("questions", sample.panel[1], {"question_id": "q2", "kind": "clarifying", "text": "How?", "about": "s1"}),
+        (
+            "stories",
+            cand,
+            {
+                "story_id": "s1",
+                "kind": "bug_hunt",
+                "title": "A leak",
+                "in_reply_to": "q1",
+                "summary": "Traced a file-handle leak and fixed it.",
+            },
+        ),
+        (
+            "questions",
+            sample.panel[1],
+            {"question_id": "q2", "kind": "clarifying", "text": "How?", "about": "s1"},
+        ),
         ("answers", cand, {"answer_id": "a1", "question_id": "q2", "text": "Heap dumps."}),
         ("questions", cand, {"question_id": "q3", "kind": "about_role", "text": "What would I own?"}),
         ("answers", lead, {"answer_id": "a2", "question_id": "q3", "text": "The pipeline."}),
@@ -88,3 +104,15 @@ def steps(sample: SampleInterview) -> list[Step]:
                                           "evidence": evidence}))  # fmt: skip
     out.append(("conclusion", lead, {"outcome": "completed"}))
     return out
+
+
+async def feed_calibration_sample(
+    http: httpx.AsyncClient, run_id: str, interviews: int = 36, *, seed: int = SEED, parallel: int = 6
+) -> list[FedInterview]:
+    """Feed the sample through the interview service's HTTP API, ``parallel`` interviews at a time."""
+    samples = calibration_sample(interviews, seed=seed, prefix=f"cal-{run_id}")
+    fed: list[FedInterview] = []
+    for start in range(0, len(samples), parallel):
+        batch = samples[start : start + parallel]
+        fed.extend(await asyncio.gather(*(feed(http, s.interview_id, steps(s)) for s in batch)))
+    return fed

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import uuid
 from pathlib import Path
 
+import httpx
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -14,6 +16,7 @@ from rich.table import Table
 from schemas.topics import TOPIC_SPECS, Topics
 from services.decision.entrypoints.cli import app as decision_app
 from services.interview.entrypoints.cli import app as interview_app
+from services.launcher.calibration_sample import OFFSET_INTERVIEWER, feed_calibration_sample
 from services.platform import local_kafka
 from services.platform.settings import KafkaSettings
 from services.platform.topics import describe, ensure_topics
@@ -142,6 +145,26 @@ def _print_topics(bootstrap: str, topics: Topics) -> None:
 def main() -> None:
     """Console-script entry point."""
     app()
+
+
+@app.command("sample-calibration")
+def sample_calibration(
+    interview_url: str = typer.Option("http://127.0.0.1:8080", help="The interview service's base URL."),
+    interviews: int = typer.Option(36, min=1, help="Interviews to feed."),
+    seed: int = typer.Option(13, help="Seed of the sample (the same seed gives the same ratings)."),
+) -> None:
+    """Feed the calibration sample (one interviewer rates 1.6 points low) through the interview service."""
+    async def go() -> int:
+        async with httpx.AsyncClient(base_url=interview_url, timeout=30) as http:
+            fed = await feed_calibration_sample(http, uuid.uuid4().hex[:6], interviews, seed=seed)
+        return sum(len(f.event_ids) for f in fed)
+
+    try:
+        events = asyncio.run(go())
+    except (httpx.HTTPError, RuntimeError) as exc:
+        raise _fail(f"feeding the calibration sample to {interview_url} failed: {exc}") from None
+    console.print(f"fed {interviews} interviews ({events} events); expect `{OFFSET_INTERVIEWER}` flagged by "
+                  "GET /calibration on the decision service and by `hiring-audit calibration`")  # fmt: skip
 
 
 @app.command("run")
