@@ -9,9 +9,11 @@ verdicts policy v1 publishes for a scripted interview.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -21,6 +23,7 @@ from fastapi import FastAPI
 from schemas.codec import encode
 from schemas.commands import CommandEnvelope, CommandResult
 from schemas.envelope import Event
+from services.decision.adapters.calibration_store import CalibrationStore
 from services.decision.adapters.metrics import DecisionMetrics
 from services.decision.domain.replay import project
 from services.decision.entrypoints.api import create_app as decision_app
@@ -140,5 +143,19 @@ def fuzz_decision_app(events: list[Event]) -> FastAPI:
         processor=SimpleNamespace(assigned=set()),
         handler=SimpleNamespace(parked=dict),
         progress=SimpleNamespace(metrics=DecisionMetrics()),
+        calibration=_calibration(events),
+        calibration_feed=SimpleNamespace(caught_up=_set_event()),
     )
     return decision_app(runtime, AnsweringBroker())  # type: ignore[arg-type]
+
+
+def _calibration(events: list[Event]) -> CalibrationStore:
+    store = CalibrationStore(Path(":memory:"))
+    store.add_records([encode(e) for e in project(events)])
+    return store
+
+
+def _set_event() -> asyncio.Event:
+    done = asyncio.Event()
+    done.set()
+    return done

@@ -49,7 +49,7 @@ def render(report: CalibrationReport, source: str) -> str:
     head = (
         "<tr><th>interviewer</th><th>goal</th><th>assessments</th><th>shared interviews</th><th>mean</th>"
         "<th>panel mean</th><th>offset</th><th>95 % interval</th><th>agreement with final verdict</th>"
-        "<th>flag</th></tr>"
+        "<th>note</th></tr>"
     )
     flagged = ", ".join(report.flagged) or "no one"
     scale = ", ".join(f"{k} {v:+d}" for k, v in r.scale.items())

@@ -235,7 +235,7 @@ def offsets(bars: Sequence[OffsetBar], limit: float = 3.0, width: int = 760) -> 
         parts.append(
             f"<line x1='{x(tick):.1f}' x2='{x(tick):.1f}' y1='{top - 6}' y2='{height - 24}' "
             f"stroke='{'#666' if tick == 0 else '#eee'}'/><text x='{x(tick):.1f}' y='{height - 10}' "
-            f"font-size='11' text-anchor='middle'>{tick:+d}</text>"
+            f"font-size='11' text-anchor='middle'>{tick:+d}</text>".replace(">+0<", ">0<")
         )
     parts.append(f"<text x='{label_w}' y='14' font-size='11'>← rates lower than the panel · rates higher →"
                  "  (red, ⚑: flagged)</text>")  # fmt: skip
