@@ -38,7 +38,7 @@ def _data(route: str, actor: str, body: dict[str, Any], sides: dict[str, Side]) 
 def sample_events(sample: SampleInterview, *, start: datetime = EPOCH) -> list[Event]:
     """One sample interview as the interview service would log it (the same commands as over HTTP)."""
     script = Script(sample.interview_id, start=start)
-    script.sides = {sample.candidate: Side.CANDIDATE} | {who: Side.COMPANY for who in sample.panel}
+    script.sides = {sample.candidate: Side.CANDIDATE} | dict.fromkeys(sample.panel, Side.COMPANY)
     for route, actor, body in steps(sample):
         script._append(_data(route, actor, body, script.sides), actor)
     return script.events

@@ -71,7 +71,9 @@ class GoalCalibration(Model):
     mean_rating: float = Field(description="Mean of the interviewer's points.")
     panel_mean: float | None = Field(description="Mean over shared interviews of the others' mean.")
     offset: float | None = Field(description="Mean of (own - others' mean) on shared interviews.")
-    standard_error: float | None = Field(description="Sample standard deviation of the differences / sqrt(n).")
+    standard_error: float | None = Field(
+        description="Sample standard deviation of the differences / sqrt(n)."
+    )
     interval: tuple[float, float] | None = Field(description="95 % Student-t interval of the offset.")
     decided: int = Field(description="Interviews with a final company decision proceed or decline.")
     agreed: int = Field(description="Of those, how many the rating's sign matches.")
@@ -172,7 +174,8 @@ def _goal(
     flagged, note = _verdict(n, offset, interval, rules)
     return GoalCalibration(
         goal=goal, assessments=len(own), shared_interviews=n, panel_assessments=panel,
-        mean_rating=_r(statistics.fmean(own)), panel_mean=_r(statistics.fmean(panel_means)) if panel_means else None,
+        mean_rating=_r(statistics.fmean(own)),
+        panel_mean=_r(statistics.fmean(panel_means)) if panel_means else None,
         offset=None if offset is None else _r(offset), standard_error=None if se is None else _r(se),
         interval=interval, decided=decided, agreed=agreed,
         agreement_rate=_r(agreed / decided) if decided else None, flagged=flagged, note=note,
@@ -195,7 +198,9 @@ def _verdict(
     )
 
 
-def calibrate(interviews: Iterable[InterviewRatings], rules: CalibrationRules | None = None) -> CalibrationReport:
+def calibrate(
+    interviews: Iterable[InterviewRatings], rules: CalibrationRules | None = None
+) -> CalibrationReport:
     """The calibration report over these concluded interviews (one entry per interview id, last wins)."""
     rules = rules or CalibrationRules()
     latest = {iv.interview_id: iv for iv in interviews}
