@@ -95,11 +95,17 @@ def steps(sample: SampleInterview) -> list[Step]:
             {"question_id": "q2", "kind": "clarifying", "text": "How?", "about": "s1"},
         ),
         ("answers", cand, {"answer_id": "a1", "question_id": "q2", "text": "Heap dumps."}),
+        (
+            "questions",
+            sample.panel[2 % len(sample.panel)],
+            {"question_id": "q4", "kind": "clarifying", "text": "What did you change after?", "about": "a1"},
+        ),
+        ("answers", cand, {"answer_id": "a3", "question_id": "q4", "text": "Ownership of the close path."}),
         ("questions", cand, {"question_id": "q3", "kind": "about_role", "text": "What would I own?"}),
         ("answers", lead, {"answer_id": "a2", "question_id": "q3", "text": "The pipeline."}),
     ]
     for n, (who, goal, rating) in enumerate(sample.ratings, 1):
-        evidence = ["a2"] if who == cand else ["s1", "a1"]
+        evidence = ["a2"] if who == cand else ["s1", "a1", "a3"]
         out.append(("assessments", who, {"assessment_id": f"g{n}", "goal": goal, "rating": rating,
                                           "evidence": evidence}))  # fmt: skip
     out.append(("conclusion", lead, {"outcome": "completed"}))

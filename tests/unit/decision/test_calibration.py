@@ -104,3 +104,8 @@ def test_t_quantiles() -> None:
 def test_the_sample_is_seeded() -> None:
     assert calibration_sample(5) == calibration_sample(5)
     assert calibration_sample(5, seed=1) != calibration_sample(5, seed=2)
+
+
+def test_the_sample_interviews_raise_no_quality_signal() -> None:
+    revisions = project(calibration_stream(36))
+    assert {s.code for e in revisions for s in e.data.signals} == set()  # type: ignore[attr-defined]
