@@ -9,6 +9,7 @@ ends. ``offsets`` draws the calibration report: per interviewer and goal an offs
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
@@ -16,12 +17,26 @@ from html import escape
 from schemas.decision import Signal, VerdictChanged
 
 SERIES_COLOURS = {"company": "#1f6fb2", "candidate": "#d9822b", "mutual": "#555"}
+EXTRA_COLOURS = ("#2a9d8f", "#8e44ad", "#b5651d", "#2c3e50")
+"""Colours of further series (e.g. a candidacy's per-round scores), in order of appearance."""
+
+
+def _palette(points: Sequence[RevisionPoint]) -> dict[str, str]:
+    """Series drawn, in order of first appearance, with their colours."""
+    names = list(dict.fromkeys(name for p in points for name in p.scores))
+    extra = iter(EXTRA_COLOURS * (1 + len(names) // len(EXTRA_COLOURS)))
+    return {name: SERIES_COLOURS.get(name) or next(extra) for name in names}
 SCORE_RANGE = (-2.0, 2.0)
 """A side's score is a mean of goal means of points -2..+2."""
 
 
 def _q(text: str) -> str:
     return escape(text, quote=True)
+
+
+def _css(name: str) -> str:
+    """A series name as a class name (``round screen`` -> ``round-screen``)."""
+    return re.sub(r"[^A-Za-z0-9_-]", "-", name)
 
 
 @dataclass(frozen=True)
@@ -140,9 +155,8 @@ def trajectory(points: Sequence[RevisionPoint], title: str, width: int = 720, he
                          f"{point.revision}</text>")  # fmt: skip
     parts.append(f"<text x='{left + plot_w / 2:.1f}' y='{height - 1}' font-size='11' text-anchor='middle'>"
                  "revision</text>")  # fmt: skip
-    for series, colour in SERIES_COLOURS.items():
-        if not any(series in p.scores for p in points):
-            continue
+    palette = _palette(points)
+    for series, colour in palette.items():
         run: list[str] = []
         for i, point in enumerate(points):
             score = point.scores.get(series)
@@ -152,7 +166,8 @@ def trajectory(points: Sequence[RevisionPoint], title: str, width: int = 720, he
                 continue
             run.append(f"{x(i):.1f},{y(score):.1f}")
             parts.append(
-                f"<circle class='score {series}' cx='{x(i):.1f}' cy='{y(score):.1f}' r='3' fill='{colour}'>"
+                f"<circle class='score {_css(series)}' data-series='{_q(series)}' cx='{x(i):.1f}' "
+                f"cy='{y(score):.1f}' r='3' fill='{colour}'>"
                 f"<title>{escape(point.label)}: {series} {score:+.2f} ({point.decisions.get(series, '')})"
                 "</title></circle>"
             )
@@ -161,7 +176,7 @@ def trajectory(points: Sequence[RevisionPoint], title: str, width: int = 720, he
     for i, point in enumerate(points):
         for k, text in enumerate(changed.get(point.revision, [])):
             series = text.split(":")[0]
-            colour = SERIES_COLOURS.get(series, "#555")
+            colour = palette.get(series) or SERIES_COLOURS.get(series, "#555")
             parts.append(
                 f"<rect class='decision-change' data-revision='{point.revision}' x='{x(i) - 4:.1f}' "
                 f"y='{top + plot_h - 10 - 9 * k:.1f}' width='8' height='8' fill='{colour}'>"
@@ -183,8 +198,7 @@ def trajectory(points: Sequence[RevisionPoint], title: str, width: int = 720, he
             )
     legend = "".join(
         f"<tspan fill='{colour}'>■ {series}  </tspan>"
-        for series, colour in SERIES_COLOURS.items()
-        if any(series in p.scores for p in points)
+        for series, colour in palette.items()
     )
     parts.append(
         f"<text x='{left}' y='12' font-size='11'>{legend}<tspan fill='#c33'>▼ signal starts  </tspan>"
@@ -198,7 +212,8 @@ def _polyline(run: list[str], series: str, colour: str) -> str:
         return ""
     joined = " ".join(run)
     return (
-        f"<polyline class='line {series}' points='{joined}' fill='none' stroke='{colour}' stroke-width='2'/>"
+        f"<polyline class='line {_css(series)}' points='{joined}' fill='none' stroke='{colour}' "
+        "stroke-width='2'/>"
     )
 
 
