@@ -237,7 +237,8 @@ def test_kafka_user_acls_match_what_the_services_use(production_objects: list[di
         for name in ("decision.candidacy-rounds", "decision.candidacies", "decision.candidacy-state"):
             own["decision"][("topic", topics.name(name), "literal")] = rw
         own["decision"][("group", decision.candidacy_group, "literal")] = {"Read"}
-        own["decision"][("transactionalId", f"{decision.candidacy_group}.rounds.", "prefix")] = {"Write", "Describe"}
+        rounds_txn = ("transactionalId", f"{decision.candidacy_group}.rounds.", "prefix")
+        own["decision"][rounds_txn] = {"Write", "Describe"}
     assert _acls(production_objects, "interview") == own["interview"] | {
         ("topic", topics.commands, "literal"): rw,
         ("topic", topics.command_results, "literal"): rw,

@@ -74,6 +74,7 @@ def dump_state(state: CandidacyState) -> bytes:
     if state.published is not None:
         p = state.published
         v = p.verdict
+        doc["t"] = p.time.isoformat() if p.time else None
         doc["p"] = [p.revision, p.chain_hash, {
             "rounds": [x.model_dump(mode="json") for x in v.rounds], "status": v.status.value,
             "company": v.company.model_dump(mode="json"), "candidate": v.candidate.model_dump(mode="json"),
@@ -97,7 +98,8 @@ def load_state(value: bytes) -> CandidacyState:
             **v, "candidacy_id": "x", "revision": revision, "policy_version": "candidacy-v1", "cause": "x",
             "input_hash": chain_hash,
         })  # fmt: skip
-        published = CandidacyPublished(revision, chain_hash, verdict_of(data))
+        time = datetime.fromisoformat(doc["t"]) if doc.get("t") else None
+        published = CandidacyPublished(revision, chain_hash, verdict_of(data), time)
     return CandidacyState(rounds, published)
 
 

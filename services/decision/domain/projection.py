@@ -105,7 +105,11 @@ def _with(mapping: Mapping[str, Any], key: str, value: Any) -> Mapping[str, Any]
 def _opened(_: Projection | None, event: Event, data: InterviewOpened) -> Projection:
     sides = MappingProxyType({p.id: p.side for p in data.participants})
     return Projection(
-        event.attributes.subject, data.candidacy_id, cause_of(event), data.policy_version, sides=sides,
+        event.attributes.subject,
+        data.candidacy_id,
+        cause_of(event),
+        data.policy_version,
+        sides=sides,
         round=data.round,
     )
 

@@ -48,8 +48,10 @@ class DecisionRuntime:
     @property
     def ready(self) -> bool:
         """Partitions owned and rebuilt, and the query stores caught up with published revisions."""
-        return self.processor.ready and self.feed.caught_up.is_set() and (
-            self.candidacy is None or self.candidacy.ready
+        return (
+            self.processor.ready
+            and self.feed.caught_up.is_set()
+            and (self.candidacy is None or self.candidacy.ready)
         )
 
 

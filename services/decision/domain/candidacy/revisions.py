@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from schemas.chain import GENESIS_HASH
 from schemas.common import ActorSide
@@ -28,6 +29,8 @@ class CandidacyPublished:
     revision: int
     chain_hash: str
     verdict: CandidacyVerdict
+    time: datetime | None = None
+    """Its time: revisions of a candidacy never go back in time (rounds run side by side)."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,9 @@ def step(state: CandidacyState, item: RoundInput) -> tuple[CandidacyState, Event
     if state.published is not None and state.published.verdict == verdict:
         return state, None
     event = build_revision(item, verdict, state.published)
-    published = CandidacyPublished(event.attributes.sequence, event.chain_hash, verdict)
+    published = CandidacyPublished(
+        event.attributes.sequence, event.chain_hash, verdict, event.attributes.time
+    )
     return replace(state, published=published), event
 
 
@@ -76,6 +81,7 @@ def build_revision(
 ) -> Event:
     """The ``candidacy_verdict_changed`` event following ``previous`` (time and ids from the cause)."""
     revision = previous.revision + 1 if previous else 1
+    time = max(cause.time, previous.time) if previous and previous.time else cause.time
     data = CandidacyVerdictChanged(
         candidacy_id=cause.candidacy_id, revision=revision, policy_version=policy.VERSION,
         cause=cause.interview_id, input_hash=cause.chain_hash, rounds=verdict.rounds, status=verdict.status,
@@ -85,7 +91,7 @@ def build_revision(
         data, event_id=candidacy_revision_id(cause.candidacy_id, revision, policy.VERSION),
         subject=cause.candidacy_id, sequence=revision,
         prevhash=previous.chain_hash if previous else GENESIS_HASH,
-        time=cause.time, actorid=ACTOR_ID, actorside=ActorSide.SYSTEM, correlationid=cause.correlationid,
+        time=time, actorid=ACTOR_ID, actorside=ActorSide.SYSTEM, correlationid=cause.correlationid,
         causationid=cause.event_id, source=DECISION_SOURCE,
     )  # fmt: skip
 
