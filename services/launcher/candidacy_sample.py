@@ -11,7 +11,6 @@ from typing import Any
 
 import httpx
 from rich.console import Console
-from rich.table import Table
 
 from services.launcher.samples import OPEN, Step, _ask, _assess, feed
 
@@ -74,22 +73,23 @@ async def final_candidacy(
 
 
 def print_candidacy(console: Console, revision: dict[str, Any]) -> None:
-    """Status, both sides and the mutual verdict, with reasons citing the rounds, and signals."""
+    """Status, rounds, both sides and the mutual verdict, reasons citing the rounds, and signals.
+
+    Plain lines, never wrapped (each reason cites several rounds: a wrapped cell would break them).
+    """
     v = revision["verdict"]
-    title = f"candidacy {v['candidacy_id']} — revision {v['revision']} ({v['policy_version']}, {v['status']})"
-    table = Table(title=title, show_header=False, expand=False)
-    rounds = [f"{r['round']} {r['interview_id']} r{r['revision']}: {r['mutual']}" for r in v["rounds"]]
-    table.add_row("rounds", "; ".join(rounds))
-    table.add_row("mutual", f"[bold]{v['mutual']}[/bold]")
+    out = [f"[bold]candidacy {v['candidacy_id']}[/bold] — revision {v['revision']} ({v['policy_version']}), "
+           f"status {v['status']}, mutual [bold]{v['mutual']}[/bold]"]  # fmt: skip
+    out += [f"  round {r['round']}: {r['interview_id']} revision {r['revision']} ({r['mutual']}, "
+            f"{r['outcome'] or 'open'})" for r in v["rounds"]]  # fmt: skip
     for name in ("company", "candidate"):
         side = v[name]
-        score = "-" if side["score"] is None else f"{side['score']:+.2f}"
-        table.add_row(name, f"[bold]{side['decision']}[/bold] (score {score}): {side['text']}")
+        out.append(f"  {name}: [bold]{side['decision']}[/bold] — {side['text']}")
         for reason in side["reasons"]:
-            evidence = sorted({e for g in reason["rounds"] for e in g["evidence_events"]})
-            table.add_row("", f"{reason['text']}  ({len(evidence)} evidence events)")
-    for signal in v["signals"]:
-        table.add_row("signal", f"[yellow]{signal['code']}[/yellow]: {signal['message']}")
-    if not v["signals"]:
-        table.add_row("signals", "none")
-    console.print(table)
+            evidence = len({e for g in reason["rounds"] for e in g["evidence_events"]})
+            out.append(f"    {reason['text']} [{evidence} evidence events]")
+    out += [f"  signal [yellow]{s['code']}[/yellow]: {s['message']}" for s in v["signals"]] or [
+        "  signals: none"
+    ]
+    for line in out:
+        console.print(line, soft_wrap=True, highlight=False)

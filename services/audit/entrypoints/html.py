@@ -9,6 +9,7 @@ from schemas.envelope import Event, format_time
 from services.audit.domain.compare import revision_of
 from services.audit.domain.report import Discrepancy, Kind, VerifyReport
 from services.audit.domain.verify import Audit, InterviewAudit
+from services.audit.entrypoints.candidacy_html import candidacy_sections
 from services.audit.entrypoints.timeline import describe, revision_line, signal_lines
 
 MAX_INTERVIEWS = 500
@@ -41,7 +42,7 @@ def render(audit: Audit) -> str:
         f"<!doctype html><html><head><meta charset='utf-8'><title>hiring-audit verify</title>"
         f"<style>{STYLE}</style></head><body>{summary(report)}{findings_table(report)}"
         f"{info_table(report)}"
-        f"<h2>Interviews</h2>{shown}{tail}</body></html>"
+        f"<h2>Interviews</h2>{shown}{tail}{candidacy_sections(audit.candidacies)}</body></html>"
     )
 
 
