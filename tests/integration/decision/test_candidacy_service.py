@@ -145,10 +145,10 @@ async def test_candidacies_are_published_once_across_a_restart_and_served(
             got = as_of.json()["verdict"]["revision"]
             assert times[got - 1] == middle
             assert got == len(times) or times[got] > middle
-            before = await http.get(
+            too_early = await http.get(
                 "/candidacies/cy-b/verdict", params={"as_of_time": "2000-01-01T00:00:00Z"}
             )
-            assert before.status_code == 404
+            assert too_early.status_code == 404
             missing = await http.get("/candidacies/nobody/verdict")
             assert missing.status_code == 404
             assert missing.json()["code"] == "candidacy_not_found"
