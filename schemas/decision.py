@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
-from schemas.common import MAX_SAFE_INT, Frozen, GoalId, Id, PolicyVersion, Rating, Side
+from schemas.common import MAX_SAFE_INT, Frozen, GoalId, Id, Outcome, PolicyVersion, Rating, Round, Side
 from schemas.envelope import Hex64
 
 
@@ -103,3 +104,89 @@ class VerdictChanged(Frozen):
     signals: tuple[Signal, ...] = Field(description="Interview-quality signals.")
     agreement: Agreement = Field(description="Inter-rater agreement summary (both sides' counted goals).")
     final: bool = Field(description="True once the interview has concluded.")
+
+
+CandidacyPolicy = Annotated[str, StringConstraints(pattern=r"^candidacy-v[1-9][0-9]*$")]
+"""The shape of a candidacy combination policy version, e.g. ``candidacy-v1``."""
+
+
+class CandidacyStatus(StrEnum):
+    """Where a candidacy stands under its combination policy."""
+
+    OPEN = "open"
+    """A round is still open: the candidacy is undecided until it concludes."""
+    CONCLUDED = "concluded"
+    """Every known round concluded: the decisions rest on them."""
+    WITHDRAWN = "withdrawn"
+    """A round ended with the candidate (or the company) withdrawing: the candidacy has ended."""
+
+
+class RoundRef(Frozen):
+    """One round of a candidacy: the interview verdict revision the candidacy verdict rests on."""
+
+    interview_id: Id = Field(description="The round's interview.")
+    round: Round = Field(description="Round name from interview.opened (screen, technical, final...).")
+    revision: int = Field(ge=1, le=MAX_SAFE_INT, description="The interview verdict revision used.")
+    revision_event: str = Field(description="CloudEvents id of that decision.verdict_changed revision.")
+    revision_hash: Hex64 = Field(description="Hash of that revision as stored on decision.events.")
+    policy_version: PolicyVersion = Field(description="Policy of the round's verdict.")
+    company: Decision = Field(description="The round's company decision.")
+    candidate: Decision = Field(description="The round's candidate decision.")
+    mutual: Mutual = Field(description="The round's mutual verdict.")
+    concluded: bool = Field(description="True once the round's interview concluded (its verdict is final).")
+    outcome: Outcome | None = Field(description="How the round's interview ended (None while open).")
+
+
+class RoundGoal(Frozen):
+    """One concluded round's part of a goal's reason."""
+
+    interview_id: Id = Field(description="The round's interview.")
+    round: Round = Field(description="Round name.")
+    revision: int = Field(ge=1, le=MAX_SAFE_INT, description="The interview verdict revision cited.")
+    mean: float = Field(description="The round's goal mean (its own verdict's reason).")
+    assessments: int = Field(ge=1, description="Assessments behind the round's mean.")
+    declined: bool = Field(
+        description="True when this round alone declines on the goal (mean at/below limit)."
+    )
+    assessment_events: tuple[str, ...] = Field(description="CloudEvents ids of the goal_assessed events.")
+    evidence_events: tuple[str, ...] = Field(description="CloudEvents ids of the evidence those cite.")
+
+
+class CandidacyReason(Frozen):
+    """A goal across rounds: round means weighted by their assessment counts."""
+
+    goal: GoalId = Field(description="The goal.")
+    mean: float = Field(description="Mean over rounds weighted by assessment count, rounded to 4 decimals.")
+    assessments: int = Field(ge=1, description="Assessments in all concluded rounds together.")
+    rounds: tuple[RoundGoal, ...] = Field(description="The concluded rounds that assessed the goal.")
+    declined_in: tuple[Id, ...] = Field(description="Interview ids of rounds that declined on this goal.")
+    text: str = Field(description="Human-readable summary citing the rounds.")
+
+
+class CandidacySide(Frozen):
+    """One side's verdict on the candidacy."""
+
+    side: Side = Field(description="Whose decision this is.")
+    decision: Decision = Field(description="proceed, decline or undecided.")
+    score: float | None = Field(
+        description="Mean of the required goals' weighted means (None if any missing)."
+    )
+    reasons: tuple[CandidacyReason, ...] = Field(description="One per required goal assessed in a round.")
+    missing: tuple[GoalId, ...] = Field(description="Required goals no concluded round assessed.")
+    text: str = Field(description="Why the decision is what it is, in one line.")
+
+
+class CandidacyVerdictChanged(Frozen):
+    """A new revision of a candidacy's verdicts, combining its rounds' interview verdicts."""
+
+    candidacy_id: Id = Field(description="The candidacy.")
+    revision: int = Field(ge=1, le=MAX_SAFE_INT, description="1, 2, ... per candidacy and policy.")
+    policy_version: CandidacyPolicy = Field(description="Combination policy, e.g. candidacy-v1.")
+    cause: Id = Field(description="Interview whose verdict revision caused this revision.")
+    input_hash: Hex64 = Field(description="Hash of that verdict revision as stored (anchors its chain).")
+    rounds: tuple[RoundRef, ...] = Field(description="Every round known, in the order first seen.")
+    status: CandidacyStatus = Field(description="open, concluded or withdrawn.")
+    company: CandidacySide = Field(description="Should the company proceed with the candidate?")
+    candidate: CandidacySide = Field(description="Should the candidate proceed with the company?")
+    mutual: Mutual = Field(description="Combination of both decisions.")
+    signals: tuple[Signal, ...] = Field(description="Pipeline-quality signals across rounds (advisory).")

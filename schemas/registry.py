@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from schemas.common import ActorSide, Frozen
-from schemas.decision import VerdictChanged
+from schemas.decision import CandidacyVerdictChanged, VerdictChanged
 from schemas.envelope import Attributes, Event
 from schemas.interview import (
     GoalAssessed,
@@ -17,7 +17,7 @@ from schemas.interview import (
     QuestionAsked,
     StoryTold,
 )
-from schemas.topics import DECISION_EVENTS, INTERVIEW_EVENTS
+from schemas.topics import CANDIDACY_EVENTS, DECISION_EVENTS, INTERVIEW_EVENTS
 
 SCHEMA_BASE = "https://hiring-pipeline.example/schemas/"
 INTERVIEW_SOURCE = "/hiring-pipeline/interview-service"
@@ -55,6 +55,7 @@ def _types() -> dict[str, EventType]:
         ("hiring.interview.goal_assessed.v2", GoalAssessed, INTERVIEW_EVENTS),
         ("hiring.interview.concluded.v1", InterviewConcluded, INTERVIEW_EVENTS),
         ("hiring.decision.verdict_changed.v1", VerdictChanged, DECISION_EVENTS),
+        ("hiring.decision.candidacy_verdict_changed.v1", CandidacyVerdictChanged, CANDIDACY_EVENTS),
     ]
     newest: dict[str, str] = {}
     for name, _model, _topic in items:

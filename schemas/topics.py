@@ -19,6 +19,9 @@ DECISION_VERDICTS = "decision.verdicts"
 DLQ = "interview.events.dlq"
 WRITER_STATE = "interview.writer-state"
 DECISION_STATE = "decision.state"
+CANDIDACY_ROUNDS = "decision.candidacy-rounds"
+CANDIDACY_EVENTS = "decision.candidacies"
+CANDIDACY_STATE = "decision.candidacy-state"
 
 _KEEP_FOREVER = {"cleanup.policy": "delete", "retention.ms": FOREVER, "retention.bytes": FOREVER}
 _WEEK = {"cleanup.policy": "delete", "retention.ms": str(7 * DAY_MS)}
@@ -97,6 +100,28 @@ TOPIC_SPECS: tuple[TopicSpec, ...] = (
         key="store key: i:<interview id>, or d:<DLQ source offset>",
         internal=True,
     ),
+    TopicSpec(
+        CANDIDACY_ROUNDS,
+        "Repartition of the decision service's verdict revisions by candidacy id (internal): each revision, "
+        "as on decision.events, with its round and outcome, written in the same transaction (ADR 0012).",
+        _KEEP_FOREVER,
+        key="candidacy id",
+        internal=True,
+    ),
+    TopicSpec(
+        CANDIDACY_EVENTS,
+        "Every revision of every candidacy's verdicts (all rounds combined), keyed by candidacy id.",
+        _KEEP_FOREVER,
+        key="candidacy id",
+    ),
+    TopicSpec(
+        CANDIDACY_STATE,
+        "Changelog of the candidacy projection's state (internal): per candidacy its rounds and last "
+        "published revision; written in the candidacy processor's transactions.",
+        _CHANGELOG,
+        key="store key: c:<candidacy id>",
+        internal=True,
+    ),
 )
 
 BY_NAME: dict[str, TopicSpec] = {spec.name: spec for spec in TOPIC_SPECS}
@@ -147,3 +172,15 @@ class Topics:
     @property
     def decision_state(self) -> str:
         return self.name(DECISION_STATE)
+
+    @property
+    def candidacy_rounds(self) -> str:
+        return self.name(CANDIDACY_ROUNDS)
+
+    @property
+    def candidacies(self) -> str:
+        return self.name(CANDIDACY_EVENTS)
+
+    @property
+    def candidacy_state(self) -> str:
+        return self.name(CANDIDACY_STATE)

@@ -58,15 +58,18 @@ class Script:
         self.events.append(event)
         return self
 
-    def opened(self, policy_version: str = "v1") -> Script:
-        """interview.opened with one candidate and the interviewers."""
+    def opened(
+        self, policy_version: str = "v1", *, candidacy_id: str | None = None, round_name: str = "technical"
+    ) -> Script:
+        """interview.opened: one candidate, the interviewers (candidacy ``cy-<interview>`` unless given)."""
         people = tuple(
             Participant(id=pid, side=side, role="candidate" if side is Side.CANDIDATE else "interviewer")
             for pid, side in self.sides.items()
         )
         data = InterviewOpened(
-            candidacy_id=f"cy-{self.interview_id}", round="technical", position="Backend engineer",
-            candidate_id=f"c-{self.interview_id}", participants=people, policy_version=policy_version,
+            candidacy_id=candidacy_id or f"cy-{self.interview_id}", round=round_name,
+            position="Backend engineer", candidate_id=f"c-{candidacy_id or self.interview_id}",
+            participants=people, policy_version=policy_version,
         )  # fmt: skip
         return self._append(data, "int1")
 

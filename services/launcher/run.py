@@ -19,6 +19,7 @@ import httpx
 from rich.console import Console
 
 from schemas.topics import Topics
+from services.launcher.candidacy_sample import feed_candidacy, final_candidacy, print_candidacy
 from services.launcher.report import print_verdict
 from services.launcher.samples import CHECKLIST, STORY_FIRST, feed
 from services.platform.broker import Broker, kafka_broker
@@ -117,6 +118,19 @@ async def _samples(interview: Service, decision: Service) -> None:
                 f"fed [bold]{fed.interview_id}[/bold]: {len(fed.event_ids)} events, version {fed.version}"
             )
             print_verdict(console, await final_verdict(decision, fed.interview_id))
+    await _candidacy_sample(interview, decision, run_id)
+
+
+async def _candidacy_sample(interview: Service, decision: Service, run_id: str) -> None:
+    """Three rounds of one candidacy, then the candidacy verdict citing them (ADR 0012)."""
+    candidacy_id = f"cy-demo-{run_id}"
+    async with (
+        httpx.AsyncClient(base_url=interview.url, timeout=30) as interviews,
+        httpx.AsyncClient(base_url=decision.url, timeout=5) as decisions,
+    ):
+        ids = await feed_candidacy(interviews, candidacy_id, run_id)
+        console.print(f"fed candidacy [bold]{candidacy_id}[/bold]: rounds {', '.join(ids)}")
+        print_candidacy(console, await final_candidacy(decisions, candidacy_id, len(ids)))
 
 
 async def _main(broker: Broker, logs: Path, exit_after_sample: bool) -> None:

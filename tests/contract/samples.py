@@ -183,7 +183,23 @@ ASSESSMENT_V2 = build_event(
     source=INTERVIEW_EVENTS[4].attributes.source,
 )
 
+def _candidacy() -> Event:
+    """The candidacy revision the candidacy projection publishes for VERDICT as a concluded round."""
+    from services.decision.domain.candidacy.revisions import CandidacyState, step
+    from services.decision.domain.candidacy.rounds import RoundInput
+
+    a = VERDICT.attributes
+    assert isinstance(VERDICT.data, VerdictChanged)
+    item = RoundInput(INTERVIEW, "technical", Outcome.COMPLETED, a.id, VERDICT.chain_hash, a.time,
+                      a.correlationid, VERDICT.data)  # fmt: skip
+    _, event = step(CandidacyState(), item)
+    assert event is not None
+    return event
+
+
+CANDIDACY = _candidacy()
+
 SAMPLES: dict[str, Event] = {
-    event.attributes.type: event for event in [*INTERVIEW_EVENTS, ASSESSMENT_V2, VERDICT]
+    event.attributes.type: event for event in [*INTERVIEW_EVENTS, ASSESSMENT_V2, VERDICT, CANDIDACY]
 }
 """CloudEvents type -> its fixed sample event."""

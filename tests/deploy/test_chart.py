@@ -233,6 +233,12 @@ def test_kafka_user_acls_match_what_the_services_use(production_objects: list[di
            for c, n in (("interview", "interview.writer-state"), ("decision", "decision.state"))}  # fmt: skip
     if "interview.writer-state" in BY_NAME:
         own["decision"][("topic", topics.name("interview.writer-state"), "literal")] = d
+    if "decision.candidacies" in BY_NAME:  # the candidacy projection (ADR 0012)
+        for name in ("decision.candidacy-rounds", "decision.candidacies", "decision.candidacy-state"):
+            own["decision"][("topic", topics.name(name), "literal")] = rw
+        own["decision"][("group", decision.candidacy_group, "literal")] = {"Read"}
+        rounds_txn = ("transactionalId", f"{decision.candidacy_group}.rounds.", "prefix")
+        own["decision"][rounds_txn] = {"Write", "Describe"}
     assert _acls(production_objects, "interview") == own["interview"] | {
         ("topic", topics.commands, "literal"): rw,
         ("topic", topics.command_results, "literal"): rw,
@@ -254,6 +260,7 @@ def test_kafka_user_acls_match_what_the_services_use(production_objects: list[di
         ("topic", topics.interview_events, "literal"): r,
         ("topic", topics.decision_events, "literal"): r,
         ("topic", topics.dlq, "literal"): r,
+        ("topic", topics.candidacies, "literal"): r,
     }
 
 

@@ -49,7 +49,12 @@ def test_run_prints_the_verdicts_and_signals_and_the_audit_proves_them(kafka: Br
     assert "proceed" in story
     for code in ("story_not_invited", "checklist_interview", "no_story", "no_candidate_questions"):
         assert code in checklist, code
+    checklist, candidacy = checklist.split("fed candidacy ")
     assert "no_fit" in checklist
+    # The three-round candidacy (ADR 0012): its verdict cites its rounds, and the dissenting round.
+    cited = ("cy-demo-", "iv-screen-", "iv-technical-", "iv-final-", "mutual_fit", "declined in technical")
+    for text in cited:
+        assert text in candidacy, text
     assert "stopped cleanly" in out
     assert "hiring-audit verify" in out
 
@@ -72,10 +77,13 @@ def test_run_prints_the_verdicts_and_signals_and_the_audit_proves_them(kafka: Br
         check=False,
     )
     assert audit.returncode == 0, audit.stdout + audit.stderr
-    assert json.loads(audit.stdout)["ok"] is True
+    verified = json.loads(audit.stdout)
+    assert verified["ok"] is True
+    assert verified["counts"]["candidacy_revisions_matched"] == verified["counts"]["candidacy_events"] > 0
     html = report.read_text()
     assert "iv-story-first-" in html
     assert "iv-checklist-" in html
+    assert "candidacy cy-demo-" in html
 
 
 def _pids(output: str) -> list[int]:

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 
 from schemas.codec import encode, headers_to_attributes
 from schemas.envelope import Event
-from schemas.topics import DECISION_EVENTS, DLQ, INTERVIEW_EVENTS
+from schemas.topics import CANDIDACY_EVENTS, DECISION_EVENTS, DLQ, INTERVIEW_EVENTS
 
 REQUIRED_TOPICS = (INTERVIEW_EVENTS, DECISION_EVENTS)
-AUDITED_TOPICS = (*REQUIRED_TOPICS, DLQ)
-"""Every topic ``verify`` reads; the DLQ may be absent (an older export or cluster): then it is empty."""
+AUDITED_TOPICS = (*REQUIRED_TOPICS, DLQ, CANDIDACY_EVENTS)
+"""Every topic ``verify`` reads; the DLQ and the candidacies may be absent (an older export or cluster)."""
 
 
 @dataclass(frozen=True)

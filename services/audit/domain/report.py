@@ -29,6 +29,11 @@ class Kind(StrEnum):
     REVISION_OUT_OF_ORDER = "revision_out_of_order"
     UNKNOWN_POLICY = "unknown_policy"
     INPUT_HASH_MISMATCH = "input_hash_mismatch"
+    # Candidacy revisions (ADR 0012); ``interview`` then holds the candidacy id.
+    CANDIDACY_REVISION_DIFFERS = "candidacy_revision_differs"
+    CANDIDACY_SEQUENCE = "candidacy_sequence"
+    CANDIDACY_CHAIN_BROKEN = "candidacy_chain_broken"
+    CANDIDACY_ROUND_MISMATCH = "candidacy_round_mismatch"
     # Informational (``VerifyReport.info``): operators' DLQ decisions the replay applied, as the service does.
     DLQ_SKIPPED = "dlq_skipped"
     DLQ_RETRIED = "dlq_retried"
@@ -70,6 +75,10 @@ class Counts(Model):
     revisions_recomputed: int
     revisions_matched: int
     dlq_records: int = Field(default=0, description="Records read from interview.events.dlq.")
+    candidacy_events: int = Field(default=0, description="Records read from decision.candidacies.")
+    candidacy_revisions_matched: int = Field(
+        default=0, description="Candidacy revisions replayed and reproduced byte for byte."
+    )
 
 
 class VerifyReport(Model):

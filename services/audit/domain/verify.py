@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from schemas.envelope import Event
 from schemas.topics import DLQ
+from services.audit.domain.candidacy import CandidacyAudit, audit_candidacies, with_candidacies
 from services.audit.domain.chain import check_chain, finding
 from services.audit.domain.compare import compare, published_by_version, recompute
 from services.audit.domain.dlq import POISON, RETRY, dlq_words
@@ -36,6 +37,7 @@ class Audit:
 
     interviews: list[InterviewAudit]
     report: VerifyReport
+    candidacies: list[CandidacyAudit] = field(default_factory=list)
 
 
 def audit_interview(log: InterviewLog) -> InterviewAudit:
@@ -140,6 +142,7 @@ def verify(
     source: str = "",
     progress: Progress | None = None,
     dlq_records: Iterable[LogRecord] = (),
+    candidacy_records: Iterable[LogRecord] = (),
 ) -> Audit:
     """Verify a whole history; ``progress`` is told how many records each interview held.
 
@@ -152,7 +155,9 @@ def verify(
         audits.append(audit_interview(decode_log(raw, words)))
         if progress is not None:
             progress(raw.size())
-    return Audit(audits, build_report(audits, source, words.records))
+    candidacies = audit_candidacies(candidacy_records, interview_records, decision_records)  # ADR 0012
+    report = with_candidacies(build_report(audits, source, words.records), candidacies)
+    return Audit(audits, report, candidacies)
 
 
 def build_report(audits: list[InterviewAudit], source: str, dlq_records: int = 0) -> VerifyReport:

@@ -55,7 +55,8 @@ def verify(
     """Recompute every revision and compare byte for byte; check sequences and hash chains."""
     source = read(from_dir, servers, prefix, quiet)
     with gc_paused(), progress_bar("verifying", source.size(), not quiet) as advance:
-        audit = verify_history(source.interview, source.decision, source.description, advance, source.dlq)
+        audit = verify_history(source.interview, source.decision, source.description, advance, source.dlq,
+                               candidacy_records=source.candidacy)  # fmt: skip
     if html is not None:
         write_html(html, audit)
         stderr_console().print(f"HTML report: {html}")

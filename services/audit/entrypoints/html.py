@@ -11,6 +11,7 @@ from schemas.envelope import Event, format_time
 from services.audit.domain.compare import revision_of
 from services.audit.domain.report import Discrepancy, Kind, VerifyReport
 from services.audit.domain.verify import Audit, InterviewAudit
+from services.audit.entrypoints.candidacy_html import candidacy_sections
 from services.audit.entrypoints.charts import SignalSpan, changes, points_of, signal_spans, trajectory
 from services.audit.entrypoints.timeline import describe, revision_line, short_ids
 
@@ -50,7 +51,7 @@ def render(audit: Audit) -> str:
         f"<!doctype html><html><head><meta charset='utf-8'><title>hiring-audit verify</title>"
         f"<style>{STYLE}</style></head><body>{summary(report)}{findings_table(report)}"
         f"{info_table(report)}"
-        f"<h2>Interviews</h2>{shown}{tail}</body></html>"
+        f"<h2>Interviews</h2>{shown}{tail}{candidacy_sections(audit.candidacies)}</body></html>"
     )
 
 

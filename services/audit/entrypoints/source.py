@@ -9,7 +9,7 @@ from typing import Any
 
 from aiokafka.errors import KafkaError
 
-from schemas.topics import DECISION_EVENTS, DLQ, INTERVIEW_EVENTS, Topics
+from schemas.topics import CANDIDACY_EVENTS, DECISION_EVENTS, DLQ, INTERVIEW_EVENTS, Topics
 from services.audit.adapters import jsonl
 from services.audit.adapters.kafka import TopicError, existing_topics, read_topic, require_topics, sizes
 from services.audit.domain.records import AUDITED_TOPICS, REQUIRED_TOPICS, LogRecord
@@ -31,14 +31,17 @@ class Source:
     partitions: dict[str, int] = field(default_factory=dict)
     dlq: list[LogRecord] = field(default_factory=list)
     """``interview.events.dlq``: parked records and operators' releases (empty when absent)."""
+    candidacy: list[LogRecord] = field(default_factory=list)
+    """``decision.candidacies``: candidacy revisions (ADR 0012; empty when absent)."""
 
     def size(self) -> int:
         """Number of records."""
-        return len(self.interview) + len(self.decision) + len(self.dlq)
+        return len(self.interview) + len(self.decision) + len(self.dlq) + len(self.candidacy)
 
     def by_topic(self) -> dict[str, list[LogRecord]]:
         """The records per base topic name."""
-        return {INTERVIEW_EVENTS: self.interview, DECISION_EVENTS: self.decision, DLQ: self.dlq}
+        return {INTERVIEW_EVENTS: self.interview, DECISION_EVENTS: self.decision, DLQ: self.dlq,
+                CANDIDACY_EVENTS: self.candidacy}  # fmt: skip
 
 
 def settings(bootstrap: str | None, prefix: str | None) -> KafkaSettings:
@@ -66,7 +69,7 @@ def from_export(directory: Path) -> Source:
     except jsonl.ExportError as exc:
         raise SourceError(str(exc)) from None
     return Source(records[INTERVIEW_EVENTS], records[DECISION_EVENTS], f"export {directory}",
-                  dlq=records.get(DLQ, []))  # fmt: skip
+                  dlq=records.get(DLQ, []), candidacy=records.get(CANDIDACY_EVENTS, []))  # fmt: skip
 
 
 def from_kafka(found: KafkaSettings, progress: bool = True) -> Source:
@@ -82,7 +85,8 @@ def from_kafka(found: KafkaSettings, progress: bool = True) -> Source:
         f"kafka {found.bootstrap_servers} topics {topics.name('{interview,decision}.events')}, "
         f"{topics.name(DLQ)}"
     )
-    return Source(records[INTERVIEW_EVENTS], records[DECISION_EVENTS], where, partitions, records[DLQ])
+    return Source(records[INTERVIEW_EVENTS], records[DECISION_EVENTS], where, partitions, records[DLQ],
+                  records[CANDIDACY_EVENTS])  # fmt: skip
 
 
 async def _read(
@@ -90,7 +94,7 @@ async def _read(
 ) -> tuple[dict[str, list[LogRecord]], dict[str, int]]:
     await require_topics(client, topics, REQUIRED_TOPICS)
     present = await existing_topics(client)
-    out: dict[str, list[LogRecord]] = {DLQ: []}  # a cluster without the DLQ topic has no DLQ records
+    out: dict[str, list[LogRecord]] = {DLQ: [], CANDIDACY_EVENTS: []}  # optional topics: maybe absent
     partitions = {}
     for base in [b for b in AUDITED_TOPICS if b in REQUIRED_TOPICS or topics.name(b) in present]:
         offsets = await sizes(client, topics.name(base))

@@ -11,7 +11,7 @@ from aiokafka.errors import KafkaError
 from rich.console import Console
 
 from schemas.envelope import format_time
-from schemas.topics import Topics
+from schemas.topics import CANDIDACY_EVENTS, Topics
 from services.audit.adapters import jsonl
 from services.audit.adapters.kafka import TopicError, import_into
 from services.audit.domain.records import AUDITED_TOPICS
@@ -49,7 +49,7 @@ def export_command(
     if unknown and not any(window):
         raise fail(f"no events for interview(s) {', '.join(unknown)} in {source.description}")
     out.mkdir(parents=True, exist_ok=True)
-    counts = _write(out, source, chosen)
+    counts = _write(out, source, chosen, everything=not interview and not any(window))
     filters = {"interviews": sorted(interview), "since": since, "until": until}
     manifest = jsonl.Manifest(
         source.partitions, counts, found.topic_prefix, format_time(datetime.now(UTC)), filters
@@ -58,9 +58,12 @@ def export_command(
     emit(_report("hiring-audit.export/1", out, found, len(chosen), counts), as_json, _print)
 
 
-def _write(out: Path, source: Source, chosen: set[str]) -> dict[str, int]:
+def _write(out: Path, source: Source, chosen: set[str], everything: bool = True) -> dict[str, int]:
+    """Candidacy revisions span interviews: exported whole, and only by an unfiltered export."""
     return {
-        base: jsonl.write_records(jsonl.file_for(out, base), only(records, chosen))
+        base: jsonl.write_records(jsonl.file_for(out, base), records if everything else [])
+        if base == CANDIDACY_EVENTS
+        else jsonl.write_records(jsonl.file_for(out, base), only(records, chosen))
         for base, records in source.by_topic().items()
     }
 
@@ -88,7 +91,7 @@ def import_command(
     except (SourceError, jsonl.ExportError) as exc:
         raise fail(str(exc)) from None
     partitions = max(manifest.partitions.values(), default=found.partitions)
-    records = [*source.interview, *source.decision, *source.dlq]
+    records = [*source.interview, *source.decision, *source.candidacy, *source.dlq]
     try:
         with progress_bar("importing", len(records), not quiet) as advance:
             counts = asyncio.run(import_into(found.client_kwargs(), Topics(found.topic_prefix), partitions,

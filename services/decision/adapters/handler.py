@@ -24,7 +24,7 @@ from opentelemetry.trace import SpanKind
 
 from schemas.topics import Topics
 from services.decision.adapters.rebuild import PartitionState, rebuild
-from services.decision.adapters.records import dlq_record, input_of, revision_records
+from services.decision.adapters.records import dlq_record, input_of, revision_records, round_record
 from services.decision.adapters.snapshot import DLQ_SEEN, INTERVIEW, STATE_FORMAT, dump_state, load_state
 from services.decision.domain.policy import Policies
 from services.decision.domain.replay import subject_of
@@ -214,6 +214,7 @@ class DecisionHandler:
         ):  # fmt: skip
             interview, revision, poison = step(before, item, self.policies, record.offset)
         out = revision_records(revision, self.topics, partition) if revision is not None else []
+        out += round_record(revision, interview.projection, self.topics) if revision is not None else []
         if poison is None and (size := max(map(record_bytes, out), default=0)) > MAX_RECORD_BYTES:
             why = f"its revision would be a {size:,}-byte record, over the {MAX_RECORD_BYTES:,}-byte limit"
             poison = Poison(key, record.offset, "revision_too_large", why)

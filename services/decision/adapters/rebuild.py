@@ -12,7 +12,13 @@ from schemas.dlq import POISON, DlqEntry
 from schemas.envelope import Event
 from schemas.interview import InterviewOpened
 from schemas.topics import Topics
-from services.decision.adapters.records import dlq_entry, dlq_record, input_of, revision_records
+from services.decision.adapters.records import (
+    dlq_entry,
+    dlq_record,
+    input_of,
+    revision_records,
+    round_record,
+)
 from services.decision.domain.dlq import latest_words, resolve
 from services.decision.domain.policy import Policies
 from services.decision.domain.replay import subject_of
@@ -85,6 +91,7 @@ def _replay(
     state.interviews[key] = interview
     if revision is not None:  # owed: an interview released from parking catches up revision by revision
         state.pending.extend(revision_records(revision, topics, record.partition))
+        state.pending.extend(round_record(revision, interview.projection, topics))
     known = state.dlq.get(record.offset)
     if poison is not None and (known is None or known.kind != POISON):
         state.pending.append(dlq_record(record, poison, topics))

@@ -6,10 +6,12 @@ from dataclasses import replace
 from typing import Any
 
 from schemas.codec import encode
+from schemas.decision import VerdictChanged
 from schemas.dlq import POISON, RETRY, SKIP, DlqEntry, parse, without_dlq_headers
 from schemas.envelope import Event
 from schemas.topics import Topics
 from services.decision.domain.dlq import as_input
+from services.decision.domain.projection import Projection
 from services.decision.domain.revisions import Poison
 from services.platform.eos import OutRecord
 
@@ -26,6 +28,20 @@ def revision_records(event: Event, topics: Topics, partition: int) -> list[OutRe
         OutRecord(topics.decision_events, record.key, record.value, record.headers, partition),
         OutRecord(topics.verdicts, record.key, record.value, record.headers, partition),
     ]
+
+
+def round_record(event: Event, projection: Projection | None, topics: Topics) -> list[OutRecord]:
+    """The same revision, repartitioned by candidacy id for the candidacy projection (ADR 0012).
+
+    Written in the transaction that publishes the revision; carries the interview's round and outcome
+    (facts of its history at the revision's input sequence) as ``cy_round``/``cy_outcome`` headers.
+    """
+    if projection is None or not isinstance(event.data, VerdictChanged):
+        return []
+    record = encode(event)
+    headers = [*record.headers, ("cy_round", projection.round.encode()),
+               ("cy_outcome", (projection.outcome.value if projection.outcome else "").encode())]  # fmt: skip
+    return [OutRecord(topics.candidacy_rounds, event.data.candidacy_id.encode(), record.value, headers)]
 
 
 def dlq_record(record: Any, poison: Poison, topics: Topics) -> OutRecord:

@@ -19,7 +19,7 @@ from services.decision.domain.projection import AssessmentFact, Cause, Projectio
 from services.decision.domain.revisions import InterviewState, Poison, Published
 from services.decision.domain.verdict import Verdict
 
-STATE_FORMAT = "decision/1"
+STATE_FORMAT = "decision/2"
 INTERVIEW = "i:"
 """Key prefix of an interview's state: ``i:<interview id>``."""
 DLQ_SEEN = "m:dlq_seen"
@@ -60,6 +60,7 @@ def _projection(p: Projection) -> dict[str, Any]:
         "a": [[a.assessment_id, a.event_id, a.assessor, a.side, a.goal, a.rating, a.evidence,
                a.evidence_events] for a in p.assessments],
         "th": dict(p.threads), "ie": dict(p.item_events), "co": p.concluded, "o": p.outcome,
+        "rd": p.round,
     }  # fmt: skip
 
 
@@ -78,7 +79,7 @@ def _load_projection(d: dict[str, Any]) -> Projection:
             for a, e, who, side, goal, rating, ev, evs in d["a"]
         ),
         threads=MappingProxyType(d["th"]), item_events=MappingProxyType(d["ie"]), concluded=d["co"],
-        outcome=Outcome(d["o"]) if d["o"] else None,
+        outcome=Outcome(d["o"]) if d["o"] else None, round=d.get("rd", ""),
     )  # fmt: skip
 
 

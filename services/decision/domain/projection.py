@@ -83,6 +83,8 @@ class Projection:
     item_events: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
     concluded: str | None = None
     outcome: Outcome | None = None
+    round: str = ""
+    """The interview's round in its candidacy (``interview.opened``), for the candidacy projection."""
 
     @property
     def sequence(self) -> int:
@@ -103,7 +105,12 @@ def _with(mapping: Mapping[str, Any], key: str, value: Any) -> Mapping[str, Any]
 def _opened(_: Projection | None, event: Event, data: InterviewOpened) -> Projection:
     sides = MappingProxyType({p.id: p.side for p in data.participants})
     return Projection(
-        event.attributes.subject, data.candidacy_id, cause_of(event), data.policy_version, sides=sides
+        event.attributes.subject,
+        data.candidacy_id,
+        cause_of(event),
+        data.policy_version,
+        sides=sides,
+        round=data.round,
     )
 
 

@@ -151,6 +151,4 @@ def published_from(event: Event) -> Published:
     """The bookkeeping of a revision read back from ``decision.events``."""
     if not isinstance(event.data, VerdictChanged):
         raise TypeError(f"{event.attributes.type} is not a verdict revision")
-    return Published(
-        event.data.revision, event.chain_hash, Verdict.of(event.data), event.data.input_sequence
-    )
+    return Published(event.data.revision, event.chain_hash, Verdict.of(event.data), event.data.input_sequence)

@@ -18,6 +18,7 @@ from schemas.common import MAX_SAFE_INT, Id
 from schemas.decision import VerdictChanged
 from schemas.envelope import Event
 from services.decision.entrypoints.calibration_api import mount_calibration
+from services.decision.entrypoints.candidacy_api import add_candidacy_routes
 from services.decision.entrypoints.problems import (
     PROBLEM_RESPONSES,
     ProblemError,
@@ -140,6 +141,8 @@ def create_app(runtime: DecisionRuntime, probe: BrokerProbe | None = None) -> Fa
         if not found:
             raise _not_found(interview_id, "no revision published")
         return [_revision(e) for e in found]
+
+    add_candidacy_routes(app, runtime)  # ADR 0012
 
     @app.get("/healthz")
     async def healthz() -> Health:

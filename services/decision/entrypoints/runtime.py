@@ -8,6 +8,7 @@ from typing import Any
 
 from schemas.topics import Topics
 from services.decision.adapters.calibration_store import CalibrationStore, open_calibration
+from services.decision.adapters.candidacy import CandidacyHandler
 from services.decision.adapters.handler import DecisionHandler
 from services.decision.adapters.metrics import DecisionMetrics
 from services.decision.adapters.verdict_store import StoreFeed, VerdictStore, open_store
@@ -43,13 +44,46 @@ class DecisionRuntime:
     store: VerdictStore
     feed: StoreFeed
     progress: Progress
+    candidacy: CandidacyRuntime | None = None
     calibration: CalibrationStore | None = None
     calibration_feed: StoreFeed | None = None
 
     @property
     def ready(self) -> bool:
-        """Partitions owned and rebuilt, and the query store caught up with published revisions."""
+        """Partitions owned and rebuilt, and the query stores caught up with published revisions."""
+        return (
+            self.processor.ready
+            and self.feed.caught_up.is_set()
+            and (self.candidacy is None or self.candidacy.ready)
+        )
+
+
+@dataclass
+class CandidacyRuntime:
+    """The candidacy projection (ADR 0012): its processor and its query store and feed."""
+
+    handler: CandidacyHandler
+    processor: TransactionalProcessor
+    store: VerdictStore
+    feed: StoreFeed
+
+    @property
+    def ready(self) -> bool:
+        """Partitions owned and restored, and the query store caught up with published revisions."""
         return self.processor.ready and self.feed.caught_up.is_set()
+
+
+def build_candidacy(settings: DecisionSettings, client: dict[str, Any], topics: Topics) -> CandidacyRuntime:
+    """The second exactly-once processor, keyed by candidacy id, with its query side."""
+    state_dir = settings.state_dir or default_state_dir()
+    handler = CandidacyHandler(client, topics, settings.candidacy_group, state_dir)
+    processor = TransactionalProcessor(
+        client, input_topic=topics.candidacy_rounds, group_id=settings.candidacy_group,
+        transactional_prefix=f"{settings.candidacy_group}.rounds", handler=handler,
+        max_records=settings.max_records,
+    )  # fmt: skip
+    store = open_store(state_dir, topics.candidacies)
+    return CandidacyRuntime(handler, processor, store, StoreFeed(client, topics.candidacies, store))
 
 
 def build_runtime(settings: DecisionSettings) -> DecisionRuntime:
@@ -67,7 +101,8 @@ def build_runtime(settings: DecisionSettings) -> DecisionRuntime:
     )  # fmt: skip
     store = open_store(state_dir, topics.decision_events)
     feed = StoreFeed(client, topics.decision_events, store)
-    runtime = DecisionRuntime(settings, client, topics, handler, processor, store, feed, progress)
+    candidacy = build_candidacy(settings, client, topics)
+    runtime = DecisionRuntime(settings, client, topics, handler, processor, store, feed, progress, candidacy)
     runtime.calibration = open_calibration(state_dir, topics.decision_events)  # ADR 0013
     runtime.calibration_feed = StoreFeed(client, topics.decision_events, runtime.calibration)
     return runtime

@@ -89,6 +89,7 @@ class DecisionService:
         self.failed = asyncio.Event()
         self._processing: asyncio.Task[None] | None = None
         self._helpers: list[asyncio.Task[None]] = []
+        self._candidacy: asyncio.Task[None] | None = None
         self._stopping = False  # parts ending after stop() are not failures
 
     @property
@@ -108,6 +109,9 @@ class DecisionService:
         ]
         if rt.calibration_feed is not None:  # interviewer calibration (ADR 0013)
             self._helpers.append(self._critical(rt.calibration_feed.run(), "decision-calibration-feed"))
+        if rt.candidacy is not None:  # ADR 0012: the candidacy projection and its query feed
+            self._candidacy = self._critical(rt.candidacy.processor.run(), "candidacy-processor")
+            self._helpers.append(self._critical(rt.candidacy.feed.run(), "candidacy-feed"))
 
     def _critical(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
         task = asyncio.create_task(coro, name=name)
@@ -125,12 +129,15 @@ class DecisionService:
         """Finish or abort the open batch within the grace period, leave the group, stop the helpers."""
         self._stopping = True
         await self.runtime.processor.stop()
+        if self.runtime.candidacy is not None:
+            await self.runtime.candidacy.processor.stop()
         late: set[asyncio.Task[None]] = set()
-        if self._processing is not None:
-            _, late = await asyncio.wait([self._processing], timeout=self.runtime.settings.shutdown_grace_s)
+        processing = [t for t in (self._processing, self._candidacy) if t is not None]
+        if processing:
+            _, late = await asyncio.wait(processing, timeout=self.runtime.settings.shutdown_grace_s)
         for task in [*late, *self._helpers]:
             task.cancel()
-        parts = [t for t in [self._processing, *self._helpers] if t is not None]
+        parts = [*processing, *self._helpers]
         await asyncio.gather(*parts, return_exceptions=True)
         log.info("decision service drained", late=[t.get_name() for t in late])
 

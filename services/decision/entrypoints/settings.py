@@ -46,3 +46,8 @@ class DecisionSettings(BaseSettings):
     def transactional_prefix(self) -> str:
         """Prefix of the per-partition transactional ids ``<prefix>.<partition>``."""
         return f"{self.group}.interview-events"
+
+    @property
+    def candidacy_group(self) -> str:
+        """Consumer group of the candidacy processor (ADR 0012): ``<group>.candidacy``."""
+        return f"{self.group}.candidacy"

@@ -1,0 +1,71 @@
+"""Query API of the candidacy projection (ADR 0012): current verdict, as of a time, revision history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import FastAPI, Path, Query
+from pydantic import AwareDatetime, BaseModel, Field
+
+from schemas.common import Id
+from schemas.decision import CandidacyVerdictChanged
+from schemas.envelope import Event
+from services.decision.entrypoints.problems import PROBLEM_RESPONSES, ProblemError
+from services.decision.entrypoints.runtime import DecisionRuntime
+
+CandidacyId = Annotated[Id, Path(description="The candidacy id (interview.opened's candidacy_id).")]
+
+
+class CandidacyRevision(BaseModel):
+    """One published candidacy revision: its id, time (of its cause), cause, chain, and the verdicts."""
+
+    id: str = Field(description="Deterministic CloudEvents id of the revision.")
+    time: datetime = Field(description="Time of the round verdict revision that caused it.")
+    causationid: str = Field(description="CloudEvents id of that round verdict revision.")
+    prevhash: str = Field(description="Hash chain over the candidacy's revisions.")
+    verdict: CandidacyVerdictChanged
+
+
+def _revision(event: Event) -> CandidacyRevision:
+    assert isinstance(event.data, CandidacyVerdictChanged)
+    a = event.attributes
+    return CandidacyRevision(
+        id=a.id, time=a.time, causationid=a.causationid, prevhash=a.prevhash, verdict=event.data
+    )
+
+
+def _not_found(candidacy_id: str, what: str) -> ProblemError:
+    return ProblemError(
+        404, "candidacy_not_found", "No candidacy verdict", f"candidacy {candidacy_id!r}: {what}"
+    )
+
+
+def add_candidacy_routes(app: FastAPI, runtime: DecisionRuntime) -> None:
+    """``GET /candidacies/{id}/verdict[?as_of_time=]`` and ``GET /candidacies/{id}/revisions``."""
+    if runtime.candidacy is None:
+        return
+    store = runtime.candidacy.store
+
+    @app.get("/candidacies/{candidacy_id}/verdict", responses=PROBLEM_RESPONSES)
+    async def candidacy_verdict(
+        candidacy_id: CandidacyId,
+        as_of_time: AwareDatetime | None = Query(
+            None, description="Verdict in force at this time (RFC 3339)."
+        ),
+    ) -> CandidacyRevision:
+        """The candidacy's current verdict across its rounds, or the one in force at a time."""
+        found = (
+            store.current(candidacy_id) if as_of_time is None else store.as_of_time(candidacy_id, as_of_time)
+        )
+        if found is None:
+            raise _not_found(candidacy_id, "no revision (yet) for that point")
+        return _revision(found)
+
+    @app.get("/candidacies/{candidacy_id}/revisions", responses=PROBLEM_RESPONSES)
+    async def candidacy_revisions(candidacy_id: CandidacyId) -> list[CandidacyRevision]:
+        """Every revision of a candidacy's verdict, oldest first."""
+        found = store.revisions(candidacy_id)
+        if not found:
+            raise _not_found(candidacy_id, "no revision published")
+        return [_revision(e) for e in found]
