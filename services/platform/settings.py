@@ -24,7 +24,8 @@ class KafkaSecurityError(ValueError):
 class KafkaSettings(BaseSettings):
     """``KAFKA_*`` environment variables (an existing cluster, optionally with SASL/TLS)."""
 
-    model_config = SettingsConfigDict(env_prefix="KAFKA_", extra="ignore")
+    # hide_input_in_errors: a validation error must not echo KAFKA_SASL_PASSWORD back.
+    model_config = SettingsConfigDict(env_prefix="KAFKA_", extra="ignore", hide_input_in_errors=True)
 
     bootstrap_servers: str | None = Field(
         default=None, description="host:port[,host:port]; unset means start a broker locally."
