@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shlex
 import shutil
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from rich.table import Table
 from schemas.topics import TOPIC_SPECS, Topics
 from services.decision.entrypoints.cli import app as decision_app
 from services.interview.entrypoints.cli import app as interview_app
-from services.launcher import secure_kafka
+from services.launcher import principals, secure_kafka
 from services.platform import local_kafka
 from services.platform.settings import KafkaSettings
 from services.platform.topics import describe, ensure_topics
@@ -99,6 +100,27 @@ def kafka_up(
         for user in secure_kafka.USERS:
             env = info.client_env(user, secure_kafka.password_file(target, user))
             console.print(f"  {user}: " + " ".join(f"{k}={v}" for k, v in env.items()), soft_wrap=True)
+
+
+@kafka_app.command("env")
+def kafka_env(
+    user: str = typer.Option(
+        principals.AUDIT, help="The principal of a --secure broker: admin, interview, decision or audit."
+    ),
+    data_dir: Path = typer.Option(None, help="Data directory given to `up`."),
+) -> None:
+    """Print `export KAFKA_...` lines for a client of the running broker (use with eval)."""
+    target = data_dir or state_dir()
+    info = local_kafka.BrokerInfo.load(target)
+    if info is None or not local_kafka.pid_alive(info.pid):
+        raise _fail(f"no broker runs from {target}; start one with `hiring-pipeline kafka up`")
+    if info.secure and user not in secure_kafka.USERS:
+        raise _fail(f"unknown user {user!r}; one of {', '.join(secure_kafka.USERS)}")
+    env = info.client_env()
+    if info.secure:
+        env = info.client_env(user, secure_kafka.password_file(target, user))
+    for name, value in env.items():
+        print(f"export {name}={shlex.quote(value)}")
 
 
 @kafka_app.command("down")

@@ -261,3 +261,48 @@ def test_settings_never_show_the_password(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="needs KAFKA_SASL_MECHANISM") as refused:
         KafkaSettings(security_protocol="SASL_SSL", sasl_username="x", sasl_password=secret)  # type: ignore[arg-type]
     assert secret not in str(refused.value)
+
+
+def test_cli_up_secure_env_status_down(tmp_path: Path) -> None:
+    cli = [sys.executable, "-m", "services.launcher.cli", "kafka"]
+    data = ["--data-dir", str(tmp_path / "kafka")]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KAFKA_")}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*cli, *args, *data], env=env, capture_output=True, text=True, timeout=120,
+                              check=False)  # fmt: skip
+
+    up = run("up", "--secure")
+    info = local_kafka.BrokerInfo.load(tmp_path / "kafka")
+    assert info is not None, up.stdout + up.stderr
+    try:
+        assert up.returncode == 0, up.stdout + up.stderr
+        assert info.secure
+        assert "SASL_SSL, SCRAM-SHA-512" in up.stdout
+        exported = run("env", "--user", "decision").stdout
+        assert "export KAFKA_SASL_USERNAME=decision" in exported
+        assert f"export KAFKA_SASL_PASSWORD_FILE={tmp_path}/kafka/credentials/decision.password" in exported
+        secret = secure_kafka.password_file(tmp_path / "kafka", "decision").read_text()
+        assert oct(secure_kafka.password_file(tmp_path / "kafka", "decision").stat().st_mode)[-3:] == "600"
+        assert secret not in up.stdout + exported
+        status = run("status")
+        assert status.returncode == 0, status.stdout + status.stderr
+        assert "SASL_SSL" in status.stdout
+        assert "decision.verdicts" in status.stdout
+        rerun = run("up", "--secure")  # already running: says so, starts nothing
+        assert "already running" in rerun.stdout
+    finally:
+        down = run("down")
+        local_kafka.stop_broker(info)
+    assert f"stopped pid {info.pid}" in down.stdout
+    # A data directory formatted without --secure is refused (SCRAM users exist only from format time).
+    plain_dir = tmp_path / "plain"
+    first = subprocess.run([*cli, "up", "--data-dir", str(plain_dir)], env=env, capture_output=True,
+                           text=True, timeout=120, check=False)  # fmt: skip
+    plain_info = local_kafka.BrokerInfo.load(plain_dir)
+    assert plain_info is not None, first.stdout + first.stderr
+    local_kafka.stop_broker(plain_info)
+    again = subprocess.run([*cli, "up", "--secure", "--data-dir", str(plain_dir)], env=env,
+                           capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert again.returncode == 2
+    assert "formatted without --secure" in again.stdout
