@@ -198,12 +198,17 @@ def run_command(
     exit_after_sample: bool = typer.Option(
         False, help="Stop after the sample interviews instead of serving until Ctrl-C."
     ),
+    secure: bool = typer.Option(
+        False,
+        help="A local broker with SASL_SSL (SCRAM-SHA-512), a throwaway CA and ACLs; each service runs "
+        "as its own Kafka user (ignores KAFKA_BOOTSTRAP_SERVERS).",
+    ),
 ) -> None:
     """Start Kafka (embedded unless KAFKA_BOOTSTRAP_SERVERS), the topics and the services."""
     from services.launcher.run import run
 
     try:
-        run(exit_after_sample)
+        run(exit_after_sample, secure)
     except (local_kafka.MissingPrerequisiteError, local_kafka.BrokerStartError) as exc:
         raise _fail(str(exc)) from None
 

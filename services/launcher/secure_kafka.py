@@ -8,15 +8,18 @@ to files of mode 0600 under ``<data dir>/credentials``, never printed), gives ea
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
-from collections.abc import Iterable
+import shutil
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from schemas.topics import Topics
 from services.launcher.principals import AUDIT, DECISION, INTERVIEW, service_acls
 from services.platform import local_kafka
 from services.platform.acls import Acl, create_acls
+from services.platform.broker import Broker
 from services.platform.settings import KafkaSettings
 from services.platform.topics import ensure_topics
 
@@ -85,3 +88,27 @@ async def provision(
     )
     count = await create_acls(admin.admin_kwargs(), acls if acls is not None else service_acls(topics))
     return created, count
+
+
+@contextlib.contextmanager
+def local_secure_broker(data_dir: Path, port: int | None = None) -> Iterator[Broker]:
+    """A secure local broker for one run (``hiring-pipeline run --secure``); stopped and removed after.
+
+    The ``Broker``'s settings are the super user's (topics, ACLs); each service gets its own principal
+    from ``service_env``.
+    """
+    users = make_credentials(data_dir)
+    info = local_kafka.start_broker(data_dir, port, scram_users=users)
+    try:
+        took = local_kafka.wait_ready(info, client=admin_client(info))
+        yield Broker("local", user_settings(info, local_kafka.ADMIN_USER), took, info)
+    finally:
+        local_kafka.stop_broker(info)
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def service_env(broker: Broker, user: str) -> dict[str, str]:
+    """``KAFKA_*`` of ``user`` on a secure local broker (nothing to add on any other broker)."""
+    if broker.local is None or not broker.local.secure:
+        return {}
+    return broker.local.client_env(user, password_file(Path(broker.local.data_dir), user))

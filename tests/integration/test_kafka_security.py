@@ -306,3 +306,26 @@ def test_cli_up_secure_env_status_down(tmp_path: Path) -> None:
                            capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
     assert again.returncode == 2
     assert "formatted without --secure" in again.stdout
+
+
+@pytest.mark.slow
+def test_main_run_secure_feeds_the_samples_with_a_principal_per_service(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KAFKA_", "INTERVIEW_", "DECISION_"))}
+    env |= {"COLUMNS": "250", "INTERVIEW_PORT": str(free_port()), "DECISION_PORT": str(free_port()),
+            "TMPDIR": str(tmp_path)}  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "services.launcher.cli", "run", "--secure", "--exit-after-sample"],
+        env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    out = done.stdout + done.stderr
+    assert done.returncode == 0, out
+    assert "mutual_fit" in out
+    assert "no_fit" in out
+    assert "KAFKA_SECURITY_PROTOCOL=SASL_SSL" in out
+    assert "KAFKA_SASL_USERNAME=audit" in out
+    assert "stopped cleanly" in out
+    (logs,) = tmp_path.glob("hiring-run-*")
+    assert not (logs / "kafka").exists()  # the run's broker, its CA and credentials are gone
+    service_logs = (logs / "interview.log").read_text() + (logs / "decision.log").read_text()
+    assert "SaslAuthenticationFailed" not in service_logs
+    assert "AuthorizationFailed" not in service_logs
