@@ -45,10 +45,17 @@ def _write(path: Path, data: bytes, private: bool) -> None:
         path.chmod(0o600)
 
 
+def _valid_for(pem: Path, hours: int) -> bool:
+    """The first certificate in ``pem`` is still valid ``hours`` from now."""
+    certificate = x509.load_pem_x509_certificate(pem.read_bytes())
+    left = certificate.not_valid_after_utc - datetime.datetime.now(datetime.UTC)
+    return left > datetime.timedelta(hours=hours)
+
+
 def ensure_tls(directory: Path, days: int = 30) -> TlsFiles:
-    """The CA and broker certificate in ``directory``: made once, reused on restarts."""
+    """The CA and broker certificate in ``directory``: reused on restarts, made anew a day before expiry."""
     files = TlsFiles(directory / "ca.crt", directory / "ca.key", directory / "broker.pem")
-    if files.ca_cert.exists() and files.broker_pem.exists():
+    if files.ca_cert.exists() and files.broker_pem.exists() and _valid_for(files.broker_pem, hours=24):
         return files
     directory.mkdir(parents=True, exist_ok=True)
     os.chmod(directory, 0o700)
