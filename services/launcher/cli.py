@@ -58,7 +58,7 @@ def kafka_fetch() -> None:
 @kafka_app.command("up")
 def kafka_up(
     data_dir: Path = typer.Option(None, help="Broker data directory (default: the named state dir)."),
-    port: int = typer.Option(0, help="PLAINTEXT port on 127.0.0.1 (0: a free one)."),
+    port: int = typer.Option(0, help="Client port on 127.0.0.1 (0: a free one)."),
     fresh: bool = typer.Option(False, help="Wipe the data directory first (a new cluster)."),
     secure: bool = typer.Option(
         False,
@@ -74,6 +74,7 @@ def kafka_up(
         return
     if fresh:
         shutil.rmtree(target, ignore_errors=True)
+        info = None  # a new cluster: secure only with --secure
     formatted = (target / "log" / "meta.properties").exists()
     if secure and formatted and not (info is not None and info.secure):
         raise _fail(
