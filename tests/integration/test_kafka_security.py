@@ -295,6 +295,14 @@ def test_cli_up_secure_env_status_down(tmp_path: Path) -> None:
         down = run("down")
         local_kafka.stop_broker(info)
     assert f"stopped pid {info.pid}" in down.stdout
+    # --fresh wipes the secure cluster: without --secure the new one is plain.
+    fresh = run("up", "--fresh")
+    fresh_info = local_kafka.BrokerInfo.load(tmp_path / "kafka")
+    assert fresh_info is not None, fresh.stdout + fresh.stderr
+    local_kafka.stop_broker(fresh_info)
+    assert fresh.returncode == 0, fresh.stdout + fresh.stderr
+    assert not fresh_info.secure
+    assert not secure_kafka.credentials_dir(tmp_path / "kafka").exists()
     # A data directory formatted without --secure is refused (SCRAM users exist only from format time).
     plain_dir = tmp_path / "plain"
     first = subprocess.run([*cli, "up", "--data-dir", str(plain_dir)], env=env, capture_output=True,
