@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shlex
 import shutil
 import uuid
 from pathlib import Path
@@ -16,6 +17,7 @@ from rich.table import Table
 from schemas.topics import TOPIC_SPECS, Topics
 from services.decision.entrypoints.cli import app as decision_app
 from services.interview.entrypoints.cli import app as interview_app
+from services.launcher import principals, secure_kafka
 from services.launcher.calibration_sample import OFFSET_INTERVIEWER, feed_calibration_sample
 from services.platform import local_kafka
 from services.platform.settings import KafkaSettings
@@ -59,8 +61,13 @@ def kafka_fetch() -> None:
 @kafka_app.command("up")
 def kafka_up(
     data_dir: Path = typer.Option(None, help="Broker data directory (default: the named state dir)."),
-    port: int = typer.Option(0, help="PLAINTEXT port on 127.0.0.1 (0: a free one)."),
+    port: int = typer.Option(0, help="Client port on 127.0.0.1 (0: a free one)."),
     fresh: bool = typer.Option(False, help="Wipe the data directory first (a new cluster)."),
+    secure: bool = typer.Option(
+        False,
+        help="SASL_SSL with SCRAM-SHA-512, a throwaway CA, the standard authorizer and one user per "
+        "service with least-privilege ACLs (passwords in <data dir>/credentials). Only on a new data dir.",
+    ),
 ) -> None:
     """Start a single-node KRaft broker in the background and provision the topics."""
     target = data_dir or state_dir()
@@ -70,17 +77,54 @@ def kafka_up(
         return
     if fresh:
         shutil.rmtree(target, ignore_errors=True)
+        info = None  # a new cluster: secure only with --secure
+    formatted = (target / "log" / "meta.properties").exists()
+    if secure and formatted and not (info is not None and info.secure):
+        raise _fail(
+            f"{target} holds a broker formatted without --secure; add --fresh (wipes it) or use --data-dir"
+        )
+    users = secure_kafka.make_credentials(target) if secure or (info is not None and info.secure) else None
     try:
-        info = local_kafka.start_broker(target, port or None)
-        took = local_kafka.wait_ready(info)
+        info = local_kafka.start_broker(target, port or None, scram_users=users)
+        client = secure_kafka.admin_client(info) if info.secure else None
+        took = local_kafka.wait_ready(info, client=client)
     except (local_kafka.MissingPrerequisiteError, local_kafka.BrokerStartError) as exc:
         raise _fail(str(exc)) from None
-    created = asyncio.run(_provision(info.bootstrap_servers))
+    if info.secure:
+        created, acls = asyncio.run(secure_kafka.provision(info, KafkaSettings()))
+    else:
+        created = asyncio.run(_provision(info.bootstrap_servers))
     console.print(
         f"Apache Kafka {info.version} ready in {took:.1f}s: pid {info.pid}, "
         f"KAFKA_BOOTSTRAP_SERVERS={info.bootstrap_servers}, data {info.data_dir}"
     )
     console.print(f"topics created: {', '.join(created) or 'none (all existed)'}")
+    if info.secure:
+        console.print(f"SASL_SSL, SCRAM-SHA-512, {acls} ACLs; environment of each principal:")
+        for user in secure_kafka.USERS:
+            env = info.client_env(user, secure_kafka.password_file(target, user))
+            console.print(f"  {user}: " + " ".join(f"{k}={v}" for k, v in env.items()), soft_wrap=True)
+
+
+@kafka_app.command("env")
+def kafka_env(
+    user: str = typer.Option(
+        principals.AUDIT, help="The principal of a --secure broker: admin, interview, decision or audit."
+    ),
+    data_dir: Path = typer.Option(None, help="Data directory given to `up`."),
+) -> None:
+    """Print `export KAFKA_...` lines for a client of the running broker (use with eval)."""
+    target = data_dir or state_dir()
+    info = local_kafka.BrokerInfo.load(target)
+    if info is None or not local_kafka.pid_alive(info.pid):
+        raise _fail(f"no broker runs from {target}; start one with `hiring-pipeline kafka up`")
+    if info.secure and user not in secure_kafka.USERS:
+        raise _fail(f"unknown user {user!r}; one of {', '.join(secure_kafka.USERS)}")
+    env = info.client_env()
+    if info.secure:
+        env = info.client_env(user, secure_kafka.password_file(target, user))
+    for name, value in env.items():
+        print(f"export {name}={shlex.quote(value)}")
 
 
 @kafka_app.command("down")
@@ -101,8 +145,14 @@ def kafka_status(data_dir: Path = typer.Option(None, help="Data directory given 
     if info is None or not local_kafka.pid_alive(info.pid):
         console.print("not running")
         raise typer.Exit(code=1)
-    console.print(f"running: pid {info.pid} at {info.bootstrap_servers} (Kafka {info.version})")
-    _print_topics(info.bootstrap_servers, Topics(KafkaSettings().topic_prefix))
+    console.print(
+        f"running: pid {info.pid} at {info.bootstrap_servers} "
+        f"(Kafka {info.version}, {info.security_protocol})"
+    )
+    settings = KafkaSettings()
+    if info.secure:
+        settings = secure_kafka.user_settings(info, local_kafka.ADMIN_USER, settings)
+    _print_topics(settings.model_copy(update={"bootstrap_servers": info.bootstrap_servers}))
 
 
 @topics_app.command("create")
@@ -125,8 +175,8 @@ async def _provision(bootstrap: str) -> list[str]:
     )
 
 
-def _print_topics(bootstrap: str, topics: Topics) -> None:
-    client = KafkaSettings().model_copy(update={"bootstrap_servers": bootstrap}).client_kwargs()
+def _print_topics(settings: KafkaSettings) -> None:
+    client, topics = settings.client_kwargs(), Topics(settings.topic_prefix)
     names = [topics.name(spec.name) for spec in TOPIC_SPECS]
     found = asyncio.run(describe(client, names))
     table = Table("topic", "partitions", "cleanup.policy", "retention.ms")
@@ -172,12 +222,17 @@ def run_command(
     exit_after_sample: bool = typer.Option(
         False, help="Stop after the sample interviews instead of serving until Ctrl-C."
     ),
+    secure: bool = typer.Option(
+        False,
+        help="A local broker with SASL_SSL (SCRAM-SHA-512), a throwaway CA and ACLs; each service runs "
+        "as its own Kafka user (ignores KAFKA_BOOTSTRAP_SERVERS).",
+    ),
 ) -> None:
     """Start Kafka (embedded unless KAFKA_BOOTSTRAP_SERVERS), the topics and the services."""
     from services.launcher.run import run
 
     try:
-        run(exit_after_sample)
+        run(exit_after_sample, secure)
     except (local_kafka.MissingPrerequisiteError, local_kafka.BrokerStartError) as exc:
         raise _fail(str(exc)) from None
 

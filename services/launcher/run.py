@@ -19,7 +19,9 @@ import httpx
 from rich.console import Console
 
 from schemas.topics import Topics
+from services.launcher import secure_kafka
 from services.launcher.candidacy_sample import feed_candidacy, final_candidacy, print_candidacy
+from services.launcher.principals import AUDIT, DECISION, INTERVIEW
 from services.launcher.report import print_verdict
 from services.launcher.samples import CHECKLIST, STORY_FIRST, feed
 from services.platform.broker import Broker, kafka_broker
@@ -135,9 +137,14 @@ async def _candidacy_sample(interview: Service, decision: Service, run_id: str) 
 
 async def _main(broker: Broker, logs: Path, exit_after_sample: bool) -> None:
     topics = Topics(broker.settings.topic_prefix)
-    await ensure_topics(
-        broker.client(), topics, broker.settings.partitions, broker.settings.replication_factor
-    )
+    secure = broker.local is not None and broker.local.secure
+    if secure:  # topics and the services' ACLs, as the super user; each service runs as its own user
+        assert broker.local is not None
+        await secure_kafka.provision(broker.local, broker.settings)
+    else:
+        await ensure_topics(
+            broker.client(), topics, broker.settings.partitions, broker.settings.replication_factor
+        )
     # A run's broker is new each time unless KAFKA_BOOTSTRAP_SERVERS names one: keep the services'
     # local stores with it, beside the logs, rather than in the state directory of long-lived installs.
     env = {
@@ -145,6 +152,10 @@ async def _main(broker: Broker, logs: Path, exit_after_sample: bool) -> None:
         "INTERVIEW_STATE_DIR": os.environ.get("INTERVIEW_STATE_DIR") or str(logs / "state"),
         "DECISION_STATE_DIR": os.environ.get("DECISION_STATE_DIR") or str(logs / "state"),
     }
+    # On a secure broker each service is its own Kafka user; topics exist already (the admin made them).
+    own = {name: secure_kafka.service_env(broker, name) for name in (INTERVIEW, DECISION)}
+    if secure:
+        own[INTERVIEW]["INTERVIEW_CREATE_TOPICS"] = "false"
     ports = {
         "interview": int(os.environ.get("INTERVIEW_PORT") or port_or_free(8080)),
         "decision": int(os.environ.get("DECISION_PORT") or port_or_free(8082)),
@@ -154,7 +165,7 @@ async def _main(broker: Broker, logs: Path, exit_after_sample: bool) -> None:
             service(
                 "interview",
                 "services.interview",
-                env | {"INTERVIEW_PORT": str(ports["interview"])},
+                env | own[INTERVIEW] | {"INTERVIEW_PORT": str(ports["interview"])},
                 ports["interview"],
                 logs,
             )
@@ -163,7 +174,7 @@ async def _main(broker: Broker, logs: Path, exit_after_sample: bool) -> None:
             service(
                 "decision",
                 "services.decision",
-                env | {"DECISION_PORT": str(ports["decision"])},
+                env | own[DECISION] | {"DECISION_PORT": str(ports["decision"])},
                 ports["decision"],
                 logs,
             )
@@ -175,6 +186,8 @@ async def _main(broker: Broker, logs: Path, exit_after_sample: bool) -> None:
         )
         await _samples(interview, decision)
         env_prefix = f"KAFKA_BOOTSTRAP_SERVERS={broker.settings.bootstrap_servers}"
+        if secure:
+            env_prefix = " ".join(f"{k}={v}" for k, v in secure_kafka.service_env(broker, AUDIT).items())
         if broker.settings.topic_prefix:
             env_prefix += f" KAFKA_TOPIC_PREFIX={broker.settings.topic_prefix}"
         audit = Path(sys.executable).parent / "hiring-audit"
@@ -185,10 +198,15 @@ async def _main(broker: Broker, logs: Path, exit_after_sample: bool) -> None:
         console.print("stopping services ...")
 
 
-def run(exit_after_sample: bool = False) -> None:
-    """Start (or connect to) Kafka and both services, feed the samples, serve until Ctrl-C."""
+def run(exit_after_sample: bool = False, secure: bool = False) -> None:
+    """Start (or connect to) Kafka and both services, feed the samples, serve until Ctrl-C.
+
+    ``secure``: a local broker with SASL_SSL, SCRAM-SHA-512 and ACLs, each service as its own user.
+    """
     logs = Path(tempfile.mkdtemp(prefix="hiring-run-"))
-    with kafka_broker(port=port_or_free(9092)) as broker:
+    port = port_or_free(9092)
+    chosen = secure_kafka.local_secure_broker(logs / "kafka", port) if secure else kafka_broker(port=port)
+    with chosen as broker:
         pid = f", pid {broker.local.pid}" if broker.local else ""
         ready = f", ready in {broker.started_in:.1f}s" if broker.kind == "local" else ""
         console.print(f"Kafka ({broker.kind}) at {broker.settings.bootstrap_servers}{pid}{ready}")

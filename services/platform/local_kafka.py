@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -19,9 +21,13 @@ import subprocess
 import tempfile
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
+
+from services.platform import local_tls
 
 KAFKA_VERSION = "4.4.0"
 LOG4J_VERSION = "2.25.3"
@@ -145,8 +151,48 @@ def port_or_free(preferred: int) -> int:
     return preferred if port_free(preferred) else free_port()
 
 
-def server_properties(data_dir: Path, port: int, controller_port: int) -> str:
-    """Single-node broker+controller on loopback with RF=1 internal topics."""
+ADMIN_USER = "admin"
+"""The super user of a secure local broker (creates topics and ACLs)."""
+SCRAM_ITERATIONS = 8192
+
+
+def secure_properties(
+    port: int, controller_port: int, internal_port: int, tls: local_tls.TlsFiles
+) -> dict[str, str]:
+    """SASL_SSL (SCRAM-SHA-512) for clients, mutual TLS between the broker and its controller.
+
+    Clients authenticate with SCRAM-SHA-512 over TLS; the broker's own connections (to the controller,
+    and inter-broker ones such as transaction markers) use mutual TLS with the broker certificate,
+    whose CN maps to ``User:kafka-broker``. The standard KRaft authorizer denies whatever no ACL
+    allows; ``admin`` and the broker are the only super users.
+    """
+    return {
+        "listeners": f"SASL_SSL://127.0.0.1:{port},INTERNAL://127.0.0.1:{internal_port},"
+        f"CONTROLLER://127.0.0.1:{controller_port}",
+        "advertised.listeners": f"SASL_SSL://127.0.0.1:{port},INTERNAL://127.0.0.1:{internal_port}",
+        "listener.security.protocol.map": "SASL_SSL:SASL_SSL,INTERNAL:SSL,CONTROLLER:SSL",
+        "inter.broker.listener.name": "INTERNAL",
+        "sasl.enabled.mechanisms": "SCRAM-SHA-512",
+        "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config":
+            "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+        "listener.name.internal.ssl.client.auth": "required",
+        "listener.name.controller.ssl.client.auth": "required",
+        "ssl.keystore.type": "PEM",
+        "ssl.keystore.location": str(tls.broker_pem),
+        "ssl.truststore.type": "PEM",
+        "ssl.truststore.location": str(tls.ca_cert),
+        "ssl.endpoint.identification.algorithm": "https",
+        "ssl.principal.mapping.rules": "RULE:^CN=([^,]+),O=.*$/$1/,DEFAULT",
+        "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+        "allow.everyone.if.no.acl.found": "false",
+        "super.users": f"User:{ADMIN_USER};User:{local_tls.BROKER_CN}",
+    }
+
+
+def server_properties(
+    data_dir: Path, port: int, controller_port: int, secure: dict[str, str] | None = None
+) -> str:
+    """Single-node broker+controller on loopback with RF=1 internal topics (``secure``: listeners)."""
     props = {
         "process.roles": "broker,controller",
         "node.id": "1",
@@ -156,6 +202,7 @@ def server_properties(data_dir: Path, port: int, controller_port: int) -> str:
         "controller.quorum.bootstrap.servers": f"127.0.0.1:{controller_port}",
         "inter.broker.listener.name": "PLAINTEXT",
         "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        **(secure or {}),
         "log.dirs": str(data_dir / "log"),
         "num.partitions": "1",
         "offsets.topic.replication.factor": "1",
@@ -177,9 +224,8 @@ def previous_ports(props: Path) -> tuple[int, int] | None:
     """(broker, controller) ports of an earlier start in this data directory, if any."""
     if not props.exists():
         return None
-    match = re.search(
-        r"^listeners=PLAINTEXT://[^:]+:(\d+),CONTROLLER://[^:]+:(\d+)$", props.read_text(), re.M
-    )
+    listeners = r"^listeners=(?:PLAINTEXT|SASL_SSL)://[^:]+:(\d+),.*CONTROLLER://[^:]+:(\d+)$"
+    match = re.search(listeners, props.read_text(), re.M)
     return (int(match.group(1)), int(match.group(2))) if match else None
 
 
@@ -192,6 +238,29 @@ class BrokerInfo:
     data_dir: str
     version: str
     log_file: str
+    security_protocol: str = "PLAINTEXT"
+    """``SASL_SSL`` for a secure broker (SCRAM-SHA-512, ACLs)."""
+    ca_file: str | None = None
+    """The CA certificate clients verify a secure broker with."""
+
+    @property
+    def secure(self) -> bool:
+        """Started with SASL_SSL and the authorizer."""
+        return self.security_protocol == "SASL_SSL"
+
+    def client_env(self, username: str | None = None, password_file: Path | None = None) -> dict[str, str]:
+        """``KAFKA_*`` variables for a client of this broker (a SASL user of a secure one)."""
+        env = {
+            "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap_servers,
+            "KAFKA_SECURITY_PROTOCOL": self.security_protocol,
+        }
+        if self.secure:
+            env |= {"KAFKA_SASL_MECHANISM": "SCRAM-SHA-512", "KAFKA_SSL_CAFILE": str(self.ca_file)}
+            if username:
+                env["KAFKA_SASL_USERNAME"] = username
+            if password_file:
+                env["KAFKA_SASL_PASSWORD_FILE"] = str(password_file)
+        return env
 
     def save(self) -> None:
         """Write ``broker.json`` into the data directory."""
@@ -216,9 +285,24 @@ def pid_alive(pid: int) -> bool:
     return not (stat.exists() and stat.read_text().split(")")[-1].split()[0] == "Z")
 
 
-def format_storage(java: str, classpath: str, props: Path, log_props: list[str]) -> None:
-    """Format the KRaft storage directory for a new random cluster id."""
+def scram_credential(name: str, password: str, iterations: int = SCRAM_ITERATIONS) -> str:
+    """A ``--add-scram`` value holding only the salted password (the password is in no command line)."""
+    if not re.fullmatch(r"[A-Za-z0-9._-]+", name):
+        raise ValueError(f"SCRAM user name {name!r}: use letters, digits, '.', '_' and '-'")
+    salt = secrets.token_bytes(32)
+    salted = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, iterations)
+    return (
+        f"SCRAM-SHA-512=[name={name},iterations={iterations},salt=\"{base64.b64encode(salt).decode()}\","
+        f"saltedpassword=\"{base64.b64encode(salted).decode()}\"]"
+    )
+
+
+def format_storage(
+    java: str, classpath: str, props: Path, log_props: list[str], scram: Mapping[str, str] | None = None
+) -> None:
+    """Format the KRaft storage directory for a new random cluster id (with SCRAM users, if any)."""
     cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+    users = [arg for name, pw in (scram or {}).items() for arg in ("--add-scram", scram_credential(name, pw))]
     cmd = [
         java,
         *log_props,
@@ -230,6 +314,7 @@ def format_storage(java: str, classpath: str, props: Path, log_props: list[str])
         "-c",
         str(props),
         "--standalone",
+        *users,
     ]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -237,20 +322,35 @@ def format_storage(java: str, classpath: str, props: Path, log_props: list[str])
 
 
 def start_broker(
-    data_dir: Path | None = None, port: int | None = None, version: str = KAFKA_VERSION, heap: str = "512m"
+    data_dir: Path | None = None,
+    port: int | None = None,
+    version: str = KAFKA_VERSION,
+    heap: str = "512m",
+    scram_users: Mapping[str, str] | None = None,
 ) -> BrokerInfo:
-    """Format and start a broker; return once the process runs (see ``wait_ready``)."""
+    """Format and start a broker; return once the process runs (see ``wait_ready``).
+
+    ``scram_users`` (name -> password, including ``admin``) starts it secure: SASL_SSL with
+    SCRAM-SHA-512, these users' credentials written at format time, a throwaway CA in ``<data>/tls``
+    and the standard authorizer (no access without an ACL). The users only count on the first start
+    of a data directory (a restart keeps the formatted credentials).
+    """
+    if scram_users is not None and ADMIN_USER not in scram_users:
+        raise ValueError(f"a secure broker needs the super user {ADMIN_USER!r} among its SCRAM users")
     java = require_java()
     libs = ensure_jars(version)
     data_dir = Path(data_dir or tempfile.mkdtemp(prefix="hiring-kafka-")).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     props = data_dir / "server.properties"
     previous = previous_ports(props)
+    tls = local_tls.ensure_tls(data_dir / "tls") if scram_users is not None else None
     if previous is not None and port in (None, previous[0]):
         port = previous[0]  # a restart keeps its listeners: clients and the KRaft voter find it again
     else:
         port = port or free_port()
-        props.write_text(server_properties(data_dir, port, free_port()))
+        controller = free_port()
+        secure = secure_properties(port, controller, free_port(), tls) if tls else None
+        props.write_text(server_properties(data_dir, port, controller, secure))
     if not port_free(port):
         raise BrokerStartError(
             f"127.0.0.1:{port} is already in use (another broker or program listens there); stop it, "
@@ -266,7 +366,7 @@ def start_broker(
     ]
     classpath = f"{libs}/*"
     if not (data_dir / "log" / "meta.properties").exists():
-        format_storage(java, classpath, props, log_props)
+        format_storage(java, classpath, props, log_props, scram_users)
     cmd = [
         java,
         f"-Xms{heap}",
@@ -287,12 +387,17 @@ def start_broker(
             cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
         )
     info = BrokerInfo(proc.pid, f"127.0.0.1:{port}", str(data_dir), version, str(log_file))
+    if "SASL_SSL://" in props.read_text():
+        info.security_protocol, info.ca_file = "SASL_SSL", str(data_dir / "tls" / "ca.crt")
     info.save()
     return info
 
 
-def wait_ready(info: BrokerInfo, timeout: float = 60.0) -> float:
-    """Block until a metadata request succeeds; return the seconds waited."""
+def wait_ready(info: BrokerInfo, timeout: float = 60.0, client: Mapping[str, Any] | None = None) -> float:
+    """Block until a metadata request succeeds; return the seconds waited.
+
+    ``client``: security keyword arguments (a secure broker answers only authenticated clients).
+    """
     from services.platform.kafka_admin import cluster_id
 
     began = time.monotonic()
@@ -300,7 +405,7 @@ def wait_ready(info: BrokerInfo, timeout: float = 60.0) -> float:
     while time.monotonic() - began < timeout:
         if not pid_alive(info.pid):
             raise BrokerStartError(f"broker exited during start-up; see {info.data_dir}/stdout.log")
-        answered = cluster_id(info.bootstrap_servers)
+        answered = cluster_id(info.bootstrap_servers, **(client or {}))
         if answered is not None and answered != ours:
             stop_broker(info)
             raise BrokerStartError(

@@ -8,6 +8,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import TopicAuthorizationFailedError
 
 
 def reader(client: dict[str, Any], **overrides: Any) -> AIOKafkaConsumer:
@@ -62,11 +63,13 @@ async def read_all(
 
 
 async def partitions_of(client: dict[str, Any], topic: str) -> list[int]:
-    """The partition numbers of a topic."""
+    """The partition numbers of a topic (a topic this principal may not describe is an error, not empty)."""
     admin = AIOKafkaAdminClient(**client)
     await admin.start()
     try:
         described = await admin.describe_topics([topic])
     finally:
         await admin.close()
+    if any(t["error_code"] == TopicAuthorizationFailedError.errno for t in described):
+        raise TopicAuthorizationFailedError(topic)
     return sorted(p["partition"] for t in described for p in t["partitions"])

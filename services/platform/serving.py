@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 import structlog
 import uvicorn
+from aiokafka.errors import KafkaConnectionError
 
 log = structlog.get_logger("service")
 
@@ -77,7 +78,18 @@ def stop_on_signals(stop: asyncio.Event) -> None:
 
 async def run_service(service: Service, http: Http | None, stop: asyncio.Event) -> bool:
     """Run until ``stop`` is set or a part fails; drain and stop; True when it stopped cleanly."""
-    await service.start()
+    try:
+        await service.start()
+    except KafkaConnectionError as exc:
+        # aiokafka logged the cause just before (SaslAuthenticationFailed, a TLS verify error, refused).
+        log.error(
+            "kafka unreachable at start", service=service.name, error=str(exc),
+            hint="see the error logged before: SASL credentials (KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD"
+            "[_FILE]), TLS trust (KAFKA_SSL_CAFILE) or KAFKA_BOOTSTRAP_SERVERS",
+        )  # fmt: skip
+        with contextlib.suppress(Exception):
+            await service.stop()
+        return False
     server = http_server(http) if http is not None else None
     serving = asyncio.create_task(server.serve(), name=f"{service.name}-http") if server else None
     waiters = [asyncio.create_task(stop.wait()), asyncio.create_task(service.failed.wait())]

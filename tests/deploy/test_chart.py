@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from schemas.topics import BY_NAME, TOPIC_SPECS, Topics
+from schemas.topics import TOPIC_SPECS, Topics
 from services.decision.entrypoints.settings import DecisionSettings
-from services.interview.entrypoints.service import InterviewService
 from services.interview.entrypoints.settings import InterviewSettings
+from services.launcher.principals import AUDIT, DECISION, INTERVIEW, service_acls
 from services.platform.settings import KafkaSettings
 from tests.deploy.cluster import CHART, ROOT, Tools
 from tests.deploy.conftest import PRODUCTION_VALUES, by_kind, helm, render
@@ -130,10 +130,17 @@ def test_probes_and_grace_period_fit_the_services(which: str, request: pytest.Fi
 
 
 def test_credentials_come_from_secrets(default_objects: list[dict[str, Any]]) -> None:
-    for _, container in _containers(default_objects):
+    for deployment, container in _containers(default_objects):
         env = {e["name"]: e for e in container["env"]}
-        assert "value" not in env["KAFKA_SASL_PASSWORD"]
-        assert env["KAFKA_SASL_PASSWORD"]["valueFrom"]["secretKeyRef"]["key"] == "password"
+        assert "KAFKA_SASL_PASSWORD" not in env  # never an environment value: a mounted Secret file
+        password_file = env["KAFKA_SASL_PASSWORD_FILE"]["value"]
+        assert password_file == "/etc/hiring-pipeline/kafka-password/password"
+        mounts = {m["name"]: m for m in container["volumeMounts"]}
+        assert mounts["kafka-password"]["readOnly"] is True
+        assert password_file.startswith(mounts["kafka-password"]["mountPath"] + "/")
+        assert "subPath" not in mounts["kafka-password"]
+        volumes = {v["name"]: v for v in deployment["spec"]["template"]["spec"]["volumes"]}
+        assert volumes["kafka-password"]["secret"]["secretName"] == deployment["metadata"]["name"]
         assert env["KAFKA_SSL_CAFILE"]["value"].startswith("/etc/hiring-pipeline/kafka-ca/")
 
 
@@ -144,7 +151,9 @@ def test_client_certificates_are_mounted_for_tls_users(tools: Tools) -> None:
         env = {e["name"]: e.get("value") for e in container["env"]}
         assert env["KAFKA_SSL_CERTFILE"] == "/etc/hiring-pipeline/kafka-user/user.crt"
         assert "KAFKA_SASL_PASSWORD" not in env
+        assert "KAFKA_SASL_PASSWORD_FILE" not in env
         volumes = {v["name"]: v for v in deployment["spec"]["template"]["spec"]["volumes"]}
+        assert "kafka-password" not in volumes
         assert volumes["kafka-user"]["secret"]["secretName"] == deployment["metadata"]["name"]
     users = by_kind(objects, "KafkaUser")
     assert {u["spec"]["authentication"]["type"] for u in users} == {"tls"}
@@ -221,47 +230,14 @@ def _acls(objects: list[dict[str, Any]], component: str) -> dict[tuple[str, str,
     return out
 
 
-def test_kafka_user_acls_match_what_the_services_use(production_objects: list[dict[str, Any]]) -> None:
+def test_kafka_user_acls_equal_the_code_table(production_objects: list[dict[str, Any]]) -> None:
+    # services/launcher/principals.py is the one table (the local secure broker gets exactly these
+    # ACLs; tests/unit/platform/test_principals.py checks its names against the services' own).
     kafka = KafkaSettings(topic_prefix="prod.")
-    topics = Topics(kafka.topic_prefix)
-    # The interview writer's consumer group and transactional ids, as its composition root builds them.
-    interview = InterviewService({}, topics, InterviewSettings(), partitions=12)._processor(12)
-    decision = DecisionSettings(kafka=kafka)
-    rw, r, d = {"Read", "Write", "Describe"}, {"Read", "Describe"}, {"Describe"}
-    # The services' own changelog topics, once declared: each reads and writes its own.
-    own = {c: {("topic", topics.name(n), "literal"): rw} if n in BY_NAME else {}
-           for c, n in (("interview", "interview.writer-state"), ("decision", "decision.state"))}  # fmt: skip
-    if "interview.writer-state" in BY_NAME:
-        own["decision"][("topic", topics.name("interview.writer-state"), "literal")] = d
-    if "decision.candidacies" in BY_NAME:  # the candidacy projection (ADR 0012)
-        for name in ("decision.candidacy-rounds", "decision.candidacies", "decision.candidacy-state"):
-            own["decision"][("topic", topics.name(name), "literal")] = rw
-        own["decision"][("group", decision.candidacy_group, "literal")] = {"Read"}
-        rounds_txn = ("transactionalId", f"{decision.candidacy_group}.rounds.", "prefix")
-        own["decision"][rounds_txn] = {"Write", "Describe"}
-    assert _acls(production_objects, "interview") == own["interview"] | {
-        ("topic", topics.commands, "literal"): rw,
-        ("topic", topics.command_results, "literal"): rw,
-        ("topic", topics.interview_events, "literal"): rw,
-        ("group", interview._group, "literal"): {"Read"},
-        ("transactionalId", f"{interview._prefix}.", "prefix"): {"Write", "Describe"},
-    }
-    assert _acls(production_objects, "decision") == own["decision"] | {
-        ("topic", topics.interview_events, "literal"): r,
-        ("topic", topics.decision_events, "literal"): rw,
-        ("topic", topics.verdicts, "literal"): {"Write", "Describe"},
-        ("topic", topics.dlq, "literal"): rw,
-        ("topic", topics.commands, "literal"): d,
-        ("topic", topics.command_results, "literal"): d,
-        ("group", decision.group, "literal"): {"Read"},
-        ("transactionalId", f"{decision.transactional_prefix}.", "prefix"): {"Write", "Describe"},
-    }
-    assert _acls(production_objects, "audit") == {
-        ("topic", topics.interview_events, "literal"): r,
-        ("topic", topics.decision_events, "literal"): r,
-        ("topic", topics.dlq, "literal"): r,
-        ("topic", topics.candidacies, "literal"): r,
-    }
+    table = service_acls(Topics(kafka.topic_prefix), InterviewSettings(), DecisionSettings(kafka=kafka))
+    for component in (INTERVIEW, DECISION, AUDIT):
+        want = {(a.kind, a.name, a.pattern): set(a.operations) for a in table[component]}
+        assert _acls(production_objects, component) == want, component
 
 
 def test_services_may_create_topics_only_without_kafka_topics(tools: Tools) -> None:

@@ -51,7 +51,10 @@ async def require_topics(client: dict[str, Any], topics: Topics, bases: Iterable
     found = await existing_topics(client)
     for base in bases:
         if topics.name(base) not in found:
-            raise TopicError(f"topic {topics.name(base)!r} does not exist (check --topic-prefix)")
+            raise TopicError(
+                f"topic {topics.name(base)!r} does not exist or this client may not see it "
+                "(check --topic-prefix, and the ACLs of KAFKA_SASL_USERNAME on a secured cluster)"
+            )
 
 
 async def sizes(client: dict[str, Any], name: str) -> dict[int, tuple[int, int]]:

@@ -155,11 +155,9 @@ app.kubernetes.io/component: {{ .component }}
   value: {{ $k.saslMechanism | quote }}
 - name: KAFKA_SASL_USERNAME
   value: {{ include "hp.kafkaUser" . | quote }}
-- name: KAFKA_SASL_PASSWORD
-  valueFrom:
-    secretKeyRef:
-      name: {{ default (include "hp.kafkaUser" .) $v.kafkaUser.passwordSecret.name }}
-      key: {{ $v.kafkaUser.passwordSecret.key }}
+# The password Secret is mounted as files (never an environment value); the services read this file.
+- name: KAFKA_SASL_PASSWORD_FILE
+  value: /etc/hiring-pipeline/kafka-password/{{ $v.kafkaUser.passwordSecret.key }}
 {{- end }}
 {{- if $k.tls.caSecret.name }}
 - name: KAFKA_SSL_CAFILE

@@ -1,0 +1,105 @@
+"""Who may do what on Kafka: one SASL principal per service, least-privilege ACLs (the one table).
+
+Names (consumer groups, transactional id prefixes) are computed from the services' settings exactly as
+the services compute them. ``hiring-pipeline kafka up --secure`` and the secure integration test
+create these ACLs on the local broker; the Helm chart's ``KafkaUser`` resources must grant the same
+(``tests/deploy/test_chart.py`` renders the chart and compares).
+
+- interview: consumes ``interview.commands`` in its group, writes events and results in transactions
+  (one transactional id per partition: a prefix ACL), rebuilds from ``interview.events`` and
+  ``interview.command-results``, restores its changelog, and its HTTP front produces commands and
+  follows results (no group).
+- decision: consumes ``interview.events`` in its group, writes ``decision.events``,
+  ``decision.verdicts``, the DLQ and its changelog in transactions, reads ``decision.events`` and the
+  DLQ back, and describes every product topic (it checks they exist at start).
+  It also runs the candidacy projection (ADR 0012): reads and writes ``decision.candidacy-rounds``,
+  ``decision.candidacies`` and ``decision.candidacy-state`` in its own group and transactions.
+- audit: reads ``interview.events``, ``decision.events``, the DLQ and ``decision.candidacies``, with no
+  group and no writes.
+"""
+
+from __future__ import annotations
+
+from schemas.topics import (
+    CANDIDACY_EVENTS,
+    CANDIDACY_ROUNDS,
+    CANDIDACY_STATE,
+    COMMAND_RESULTS,
+    DECISION_EVENTS,
+    DECISION_STATE,
+    DECISION_VERDICTS,
+    DLQ,
+    INTERVIEW_COMMANDS,
+    INTERVIEW_EVENTS,
+    WRITER_STATE,
+    Topics,
+)
+from services.decision.entrypoints.settings import DecisionSettings
+from services.interview.entrypoints.settings import InterviewSettings
+from services.platform.acls import Acl, Operation, acl
+from services.platform.settings import KafkaSettings
+
+INTERVIEW, DECISION, AUDIT = "interview", "decision", "audit"
+RW: tuple[Operation, ...] = ("Read", "Write", "Describe")
+R: tuple[Operation, ...] = ("Read", "Describe")
+
+
+def interview_group(interview: InterviewSettings, topics: Topics) -> str:
+    """The interview writers' consumer group (as ``InterviewService`` builds it)."""
+    return f"{interview.group_id}.{topics.commands}"
+
+
+def interview_transactional_prefix(interview: InterviewSettings, topics: Topics) -> str:
+    """Every transactional id of the interview writers starts with this."""
+    return f"{interview.transactional_prefix}.{topics.commands}."
+
+
+def service_acls(
+    topics: Topics,
+    interview: InterviewSettings | None = None,
+    decision: DecisionSettings | None = None,
+) -> dict[str, list[Acl]]:
+    """ACLs per component (``interview``, ``decision``, ``audit``) for topics under ``topics.prefix``."""
+    interview = interview or InterviewSettings()
+    decision = decision or DecisionSettings(kafka=KafkaSettings(topic_prefix=topics.prefix))
+    name = topics.name
+    return {
+        INTERVIEW: [
+            acl("topic", name(INTERVIEW_COMMANDS), *RW),
+            acl("topic", name(COMMAND_RESULTS), *RW),
+            acl("topic", name(INTERVIEW_EVENTS), *RW),
+            acl("topic", name(WRITER_STATE), *RW),
+            acl("group", interview_group(interview, topics), "Read"),
+            acl(
+                "transactionalId",
+                interview_transactional_prefix(interview, topics),
+                "Write",
+                "Describe",
+                prefix=True,
+            ),
+        ],
+        DECISION: [
+            acl("topic", name(INTERVIEW_EVENTS), *R),
+            acl("topic", name(DECISION_EVENTS), *RW),
+            acl("topic", name(DECISION_VERDICTS), "Write", "Describe"),
+            acl("topic", name(DLQ), *RW),
+            acl("topic", name(DECISION_STATE), *RW),
+            acl("topic", name(INTERVIEW_COMMANDS), "Describe"),
+            acl("topic", name(COMMAND_RESULTS), "Describe"),
+            acl("topic", name(WRITER_STATE), "Describe"),
+            acl("group", decision.group, "Read"),
+            acl("transactionalId", f"{decision.transactional_prefix}.", "Write", "Describe", prefix=True),
+            # The candidacy projection (ADR 0012): its repartition, output and changelog topics.
+            acl("topic", name(CANDIDACY_ROUNDS), *RW),
+            acl("topic", name(CANDIDACY_EVENTS), *RW),
+            acl("topic", name(CANDIDACY_STATE), *RW),
+            acl("group", decision.candidacy_group, "Read"),
+            acl("transactionalId", f"{decision.candidacy_group}.rounds.", "Write", "Describe", prefix=True),
+        ],
+        AUDIT: [
+            acl("topic", name(INTERVIEW_EVENTS), *R),
+            acl("topic", name(DECISION_EVENTS), *R),
+            acl("topic", name(DLQ), *R),
+            acl("topic", name(CANDIDACY_EVENTS), *R),
+        ],
+    }
