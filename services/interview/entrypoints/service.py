@@ -14,6 +14,8 @@ from services.interview.adapters.handler import InterviewHandler
 from services.interview.entrypoints.settings import InterviewSettings
 from services.platform.eos import TransactionalProcessor
 from services.platform.log_reader import partitions_of
+from services.platform.privacy.keystore import KafkaKeyStore
+from services.platform.privacy.settings import PrivacySettings
 from services.platform.topics import ensure_topics
 
 log = structlog.get_logger("interview.service")
@@ -35,6 +37,7 @@ class InterviewService:
         self._new_topic_partitions = partitions
         self.gateway = CommandGateway(client, topics) if settings.http else None
         self.processor: TransactionalProcessor | None = None
+        self.keys: KafkaKeyStore | None = None
         self.failed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -51,6 +54,10 @@ class InterviewService:
             await ensure_topics(self.client, self.topics, self._new_topic_partitions)
         partitions = await self._check_topology()
         if self.settings.writer:
+            privacy = PrivacySettings()
+            self.keys = KafkaKeyStore(self.client, self.topics.privacy_keys, privacy.load_kek(),
+                                      privacy.key_timeout_s)  # fmt: skip
+            await self.keys.start()
             self.processor = self._processor(partitions)
             self._task = asyncio.create_task(self.processor.run(), name="interview-writer")
             self._task.add_done_callback(self._writer_ended)
@@ -59,7 +66,10 @@ class InterviewService:
         log.info("interview service started", partitions=partitions, writer=self.settings.writer)
 
     def _processor(self, partitions: int) -> TransactionalProcessor:
-        handler = InterviewHandler(self.client, self.topics, partitions, state_dir=self.settings.state_dir)
+        assert self.keys is not None
+        handler = InterviewHandler(
+            self.client, self.topics, partitions, state_dir=self.settings.state_dir, keys=self.keys
+        )
         return TransactionalProcessor(
             self.client,
             input_topic=self.topics.commands,
@@ -95,4 +105,6 @@ class InterviewService:
                     await self._task
         if self.gateway is not None:
             await self.gateway.stop()
+        if self.keys is not None:
+            await self.keys.stop()
         log.info("interview service stopped")
