@@ -10,6 +10,7 @@ from services.audit.domain.compare import revision_of
 from services.audit.domain.report import Discrepancy, Kind, VerifyReport
 from services.audit.domain.verify import Audit, InterviewAudit
 from services.audit.entrypoints.timeline import describe, revision_line, signal_lines
+from services.platform.privacy.sealing import Lookup
 
 MAX_INTERVIEWS = 500
 """Interviews drawn (those with findings first); a 100,000-event history would make a huge page."""
@@ -24,17 +25,17 @@ code,.pos{font-family:ui-monospace,monospace;font-size:12px;color:#555}
 """
 
 
-def write_html(path: Path, audit: Audit) -> None:
-    """Write the report to ``path``."""
+def write_html(path: Path, audit: Audit, keys: Lookup | None = None) -> None:
+    """Write the report to ``path`` (text opened with ``keys``; without them it reads ``[sealed]``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(audit), encoding="utf-8")
+    path.write_text(render(audit, keys), encoding="utf-8")
 
 
-def render(audit: Audit) -> str:
+def render(audit: Audit, keys: Lookup | None = None) -> str:
     """The whole page."""
     report = audit.report
     ordered = sorted(audit.interviews, key=lambda a: not a.findings)
-    shown = "".join(interview_section(a) for a in ordered[:MAX_INTERVIEWS])
+    shown = "".join(interview_section(a, keys) for a in ordered[:MAX_INTERVIEWS])
     more = len(ordered) - MAX_INTERVIEWS
     tail = f"<p>{more} more interviews not drawn (see --json).</p>" if more > 0 else ""
     return (
@@ -100,7 +101,7 @@ def _diff(d: Discrepancy) -> str:
     return f"<ul>{items}</ul>" if items else ""
 
 
-def interview_section(audit: InterviewAudit) -> str:
+def interview_section(audit: InterviewAudit, keys: Lookup | None = None) -> str:
     """A collapsible timeline: events in log order, each followed by the revisions it caused."""
     log = audit.log
     flagged = {(f.topic, f.partition, f.offset): f for f in audit.findings if f.offset is not None}
@@ -109,7 +110,7 @@ def interview_section(audit: InterviewAudit) -> str:
     rows = []
     for entry in log.entries:
         r = entry.record
-        rows.append(_event_row(entry.event, r.where(), flagged.get((r.topic, r.partition, r.offset))))
+        rows.append(_event_row(entry.event, r.where(), flagged.get((r.topic, r.partition, r.offset)), keys))
         caused = [v for v in revisions if entry.event and revision_of(v).input_sequence == entry.sequence]
         rows.extend(_revision_rows(v, status) for v in caused)
     state = " open" if audit.findings else ""
@@ -131,16 +132,18 @@ def _statuses(findings: list[Discrepancy]) -> dict[int, str]:
     return out
 
 
-def _event_row(event: Event | None, where: str, finding: Discrepancy | None) -> str:
+def _event_row(
+    event: Event | None, where: str, finding: Discrepancy | None, keys: Lookup | None = None
+) -> str:
     css = " class='flag'" if finding else ""
     note = f"<br><b>{finding.kind}</b>: {escape(finding.detail)}" if finding else ""
     if event is None:
         return (
             f"<tr{css}><td></td><td></td><td>undecodable record{note}</td><td class='pos'>{where}</td></tr>"
         )
-    a = event.attributes
+    a, what = event.attributes, escape(describe(event, keys))
     return (
-        f"<tr{css}><td>{a.sequence}</td><td>{format_time(a.time)}</td><td>{escape(describe(event))}{note}</td>"
+        f"<tr{css}><td>{a.sequence}</td><td>{format_time(a.time)}</td><td>{what}{note}</td>"
         f"<td class='pos'>{escape(where)}</td></tr>"
     )
 

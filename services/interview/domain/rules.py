@@ -182,8 +182,9 @@ def story(state: InterviewState, payload: TellStory, teller: str, side: Side) ->
             f"in_reply_to {payload.in_reply_to!r} is not a question of this interview",
             "payload.in_reply_to",
         )
-    text = {"title": plain(payload.title), "summary": plain(payload.summary)}  # the writer seals them
-    return StoryTold(teller=teller, **payload.model_dump(exclude={"type", "title", "summary"}), **text)
+    fields = payload.model_dump(exclude={"type", "title", "summary"})
+    # Text as ClearText here; the writer seals it before anything is written (docs/decisions/0011).
+    return StoryTold(teller=teller, title=plain(payload.title), summary=plain(payload.summary), **fields)
 
 
 def question(state: InterviewState, payload: AskQuestion, asker: str, side: Side) -> QuestionAsked:

@@ -61,7 +61,7 @@ def seal(key: DataKey, text: str, associated: bytes) -> SealedText:
     """``text`` encrypted under ``key``, bound to ``associated``."""
     nonce = os.urandom(NONCE_BYTES)
     ct = AESGCM(key.secret).encrypt(nonce, text.encode("utf-8"), associated)
-    return SealedText(alg=ALG, kid=key.kid, nonce=b64(nonce), ct=b64(ct))
+    return SealedText(alg="A256GCM", kid=key.kid, nonce=b64(nonce), ct=b64(ct))
 
 
 def unseal(secret: bytes, sealed: SealedText, associated: bytes) -> str:

@@ -106,7 +106,10 @@ class KafkaKeyStore:
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         ends = await consumer.end_offsets(tps)
-        while any(await consumer.position(tp) < ends[tp] for tp in tps):
+        while True:
+            positions = [await consumer.position(tp) for tp in tps]
+            if all(pos >= ends[tp] for pos, tp in zip(positions, tps, strict=True)):
+                break
             await self._poll(consumer)
         self._follow = asyncio.create_task(self._follow_topic(consumer), name="privacy-keys")
         log.info("key store restored", topic=self.topic, keys=len(self._by_kid), kek_id=self._kek.kek_id)
@@ -186,6 +189,10 @@ class KafkaKeyStore:
 
     def lookup(self, kid: str) -> DataKey | None:
         return self._by_kid.get(kid)
+
+    def snapshot(self) -> dict[str, DataKey]:
+        """The live data keys by key id, as this cache holds them now."""
+        return dict(self._by_kid)
 
     async def erase(self, candidate_id: str) -> list[str]:
         async with self._lock:

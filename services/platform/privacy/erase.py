@@ -1,0 +1,74 @@
+"""Erase a candidate: destroy their data keys, and drop consumed commands (which carry clear text)."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
+
+from schemas.topics import Topics
+from services.platform.privacy.crypto import DataKey, Kek
+from services.platform.privacy.keystore import KafkaKeyStore
+
+
+@dataclass
+class Erasure:
+    """What ``erase_candidate`` did."""
+
+    candidate_id: str
+    kids: list[str]
+    commands_deleted_to: dict[int, int] = field(default_factory=dict)
+    """Per partition of interview.commands: records before this offset were deleted."""
+
+
+async def erase_candidate(
+    client: dict[str, Any], topics: Topics, kek: Kek, candidate_id: str, writer_group: str
+) -> Erasure:
+    """Tombstone every data key of ``candidate_id``, then delete the consumed command records."""
+    store = KafkaKeyStore(client, topics.privacy_keys, kek)
+    await store.start()
+    try:
+        kids = await store.erase(candidate_id)
+    finally:
+        await store.stop()
+    deleted = await delete_consumed_commands(client, topics, writer_group)
+    return Erasure(candidate_id, kids, deleted)
+
+
+async def delete_consumed_commands(
+    client: dict[str, Any], topics: Topics, writer_group: str
+) -> dict[int, int]:
+    """Delete ``interview.commands`` records up to the writer group's committed offsets (deleteRecords).
+
+    Commands are the one place text travels in the clear (from senders, who hold no keys). Once the
+    writer committed a command, its events (sealed) and result are written: the command record is no
+    longer needed, and a retry of the same idempotency key is answered from the writer's state.
+    """
+    admin = AIOKafkaAdminClient(**client)
+    await admin.start()
+    try:
+        committed = await admin.list_consumer_group_offsets(writer_group)
+        targets = {
+            tp: RecordsToDelete(meta.offset)
+            for tp, meta in committed.items()
+            if tp.topic == topics.commands and meta.offset > 0
+        }
+        if not targets:
+            return {}
+        done = await admin.delete_records(targets, timeout_ms=30_000)
+        return {tp.partition: offset for tp, offset in done.items()}
+    finally:
+        with contextlib.suppress(Exception):
+            await admin.close()
+
+
+async def key_snapshot(client: dict[str, Any], topics: Topics, kek: Kek) -> dict[str, DataKey]:
+    """Every live data key, by key id, as the key topic holds them now (readers that show text)."""
+    store = KafkaKeyStore(client, topics.privacy_keys, kek)
+    await store.start()
+    try:
+        return store.snapshot()
+    finally:
+        await store.stop()
