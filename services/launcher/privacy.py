@@ -11,6 +11,7 @@ from rich.console import Console
 from schemas.sealed import ERASED
 from schemas.topics import BY_NAME, PRIVACY_KEYS, Topics
 from services.interview.entrypoints.settings import InterviewSettings
+from services.platform.logging import configure_logging
 from services.platform.privacy.crypto import KekError, new_kek_text
 from services.platform.privacy.erase import erase_candidate
 from services.platform.privacy.keystore import KeyStoreUnavailableError
@@ -31,6 +32,7 @@ def erase(
     then deletes the consumed records of interview.commands (the only topic with clear text). Exit
     1 when the candidate has no live key (never written, or already erased).
     """
+    configure_logging("WARNING", json=False)
     kafka = KafkaSettings()
     if not kafka.bootstrap_servers:
         console.print("[red]error:[/red] KAFKA_BOOTSTRAP_SERVERS is not set")

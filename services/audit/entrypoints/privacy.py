@@ -9,6 +9,7 @@ from aiokafka.errors import KafkaError
 from schemas.topics import Topics
 from services.audit.entrypoints.options import fail
 from services.audit.entrypoints.source import settings
+from services.platform.logging import configure_logging
 from services.platform.privacy.crypto import KekError
 from services.platform.privacy.erase import key_snapshot
 from services.platform.privacy.keystore import KeyStoreUnavailableError
@@ -18,6 +19,7 @@ from services.platform.privacy.settings import PrivacySettings
 
 def text_keys(servers: str | None, prefix: str | None) -> Lookup:
     """Every live data key (an erased one is absent, so its text reads ``[erased]``); exit 2 if none."""
+    configure_logging("WARNING", json=False)  # stderr: stdout carries the report
     found = settings(servers, prefix)
     try:
         kek = PrivacySettings().load_kek()

@@ -6,6 +6,7 @@ import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
 
 from schemas.topics import Topics
@@ -38,23 +39,24 @@ async def erase_candidate(
 
 
 async def delete_consumed_commands(
-    client: dict[str, Any], topics: Topics, writer_group: str
+    client: dict[str, Any], topics: Topics, writer_group: str, before_ms: int | None = None
 ) -> dict[int, int]:
     """Delete ``interview.commands`` records up to the writer group's committed offsets (deleteRecords).
 
     Commands are the one place text travels in the clear (from senders, who hold no keys). Once the
     writer committed a command, its events (sealed) and result are written: the command record is no
     longer needed, and a retry of the same idempotency key is answered from the writer's state.
+    With ``before_ms`` (epoch ms), only consumed records older than that are deleted.
     """
     admin = AIOKafkaAdminClient(**client)
     await admin.start()
     try:
         committed = await admin.list_consumer_group_offsets(writer_group)
-        targets = {
-            tp: RecordsToDelete(meta.offset)
-            for tp, meta in committed.items()
-            if tp.topic == topics.commands and meta.offset > 0
-        }
+        ends = {tp: meta.offset for tp, meta in committed.items() if tp.topic == topics.commands}
+        if before_ms is not None and ends:
+            newer = await _offsets_at(client, list(ends), before_ms)
+            ends = {tp: min(end, newer.get(tp, end)) for tp, end in ends.items()}
+        targets = {tp: RecordsToDelete(end) for tp, end in ends.items() if end > 0}
         if not targets:
             return {}
         done = await admin.delete_records(targets, timeout_ms=30_000)
@@ -62,6 +64,19 @@ async def delete_consumed_commands(
     finally:
         with contextlib.suppress(Exception):
             await admin.close()
+
+
+async def _offsets_at(
+    client: dict[str, Any], tps: list[TopicPartition], ms: int
+) -> dict[TopicPartition, int]:
+    """Per partition the first offset written at or after ``ms`` (absent: none was)."""
+    consumer = AIOKafkaConsumer(**client, enable_auto_commit=False, group_id=None)
+    await consumer.start()
+    try:
+        found = await consumer.offsets_for_times(dict.fromkeys(tps, ms))
+    finally:
+        await consumer.stop()
+    return {tp: at.offset for tp, at in found.items() if at is not None}
 
 
 async def key_snapshot(client: dict[str, Any], topics: Topics, kek: Kek) -> dict[str, DataKey]:

@@ -20,6 +20,7 @@ import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 
+from services.platform.log_reader import partitions_of
 from services.platform.privacy.crypto import DataKey, Kek, SealError, new_data_key
 
 log = structlog.get_logger("privacy.keystore")
@@ -91,18 +92,19 @@ class KafkaKeyStore:
 
     async def start(self) -> None:
         """Read the whole topic (restore), then follow it in the background."""
+        try:
+            parts = await partitions_of(self._client, self.topic)
+        except KafkaError as exc:
+            raise KeyStoreUnavailableError(f"cannot describe the key topic {self.topic}: {exc}") from None
+        if not parts:
+            raise KeyStoreUnavailableError(f"the key topic {self.topic} does not exist; create the topics")
         self._producer = AIOKafkaProducer(**self._client, acks="all", enable_idempotence=True)
         await self._producer.start()
         consumer = AIOKafkaConsumer(**self._client, enable_auto_commit=False, group_id=None,
                                     isolation_level="read_committed")  # fmt: skip
         await consumer.start()
         self._consumer = consumer
-        parts = consumer.partitions_for_topic(self.topic) or set()
-        if not parts:
-            await consumer.stop()
-            await self._producer.stop()
-            raise KeyStoreUnavailableError(f"the key topic {self.topic} does not exist; create the topics")
-        tps = [TopicPartition(self.topic, p) for p in sorted(parts)]
+        tps = [TopicPartition(self.topic, p) for p in parts]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         ends = await consumer.end_offsets(tps)

@@ -5,13 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import structlog
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.platform.privacy.crypto import Kek, KekError, dev_kek_file, parse_kek
-
-log = structlog.get_logger("privacy.settings")
 
 
 def _dev_kek_path() -> Path:
@@ -37,6 +34,11 @@ class PrivacySettings(BaseSettings):
     )
     key_timeout_s: float = Field(default=5.0, gt=0, description="Wait for the key store before refusing.")
 
+    @property
+    def uses_dev_kek(self) -> bool:
+        """Neither PRIVACY_KEK nor PRIVACY_KEK_FILE is set: the local development KEK is used."""
+        return self.kek is None and self.kek_file is None and self.dev_kek
+
     def load_kek(self) -> Kek:
         """The KEK; ``KekError`` (naming the source, never the value) when missing or malformed."""
         if self.kek is not None:
@@ -46,8 +48,6 @@ class PrivacySettings(BaseSettings):
             if not self.dev_kek:
                 raise KekError("no key-encryption key: set PRIVACY_KEK_FILE (or PRIVACY_KEK)")
             path = dev_kek_file(_dev_kek_path())
-            log.warning("using the local development key-encryption key; set PRIVACY_KEK_FILE in production",
-                        path=str(path))  # fmt: skip
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
