@@ -233,8 +233,10 @@ def test_kafka_user_acls_match_what_the_services_use(production_objects: list[di
            for c, n in (("interview", "interview.writer-state"), ("decision", "decision.state"))}  # fmt: skip
     if "interview.writer-state" in BY_NAME:
         own["decision"][("topic", topics.name("interview.writer-state"), "literal")] = d
+    keys = topics.privacy_keys  # ADR 0011: data keys; consumed commands are deleted (DeleteRecords)
     assert _acls(production_objects, "interview") == own["interview"] | {
-        ("topic", topics.commands, "literal"): rw,
+        ("topic", keys, "literal"): rw,
+        ("topic", topics.commands, "literal"): rw | {"Delete"},
         ("topic", topics.command_results, "literal"): rw,
         ("topic", topics.interview_events, "literal"): rw,
         ("group", interview._group, "literal"): {"Read"},
@@ -247,6 +249,7 @@ def test_kafka_user_acls_match_what_the_services_use(production_objects: list[di
         ("topic", topics.dlq, "literal"): rw,
         ("topic", topics.commands, "literal"): d,
         ("topic", topics.command_results, "literal"): d,
+        ("topic", keys, "literal"): d,
         ("group", decision.group, "literal"): {"Read"},
         ("transactionalId", f"{decision.transactional_prefix}.", "prefix"): {"Write", "Describe"},
     }
@@ -254,6 +257,7 @@ def test_kafka_user_acls_match_what_the_services_use(production_objects: list[di
         ("topic", topics.interview_events, "literal"): r,
         ("topic", topics.decision_events, "literal"): r,
         ("topic", topics.dlq, "literal"): r,
+        ("topic", keys, "literal"): r,
     }
 
 

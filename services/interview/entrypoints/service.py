@@ -57,13 +57,9 @@ class InterviewService:
             await ensure_topics(self.client, self.topics, self._new_topic_partitions)
         partitions = await self._check_topology()
         if self.settings.writer:
-            privacy = PrivacySettings()
-            if privacy.uses_dev_kek:
-                log.warning("using the local development KEK; set PRIVACY_KEK_FILE in production")
-            self.keys = KafkaKeyStore(self.client, self.topics.privacy_keys, privacy.load_kek(),
-                                      privacy.key_timeout_s)  # fmt: skip
-            await self.keys.start()
             self.processor = self._processor(partitions)
+            assert self.keys is not None
+            await self.keys.start()
             self._task = asyncio.create_task(self.processor.run(), name="interview-writer")
             self._task.add_done_callback(self._writer_ended)
             self._purge = asyncio.create_task(self._purge_commands(), name="interview-commands-purge")
@@ -71,8 +67,15 @@ class InterviewService:
             await self.gateway.start()
         log.info("interview service started", partitions=partitions, writer=self.settings.writer)
 
+    def _key_store(self) -> KafkaKeyStore:
+        """The data keys that seal personal text (ADR 0011); the KEK from PRIVACY_KEK(_FILE)."""
+        privacy = PrivacySettings()
+        if privacy.uses_dev_kek:
+            log.warning("using the local development KEK; set PRIVACY_KEK_FILE in production")
+        return KafkaKeyStore(self.client, self.topics.privacy_keys, privacy.load_kek(), privacy.key_timeout_s)
+
     def _processor(self, partitions: int) -> TransactionalProcessor:
-        assert self.keys is not None
+        self.keys = self.keys or self._key_store()
         handler = InterviewHandler(
             self.client, self.topics, partitions, state_dir=self.settings.state_dir, keys=self.keys
         )
