@@ -28,6 +28,7 @@ def namespace(cluster: Cluster) -> Iterator[str]:
     name = f"hp-{uuid.uuid4().hex[:8]}"
     cluster.kubectl("create", "namespace", name)
     secrets = [_secret("my-cluster-cluster-ca-cert", {"ca.crt": "not a real CA"})]
+    secrets.append(_secret("hiring-pipeline-kek", {"kek": "not a real key"}))  # production values mount it
     secrets += [
         _secret(f"{RELEASE}-{c}", {"password": "not a real password"}) for c in ("interview", "decision")
     ]

@@ -26,6 +26,8 @@ from schemas.topics import Topics
 from services.launcher.run import Service, service, wait_ready
 from services.platform.broker import Broker
 from services.platform.log_reader import read_all
+from services.platform.privacy.keystore import KafkaKeyStore
+from services.platform.privacy.settings import PrivacySettings
 from tests.decision_support import eventually, free_port
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
@@ -202,8 +204,21 @@ async def test_erasure_leaves_no_clear_text_and_the_audit_still_verifies(
     assert await eventually(verdicts_final, timeout=60)
     verdicts_before = [(r.key, r.value) for r in await read_all(kafka_client, topics.decision_events)]
 
-    erased = _cli(env, "hiring-pipeline", "privacy", "erase", "--candidate", "cand-gone")
-    assert erased.returncode == 0, erased.stdout + erased.stderr
+    follower = KafkaKeyStore(kafka_client, topics.privacy_keys, PrivacySettings().load_kek())
+    await follower.start()  # a running process that follows the key topic, as the services do
+    try:
+        [gone_kid] = follower.kids_of("cand-gone")
+        assert follower.lookup(gone_kid) is not None
+        erased = _cli(env, "hiring-pipeline", "privacy", "erase", "--candidate", "cand-gone")
+        assert erased.returncode == 0, erased.stdout + erased.stderr
+
+        async def dropped() -> bool:
+            return follower.lookup(gone_kid) is None
+
+        assert await eventually(dropped, timeout=10), "a running cache kept the erased key"
+        assert follower.kids_of("cand-kept")  # the other candidate's key stays
+    finally:
+        await follower.stop()
     assert "erased candidate cand-gone" in erased.stdout
     again = _cli(env, "hiring-pipeline", "privacy", "erase", "--candidate", "cand-gone")
     assert again.returncode == 1, again.stdout  # nothing left to erase

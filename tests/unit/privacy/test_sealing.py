@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from schemas import decode, encode
@@ -21,7 +23,7 @@ from services.platform.privacy.crypto import (
     unb64,
     unseal,
 )
-from services.platform.privacy.keystore import MemoryKeyStore
+from services.platform.privacy.keystore import KafkaKeyStore, MemoryKeyStore, record_key
 from services.platform.privacy.sealing import reveal, seal_event
 from tests.contract.samples import SAMPLE_KEY, SAMPLES
 from tests.unit.interview.given import ALICE, CANDIDATE, open_payload, story
@@ -158,3 +160,24 @@ def _record(cmd: object) -> object:
     from tests.unit.interview.test_idempotency import FakeRecord
 
     return FakeRecord(cmd.model_dump_json().encode(), b"iv-1", offset=10_000)  # type: ignore[attr-defined]
+
+
+def test_the_kafka_key_store_cache_drops_a_key_on_its_tombstone() -> None:
+    kek = parse_kek(new_kek_text(), "test")
+    store = KafkaKeyStore({}, "privacy.keys", kek)
+    key = new_data_key("cand-7")
+    value = json.dumps({"candidate": "cand-7", "kid": key.kid, "wrapped": kek.wrap(key)}).encode()
+    store._apply(record_key("cand-7", key.kid), value)
+    assert store.lookup(key.kid) == key
+    assert store.kids_of("cand-7") == [key.kid]
+    store._apply(record_key("cand-7", key.kid), None)  # what `privacy erase` writes
+    assert store.lookup(key.kid) is None
+    assert store.kids_of("cand-7") == []
+
+
+def test_a_key_wrapped_under_another_kek_is_not_used() -> None:
+    store = KafkaKeyStore({}, "privacy.keys", parse_kek(new_kek_text(), "test"))
+    other = parse_kek(new_kek_text(), "test")
+    key = new_data_key("cand-7")
+    store._apply(record_key("cand-7", key.kid), json.dumps({"wrapped": other.wrap(key)}).encode())
+    assert store.lookup(key.kid) is None
