@@ -30,7 +30,8 @@ class PrivacySettings(BaseSettings):
     dev_kek: bool = Field(
         default=True,
         description="With neither set, use (and create once, mode 0600) a local development KEK at "
-        "$XDG_STATE_HOME/hiring-pipeline/privacy/dev-kek; false: refuse to start without a KEK.",
+        "$XDG_STATE_HOME/hiring-pipeline/privacy/dev-kek (or at a PRIVACY_KEK_FILE that does not exist); "
+        "false: refuse to start without a KEK (production).",
     )
     key_timeout_s: float = Field(default=5.0, gt=0, description="Wait for the key store before refusing.")
 
@@ -48,6 +49,8 @@ class PrivacySettings(BaseSettings):
             if not self.dev_kek:
                 raise KekError("no key-encryption key: set PRIVACY_KEK_FILE (or PRIVACY_KEK)")
             path = dev_kek_file(_dev_kek_path())
+        elif self.dev_kek and not path.exists():
+            dev_kek_file(path)  # a development KEK at a chosen path (e.g. a pod's writable volume)
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -25,6 +26,7 @@ from services.platform.privacy.crypto import (
 )
 from services.platform.privacy.keystore import KafkaKeyStore, MemoryKeyStore, record_key
 from services.platform.privacy.sealing import reveal, seal_event
+from services.platform.privacy.settings import PrivacySettings
 from tests.contract.samples import SAMPLE_KEY, SAMPLES
 from tests.unit.interview.given import ALICE, CANDIDATE, open_payload, story
 from tests.unit.interview.test_idempotency import TOPICS, command, send, writer
@@ -181,3 +183,13 @@ def test_a_key_wrapped_under_another_kek_is_not_used() -> None:
     key = new_data_key("cand-7")
     store._apply(record_key("cand-7", key.kid), json.dumps({"wrapped": other.wrap(key)}).encode())
     assert store.lookup(key.kid) is None
+
+
+def test_a_development_kek_is_made_once_and_production_refuses_to_run_without_one(tmp_path: Path) -> None:
+    path = tmp_path / "kek"
+    with pytest.raises(KekError) as caught:
+        PrivacySettings(kek_file=path, dev_kek=False).load_kek()
+    assert str(path) in str(caught.value)
+    first = PrivacySettings(kek_file=path, dev_kek=True).load_kek()
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert PrivacySettings(kek_file=path, dev_kek=False).load_kek().kek_id == first.kek_id  # same key
