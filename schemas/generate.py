@@ -30,6 +30,7 @@ from schemas import dlq
 from schemas.commands import CommandEnvelope, CommandResult
 from schemas.envelope import SEQUENCE_WIDTH, Attributes
 from schemas.registry import REGISTRY, SCHEMA_BASE, EventType
+from schemas.sealed import WrappedDataKey
 from schemas.topics import BY_NAME, TOPIC_SPECS
 
 ROOT = Path(__file__).parent
@@ -176,7 +177,11 @@ def contract_broker() -> KafkaBroker:
 
 def _payload(topic: str) -> Any:
     """The value type of a topic: the union of its event data models, or a plain value type."""
-    plain: dict[str, Any] = {"interview.command-results": CommandResult, "interview.events.dlq": bytes}
+    plain: dict[str, Any] = {
+        "interview.command-results": CommandResult,
+        "interview.events.dlq": bytes,
+        "privacy.keys": WrappedDataKey,
+    }
     return plain.get(topic) or functools.reduce(operator.or_, event_models(topic))
 
 

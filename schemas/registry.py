@@ -11,11 +11,15 @@ from schemas.envelope import Attributes, Event
 from schemas.interview import (
     GoalAssessed,
     GoalAssessedV1,
+    GoalAssessedV2,
     InterviewConcluded,
     InterviewOpened,
     QuestionAnswered,
+    QuestionAnsweredV1,
     QuestionAsked,
+    QuestionAskedV1,
     StoryTold,
+    StoryToldV1,
 )
 from schemas.topics import CANDIDACY_EVENTS, DECISION_EVENTS, INTERVIEW_EVENTS
 
@@ -49,10 +53,15 @@ def _types() -> dict[str, EventType]:
     items: list[tuple[str, type[Frozen], str]] = [
         ("hiring.interview.goal_assessed.v1", GoalAssessedV1, INTERVIEW_EVENTS),
         ("hiring.interview.opened.v1", InterviewOpened, INTERVIEW_EVENTS),
-        ("hiring.interview.story_told.v1", StoryTold, INTERVIEW_EVENTS),
-        ("hiring.interview.question_asked.v1", QuestionAsked, INTERVIEW_EVENTS),
-        ("hiring.interview.question_answered.v1", QuestionAnswered, INTERVIEW_EVENTS),
-        ("hiring.interview.goal_assessed.v2", GoalAssessed, INTERVIEW_EVENTS),
+        ("hiring.interview.story_told.v1", StoryToldV1, INTERVIEW_EVENTS),
+        ("hiring.interview.question_asked.v1", QuestionAskedV1, INTERVIEW_EVENTS),
+        ("hiring.interview.question_answered.v1", QuestionAnsweredV1, INTERVIEW_EVENTS),
+        ("hiring.interview.goal_assessed.v2", GoalAssessedV2, INTERVIEW_EVENTS),
+        # Sealed text (docs/decisions/0011-crypto-shredding.md):
+        ("hiring.interview.story_told.v2", StoryTold, INTERVIEW_EVENTS),
+        ("hiring.interview.question_asked.v2", QuestionAsked, INTERVIEW_EVENTS),
+        ("hiring.interview.question_answered.v2", QuestionAnswered, INTERVIEW_EVENTS),
+        ("hiring.interview.goal_assessed.v3", GoalAssessed, INTERVIEW_EVENTS),
         ("hiring.interview.concluded.v1", InterviewConcluded, INTERVIEW_EVENTS),
         ("hiring.decision.verdict_changed.v1", VerdictChanged, DECISION_EVENTS),
         ("hiring.decision.candidacy_verdict_changed.v1", CandidacyVerdictChanged, CANDIDACY_EVENTS),

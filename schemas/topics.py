@@ -22,6 +22,7 @@ DECISION_STATE = "decision.state"
 CANDIDACY_ROUNDS = "decision.candidacy-rounds"
 CANDIDACY_EVENTS = "decision.candidacies"
 CANDIDACY_STATE = "decision.candidacy-state"
+PRIVACY_KEYS = "privacy.keys"
 
 _KEEP_FOREVER = {"cleanup.policy": "delete", "retention.ms": FOREVER, "retention.bytes": FOREVER}
 _WEEK = {"cleanup.policy": "delete", "retention.ms": str(7 * DAY_MS)}
@@ -32,6 +33,18 @@ _CHANGELOG = {
     "segment.ms": str(3600 * 1000),
     "min.cleanable.dirty.ratio": "0.1",
     "min.compaction.lag.ms": "0",
+}
+# The data keys (docs/decisions/0011): a destroyed key's wrapped record must leave the disks soon.
+# Segments roll hourly (only closed segments are compacted), any dirt makes the log cleanable, and
+# max.compaction.lag.ms forces a compaction within a day even when nothing else is written; the
+# tombstone itself stays one day (delete.retention.ms) so a follower that was briefly away sees it.
+_KEYS = {
+    "cleanup.policy": "compact",
+    "segment.ms": str(3600 * 1000),
+    "min.cleanable.dirty.ratio": "0.01",
+    "min.compaction.lag.ms": "0",
+    "max.compaction.lag.ms": str(DAY_MS),
+    "delete.retention.ms": str(DAY_MS),
 }
 
 
@@ -122,6 +135,15 @@ TOPIC_SPECS: tuple[TopicSpec, ...] = (
         key="store key: c:<candidacy id>",
         internal=True,
     ),
+    TopicSpec(
+        PRIVACY_KEYS,
+        "Compacted: one record per candidate data key, wrapped by the key-encryption key; a tombstone "
+        "destroys the key and so erases the candidate's sealed text (crypto-shredding).",
+        _KEYS,
+        key="<candidate id>/<key id>",
+        co_partitioned=False,
+        partitions=1,
+    ),
 )
 
 BY_NAME: dict[str, TopicSpec] = {spec.name: spec for spec in TOPIC_SPECS}
@@ -184,3 +206,7 @@ class Topics:
     @property
     def candidacy_state(self) -> str:
         return self.name(CANDIDACY_STATE)
+
+    @property
+    def privacy_keys(self) -> str:
+        return self.name(PRIVACY_KEYS)

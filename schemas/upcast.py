@@ -65,3 +65,31 @@ def upcast(attrs: dict[str, str], value: bytes | None) -> tuple[dict[str, str], 
 def goal_assessed_v1_to_v2(attrs: dict[str, str], data: dict[str, Any]) -> dict[str, Any]:
     """v1 recorded no confidence: a v1 assessment reads as one whose confidence was not stated."""
     return {**data, "confidence": None}
+
+
+def _clear(data: dict[str, Any], *fields: str) -> dict[str, Any]:
+    return {**data, **{f: {"plain": data[f]} for f in fields if isinstance(data.get(f), str)}}
+
+
+@upcaster("hiring.interview.goal_assessed", 2)
+def goal_assessed_v2_to_v3(attrs: dict[str, str], data: dict[str, Any]) -> dict[str, Any]:
+    """v2 stored the note in the clear: it reads as a ClearText (an absent note as an empty one)."""
+    return _clear({"note": "", **data}, "note")
+
+
+@upcaster("hiring.interview.story_told", 1)
+def story_told_v1_to_v2(attrs: dict[str, str], data: dict[str, Any]) -> dict[str, Any]:
+    """v1 stored title and summary in the clear: they read as ClearText objects."""
+    return _clear(data, "title", "summary")
+
+
+@upcaster("hiring.interview.question_asked", 1)
+def question_asked_v1_to_v2(attrs: dict[str, str], data: dict[str, Any]) -> dict[str, Any]:
+    """v1 stored the question in the clear: it reads as a ClearText."""
+    return _clear(data, "text")
+
+
+@upcaster("hiring.interview.question_answered", 1)
+def question_answered_v1_to_v2(attrs: dict[str, str], data: dict[str, Any]) -> dict[str, Any]:
+    """v1 stored the answer in the clear: it reads as a ClearText."""
+    return _clear(data, "text")

@@ -7,6 +7,7 @@ from typing import Any
 
 from schemas.common import Frozen, Side
 from schemas.envelope import Event
+from schemas.sealed import plain
 from schemas.interview import (
     GoalAssessed,
     InterviewConcluded,
@@ -19,7 +20,12 @@ from services.launcher.calibration_sample import SampleInterview, calibration_sa
 from testkit.interviews import EPOCH, Script, interleaved
 
 
+TEXT = ("title", "summary", "text", "note")
+"""Text fields: the domain holds them clear (the writer seals them when it stores the event)."""
+
+
 def _data(route: str, actor: str, body: dict[str, Any], sides: dict[str, Side]) -> Frozen:
+    body = {k: plain(v) if k in TEXT and isinstance(v, str) else v for k, v in body.items()}
     if route == "open":
         return InterviewOpened(**body, policy_version="v1")
     if route == "questions":
@@ -29,7 +35,7 @@ def _data(route: str, actor: str, body: dict[str, Any], sides: dict[str, Side]) 
     if route == "answers":
         return QuestionAnswered(answerer=actor, **body)
     if route == "assessments":
-        return GoalAssessed(assessor=actor, assessor_side=sides[actor], **({"confidence": None} | body))
+        return GoalAssessed(assessor=actor, assessor_side=sides[actor], **({"confidence": None, "note": plain("")} | body))
     if route == "conclusion":
         return InterviewConcluded(concluded_by=actor, **body)
     raise ValueError(f"unknown route {route!r}")

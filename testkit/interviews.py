@@ -30,6 +30,7 @@ from schemas.interview import (
     StoryTold,
 )
 from schemas.registry import INTERVIEW_SOURCE, build_event
+from schemas.sealed import ClearText, plain
 
 EPOCH = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 _NS = uuid.uuid5(uuid.NAMESPACE_URL, "https://hiring-pipeline.example/samples")
@@ -76,8 +77,8 @@ class Script:
     def story(self, story_id: str, *, teller: str = "cand", in_reply_to: str | None = None) -> Script:
         """interview.story_told."""
         data = StoryTold(
-            story_id=story_id, teller=teller, kind=StoryKind.BUG_HUNT, title=f"Story {story_id}",
-            summary="A production incident, traced and fixed.", skills=("python", "kafka"),
+            story_id=story_id, teller=teller, kind=StoryKind.BUG_HUNT, title=plain(f"Story {story_id}"),
+            summary=plain("A production incident, traced and fixed."), skills=("python", "kafka"),
             in_reply_to=in_reply_to,
         )  # fmt: skip
         return self._append(data, teller)
@@ -86,13 +87,13 @@ class Script:
         self, question_id: str, kind: QuestionKind, *, asker: str = "int1", about: str | None = None
     ) -> Script:
         """interview.question_asked."""
-        data = QuestionAsked(question_id=question_id, asker=asker, kind=kind, text="Why?", about=about)
+        data = QuestionAsked(question_id=question_id, asker=asker, kind=kind, text=plain("Why?"), about=about)
         return self._append(data, asker)
 
     def answer(self, answer_id: str, question_id: str, *, answerer: str = "cand") -> Script:
         """interview.question_answered."""
         data = QuestionAnswered(
-            answer_id=answer_id, question_id=question_id, answerer=answerer, text="Because."
+            answer_id=answer_id, question_id=question_id, answerer=answerer, text=plain("Because.")
         )
         return self._append(data, answerer)
 
@@ -109,7 +110,7 @@ class Script:
         """interview.goal_assessed by ``by`` (its side from the participants)."""
         data = GoalAssessed(
             assessment_id=assessment_id, assessor=by, assessor_side=self.sides[by], goal=goal,
-            rating=rating, confidence=confidence, evidence=evidence,
+            rating=rating, confidence=confidence, evidence=evidence, note=plain(""),
         )  # fmt: skip
         return self._append(data, by)
 
@@ -170,7 +171,8 @@ def as_stored_by_v1_writer(events: list[Event], old: Callable[[int, Event], bool
     for position, event in enumerate(events):
         data: Frozen = event.data
         if isinstance(data, GoalAssessed) and old(position, event):
-            data = GoalAssessedV1(**data.model_dump(exclude={"confidence"}))
+            note = data.note.plain if isinstance(data.note, ClearText) else ""
+            data = GoalAssessedV1(**data.model_dump(exclude={"confidence", "note"}), note=note)
         a = event.attributes
         stored = build_event(
             data, event_id=a.id, subject=a.subject, sequence=a.sequence,

@@ -19,6 +19,7 @@ from services.decision.entrypoints.cli import app as decision_app
 from services.interview.entrypoints.cli import app as interview_app
 from services.launcher import principals, secure_kafka
 from services.launcher.calibration_sample import OFFSET_INTERVIEWER, feed_calibration_sample
+from services.launcher.privacy import app as privacy_app
 from services.platform import local_kafka
 from services.platform.settings import KafkaSettings
 from services.platform.topics import describe, ensure_topics
@@ -34,6 +35,7 @@ app.add_typer(kafka_app, name="kafka")
 app.add_typer(topics_app, name="topics")
 app.add_typer(interview_app, name="interview", help="The interview service (command side).")
 app.add_typer(decision_app, name="decision", help="The decision service (verdicts, query API).")
+app.add_typer(privacy_app, name="privacy", help="Personal data: erase a candidate (crypto-shredding).")
 console = Console()
 
 

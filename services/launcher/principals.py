@@ -31,6 +31,7 @@ from schemas.topics import (
     DLQ,
     INTERVIEW_COMMANDS,
     INTERVIEW_EVENTS,
+    PRIVACY_KEYS,
     WRITER_STATE,
     Topics,
 )
@@ -65,8 +66,10 @@ def service_acls(
     name = topics.name
     return {
         INTERVIEW: [
-            acl("topic", name(INTERVIEW_COMMANDS), *RW),
+            # Consumed commands are deleted (DeleteRecords): they carry text in the clear (ADR 0011).
+            acl("topic", name(INTERVIEW_COMMANDS), *RW, "Delete"),
             acl("topic", name(COMMAND_RESULTS), *RW),
+            acl("topic", name(PRIVACY_KEYS), *RW),
             acl("topic", name(INTERVIEW_EVENTS), *RW),
             acl("topic", name(WRITER_STATE), *RW),
             acl("group", interview_group(interview, topics), "Read"),
@@ -87,6 +90,7 @@ def service_acls(
             acl("topic", name(INTERVIEW_COMMANDS), "Describe"),
             acl("topic", name(COMMAND_RESULTS), "Describe"),
             acl("topic", name(WRITER_STATE), "Describe"),
+            acl("topic", name(PRIVACY_KEYS), "Describe"),
             acl("group", decision.group, "Read"),
             acl("transactionalId", f"{decision.transactional_prefix}.", "Write", "Describe", prefix=True),
             # The candidacy projection (ADR 0012): its repartition, output and changelog topics.
@@ -101,5 +105,6 @@ def service_acls(
             acl("topic", name(DECISION_EVENTS), *R),
             acl("topic", name(DLQ), *R),
             acl("topic", name(CANDIDACY_EVENTS), *R),
+            acl("topic", name(PRIVACY_KEYS), *R),  # hiring-audit verify --reveal-text (ADR 0011)
         ],
     }

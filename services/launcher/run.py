@@ -192,6 +192,8 @@ async def _main(broker: Broker, logs: Path, exit_after_sample: bool) -> None:
             env_prefix += f" KAFKA_TOPIC_PREFIX={broker.settings.topic_prefix}"
         audit = Path(sys.executable).parent / "hiring-audit"
         console.print(f"audit it: {env_prefix} {audit} verify --html audit.html")
+        launcher = Path(sys.executable).parent / "hiring-pipeline"
+        console.print(f"erase the sample candidate: {env_prefix} {launcher} privacy erase --candidate cand-7")
         if not exit_after_sample:
             console.print("[bold]Serving.[/bold] Press Ctrl-C to stop everything.")
             await stop.wait()

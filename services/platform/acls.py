@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 ResourceKind = Literal["topic", "group", "transactionalId", "cluster"]
-Operation = Literal["Read", "Write", "Describe", "Create", "DescribeConfigs", "IdempotentWrite"]
+Operation = Literal["Read", "Write", "Describe", "Delete", "Create", "DescribeConfigs", "IdempotentWrite"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,7 @@ def _kafka_python_acls(principals: Mapping[str, Iterable[Acl]]) -> list[Any]:
     kinds = {"topic": ResourceType.TOPIC, "group": ResourceType.GROUP, "cluster": ResourceType.CLUSTER,
              "transactionalId": ResourceType.TRANSACTIONAL_ID}  # fmt: skip
     operations = {"Read": ACLOperation.READ, "Write": ACLOperation.WRITE, "Describe": ACLOperation.DESCRIBE,
+                  "Delete": ACLOperation.DELETE,
                   "Create": ACLOperation.CREATE, "DescribeConfigs": ACLOperation.DESCRIBE_CONFIGS,
                   "IdempotentWrite": ACLOperation.IDEMPOTENT_WRITE}  # fmt: skip
     out = []

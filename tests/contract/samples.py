@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
 from schemas import Event, build_event
 from schemas.chain import GENESIS_HASH
 from schemas.common import (
     ActorSide,
     Confidence,
+    Frozen,
     GoalId,
     Outcome,
     QuestionKind,
@@ -34,14 +37,21 @@ from schemas.decision import (
 from schemas.interview import (
     GoalAssessed,
     GoalAssessedV1,
+    GoalAssessedV2,
     InterviewConcluded,
     InterviewOpened,
     Participant,
     QuestionAnswered,
+    QuestionAnsweredV1,
     QuestionAsked,
+    QuestionAskedV1,
     StoryTold,
+    StoryToldV1,
 )
 from schemas.registry import DECISION_SOURCE
+from schemas.sealed import SealedText, plain
+from services.platform.privacy.crypto import DataKey, b64
+from services.platform.privacy.sealing import ad_for, text_fields
 from tests.strategies import chain
 
 INTERVIEW = "iv-2026-0042"
@@ -59,7 +69,7 @@ INTERVIEW_DATA = [
         ),
         policy_version="v1",
     ),
-    StoryTold(
+    StoryToldV1(
         story_id="s1",
         teller="c-91f3",
         kind=StoryKind.BUG_HUNT,
@@ -67,14 +77,14 @@ INTERVIEW_DATA = [
         summary="Consumers restarted from earliest after a rebalance; we traced it to auto-commit.",
         skills=("kafka", "debugging"),
     ),
-    QuestionAsked(
+    QuestionAskedV1(
         question_id="q1",
         asker="ana",
         kind=QuestionKind.CLARIFYING,
         text="How did you prove auto-commit was the cause?",
         about="s1",
     ),
-    QuestionAnswered(
+    QuestionAnsweredV1(
         answer_id="a1", question_id="q1", answerer="c-91f3", text="We replayed the group with commits logged."
     ),
     GoalAssessedV1(
@@ -161,7 +171,7 @@ VERDICT = build_event(
 )
 
 ASSESSMENT_V2 = build_event(
-    GoalAssessed(
+    GoalAssessedV2(
         assessment_id="g1",
         assessor="ana",
         assessor_side=Side.COMPANY,
@@ -199,7 +209,43 @@ def _candidacy() -> Event:
 
 CANDIDACY = _candidacy()
 
+SAMPLE_KEY = DataKey("c-91f3", "k-sample", bytes(range(32)))
+"""The fixed data key of the sealed samples (a test value: golden files must be reproducible)."""
+
+
+def _sealed(index: int, data: Frozen) -> Event:
+    """Sample ``index`` of the stream as the current writer stores it: same envelope, text sealed."""
+    old = INTERVIEW_EVENTS[index]
+    event = build_event(
+        data, event_id=old.attributes.id, subject=INTERVIEW, sequence=index + 1,
+        prevhash=old.attributes.prevhash, time=old.attributes.time, actorid=old.attributes.actorid,
+        actorside=old.attributes.actorside, correlationid=old.attributes.correlationid,
+        causationid=old.attributes.causationid, source=old.attributes.source,
+    )  # fmt: skip
+    update = {}
+    for number, name in enumerate(text_fields(event)):
+        text = getattr(data, name).plain
+        nonce = bytes([index, number]) * 6  # fixed nonces: never do this outside a test fixture
+        ct = AESGCM(SAMPLE_KEY.secret).encrypt(nonce, text.encode(), ad_for(event, name))
+        update[name] = SealedText(alg="A256GCM", kid=SAMPLE_KEY.kid, nonce=b64(nonce), ct=b64(ct))
+    return event.model_copy(update={"data": data.model_copy(update=update)})
+
+
+SEALED_EVENTS = [
+    _sealed(1, StoryTold(story_id="s1", teller="c-91f3", kind=StoryKind.BUG_HUNT, skills=("kafka", "debugging"),  # noqa: E501
+                         title=plain(INTERVIEW_DATA[1].title), summary=plain(INTERVIEW_DATA[1].summary))),  # type: ignore[attr-defined]
+    _sealed(2, QuestionAsked(question_id="q1", asker="ana", kind=QuestionKind.CLARIFYING, about="s1",
+                             text=plain(INTERVIEW_DATA[2].text))),  # type: ignore[attr-defined]
+    _sealed(3, QuestionAnswered(answer_id="a1", question_id="q1", answerer="c-91f3",
+                                text=plain(INTERVIEW_DATA[3].text))),  # type: ignore[attr-defined]
+    _sealed(4, GoalAssessed(assessment_id="g1", assessor="ana", assessor_side=Side.COMPANY,
+                            goal=GoalId.COMPANY_LEVEL, rating=Rating.STRONG_YES, confidence=Confidence.HIGH,
+                            evidence=("s1", "a1"), note=plain(INTERVIEW_DATA[4].note))),  # type: ignore[attr-defined]
+]  # fmt: skip
+"""The story, question, answer and assessment as the current (sealing) writer stores them."""
+
 SAMPLES: dict[str, Event] = {
-    event.attributes.type: event for event in [*INTERVIEW_EVENTS, ASSESSMENT_V2, VERDICT, CANDIDACY]
+    event.attributes.type: event
+    for event in [*INTERVIEW_EVENTS, ASSESSMENT_V2, *SEALED_EVENTS, VERDICT, CANDIDACY]
 }
 """CloudEvents type -> its fixed sample event."""

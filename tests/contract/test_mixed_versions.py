@@ -21,6 +21,7 @@ from schemas import Event, decode, encode
 from schemas.common import Confidence, GoalId, QuestionKind, Rating
 from schemas.decision import VerdictChanged
 from schemas.interview import GoalAssessed, GoalAssessedV1
+from schemas.sealed import ClearText
 from schemas.upcast import UPCASTERS
 from services.audit.domain.records import records_of
 from services.audit.domain.verify import verify
@@ -109,13 +110,14 @@ def test_an_all_v2_history_needs_no_upcaster(a: Script) -> None:
     assert UPCASTERS  # restored
 
 
-def test_a_v1_assessment_reads_as_v2_without_confidence() -> None:
+def test_a_v1_assessment_reads_as_the_current_version_without_confidence() -> None:
     s = Script("iv").opened().ask("q1", QuestionKind.INVITE_STORY).story("s1", in_reply_to="q1")
     s.assess("g1", GoalId.COMPANY_LEVEL, Rating.YES, by="int1", confidence=Confidence.HIGH)
     mixed = as_stored_by_v1_writer(s.events, lambda _, e: isinstance(e.data, GoalAssessed))
     assert mixed[-1].attributes.type == "hiring.interview.goal_assessed.v1"
     read = stored(mixed)[-1]
-    assert read.attributes.type == "hiring.interview.goal_assessed.v2"
+    assert read.attributes.type == "hiring.interview.goal_assessed.v3"  # v1 -> v2 -> v3
     assert isinstance(read.data, GoalAssessed)
     assert read.data.confidence is None
+    assert read.data.note == ClearText(plain="")  # a v1 note is clear text, not erasable by key
     assert read.chain_hash == raw_hash(mixed[-1]) != raw_hash(s.events[-1])

@@ -14,6 +14,7 @@ from schemas.topics import TOPIC_SPECS, Topics
 from services.decision.entrypoints.settings import DecisionSettings
 from services.interview.entrypoints.settings import InterviewSettings
 from services.launcher.principals import AUDIT, DECISION, INTERVIEW, service_acls
+from services.platform.privacy.settings import PrivacySettings
 from services.platform.settings import KafkaSettings
 from tests.deploy.cluster import CHART, ROOT, Tools
 from tests.deploy.conftest import PRODUCTION_VALUES, by_kind, helm, render
@@ -271,7 +272,7 @@ def test_every_variable_the_chart_sets_is_one_the_services_read(
     # pydantic-settings ignores unknown variables, so a misspelt one would silently change nothing.
     read = {
         f"{settings.model_config['env_prefix']}{name}".upper()
-        for settings in (InterviewSettings, DecisionSettings, KafkaSettings)
+        for settings in (InterviewSettings, DecisionSettings, KafkaSettings, PrivacySettings)
         for name in settings.model_fields
     }
     for _, container in _containers(production_objects):

@@ -28,6 +28,7 @@ def namespace(cluster: Cluster) -> Iterator[str]:
     name = f"hp-{uuid.uuid4().hex[:8]}"
     cluster.kubectl("create", "namespace", name)
     secrets = [_secret("my-cluster-cluster-ca-cert", {"ca.crt": "not a real CA"})]
+    secrets.append(_secret("hiring-pipeline-kek", {"kek": "not a real key"}))  # production values mount it
     secrets += [
         _secret(f"{RELEASE}-{c}", {"password": "not a real password"}) for c in ("interview", "decision")
     ]
@@ -117,7 +118,8 @@ def test_install_rolls_out_upgrades_and_uninstalls_cleanly(cluster: Cluster, nam
     assert len(decision) == 3
     assert {_env(p)["DECISION_LOG_LEVEL"] for p in decision} == {"DEBUG"}
     topics = cluster.get_json("kafkatopics", "-n", namespace)["items"]
-    assert {t["spec"]["partitions"] for t in topics} == {8}
+    # Interview-keyed topics follow kafka.partitions; a fixed count (privacy.keys: 1) stays.
+    assert sorted(t["spec"]["partitions"] for t in topics) == sorted(s.partitions or 8 for s in TOPIC_SPECS)
     history = json.loads(cluster.helm("history", RELEASE, "-n", namespace, "-o", "json").stdout)
     assert [h["status"] for h in history] == ["superseded", "deployed"]
 

@@ -161,7 +161,8 @@ def test_services_from_the_install_serve_probes_and_stop_on_sigterm(
     writable.mkdir()
     servers = str(kafka.settings.bootstrap_servers)
     base = {**image_env(installed, writable), "HOME": str(home), "KAFKA_BOOTSTRAP_SERVERS": servers,
-            "KAFKA_TOPIC_PREFIX": f"img{uuid.uuid4().hex[:8]}.", "KAFKA_PARTITIONS": "2"}  # fmt: skip
+            "KAFKA_TOPIC_PREFIX": f"img{uuid.uuid4().hex[:8]}.", "KAFKA_PARTITIONS": "2",
+            "PRIVACY_KEK_FILE": str(writable / "kek"), "PRIVACY_DEV_KEK": "true"}  # fmt: skip
     before = snapshot(installed)
     ports = {"interview": free_port(), "decision": free_port()}
     for component in ("interview", "decision"):  # interview first: it creates the topics

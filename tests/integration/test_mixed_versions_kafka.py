@@ -77,7 +77,7 @@ async def test_a_mixed_history_replays_projects_and_verifies(
     records = [r for r in await read_all(kafka_client, topics.interview_events) if r.key == IID.encode()]
     stored_types = [dict(r.headers)["ce_type"].decode() for r in records]
     assert stored_types.count("hiring.interview.goal_assessed.v1") == 2
-    assert stored_types.count("hiring.interview.goal_assessed.v2") == 5
+    assert stored_types.count("hiring.interview.goal_assessed.v3") == 5  # the current version (ADR 0011)
     assert [r.value for r in records[: len(old)]] == [encode(e).value for e in old]  # never rewritten
     history = [decode(r.value, r.headers, r.key) for r in records]
     assert fold(IID, history).version == len(records)  # the chain holds over the stored records

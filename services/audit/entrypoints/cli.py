@@ -33,6 +33,7 @@ from services.audit.entrypoints.options import (
     parse_time,
     read,
 )
+from services.audit.entrypoints.privacy import text_keys
 from services.audit.entrypoints.progress import progress_bar, stderr_console
 from services.audit.entrypoints.render import print_as_of, print_calibration, print_verify, print_what_if
 from services.audit.entrypoints.transfer import export_command, import_command
@@ -50,6 +51,10 @@ SCHEMAS: dict[str, type[BaseModel]] = {
 def verify(
     from_dir: Path = FROM, prefix: str = PREFIX, servers: str = SERVERS, as_json: bool = JSON,
     html: Path = typer.Option(None, "--html", help="Also write a self-contained HTML report here."),
+    reveal_text: bool = typer.Option(
+        False, "--reveal-text", help="Open sealed text in the HTML timeline with the key store (needs the "
+        "KEK: PRIVACY_KEK_FILE); erased candidates read [erased]. Default: text reads [sealed].",
+    ),
     limit: int = typer.Option(50, help="Rows of discrepancies in the table."), quiet: bool = QUIET,
 ) -> None:  # fmt: skip
     """Recompute every revision and compare byte for byte; check sequences and hash chains."""
@@ -58,7 +63,7 @@ def verify(
         audit = verify_history(source.interview, source.decision, source.description, advance, source.dlq,
                                candidacy_records=source.candidacy)  # fmt: skip
     if html is not None:
-        write_html(html, audit)
+        write_html(html, audit, text_keys(servers, prefix) if reveal_text else None)
         stderr_console().print(f"HTML report: {html}")
     if as_json:
         emit(audit.report, True, None)

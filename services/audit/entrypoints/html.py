@@ -14,6 +14,7 @@ from services.audit.domain.verify import Audit, InterviewAudit
 from services.audit.entrypoints.candidacy_html import candidacy_sections
 from services.audit.entrypoints.charts import SignalSpan, changes, points_of, signal_spans, trajectory
 from services.audit.entrypoints.timeline import describe, revision_line, short_ids
+from services.platform.privacy.sealing import Lookup
 
 MAX_INTERVIEWS = 500
 """Interviews drawn (those with findings first); a 100,000-event history would make a huge page."""
@@ -34,17 +35,18 @@ ul.signals li{margin:.2em 0}details.reasons{font-size:12px;font-weight:normal}
 """
 
 
-def write_html(path: Path, audit: Audit) -> None:
-    """Write the report to ``path``."""
+def write_html(path: Path, audit: Audit, keys: Lookup | None = None) -> None:
+    """Write the report to ``path`` (text opened with ``keys``; without them it reads ``[sealed]``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(audit), encoding="utf-8")
+    path.write_text(render(audit, keys), encoding="utf-8")
 
 
-def render(audit: Audit) -> str:
+def render(audit: Audit, keys: Lookup | None = None) -> str:
     """The whole page."""
     report = audit.report
     ordered = sorted(audit.interviews, key=lambda a: not a.findings)
-    shown = "".join(interview_section(a, n < OPEN_FIRST) for n, a in enumerate(ordered[:MAX_INTERVIEWS]))
+    drawn = enumerate(ordered[:MAX_INTERVIEWS])
+    shown = "".join(interview_section(a, n < OPEN_FIRST, keys) for n, a in drawn)
     more = len(ordered) - MAX_INTERVIEWS
     tail = f"<p>{more} more interviews not drawn (see --json).</p>" if more > 0 else ""
     return (
@@ -110,7 +112,7 @@ def _diff(d: Discrepancy) -> str:
     return f"<ul>{items}</ul>" if items else ""
 
 
-def interview_section(audit: InterviewAudit, open_: bool = False) -> str:
+def interview_section(audit: InterviewAudit, open_: bool = False, keys: Lookup | None = None) -> str:
     """A collapsible section: the verdict trajectory chart, each signal once, then the event timeline."""
     log = audit.log
     flagged = {(f.topic, f.partition, f.offset): f for f in audit.findings if f.offset is not None}
@@ -145,7 +147,8 @@ def interview_section(audit: InterviewAudit, open_: bool = False) -> str:
     rows = []
     for entry in log.entries:
         r = entry.record
-        rows.append(_event_row(entry.event, r.where(), flagged.get((r.topic, r.partition, r.offset)), ids))
+        finding = flagged.get((r.topic, r.partition, r.offset))
+        rows.append(_event_row(entry.event, r.where(), finding, ids, keys))
         caused = [v for v in revisions if entry.event and revision_of(v).input_sequence == entry.sequence]
         rows.extend(_revision_rows(v, status, marks, ids, sequences) for v in caused)
     state = " open" if audit.findings or open_ else ""
@@ -211,19 +214,22 @@ def _statuses(findings: list[Discrepancy]) -> dict[int, str]:
     return out
 
 
-def _event_row(event: Event | None, where: str, finding: Discrepancy | None, ids: dict[str, str]) -> str:
+def _event_row(
+    event: Event | None, where: str, finding: Discrepancy | None, ids: dict[str, str],
+    keys: Lookup | None = None,
+) -> str:
     css = " class='flag'" if finding else ""
     note = f"<br><b>{finding.kind}</b>: {escape(finding.detail)}" if finding else ""
     if event is None:
         return (
             f"<tr{css}><td></td><td></td><td>undecodable record{note}</td><td class='pos'>{where}</td></tr>"
         )
-    a = event.attributes
+    a, what = event.attributes, escape(describe(event, keys))
     return (
         f"<tr{css} data-event='{_q(a.id)}'><td>{a.sequence}</td>"
         f"<td>{format_time(a.time)}</td>"
         f"<td><abbr class='own' title='event {_q(a.id)}'>{escape(ids.get(a.id, ''))}</abbr> "
-        f"{escape(describe(event))}{note}</td>"
+        f"{what}{note}</td>"
         f"<td class='pos'>{escape(where)}</td></tr>"
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from schemas.decision import SideVerdict, VerdictChanged
@@ -14,21 +15,23 @@ from schemas.interview import (
     QuestionAsked,
     StoryTold,
 )
+from services.platform.privacy.sealing import Lookup, reveal
 
 
-def describe(event: Event) -> str:
-    """What an interview event says, in a few words."""
+def describe(event: Event, keys: Lookup | None = None) -> str:
+    """What an interview event says, in a few words; text opened with ``keys`` (else ``[sealed]``)."""
     d = event.data
+    text = functools.partial(reveal, event, lookup=keys)
     if isinstance(d, InterviewOpened):
         people = ", ".join(f"{p.id} ({p.side})" for p in d.participants)
         return f"opened: {d.round} round for {d.position}; {people}; policy {d.policy_version}"
     if isinstance(d, StoryTold):
-        return f"{d.teller} tells story {d.story_id} ({d.kind}): {d.title}"
+        return f"{d.teller} tells story {d.story_id} ({d.kind}): {text('title')}"
     if isinstance(d, QuestionAsked):
         about = f" about {d.about}" if d.about else ""
-        return f"{d.asker} asks {d.kind} question {d.question_id}{about}: {d.text}"
+        return f"{d.asker} asks {d.kind} question {d.question_id}{about}: {text('text')}"
     if isinstance(d, QuestionAnswered):
-        return f"{d.answerer} answers {d.question_id} ({d.answer_id}): {d.text}"
+        return f"{d.answerer} answers {d.question_id} ({d.answer_id}): {text('text')}"
     if isinstance(d, GoalAssessed):
         evidence = ", ".join(d.evidence)
         sure = f" ({d.confidence} confidence)" if d.confidence else ""

@@ -25,6 +25,8 @@ from aiokafka import TopicPartition
 from opentelemetry.trace import SpanKind
 
 from schemas.commands import CommandEnvelope, CommandResult
+from schemas.envelope import Event
+from schemas.interview import InterviewOpened
 from schemas.topics import BY_NAME, COMMAND_RESULTS, Topics
 from services.interview.adapters import metrics, wire
 from services.interview.adapters.history import load_idempotency, load_interviews
@@ -41,6 +43,8 @@ from services.interview.adapters.snapshot import (
 from services.interview.domain import Code, InterviewState, Rejection, Stamp, decide, evolve
 from services.interview.domain.state import retired
 from services.platform.eos import MAX_RECORD_BYTES, OutRecord, Record, record_bytes
+from services.platform.privacy.keystore import KeyStore, KeyStoreUnavailableError
+from services.platform.privacy.sealing import needs_key, seal_event
 from services.platform.state import PartitionStore, default_state_dir
 from services.platform.tracing import TRACER, context_of_headers, current_trace
 
@@ -110,8 +114,11 @@ class InterviewHandler:
         clock: Callable[[], datetime] = utc_now,
         ids: Callable[[], str] = new_event_id,
         state_dir: Path | None = None,
+        *,
+        keys: KeyStore,
     ) -> None:
         self._client, self._topics, self._partitions = client, topics, partitions
+        self._keys = keys  # data keys per candidate: text is sealed before it is written
         self._clock, self._ids = clock, ids
         self._state_dir = state_dir or default_state_dir()
         self._owned: dict[int, _Partition] = {}
@@ -174,7 +181,7 @@ class InterviewHandler:
         out: list[OutRecord] = []
         with metrics.BATCH_SECONDS.time():
             for record in records:
-                out.extend(self._one(partition, state, record))
+                out.extend(await self._one(partition, state, record))
             if time.monotonic() - state.swept > 3600:
                 self._sweep(state, time.time())
         return [*out, *state.store.changelog()]
@@ -199,7 +206,7 @@ class InterviewHandler:
         if state:
             state.pending = []
 
-    def _one(self, partition: int, state: _Partition, record: Record) -> list[OutRecord]:
+    async def _one(self, partition: int, state: _Partition, record: Record) -> list[OutRecord]:
         fallback = f"{record.topic}:{record.partition}:{record.offset}"
         parsed = wire.parse_command(record.value, record.key, fallback)
         if not isinstance(parsed, CommandEnvelope):
@@ -209,7 +216,7 @@ class InterviewHandler:
             f"decide {parsed.payload.type}", context=parent, kind=SpanKind.CONSUMER,
             attributes={"hiring.interview_id": parsed.interview_id, "hiring.command_id": parsed.command_id},
         ):  # fmt: skip
-            result, records = self._decide(partition, state, parsed)
+            result, records = await self._decide(partition, state, parsed)
         return self._answer(partition, state, parsed.payload.type, result, records)
 
     def _answer(
@@ -218,19 +225,21 @@ class InterviewHandler:
         state.pending.append((kind, result))
         return [*events, wire.result_record(result, self._topics.command_results, partition)]
 
-    def _decide(
+    async def _decide(
         self, partition: int, state: _Partition, command: CommandEnvelope
     ) -> tuple[CommandResult, list[OutRecord]]:
         """The command's result and the event records it appends (encoded once)."""
         first = state.first_result(command.interview_id, command.key)
         if first is not None:
             return self._retry(command, first), []
-        result, events = self._first(partition, state, command)
+        result, events = await self._first(partition, state, command)
+        if getattr(result, "code", None) == Code.KEY_STORE_UNAVAILABLE:
+            return result, []  # transient: a retry with the same key is decided afresh
         # A rejection binds the key too (docs/design.md 5.2): a retry must not turn not_opened into accepted.
         state.store.put(result_key(command.interview_id, command.key), dump_result(result))
         return result, events
 
-    def _first(
+    async def _first(
         self, partition: int, state: _Partition, command: CommandEnvelope
     ) -> tuple[CommandResult, list[OutRecord]]:
         misrouted = self._misrouted(partition, command)
@@ -240,6 +249,13 @@ class InterviewHandler:
         outcome = decide(current, command, Stamp([self._ids()], self._clock(), current_trace()))
         if isinstance(outcome, Rejection):
             return wire.rejected(command, outcome), []
+        try:
+            outcome = await self._sealed(current, outcome)
+        except KeyStoreUnavailableError as exc:
+            message = f"the key store that seals personal text is unavailable ({exc}); retry later"
+            return wire.rejected(
+                command, Rejection(Code.KEY_STORE_UNAVAILABLE, message, None, current.version)
+            ), []
         records = [wire.event_record(e, self._topics.interview_events, partition) for e in outcome]
         too_large = self._too_large(records, current.version)
         if too_large is not None:
@@ -250,6 +266,20 @@ class InterviewHandler:
             current = evolve(current, event)
         state.keep(current)
         return wire.accepted(command, outcome), records
+
+    async def _sealed(self, current: InterviewState, events: list[Event]) -> list[Event]:
+        """The events with their text sealed under the candidate's data key (created on opening)."""
+        candidate = current.candidate_id
+        opened = [e.data.candidate_id for e in events if isinstance(e.data, InterviewOpened)]
+        if opened:
+            candidate = opened[0]
+            await self._keys.data_key(candidate)  # the key exists from the opening on
+        if not any(map(needs_key, events)):
+            return events
+        if candidate is None:  # an interview always opens first; its state names the candidate
+            raise KeyStoreUnavailableError(f"interview {current.interview_id} names no candidate")
+        key = await self._keys.data_key(candidate)
+        return [seal_event(event, key) for event in events]
 
     @staticmethod
     def _too_large(records: list[OutRecord], version: int) -> Rejection | None:
@@ -287,4 +317,3 @@ class InterviewHandler:
     def _gauges(self) -> None:
         metrics.PARTITIONS.set(len(self._owned))
         metrics.INTERVIEWS.set(sum(self._interviews.values()))
-

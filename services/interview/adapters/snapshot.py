@@ -15,7 +15,7 @@ from schemas.common import GoalId, Side
 from services.interview.adapters.wire import RESULT_ADAPTER
 from services.interview.domain import InterviewState
 
-STATE_FORMAT = "interview-writer/1"
+STATE_FORMAT = "interview-writer/2"  # /2: the candidate id (whose key seals the text)
 INTERVIEW = "i:"
 """Key prefix of an interview's state: ``i:<interview id>``."""
 KEY = "k:"
@@ -41,7 +41,7 @@ def dump_state(state: InterviewState) -> bytes:
         doc["u"] = state.unreadable
     if not state.concluded:  # a retired interview keeps no ids (``domain.state.retired``)
         doc |= {
-            "p": {pid: side.value for pid, side in state.participants.items()},
+            "p": {pid: side.value for pid, side in state.participants.items()}, "cid": state.candidate_id,
             "s": sorted(state.stories), "a": sorted(state.answers), "q": dict(state.questions),
             "g": [[who, goal.value, aid] for (who, goal), aid in state.assessments.items()],
             "i": sorted(state.item_ids),
@@ -58,7 +58,7 @@ def load_state(interview_id: str, value: bytes) -> InterviewState:
         participants={pid: Side(side) for pid, side in doc.get("p", {}).items()},
         stories=frozenset(doc.get("s", ())), answers=frozenset(doc.get("a", ())), questions=doc.get("q", {}),
         assessments={(who, GoalId(goal)): aid for who, goal, aid in doc.get("g", ())},
-        item_ids=frozenset(doc.get("i", ())), unreadable=doc.get("u"),
+        item_ids=frozenset(doc.get("i", ())), unreadable=doc.get("u"), candidate_id=doc.get("cid"),
     )  # fmt: skip
 
 

@@ -27,6 +27,7 @@ class Code(StrEnum):
     TOO_MANY_ITEMS = "too_many_items"
     OUTPUT_TOO_LARGE = "output_too_large"
     HISTORY_UNREADABLE = "history_unreadable"
+    KEY_STORE_UNAVAILABLE = "key_store_unavailable"  # transient: binds no idempotency key (HTTP 503)
 
 
 @dataclass(frozen=True)

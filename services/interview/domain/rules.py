@@ -13,6 +13,7 @@ from schemas.interview import (
     QuestionAsked,
     StoryTold,
 )
+from schemas.sealed import plain
 from services.interview.domain.commands import (
     AnswerQuestion,
     AskQuestion,
@@ -181,7 +182,9 @@ def story(state: InterviewState, payload: TellStory, teller: str, side: Side) ->
             f"in_reply_to {payload.in_reply_to!r} is not a question of this interview",
             "payload.in_reply_to",
         )
-    return StoryTold(teller=teller, **payload.model_dump(exclude={"type"}))
+    fields = payload.model_dump(exclude={"type", "title", "summary"})
+    # Text as ClearText here; the writer seals it before anything is written (docs/decisions/0011).
+    return StoryTold(teller=teller, title=plain(payload.title), summary=plain(payload.summary), **fields)
 
 
 def question(state: InterviewState, payload: AskQuestion, asker: str, side: Side) -> QuestionAsked:
@@ -196,7 +199,9 @@ def question(state: InterviewState, payload: AskQuestion, asker: str, side: Side
             "payload.kind",
         )
     _about(state, payload)
-    return QuestionAsked(asker=asker, **payload.model_dump(exclude={"type"}))
+    return QuestionAsked(
+        asker=asker, text=plain(payload.text), **payload.model_dump(exclude={"type", "text"})
+    )
 
 
 def _about(state: InterviewState, payload: AskQuestion) -> None:
@@ -232,7 +237,9 @@ def answer(state: InterviewState, payload: AnswerQuestion, answerer: str, side: 
             "only the other side answers it",
             "payload.question_id",
         )
-    return QuestionAnswered(answerer=answerer, **payload.model_dump(exclude={"type"}))
+    return QuestionAnswered(
+        answerer=answerer, text=plain(payload.text), **payload.model_dump(exclude={"type", "text"})
+    )
 
 
 def assessment(state: InterviewState, payload: AssessGoal, assessor: str, side: Side) -> GoalAssessed:
@@ -250,7 +257,8 @@ def assessment(state: InterviewState, payload: AssessGoal, assessor: str, side: 
         assessor=assessor,
         assessor_side=side,
         supersedes=state.assessments.get((assessor, payload.goal)),
-        **payload.model_dump(exclude={"type"}),
+        note=plain(payload.note),
+        **payload.model_dump(exclude={"type", "note"}),
     )
 
 

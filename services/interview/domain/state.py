@@ -34,6 +34,7 @@ class InterviewState:
     opened: bool = False
     concluded: bool = False
     participants: Mapping[str, Side] = field(default_factory=dict)
+    candidate_id: str | None = None  # whose data key seals the interview's text (docs/decisions/0011)
     stories: frozenset[str] = frozenset()
     answers: frozenset[str] = frozenset()
     questions: Mapping[str, str] = field(default_factory=dict)  # question id -> asker id
@@ -91,7 +92,7 @@ def _check_chain(state: InterviewState, event: Event) -> None:
 
 def _opened(state: InterviewState, data: InterviewOpened) -> InterviewState:
     participants = {p.id: p.side for p in data.participants}
-    return replace(state, opened=True, participants=participants)
+    return replace(state, opened=True, participants=participants, candidate_id=data.candidate_id)
 
 
 def _story(state: InterviewState, data: StoryTold) -> InterviewState:

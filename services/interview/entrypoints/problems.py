@@ -34,6 +34,7 @@ STATUS: dict[str, int] = {
     "timeout": 504,
     "not_ready": 503,
     "unavailable": 503,
+    "key_store_unavailable": 503,
 }
 RETRY_AFTER_S = 1
 """Seconds a client waits before retrying a 503 or 504 (with the same Idempotency-Key)."""

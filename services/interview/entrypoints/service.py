@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from typing import Any
 
 import structlog
@@ -14,6 +15,9 @@ from services.interview.adapters.handler import InterviewHandler
 from services.interview.entrypoints.settings import InterviewSettings
 from services.platform.eos import TransactionalProcessor
 from services.platform.log_reader import partitions_of
+from services.platform.privacy.erase import delete_consumed_commands
+from services.platform.privacy.keystore import KafkaKeyStore
+from services.platform.privacy.settings import PrivacySettings
 from services.platform.topics import ensure_topics
 
 log = structlog.get_logger("interview.service")
@@ -35,6 +39,8 @@ class InterviewService:
         self._new_topic_partitions = partitions
         self.gateway = CommandGateway(client, topics) if settings.http else None
         self.processor: TransactionalProcessor | None = None
+        self.keys: KafkaKeyStore | None = None
+        self._purge: asyncio.Task[None] | None = None
         self.failed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -52,14 +58,27 @@ class InterviewService:
         partitions = await self._check_topology()
         if self.settings.writer:
             self.processor = self._processor(partitions)
+            assert self.keys is not None
+            await self.keys.start()
             self._task = asyncio.create_task(self.processor.run(), name="interview-writer")
             self._task.add_done_callback(self._writer_ended)
+            self._purge = asyncio.create_task(self._purge_commands(), name="interview-commands-purge")
         if self.gateway is not None:
             await self.gateway.start()
         log.info("interview service started", partitions=partitions, writer=self.settings.writer)
 
+    def _key_store(self) -> KafkaKeyStore:
+        """The data keys that seal personal text (ADR 0011); the KEK from PRIVACY_KEK(_FILE)."""
+        privacy = PrivacySettings()
+        if privacy.uses_dev_kek:
+            log.warning("using the local development KEK; set PRIVACY_KEK_FILE in production")
+        return KafkaKeyStore(self.client, self.topics.privacy_keys, privacy.load_kek(), privacy.key_timeout_s)
+
     def _processor(self, partitions: int) -> TransactionalProcessor:
-        handler = InterviewHandler(self.client, self.topics, partitions, state_dir=self.settings.state_dir)
+        self.keys = self.keys or self._key_store()
+        handler = InterviewHandler(
+            self.client, self.topics, partitions, state_dir=self.settings.state_dir, keys=self.keys
+        )
         return TransactionalProcessor(
             self.client,
             input_topic=self.topics.commands,
@@ -68,6 +87,20 @@ class InterviewService:
             handler=handler,
             max_records=self.settings.max_records,
         )
+
+    async def _purge_commands(self, every_s: float = 60.0) -> None:
+        """Delete consumed commands older than ``commands_keep_s``: clear text does not linger there."""
+        group = f"{self.settings.group_id}.{self.topics.commands}"
+        while True:
+            await asyncio.sleep(min(every_s, self.settings.commands_keep_s))
+            before = int((time.time() - self.settings.commands_keep_s) * 1000)
+            try:
+                deleted = await delete_consumed_commands(self.client, self.topics, group, before)
+            except Exception as exc:  # the next round tries again; commands are kept meanwhile
+                log.warning("consumed commands not deleted", error=type(exc).__name__)
+                continue
+            if deleted:
+                log.info("consumed commands deleted", up_to=deleted)
 
     async def _check_topology(self) -> int:
         names = (self.topics.commands, self.topics.interview_events, self.topics.command_results)
@@ -85,6 +118,10 @@ class InterviewService:
 
     async def stop(self) -> None:
         """Finish or abort the open transaction, leave the group, stop the gateway."""
+        if self._purge is not None:
+            self._purge.cancel()
+            with contextlib.suppress(BaseException):
+                await self._purge
         if self.processor is not None and self._task is not None:
             await self.processor.stop()
             try:
@@ -95,4 +132,6 @@ class InterviewService:
                     await self._task
         if self.gateway is not None:
             await self.gateway.stop()
+        if self.keys is not None:
+            await self.keys.stop()
         log.info("interview service stopped")

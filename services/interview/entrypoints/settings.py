@@ -37,5 +37,11 @@ class InterviewSettings(BaseSettings):
         description="Local directory of the partition stores (SQLite, restored from the changelog when "
         "missing); unset: $XDG_STATE_HOME/hiring-pipeline/state.",
     )
+    commands_keep_s: float = Field(
+        default=600.0,
+        gt=0,
+        description="Consumed command records (they carry clear text) older than this are deleted from "
+        "interview.commands (deleteRecords), checked every minute (docs/decisions/0011).",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = Field(default=True, description="JSON log lines (false: console rendering).")

@@ -35,8 +35,9 @@ def as_v0(record: Any) -> tuple[bytes, list[tuple[str, bytes]]]:
     data = json.loads(record.value)
     data.pop("kind")
     data["skills"] = ", ".join(data["skills"])
+    data |= {f: data[f]["plain"] for f in ("title", "summary")}  # text in the clear, as before sealing
     renamed = ("ce_type", "ce_dataschema")
-    headers = [(k, v.replace(b".v1", b".v0") if k in renamed else v) for k, v in record.headers]
+    headers = [(k, v.replace(b".v2", b".v0") if k in renamed else v) for k, v in record.headers]
     return json.dumps(data).encode(), headers
 
 

@@ -13,6 +13,7 @@ from schemas.topics import Topics
 from services.interview.adapters import wire
 from services.interview.adapters.handler import InterviewHandler, _Partition
 from services.interview.adapters.snapshot import STATE_FORMAT
+from services.platform.privacy.keystore import KeyStore, MemoryKeyStore
 from services.platform.state import PartitionStore
 from tests.unit.interview.given import ALICE, CANDIDATE, IID, T0, open_payload, story, uid
 
@@ -41,10 +42,11 @@ def command(version: int, actor: str, payload: dict[str, Any], key: str) -> Comm
     )
 
 
-def writer() -> InterviewHandler:
+def writer(keys: KeyStore | None = None) -> InterviewHandler:
     """A handler owning partition 0 with an empty store (no broker: nothing to restore)."""
     directory = Path(tempfile.mkdtemp(prefix="writer-state-"))
-    handler = InterviewHandler({}, TOPICS, PARTITIONS, clock=lambda: T0, ids=uid, state_dir=directory)
+    handler = InterviewHandler({}, TOPICS, PARTITIONS, clock=lambda: T0, ids=uid, state_dir=directory,
+                               keys=keys or MemoryKeyStore())  # fmt: skip
     handler._owned[0] = _Partition(PartitionStore(directory, TOPICS.writer_state, 0, STATE_FORMAT))
     return handler
 
