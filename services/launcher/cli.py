@@ -14,6 +14,7 @@ from rich.table import Table
 from schemas.topics import TOPIC_SPECS, Topics
 from services.decision.entrypoints.cli import app as decision_app
 from services.interview.entrypoints.cli import app as interview_app
+from services.launcher.token_cli import app as token_app
 from services.platform import local_kafka
 from services.platform.settings import KafkaSettings
 from services.platform.topics import describe, ensure_topics
@@ -29,6 +30,7 @@ app.add_typer(kafka_app, name="kafka")
 app.add_typer(topics_app, name="topics")
 app.add_typer(interview_app, name="interview", help="The interview service (command side).")
 app.add_typer(decision_app, name="decision", help="The decision service (verdicts, query API).")
+app.add_typer(token_app, name="token", help="Development bearer tokens (a local signing key).")
 console = Console()
 
 

@@ -22,6 +22,7 @@ from schemas.topics import Topics
 from services.launcher.report import print_verdict
 from services.launcher.samples import CHECKLIST, STORY_FIRST, feed
 from services.platform.broker import Broker, kafka_broker
+from services.platform.devkeys import DevIssuer, dev_issuer
 from services.platform.local_kafka import pid_alive, port_or_free
 from services.platform.topics import ensure_topics
 
@@ -83,9 +84,12 @@ async def wait_ready(svc: Service, timeout: float = 90.0) -> None:
     raise RuntimeError(f"{svc.name} not ready after {timeout:.0f}s; see {svc.log}")
 
 
-async def final_verdict(decision: Service, interview_id: str, timeout: float = 60.0) -> dict[str, Any]:
-    """Poll the decision API until the interview's verdict is final."""
-    async with httpx.AsyncClient(base_url=decision.url, timeout=5) as http:
+async def final_verdict(
+    decision: Service, interview_id: str, token: str, timeout: float = 60.0
+) -> dict[str, Any]:
+    """Poll the decision API (with ``token``, e.g. an auditor's) until the interview's verdict is final."""
+    auth = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=decision.url, timeout=5, headers=auth) as http:
         for _ in range(int(timeout / 0.25)):
             response = await http.get(f"/interviews/{interview_id}/verdict")
             if response.status_code == 200 and response.json()["verdict"]["final"]:
@@ -108,15 +112,20 @@ def _interrupts() -> Iterator[asyncio.Event]:
             loop.remove_signal_handler(sig)
 
 
-async def _samples(interview: Service, decision: Service) -> None:
+async def _samples(interview: Service, decision: Service, issuer: DevIssuer) -> None:
     run_id = uuid.uuid4().hex[:6]
+
+    def tokens(role: str, sub: str) -> str:  # each participant acts with their own token
+        return issuer.issue(role, sub, ttl_s=600)
+
     async with httpx.AsyncClient(base_url=interview.url, timeout=30) as http:
         for name, steps in (("story-first", STORY_FIRST), ("checklist", CHECKLIST)):
-            fed = await feed(http, f"iv-{name}-{run_id}", steps)
+            fed = await feed(http, f"iv-{name}-{run_id}", steps, tokens)
             console.print(
                 f"fed [bold]{fed.interview_id}[/bold]: {len(fed.event_ids)} events, version {fed.version}"
             )
-            print_verdict(console, await final_verdict(decision, fed.interview_id))
+            auditor = issuer.issue("auditor", "run-auditor", ttl_s=600)
+            print_verdict(console, await final_verdict(decision, fed.interview_id, auditor))
 
 
 async def _main(broker: Broker, logs: Path, exit_after_sample: bool) -> None:
@@ -126,7 +135,9 @@ async def _main(broker: Broker, logs: Path, exit_after_sample: bool) -> None:
     )
     # A run's broker is new each time unless KAFKA_BOOTSTRAP_SERVERS names one: keep the services'
     # local stores with it, beside the logs, rather than in the state directory of long-lived installs.
-    env = {
+    # Both services trust the local development issuer (hiring-pipeline token issue signs with it).
+    issuer = dev_issuer()
+    env = issuer.env() | {
         "KAFKA_BOOTSTRAP_SERVERS": str(broker.settings.bootstrap_servers),
         "INTERVIEW_STATE_DIR": os.environ.get("INTERVIEW_STATE_DIR") or str(logs / "state"),
         "DECISION_STATE_DIR": os.environ.get("DECISION_STATE_DIR") or str(logs / "state"),
@@ -159,12 +170,17 @@ async def _main(broker: Broker, logs: Path, exit_after_sample: bool) -> None:
             f"interview service {interview.url}/docs (pid {interview.process.pid}), "
             f"decision service {decision.url}/docs (pid {decision.process.pid}); logs in {logs}"
         )
-        await _samples(interview, decision)
+        await _samples(interview, decision, issuer)
         env_prefix = f"KAFKA_BOOTSTRAP_SERVERS={broker.settings.bootstrap_servers}"
         if broker.settings.topic_prefix:
             env_prefix += f" KAFKA_TOPIC_PREFIX={broker.settings.topic_prefix}"
         audit = Path(sys.executable).parent / "hiring-audit"
         console.print(f"audit it: {env_prefix} {audit} verify --html audit.html")
+        cli = Path(sys.executable).parent / "hiring-pipeline"
+        console.print(
+            f"call them: TOKEN=$({cli} token issue --role auditor --sub you); "
+            f'curl -H "Authorization: Bearer $TOKEN" {decision.url}/interviews/<id>/verdict'
+        )
         if not exit_after_sample:
             console.print("[bold]Serving.[/bold] Press Ctrl-C to stop everything.")
             await stop.wait()

@@ -22,6 +22,7 @@ import structlog
 from hypothesis import HealthCheck, settings
 
 from schemas.common import QuestionKind
+from testkit.auth import service_headers
 from testkit.interviews import Script
 from tests.fuzz.inprocess import InProcessGateway, fuzz_decision_app, fuzz_interview_app
 
@@ -40,6 +41,8 @@ is a correct answer, not a failure. A schema-invalid one must be refused (negati
 TALLY: Counter[str] = Counter()
 """Requests sent and statuses seen, per app (reported by ``test_fuzzing_covered_enough``)."""
 
+AUTH = service_headers()
+"""A service token: acts for any participant, reads every verdict (the access table test covers roles)."""
 GATEWAY = InProcessGateway()
 INTERVIEW_APP = fuzz_interview_app(GATEWAY)
 INTERVIEW = schemathesis.openapi.from_asgi("/openapi.json", INTERVIEW_APP)
@@ -144,6 +147,7 @@ def quiet() -> Iterator[None]:
 @INTERVIEW.parametrize()
 @FUZZ
 def test_interview_api(case: Any) -> None:
+    case.headers = {**(case.headers or {}), **AUTH}
     if case.method == "POST":
         ARENA.aim(case)
     response = case.call_and_validate(**CHECKS)
@@ -158,6 +162,7 @@ def test_interview_api(case: Any) -> None:
 @DECISION.parametrize()
 @FUZZ
 def test_decision_api(case: Any) -> None:
+    case.headers = {**(case.headers or {}), **AUTH}
     negative = case.meta is not None and case.meta.generation.mode.is_negative
     if case.path_parameters and not negative and AIM.random() < 0.7:
         case.path_parameters["interview_id"] = "iv-fuzz"

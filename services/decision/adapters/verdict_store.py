@@ -13,7 +13,7 @@ import re
 import sqlite3
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 from aiokafka import TopicPartition
@@ -143,10 +143,19 @@ def open_store(directory: Path, topic: str) -> VerdictStore:
     return VerdictStore(exclusive_file(directory, f"{topic}-query.sqlite"))
 
 
-class StoreFeed:
-    """Tails all of ``decision.events`` into a store; ``caught_up`` once the end at start is read."""
+class FedStore(Protocol):
+    """What a feed writes to: records, and how far each partition was read."""
 
-    def __init__(self, client: dict[str, Any], topic: str, store: VerdictStore) -> None:
+    def add_records(self, records: list[Any]) -> None: ...
+    def forget_if_ahead(self, ends: dict[int, int]) -> bool: ...
+    def position(self, partition: int) -> int: ...
+    def read_to(self, partition: int, offset: int) -> None: ...
+
+
+class StoreFeed:
+    """Tails all of a topic into a store; ``caught_up`` once the end at start is read."""
+
+    def __init__(self, client: dict[str, Any], topic: str, store: FedStore) -> None:
         self.client, self.topic, self.store = client, topic, store
         self.caught_up = asyncio.Event()
 

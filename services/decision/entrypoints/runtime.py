@@ -9,6 +9,7 @@ from typing import Any
 from schemas.topics import Topics
 from services.decision.adapters.handler import DecisionHandler
 from services.decision.adapters.metrics import DecisionMetrics
+from services.decision.adapters.participants import ParticipantStore, open_participants
 from services.decision.adapters.verdict_store import StoreFeed, VerdictStore, open_store
 from services.decision.domain.policy import Policies
 from services.decision.entrypoints.settings import DecisionSettings
@@ -42,11 +43,16 @@ class DecisionRuntime:
     store: VerdictStore
     feed: StoreFeed
     progress: Progress
+    participants: ParticipantStore
+    participant_feed: StoreFeed
 
     @property
     def ready(self) -> bool:
-        """Partitions owned and rebuilt, and the query store caught up with published revisions."""
-        return self.processor.ready and self.feed.caught_up.is_set()
+        """Partitions owned and rebuilt, the query store caught up with published revisions, and the
+        participant store (who may read what) with interview.events."""
+        return (
+            self.processor.ready and self.feed.caught_up.is_set() and self.participant_feed.caught_up.is_set()
+        )
 
 
 def build_runtime(settings: DecisionSettings) -> DecisionRuntime:
@@ -64,4 +70,8 @@ def build_runtime(settings: DecisionSettings) -> DecisionRuntime:
     )  # fmt: skip
     store = open_store(state_dir, topics.decision_events)
     feed = StoreFeed(client, topics.decision_events, store)
-    return DecisionRuntime(settings, client, topics, handler, processor, store, feed, progress)
+    participants = open_participants(state_dir, topics.interview_events)
+    participant_feed = StoreFeed(client, topics.interview_events, participants)
+    return DecisionRuntime(
+        settings, client, topics, handler, processor, store, feed, progress, participants, participant_feed
+    )

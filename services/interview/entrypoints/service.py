@@ -59,7 +59,10 @@ class InterviewService:
         log.info("interview service started", partitions=partitions, writer=self.settings.writer)
 
     def _processor(self, partitions: int) -> TransactionalProcessor:
-        handler = InterviewHandler(self.client, self.topics, partitions, state_dir=self.settings.state_dir)
+        handler = InterviewHandler(
+            self.client, self.topics, partitions, state_dir=self.settings.state_dir,
+            intake_principal=self.settings.intake_principal,
+        )  # fmt: skip
         return TransactionalProcessor(
             self.client,
             input_topic=self.topics.commands,
