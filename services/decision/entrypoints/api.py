@@ -126,13 +126,11 @@ def create_app(runtime: DecisionRuntime, probe: BrokerProbe | None = None) -> Fa
     def readable(request: Request, interview_id: str) -> View:
         """The caller's view of the interview; 404, as for a missing one, when it is not theirs."""
         grant = grant_of(request)
-        sub, people = grant.principal.sub, runtime.participants
-        found = None
+        found: View | None = View.FULL
         if grant.scope is not Scope.ALL:
-            side = people.side(interview_id, sub)
+            people = runtime.participants
+            side = people.side(interview_id, grant.principal.sub)
             found = view_for(grant, side, people.opened_by(interview_id))
-        else:
-            found = View.FULL
         if found is None:
             log.info("decision.read_refused", role=grant.role.value)
             raise _not_found(interview_id, "no revision published")

@@ -1,0 +1,159 @@
+"""Bearer token verification: what is accepted, what is refused and what the refusal says."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from jwt.algorithms import ECAlgorithm, RSAAlgorithm
+from pydantic import ValidationError
+
+from services.platform.auth import AuthSettings, Role, TokenError, Verifier
+from services.platform.devkeys import DEV_AUDIENCE, DEV_ISSUER, dev_issuer, parse_ttl
+from testkit.auth import issuer, token
+from tests.fuzz.inprocess import InProcessGateway, fuzz_decision_app, fuzz_interview_app
+
+
+def verifier() -> Verifier:
+    return Verifier(AuthSettings())
+
+
+def claims(**overrides: Any) -> dict[str, Any]:
+    now = int(time.time())
+    base = {"iss": DEV_ISSUER, "aud": DEV_AUDIENCE, "sub": "alice", "iat": now, "exp": now + 60}
+    return base | {"roles": ["interviewer"]} | overrides
+
+
+def signed(payload: dict[str, Any], **kwargs: Any) -> str:
+    return jwt.encode(payload, issuer().key, algorithm="EdDSA", headers={"kid": issuer().kid}, **kwargs)
+
+
+def test_a_valid_token_names_its_principal() -> None:
+    p = verifier().verify(token(["interviewer", "unknown-role"], "alice", interviews=["iv-1"]))
+    assert (p.sub, p.iss, p.roles, p.interviews) == ("alice", DEV_ISSUER, {Role.INTERVIEWER}, {"iv-1"})
+
+
+@pytest.mark.parametrize(
+    ("payload", "why"),
+    [
+        (claims(exp=int(time.time()) - 120), "expired"),
+        (claims(iss="https://evil.example"), "issuer"),
+        (claims(aud="another-api"), "(?i)audience"),
+        (claims(sub="alice smith"), "sub must be an id"),
+        (claims(interviews="iv-1"), "interviews must be a list"),
+        ({k: v for k, v in claims().items() if k != "exp"}, "exp"),
+    ],
+)
+def test_bad_claims_are_refused(payload: dict[str, Any], why: str) -> None:
+    with pytest.raises(TokenError, match=why):
+        verifier().verify(signed(payload))
+
+
+def test_the_clock_skew_is_allowed_and_no_more() -> None:
+    now = int(time.time())
+    assert verifier().verify(signed(claims(exp=now - 10, iat=now - 100))).sub == "alice"  # within 30 s
+    with pytest.raises(TokenError, match="expired"):
+        verifier().verify(signed(claims(exp=now - 40, iat=now - 100)))
+
+
+def test_symmetric_none_and_foreign_keys_are_refused(tmp_path: Path) -> None:
+    jwks = json.loads(Path(AuthSettings().jwks_file or "").read_text())
+    public_x = jwks["keys"][0]["x"].encode()
+    hmac = jwt.encode(claims(), public_x * 2, algorithm="HS256", headers={"kid": issuer().kid})
+    with pytest.raises(TokenError, match="not allowed"):  # alg confusion: the public key as an HMAC secret
+        verifier().verify(hmac)
+    with pytest.raises(TokenError, match="not allowed"):
+        verifier().verify(jwt.encode(claims(), None, algorithm="none"))
+    stranger = dev_issuer(tmp_path / "other")  # a valid signature by a key we do not trust
+    with pytest.raises(TokenError, match="kid"):
+        verifier().verify(stranger.issue("auditor", "eve"))
+    forged = jwt.encode(claims(), stranger.key, algorithm="EdDSA", headers={"kid": issuer().kid})
+    with pytest.raises(TokenError, match="not valid"):
+        verifier().verify(forged)
+    with pytest.raises(TokenError):
+        verifier().verify("not.a.token")
+
+
+@pytest.mark.parametrize("alg", ["RS256", "ES256"])
+def test_rsa_and_ec_keys_from_a_jwks_file(tmp_path: Path, alg: str) -> None:
+    key: Any = (
+        rsa.generate_private_key(65537, 2048) if alg == "RS256" else ec.generate_private_key(ec.SECP256R1())
+    )
+    to_jwk = RSAAlgorithm.to_jwk if alg == "RS256" else ECAlgorithm.to_jwk
+    jwk = json.loads(to_jwk(key.public_key())) | {"kid": "k1", "alg": alg}
+    (tmp_path / "jwks.json").write_text(json.dumps({"keys": [jwk]}))
+    settings = AuthSettings(jwks_file=tmp_path / "jwks.json", issuer=DEV_ISSUER, audience=DEV_AUDIENCE)
+    good = jwt.encode(claims(roles=["auditor"]), key, algorithm=alg, headers={"kid": "k1"})
+    assert Verifier(settings).verify(good).roles == {Role.AUDITOR}
+
+
+def test_settings_refuse_to_run_open_by_accident(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AUTH_JWKS_FILE", "AUTH_ISSUER", "AUTH_AUDIENCE"):
+        monkeypatch.delenv(name)
+    problems = AuthSettings().problems()
+    assert problems
+    assert "AUTH_JWKS_FILE or AUTH_JWKS_URL, AUTH_ISSUER, AUTH_AUDIENCE" in problems[0]
+    with pytest.raises(ValueError, match="not configured"):
+        Verifier(AuthSettings())
+    assert AuthSettings(insecure_dev_no_auth=True).problems() == []
+    with pytest.raises(ValidationError, match="choose one"):
+        AuthSettings(insecure_dev_no_auth=True, issuer="x")
+    with pytest.raises(ValidationError, match="not allowed"):
+        AuthSettings(algorithms="RS256,HS256")
+
+
+def test_ttl_spelling() -> None:
+    assert [parse_ttl(t) for t in ("90", "90s", "15m", "8h", "2d")] == [90, 90, 900, 28800, 172800]
+    with pytest.raises(ValueError, match="ttl"):
+        parse_ttl("soon")
+
+
+async def test_refusals_say_why_in_problem_json_and_www_authenticate() -> None:
+    interview = fuzz_interview_app(InProcessGateway())
+    decision = fuzz_decision_app([])
+    body = {"expected_version": 1, "outcome": "completed"}
+    async with (
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=interview), base_url="http://i") as i,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=decision), base_url="http://d") as d,
+    ):
+        missing = await i.post("/interviews/iv-1/conclusion", json=body)
+        assert missing.status_code == 401
+        assert missing.headers["www-authenticate"] == 'Bearer realm="hiring-pipeline"'
+        assert missing.headers["content-type"] == "application/problem+json"
+        assert missing.json()["code"] == "unauthenticated"
+        expired = signed(claims(exp=int(time.time()) - 600, iat=int(time.time()) - 900))
+        late = await d.get("/interviews/iv-1/verdict", headers={"Authorization": f"Bearer {expired}"})
+        assert late.status_code == 401
+        challenge = late.headers["www-authenticate"]
+        assert 'error="invalid_token"' in challenge
+        assert 'error_description="the token has expired"' in challenge
+        basic = await d.get("/interviews/iv-1/verdict", headers={"Authorization": "Basic YWxpY2U6eA=="})
+        assert basic.status_code == 401
+        assert 'error="invalid_request"' in basic.headers["www-authenticate"]
+        auditor = {"Authorization": f"Bearer {token('auditor', 'audrey')}"}
+        write = await i.post("/interviews/iv-1/conclusion", json=body, headers=auditor)
+        assert write.status_code == 403
+        assert write.json()["code"] == "forbidden_role"
+        assert 'error="insufficient_scope"' in write.headers["www-authenticate"]
+        narrowed = {"Authorization": f"Bearer {token('auditor', 'audrey', interviews=['iv-2'])}"}
+        assert (await d.get("/interviews/iv-1/verdict", headers=narrowed)).status_code == 404
+        someone_else = {"Authorization": f"Bearer {token('interviewer', 'alice')}"}
+        forged = await i.post(
+            "/interviews/iv-1/conclusion", json=body | {"actor_id": "bob"}, headers=someone_else
+        )
+        assert forged.status_code == 403
+        assert forged.json()["code"] == "actor_mismatch"
+        assert "bob" not in forged.text
+        wrong_side = await i.post(
+            "/interviews/iv-1/conclusion", json=body | {"actor_side": "candidate"}, headers=someone_else
+        )
+        assert wrong_side.status_code == 403
+        assert wrong_side.json()["code"] == "wrong_side"
+        for probe in ("/healthz", "/readyz", "/metrics", "/openapi.json"):
+            assert (await d.get(probe)).status_code == 200, probe
