@@ -9,7 +9,7 @@ from schemas.envelope import Event, format_time
 from services.audit.domain.compare import revision_of
 from services.audit.domain.report import Discrepancy, Kind, VerifyReport
 from services.audit.domain.verify import Audit, InterviewAudit
-from services.audit.entrypoints.timeline import describe, revision_line, signal_lines
+from services.audit.entrypoints.timeline import describe, revision_line, sender, signal_lines
 
 MAX_INTERVIEWS = 500
 """Interviews drawn (those with findings first); a 100,000-event history would make a huge page."""
@@ -139,8 +139,10 @@ def _event_row(event: Event | None, where: str, finding: Discrepancy | None) -> 
             f"<tr{css}><td></td><td></td><td>undecodable record{note}</td><td class='pos'>{where}</td></tr>"
         )
     a = event.attributes
+    who = sender(event)
+    by = f"<br><small>{escape(who)}</small>" if who else ""
     return (
-        f"<tr{css}><td>{a.sequence}</td><td>{format_time(a.time)}</td><td>{escape(describe(event))}{note}</td>"
+        f"<tr{css}><td>{a.sequence}</td><td>{format_time(a.time)}</td><td>{escape(describe(event))}{by}{note}</td>"
         f"<td class='pos'>{escape(where)}</td></tr>"
     )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from schemas.decision import SideVerdict, VerdictChanged
 from schemas.envelope import Event
 from schemas.interview import (
@@ -34,6 +36,21 @@ def describe(event: Event) -> str:
     if isinstance(d, InterviewConcluded):
         return f"concluded by {d.concluded_by}: {d.outcome}"
     return event.attributes.type
+
+
+def sender(event: Event) -> str:
+    """Who sent the command behind an event (its Auth Context attributes), e.g.
+    ``by alice (interviewer, https://idp.example)``; empty for events written before they were recorded."""
+    a = event.attributes
+    if a.authid is None:
+        return ""
+    try:
+        claims = json.loads(a.authclaims or "{}")
+    except ValueError:
+        claims = {}
+    facts = [str(claims[k]) for k in ("role", "iss") if isinstance(claims, dict) and claims.get(k)]
+    kind = "" if a.authtype in ("user", None) else f"{a.authtype} "
+    return f"by {kind}{a.authid}" + (f" ({', '.join(facts)})" if facts else "")
 
 
 def side(verdict: SideVerdict) -> str:
