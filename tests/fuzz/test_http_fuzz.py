@@ -41,14 +41,26 @@ is a correct answer, not a failure. A schema-invalid one must be refused (negati
 TALLY: Counter[str] = Counter()
 """Requests sent and statuses seen, per app (reported by ``test_fuzzing_covered_enough``)."""
 
-AUTH = service_headers()
-"""A service token: acts for any participant, reads every verdict (the access table test covers roles)."""
 GATEWAY = InProcessGateway()
 INTERVIEW_APP = fuzz_interview_app(GATEWAY)
 INTERVIEW = schemathesis.openapi.from_asgi("/openapi.json", INTERVIEW_APP)
 
 SCRIPT = Script("iv-fuzz").opened().ask("q1", QuestionKind.INVITE_STORY)
 DECISION = schemathesis.openapi.from_asgi("/openapi.json", fuzz_decision_app(SCRIPT.events))
+
+
+@INTERVIEW.auth()
+@DECISION.auth()
+class ServiceToken:
+    """A service token on every request (it acts for any participant and reads every verdict; the access
+    tests cover the roles). Schemathesis knows it is the credential: it also sends requests without it or
+    with a broken one and checks that they are refused (401)."""
+
+    def get(self, case: Any, context: Any) -> str:
+        return service_headers()["Authorization"].removeprefix("Bearer ")
+
+    def set(self, case: Any, data: str, context: Any) -> None:
+        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
 
 
 class Arena:
@@ -147,7 +159,6 @@ def quiet() -> Iterator[None]:
 @INTERVIEW.parametrize()
 @FUZZ
 def test_interview_api(case: Any) -> None:
-    case.headers = {**(case.headers or {}), **AUTH}
     if case.method == "POST":
         ARENA.aim(case)
     response = case.call_and_validate(**CHECKS)
@@ -162,7 +173,6 @@ def test_interview_api(case: Any) -> None:
 @DECISION.parametrize()
 @FUZZ
 def test_decision_api(case: Any) -> None:
-    case.headers = {**(case.headers or {}), **AUTH}
     negative = case.meta is not None and case.meta.generation.mode.is_negative
     if case.path_parameters and not negative and AIM.random() < 0.7:
         case.path_parameters["interview_id"] = "iv-fuzz"
