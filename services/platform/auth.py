@@ -33,6 +33,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
 
 from services.platform.problems import problem_json, problem_type
@@ -165,6 +166,11 @@ class Verifier:
         self._file_keys: dict[str | None, jwt.PyJWK] = {}
         self._file_mtime: float | None = None
         self._client = jwt.PyJWKClient(settings.jwks_url, lifespan=300) if settings.jwks_url else None
+
+    @property
+    def fetches(self) -> bool:
+        """Whether verifying may fetch keys over the network (a JWKS URL)."""
+        return self._client is not None
 
     def verify(self, token: str) -> Principal:
         """The principal a valid token names; ``TokenError`` saying why otherwise."""
@@ -320,7 +326,7 @@ def install_access(app: FastAPI, table: Mapping[str, Access], settings: AuthSett
         log.warning("auth.insecure_dev_no_auth", detail="AUTHENTICATION IS OFF: every caller acts as service")
     app.state.access = table
 
-    def authorize(request: Request) -> None:
+    async def authorize(request: Request) -> None:
         route = request.scope.get("route")
         key = route_key(request.method, getattr(route, "path", request.url.path))
         rule = table.get(key)
@@ -329,7 +335,7 @@ def install_access(app: FastAPI, table: Mapping[str, Access], settings: AuthSett
             raise AccessError(403, "forbidden", "this route has no access declaration")
         if rule.public:
             return
-        principal = INSECURE if verifier is None else _authenticate(verifier, request, key)
+        principal = INSECURE if verifier is None else await _authenticate(verifier, request, key)
         role = next((r for r in rule.grants if r in principal.roles), None)
         if role is None:
             log.info("auth.refused", code="forbidden_role", route=key, issuer=principal.iss)
@@ -389,7 +395,7 @@ def _document(app: FastAPI, table: Mapping[str, Access]) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def _authenticate(verifier: Verifier, request: Request, key: str) -> Principal:
+async def _authenticate(verifier: Verifier, request: Request, key: str) -> Principal:
     header = request.headers.get("authorization")
     if header is None:
         raise AccessError(401, "unauthenticated", "send Authorization: Bearer <token>", bearer_challenge())
@@ -398,7 +404,9 @@ def _authenticate(verifier: Verifier, request: Request, key: str) -> Principal:
         why = "the Authorization header must be: Bearer <token>"
         raise AccessError(401, "invalid_token", why, bearer_challenge("invalid_request", why))
     try:
-        return verifier.verify(token.strip())
+        if verifier.fetches:  # a JWKS URL may be fetched (blocking I/O): off the event loop
+            return await run_in_threadpool(verifier.verify, token.strip())
+        return verifier.verify(token.strip())  # a signature check on keys in memory: ~0.1 ms
     except TokenError as exc:
         why = str(exc)[:200]
         log.info("auth.refused", code="invalid_token", route=key, reason=why.split(":")[0])

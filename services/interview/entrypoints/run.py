@@ -33,10 +33,10 @@ def main() -> int:
     configure_logging(settings.log_level, settings.log_json)
     configure_tracing("interview")
     kafka = KafkaSettings()
-    for problem in settings.auth.problems() if settings.http else []:
-        log.error(problem)
-        return 2
     if not kafka.bootstrap_servers:
         log.error("KAFKA_BOOTSTRAP_SERVERS is not set; point it at a broker (e.g. 127.0.0.1:9092)")
+        return 2
+    for problem in settings.auth.problems() if settings.http else []:
+        log.error(problem)
         return 2
     return asyncio.run(serve(kafka, settings))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import http.server
 import json
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -157,3 +159,34 @@ async def test_refusals_say_why_in_problem_json_and_www_authenticate() -> None:
         assert wrong_side.json()["code"] == "wrong_side"
         for probe in ("/healthz", "/readyz", "/metrics", "/openapi.json"):
             assert (await d.get(probe)).status_code == 200, probe
+
+
+def test_keys_from_a_jwks_url_over_http() -> None:
+    jwks = Path(AuthSettings().jwks_file or "").read_bytes()
+    asked: list[str] = []
+
+    class Jwks(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(jwks)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Jwks)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/realms/hiring/certs"
+        settings = AuthSettings(jwks_file=None, jwks_url=url)
+        found = Verifier(settings)
+        assert found.fetches
+        assert found.verify(token("auditor", "audrey")).sub == "audrey"
+        assert found.verify(token("auditor", "audrey")).roles == {Role.AUDITOR}
+        assert asked == ["/realms/hiring/certs"]  # cached: fetched once
+    finally:
+        server.shutdown()
+        thread.join(5)
