@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import os
 import threading
 import time
 from pathlib import Path
@@ -190,3 +191,48 @@ def test_keys_from_a_jwks_url_over_http() -> None:
     finally:
         server.shutdown()
         thread.join(5)
+
+
+class Recording(InProcessGateway):
+    """The in-process gateway, keeping every command it was given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.commands: list[Any] = []
+
+    async def submit(self, command: Any, timeout: float) -> Any:
+        self.commands.append(command)
+        return await super().submit(command, timeout)
+
+
+OPEN_BODY = {
+    "expected_version": 0, "candidacy_id": "cy", "round": "technical", "position": "p", "candidate_id": "c",
+    "participants": [
+        {"id": "c", "side": "candidate", "role": "r"}, {"id": "rita", "side": "company", "role": "r"},
+    ],
+}  # fmt: skip
+
+
+async def test_the_principal_goes_with_the_command() -> None:
+    gateway = Recording()
+    app = fuzz_interview_app(gateway)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://i") as http:
+        headers = {"Authorization": f"Bearer {token('recruiter', 'rita')}"}
+        assert (await http.post("/interviews/iv-p/open", json=OPEN_BODY, headers=headers)).status_code == 201
+    (command,) = gateway.commands
+    assert (command.actor_id, command.actor_side) == ("rita", "company")
+    p = command.principal
+    assert (p.type, p.id, p.issuer, p.role) == ("user", "rita", DEV_ISSUER, "recruiter")
+
+
+async def test_insecure_dev_mode_is_explicit_and_says_so_on_events(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in [n for n in os.environ if n.startswith("AUTH_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AUTH_INSECURE_DEV_NO_AUTH", "true")
+    gateway = Recording()
+    app = fuzz_interview_app(gateway)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://i") as http:
+        opened = await http.post("/interviews/iv-d/open", json=OPEN_BODY | {"actor_id": "rita"})
+    assert opened.status_code == 201
+    p = gateway.commands[0].principal
+    assert (p.type, p.id, p.role) == ("unauthenticated", "dev-anonymous", "service")
