@@ -20,6 +20,8 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -46,6 +48,8 @@ ASYMMETRIC = ("RS256", "ES256", "EdDSA")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$")
 """A token's ``sub`` becomes the acting participant id: it must be an ``Id`` of the contract."""
 INSECURE_ISSUER = "urn:hiring-pipeline:insecure-dev"
+CACHE_SIZE = 4096
+CACHE_S = 60.0
 
 
 class Role(StrEnum):
@@ -165,6 +169,7 @@ class Verifier:
         self._lock = threading.Lock()
         self._file_keys: dict[str | None, jwt.PyJWK] = {}
         self._file_mtime: float | None = None
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
         self._client = jwt.PyJWKClient(settings.jwks_url, lifespan=300) if settings.jwks_url else None
 
     @property
@@ -173,7 +178,34 @@ class Verifier:
         return self._client is not None
 
     def verify(self, token: str) -> Principal:
-        """The principal a valid token names; ``TokenError`` saying why otherwise."""
+        """The principal a valid token names; ``TokenError`` saying why otherwise.
+
+        A client sends one token many times: a verified token is remembered (at most ``CACHE_SIZE``, each
+        for at most ``CACHE_S`` and never past its ``exp`` plus the leeway), and forgotten when the JWKS
+        file changes. Verifying costs about 0.3 ms, a remembered token microseconds.
+        """
+        now = time.time()
+        with self._lock:
+            held = self._verified.get(token)
+            if held is not None and now < held[1] and self._fresh():
+                self._verified.move_to_end(token)
+                return held[0]
+        principal, exp = self._verify(token)
+        with self._lock:
+            self._verified[token] = (principal, min(exp + self.settings.leeway_s, now + CACHE_S))
+            while len(self._verified) > CACHE_SIZE:
+                self._verified.popitem(last=False)
+        return principal
+
+    def _fresh(self) -> bool:
+        """False (and nothing remembered) once the JWKS file changed: a removed key must stop working."""
+        path = self.settings.jwks_file
+        if path is None or path.stat().st_mtime == self._file_mtime:
+            return True
+        self._verified.clear()
+        return False
+
+    def _verify(self, token: str) -> tuple[Principal, float]:
         s = self.settings
         try:
             header = jwt.get_unverified_header(token)
@@ -188,7 +220,7 @@ class Verifier:
             raise TokenError("the token has expired") from exc
         except (jwt.PyJWTError, ValueError) as exc:
             raise TokenError(f"the token is not valid: {exc}") from exc
-        return _principal(claims)
+        return _principal(claims), float(claims["exp"])
 
     def _key(self, token: str, kid: str | None) -> Any:
         if self._client is not None:

@@ -236,3 +236,18 @@ async def test_insecure_dev_mode_is_explicit_and_says_so_on_events(monkeypatch: 
     assert opened.status_code == 201
     p = gateway.commands[0].principal
     assert (p.type, p.id, p.role) == ("unauthenticated", "dev-anonymous", "service")
+
+
+def test_a_remembered_token_stops_working_when_its_key_is_removed(tmp_path: Path) -> None:
+    jwks = tmp_path / "jwks.json"
+    jwks.write_bytes(Path(AuthSettings().jwks_file or "").read_bytes())
+    found = Verifier(AuthSettings(jwks_file=jwks))
+    good = token("auditor", "audrey")
+    assert found.verify(good).sub == "audrey"
+    assert found.verify(good).sub == "audrey"  # remembered
+    other = dev_issuer(tmp_path / "rotated")
+    jwks.write_bytes(other.jwks_file.read_bytes())  # the old key is gone
+    os.utime(jwks, (time.time() + 5, time.time() + 5))
+    with pytest.raises(TokenError, match="kid"):
+        found.verify(good)
+    assert found.verify(other.issue("auditor", "audrey")).sub == "audrey"
