@@ -192,8 +192,18 @@ async def test_every_cell_of_the_table(apps: dict[str, Any]) -> None:
                 assert (stranger.status_code, body["code"]) == (403, "not_a_participant"), (key, role)
                 assert "current_version" not in body
                 assert not {"rita", "alice", "cand-7"} & set(stranger.text.replace('"', " ").split())
+                if not key.endswith("/open"):  # the same answer as for an interview nobody opened
+                    missing = await call(http, key, auth(role, OUT_OF_SCOPE[role]), "iv-does-not-exist")
+                    assert (missing.status_code, missing.json()["code"]) == (403, "not_a_participant")
+                    assert missing.json()["detail"] == body["detail"].replace(IID, "iv-does-not-exist")
     documented = sum(1 for k in [*INTERVIEW_ACCESS, *DECISION_ACCESS] if k not in DOCS_ROUTES)
     assert walked >= documented * len(Role) // 2
+
+
+async def test_a_recruiter_who_is_not_a_participant_learns_no_version(apps: dict[str, Any]) -> None:
+    again = await call(apps["interview"], "POST /interviews/{interview_id}/open", auth(Role.RECRUITER, "rob"))
+    assert (again.status_code, again.json()["code"]) == (409, "already_opened")
+    assert "current_version" not in again.json()
 
 
 async def test_the_candidate_reads_their_view_and_names_no_one_else(apps: dict[str, Any]) -> None:

@@ -220,10 +220,16 @@ def _envelope(
     )
 
 
+_NO_VERSION = frozenset({"already_opened", "history_unreadable"})
+
+
 def _response(request: Request, result: Any, correlation_id: str) -> Response:
     response: Response
-    if not isinstance(result, CommandAccepted) and result.code == "not_a_participant":
-        # the same answer whether the interview exists or not: a stranger learns nothing of it
+    person = grant_of(request).role is not Role.SERVICE
+    code = None if isinstance(result, CommandAccepted) else result.code
+    if code == "not_a_participant" or (person and code == "not_opened"):
+        # The same answer whether the interview exists or not: a stranger learns nothing of it (a person
+        # is not a participant of an interview nobody opened; a service is told not_opened).
         response = problem(
             "not_a_participant",
             f"interview {result.interview_id}: not found among the interviews you take part in",
@@ -232,7 +238,8 @@ def _response(request: Request, result: Any, correlation_id: str) -> Response:
     elif not isinstance(result, CommandAccepted):
         extra = {
             "field": result.field,
-            "current_version": result.current_version,
+            # a person who may not be a participant (open, a parked interview) is not told the version
+            "current_version": None if person and code in _NO_VERSION else result.current_version,
             "command_id": result.command_id,
             "replay_of": result.replay_of,
         }
