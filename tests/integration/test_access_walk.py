@@ -254,3 +254,15 @@ async def test_events_record_who_sent_them(apps: dict[str, Any]) -> None:
 
 async def _count(client: dict[str, Any], topics: Topics, n: int) -> bool:
     return len(await events_of(client, topics, IID)) >= n
+
+
+async def test_probes_disclose_no_ids(apps: dict[str, Any]) -> None:
+    for service in ("interview", "decision"):
+        http: httpx.AsyncClient = apps[service]
+        for probe in ("/healthz", "/readyz", "/metrics"):
+            answer = await http.get(probe, headers={"Accept": "application/openmetrics-text"})
+            assert answer.status_code == 200, (service, probe)
+            for name in (IID, "rita", "alice", "cand-7", "cy-walk"):
+                assert name not in answer.text, (service, probe, name)
+    ready = (await apps["decision"].get("/readyz")).json()
+    assert isinstance(ready["parked"], int)
