@@ -16,8 +16,11 @@ from urllib.parse import urlsplit
 class HttpLoad:
     """Pooled HTTP/1.1 connections to one server, at most ``connections`` open at once."""
 
-    def __init__(self, base: str, connections: int = 512, timeout: float = 60) -> None:
+    def __init__(
+        self, base: str, connections: int = 512, timeout: float = 60, headers: dict[str, str] | None = None
+    ) -> None:
         parts = urlsplit(base)
+        self.headers = dict(headers or {})  # sent with every request, e.g. Authorization
         self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
         self.timeout = timeout
         self._idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
@@ -35,7 +38,7 @@ class HttpLoad:
         ]
         if body is not None:
             lines.append("Content-Type: application/json")
-        lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+        lines += [f"{name}: {value}" for name, value in (self.headers | (headers or {})).items()]
         return ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
 
     async def send(self, request: bytes) -> int:

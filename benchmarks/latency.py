@@ -43,6 +43,7 @@ from schemas.topics import Topics
 from services.launcher.samples import OPEN
 from services.platform.log_reader import partitions_of, reader
 from services.platform.topics import ensure_topics
+from testkit.auth import service_headers
 from testkit.processes import Child, services
 
 PARTITIONS = 6
@@ -349,7 +350,7 @@ async def measure(
     rows: list[dict[str, Any]] = []
     try:
         await asyncio.to_thread(start_both, kids)
-        http = HttpLoad(kids["interview"].base, connections=1000)
+        http = HttpLoad(kids["interview"].base, connections=1000, headers=service_headers())
         try:
             watcher = Watcher(client, topics.decision_events)
             await watcher.start()

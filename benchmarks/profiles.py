@@ -32,6 +32,7 @@ from benchmarks.broker import bench_broker
 from benchmarks.http_load import HttpLoad
 from schemas.topics import Topics
 from services.platform.topics import ensure_topics
+from testkit.auth import service_headers
 from testkit.processes import COMMANDS, Child, services
 
 
@@ -113,7 +114,7 @@ async def _drive(base: str, clients: int, seconds: float) -> int:
     """Closed-loop ``open`` commands for ``seconds``; how many were accepted."""
     from benchmarks.latency import closed_loop, open_request
 
-    run, http = uuid.uuid4().hex[:6], HttpLoad(base, connections=clients)
+    run, http = uuid.uuid4().hex[:6], HttpLoad(base, connections=clients, headers=service_headers())
 
     async def command(n: int) -> bool:
         return await http.send(open_request(http, f"prof-{run}-{n}")) == 201

@@ -38,7 +38,7 @@ from schemas.common import (
     UniqueItems,
     Version,
 )
-from schemas.envelope import UuidStr
+from schemas.envelope import AuthId, AuthType, UuidStr
 
 Token = Annotated[str, StringConstraints(min_length=1, max_length=200), PlainText()]
 """An opaque client-chosen token (idempotency key, correlation id): 1-200 characters on one line."""
@@ -151,6 +151,19 @@ CommandPayload = Annotated[
 """The command itself, discriminated by ``type``."""
 
 
+class CommandPrincipal(Frozen):
+    """Who sent a command, as the sender authenticated them (recorded on the events as auth*)."""
+
+    type: AuthType = Field(description="user, service_account or unauthenticated (development).")
+    id: AuthId = Field(description="The verified token's sub, or a Kafka principal.")
+    issuer: Annotated[str, StringConstraints(min_length=1, max_length=500), PlainText()] = Field(
+        description="Issuer of the token (its iss), or kafka."
+    )
+    role: Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,32}$")] = Field(
+        description="The role the principal acted as: recruiter, interviewer, candidate or service."
+    )
+
+
 class CommandEnvelope(Frozen):
     """One command record on ``interview.commands`` (key = ``interview_id``)."""
 
@@ -176,6 +189,13 @@ class CommandEnvelope(Frozen):
         default=None, description="What caused this command, if anything (defaults to command_id)."
     )
     payload: CommandPayload = Field(description="The command, discriminated by its type.")
+    principal: CommandPrincipal | None = Field(
+        default=None,
+        description="Who sent the command: the interview service's HTTP front sets it from the verified "
+        "token; absent on a command from another Kafka producer, which then acts as the configured "
+        "intake principal (INTERVIEW_INTAKE_PRINCIPAL). Only principals allowed to write "
+        "interview.commands (ACLs) can set it.",
+    )
 
     @property
     def key(self) -> str:

@@ -18,6 +18,11 @@ _STORED = "_stored_record"
 
 Hex64 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 TraceParent = Annotated[str, StringConstraints(pattern=r"^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")]
+AuthType = Literal["app_user", "user", "service_account", "api_key", "system", "unauthenticated", "unknown"]
+"""``authtype`` of the CloudEvents Auth Context extension."""
+_PRINTABLE = r"^[^\x00-\x1f\x7f-\x9f]+$"
+AuthId = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=_PRINTABLE)]
+AuthText = Annotated[str, StringConstraints(min_length=1, max_length=1024, pattern=_PRINTABLE)]
 UuidStr = Annotated[
     str,
     StringConstraints(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
@@ -66,6 +71,23 @@ class Attributes(Frozen):
     )
     tracestate: Annotated[str, StringConstraints(max_length=512)] | None = Field(
         default=None, description="W3C tracestate that goes with traceparent (distributed-tracing extension)."
+    )
+    authtype: AuthType | None = Field(
+        default=None,
+        description="Kind of principal that caused the event (CloudEvents Auth Context extension): user "
+        "for a person's verified token, service_account for a service token or the Kafka intake principal, "
+        "unauthenticated when the service ran without authentication (development); absent on events "
+        "written before principals were recorded.",
+    )
+    authid: AuthId | None = Field(
+        default=None,
+        description="The authenticated principal (Auth Context extension): the verified token's sub, or "
+        "the Kafka principal of the intake, e.g. User:interview-intake.",
+    )
+    authclaims: AuthText | None = Field(
+        default=None,
+        description="Claims of the principal as compact JSON with sorted keys (Auth Context extension): "
+        '{"iss": <token issuer or kafka>, "role": <role acted as>}; never a credential.',
     )
 
     @field_serializer("time")

@@ -105,6 +105,7 @@ def build_event(
     source: str,
     traceparent: str | None = None,
     tracestate: str | None = None,
+    auth: tuple[str, str, str] | None = None,
 ) -> Event:
     """Wrap data in its envelope; ``type`` and ``dataschema`` come from the registry."""
     event_type = type_for_model(type(data))
@@ -124,5 +125,8 @@ def build_event(
         prevhash=prevhash,
         traceparent=traceparent,
         tracestate=tracestate,
+        authtype=auth[0] if auth else None,  # type: ignore[arg-type]  # validated by the model
+        authid=auth[1] if auth else None,
+        authclaims=auth[2] if auth else None,
     )
     return Event(attributes=attributes, data=data)

@@ -7,7 +7,6 @@ from typing import Any
 
 from schemas.common import Frozen, Side
 from schemas.envelope import Event
-from schemas.sealed import plain
 from schemas.interview import (
     GoalAssessed,
     InterviewConcluded,
@@ -16,9 +15,9 @@ from schemas.interview import (
     QuestionAsked,
     StoryTold,
 )
+from schemas.sealed import plain
 from services.launcher.calibration_sample import SampleInterview, calibration_sample, steps
 from testkit.interviews import EPOCH, Script, interleaved
-
 
 TEXT = ("title", "summary", "text", "note")
 """Text fields: the domain holds them clear (the writer seals them when it stores the event)."""
@@ -35,7 +34,8 @@ def _data(route: str, actor: str, body: dict[str, Any], sides: dict[str, Side]) 
     if route == "answers":
         return QuestionAnswered(answerer=actor, **body)
     if route == "assessments":
-        return GoalAssessed(assessor=actor, assessor_side=sides[actor], **({"confidence": None, "note": plain("")} | body))
+        given = {"confidence": None, "note": plain("")} | body
+        return GoalAssessed(assessor=actor, assessor_side=sides[actor], **given)
     if route == "conclusion":
         return InterviewConcluded(concluded_by=actor, **body)
     raise ValueError(f"unknown route {route!r}")

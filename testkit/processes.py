@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 
 from services.platform.local_kafka import free_port
+from testkit.auth import auth_env
 
 COMMANDS = {
     "interview": [sys.executable, "-m", "services.interview"],
@@ -39,7 +40,8 @@ class Child:
         """Start the process (its log appended to ``log``)."""
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
-                COMMANDS[self.name], env={**os.environ, **self.env}, stdout=out, stderr=subprocess.STDOUT
+                COMMANDS[self.name], env={**os.environ, **auth_env(), **self.env}, stdout=out,
+                stderr=subprocess.STDOUT,
             )
         self.started = time.monotonic()
         return self

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -11,9 +15,16 @@ import pytest
 
 from schemas.topics import Topics
 from services.platform.broker import Broker, kafka_broker
+from services.platform.devkeys import dev_issuer
 from services.platform.topics import ensure_topics
 
 TEST_PARTITIONS = 3
+
+# Every service a test starts (apps built at collection included, children inherit it) trusts the
+# test issuer, whose tokens testkit.auth mints: a key made for this session, removed at exit.
+_AUTH_DIR = Path(tempfile.mkdtemp(prefix="hp-test-auth-"))
+os.environ.update(dev_issuer(_AUTH_DIR).env())
+atexit.register(shutil.rmtree, _AUTH_DIR, True)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -13,8 +13,10 @@ from __future__ import annotations
 import asyncio
 import random
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
+from rich.console import Console
 
 from services.launcher.samples import FedInterview, Step, feed
 
@@ -122,3 +124,50 @@ async def feed_calibration_sample(
         batch = samples[start : start + parallel]
         fed.extend(await asyncio.gather(*(feed(http, s.interview_id, steps(s)) for s in batch)))
     return fed
+
+
+async def final_calibration(
+    decisions: httpx.AsyncClient, interview_ids: list[str], timeout: float = 60.0
+) -> dict[str, Any]:
+    """Poll ``GET /calibration`` until the final verdicts of all ``interview_ids`` are counted in it.
+
+    The report counts every concluded interview the service has seen (the other samples too), so this
+    waits for at least as many as were fed here, then for the count to stay the same for a second.
+    """
+    seen, still = -1, 0
+    for _ in range(int(timeout / 0.25)):
+        response = await decisions.get("/calibration")
+        if response.status_code == 200:
+            report = dict(response.json())
+            count = int(report["interviews"])
+            still = still + 1 if count == seen and count >= len(interview_ids) else 0
+            if still >= 4:
+                return report
+            seen = count
+        await asyncio.sleep(0.25)
+    raise RuntimeError(
+        f"calibration did not count the {len(interview_ids)} sample interviews in {timeout:.0f}s"
+    )
+
+
+def print_calibration(console: Console, report: dict[str, Any]) -> None:
+    """Who is flagged, with each flagged goal's offset and interval; the others in one line."""
+    rules = report["rules"]
+    console.print(
+        f"calibration over {report['interviews']} concluded interviews "
+        f"(flag: >= {rules['min_shared_interviews']} shared interviews, "
+        f"|offset| >= {rules['min_offset']}, 95 % interval excluding 0)"
+    )
+    for person in report["interviewers"]:
+        if not person["flagged"]:
+            continue
+        for goal in person["goals"]:
+            if goal["flagged"]:
+                low, high = goal["interval"]
+                console.print(
+                    f"  flagged {person['interviewer']}: {goal['goal']} offset {goal['offset']:+.2f} "
+                    f"[{low:+.2f}, {high:+.2f}] over {goal['shared_interviews']} shared interviews",
+                    soft_wrap=True,
+                )
+    others = sorted(p["interviewer"] for p in report["interviewers"] if not p["flagged"])
+    console.print(f"  not flagged: {', '.join(others) if others else 'no one'}", soft_wrap=True)

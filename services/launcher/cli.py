@@ -20,6 +20,7 @@ from services.interview.entrypoints.cli import app as interview_app
 from services.launcher import principals, secure_kafka
 from services.launcher.calibration_sample import OFFSET_INTERVIEWER, feed_calibration_sample
 from services.launcher.privacy import app as privacy_app
+from services.launcher.token_cli import app as token_app
 from services.platform import local_kafka
 from services.platform.settings import KafkaSettings
 from services.platform.topics import describe, ensure_topics
@@ -36,6 +37,7 @@ app.add_typer(topics_app, name="topics")
 app.add_typer(interview_app, name="interview", help="The interview service (command side).")
 app.add_typer(decision_app, name="decision", help="The decision service (verdicts, query API).")
 app.add_typer(privacy_app, name="privacy", help="Personal data: erase a candidate (crypto-shredding).")
+app.add_typer(token_app, name="token", help="Development bearer tokens (a local signing key).")
 console = Console()
 
 

@@ -20,11 +20,13 @@ from rich.console import Console
 
 from schemas.topics import Topics
 from services.launcher import secure_kafka
+from services.launcher.calibration_sample import feed_calibration_sample, final_calibration, print_calibration
 from services.launcher.candidacy_sample import feed_candidacy, final_candidacy, print_candidacy
 from services.launcher.principals import AUDIT, DECISION, INTERVIEW
 from services.launcher.report import print_verdict
 from services.launcher.samples import CHECKLIST, STORY_FIRST, feed
 from services.platform.broker import Broker, kafka_broker
+from services.platform.devkeys import DevIssuer, dev_issuer
 from services.platform.local_kafka import pid_alive, port_or_free
 from services.platform.topics import ensure_topics
 
@@ -86,9 +88,12 @@ async def wait_ready(svc: Service, timeout: float = 90.0) -> None:
     raise RuntimeError(f"{svc.name} not ready after {timeout:.0f}s; see {svc.log}")
 
 
-async def final_verdict(decision: Service, interview_id: str, timeout: float = 60.0) -> dict[str, Any]:
-    """Poll the decision API until the interview's verdict is final."""
-    async with httpx.AsyncClient(base_url=decision.url, timeout=5) as http:
+async def final_verdict(
+    decision: Service, interview_id: str, token: str, timeout: float = 60.0
+) -> dict[str, Any]:
+    """Poll the decision API (with ``token``, e.g. an auditor's) until the interview's verdict is final."""
+    auth = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=decision.url, timeout=5, headers=auth) as http:
         for _ in range(int(timeout / 0.25)):
             response = await http.get(f"/interviews/{interview_id}/verdict")
             if response.status_code == 200 and response.json()["verdict"]["final"]:
@@ -111,28 +116,57 @@ def _interrupts() -> Iterator[asyncio.Event]:
             loop.remove_signal_handler(sig)
 
 
-async def _samples(interview: Service, decision: Service) -> None:
+async def _samples(interview: Service, decision: Service, issuer: DevIssuer) -> None:
     run_id = uuid.uuid4().hex[:6]
+
+    def tokens(role: str, sub: str) -> str:  # each participant acts with their own token
+        return issuer.issue(role, sub, ttl_s=600)
+
     async with httpx.AsyncClient(base_url=interview.url, timeout=30) as http:
         for name, steps in (("story-first", STORY_FIRST), ("checklist", CHECKLIST)):
-            fed = await feed(http, f"iv-{name}-{run_id}", steps)
+            fed = await feed(http, f"iv-{name}-{run_id}", steps, tokens)
             console.print(
                 f"fed [bold]{fed.interview_id}[/bold]: {len(fed.event_ids)} events, version {fed.version}"
             )
-            print_verdict(console, await final_verdict(decision, fed.interview_id))
-    await _candidacy_sample(interview, decision, run_id)
+            auditor = issuer.issue("auditor", "run-auditor", ttl_s=600)
+            print_verdict(console, await final_verdict(decision, fed.interview_id, auditor))
+    await _candidacy_sample(interview, decision, run_id, issuer)
+    await _calibration_sample(interview, decision, run_id, issuer)
 
 
-async def _candidacy_sample(interview: Service, decision: Service, run_id: str) -> None:
+def _bearer(issuer: DevIssuer, role: str, sub: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issuer.issue(role, sub, ttl_s=600)}"}
+
+
+async def _candidacy_sample(interview: Service, decision: Service, run_id: str, issuer: DevIssuer) -> None:
     """Three rounds of one candidacy, then the candidacy verdict citing them (ADR 0012)."""
     candidacy_id = f"cy-demo-{run_id}"
-    async with (
-        httpx.AsyncClient(base_url=interview.url, timeout=30) as interviews,
-        httpx.AsyncClient(base_url=decision.url, timeout=5) as decisions,
+    async with (  # the feeder is a service acting for each participant; the reader an auditor
+        httpx.AsyncClient(
+            base_url=interview.url, timeout=30, headers=_bearer(issuer, "service", "run-feeder")
+        ) as interviews,
+        httpx.AsyncClient(
+            base_url=decision.url, timeout=5, headers=_bearer(issuer, "auditor", "run-auditor")
+        ) as decisions,
     ):
         ids = await feed_candidacy(interviews, candidacy_id, run_id)
         console.print(f"fed candidacy [bold]{candidacy_id}[/bold]: rounds {', '.join(ids)}")
         print_candidacy(console, await final_candidacy(decisions, candidacy_id, len(ids)))
+
+
+async def _calibration_sample(interview: Service, decision: Service, run_id: str, issuer: DevIssuer) -> None:
+    """A panel with one interviewer who rates everyone low, then the calibration read model (ADR 0013)."""
+    async with (
+        httpx.AsyncClient(
+            base_url=interview.url, timeout=30, headers=_bearer(issuer, "service", "run-feeder")
+        ) as interviews,
+        httpx.AsyncClient(
+            base_url=decision.url, timeout=5, headers=_bearer(issuer, "auditor", "run-auditor")
+        ) as decisions,
+    ):
+        fed = await feed_calibration_sample(interviews, run_id)
+        console.print(f"fed the calibration panel: {len(fed)} interviews")
+        print_calibration(console, await final_calibration(decisions, [f.interview_id for f in fed]))
 
 
 async def _main(broker: Broker, logs: Path, exit_after_sample: bool) -> None:
@@ -147,7 +181,9 @@ async def _main(broker: Broker, logs: Path, exit_after_sample: bool) -> None:
         )
     # A run's broker is new each time unless KAFKA_BOOTSTRAP_SERVERS names one: keep the services'
     # local stores with it, beside the logs, rather than in the state directory of long-lived installs.
-    env = {
+    # Both services trust the local development issuer (hiring-pipeline token issue signs with it).
+    issuer = dev_issuer()
+    env = issuer.env() | {
         "KAFKA_BOOTSTRAP_SERVERS": str(broker.settings.bootstrap_servers),
         "INTERVIEW_STATE_DIR": os.environ.get("INTERVIEW_STATE_DIR") or str(logs / "state"),
         "DECISION_STATE_DIR": os.environ.get("DECISION_STATE_DIR") or str(logs / "state"),
@@ -184,7 +220,7 @@ async def _main(broker: Broker, logs: Path, exit_after_sample: bool) -> None:
             f"interview service {interview.url}/docs (pid {interview.process.pid}), "
             f"decision service {decision.url}/docs (pid {decision.process.pid}); logs in {logs}"
         )
-        await _samples(interview, decision)
+        await _samples(interview, decision, issuer)
         env_prefix = f"KAFKA_BOOTSTRAP_SERVERS={broker.settings.bootstrap_servers}"
         if secure:
             env_prefix = " ".join(f"{k}={v}" for k, v in secure_kafka.service_env(broker, AUDIT).items())
@@ -194,6 +230,11 @@ async def _main(broker: Broker, logs: Path, exit_after_sample: bool) -> None:
         console.print(f"audit it: {env_prefix} {audit} verify --html audit.html")
         launcher = Path(sys.executable).parent / "hiring-pipeline"
         console.print(f"erase the sample candidate: {env_prefix} {launcher} privacy erase --candidate cand-7")
+        cli = Path(sys.executable).parent / "hiring-pipeline"
+        console.print(
+            f"call them: TOKEN=$({cli} token issue --role auditor --sub you); "
+            f'curl -H "Authorization: Bearer $TOKEN" {decision.url}/interviews/<id>/verdict'
+        )
         if not exit_after_sample:
             console.print("[bold]Serving.[/bold] Press Ctrl-C to stop everything.")
             await stop.wait()

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
+PARTICIPANTS = [
+    {"id": "cand-7", "side": "candidate", "role": "candidate"},
+    {"id": "alice", "side": "company", "role": "interviewer"},
+    {"id": "bob", "side": "company", "role": "hiring_manager"},
+]
 OPEN = {
     "candidacy_id": "cy-1",
     "position": "Backend engineer",
     "candidate_id": "cand-7",
-    "participants": [
-        {"id": "cand-7", "side": "candidate", "role": "candidate"},
-        {"id": "alice", "side": "company", "role": "interviewer"},
-        {"id": "bob", "side": "company", "role": "hiring_manager"},
-    ],
+    "participants": PARTICIPANTS,
 }
 
 Step = tuple[str, str, dict[str, Any]]  # (route, actor, body)
@@ -123,16 +125,33 @@ class FedInterview:
     event_ids: list[str] = field(default_factory=list)
 
 
-async def feed(http: httpx.AsyncClient, interview_id: str, steps: list[Step]) -> FedInterview:
-    """Send each step as one HTTP command with the version the previous answer gave."""
+def role_of(route: str, actor: str) -> str:
+    """The role a sample step's actor acts as: opening is a recruiter's; then their side's role."""
+    if route == "open":
+        return "recruiter"
+    sides = {p["id"]: p["side"] for p in PARTICIPANTS}
+    return "candidate" if sides.get(actor) == "candidate" else "interviewer"
+
+
+Tokens = Callable[[str, str], str]
+"""(role, subject) -> a bearer token."""
+
+
+async def feed(
+    http: httpx.AsyncClient, interview_id: str, steps: list[Step], tokens: Tokens | None = None
+) -> FedInterview:
+    """Send each step as one HTTP command with the version the previous answer gave.
+
+    With ``tokens``, each step carries its actor's own token (the actor acts as themselves); without,
+    the client's default headers must authenticate (e.g. a service token acting for each actor).
+    """
     fed = FedInterview(interview_id)
     for n, (route, actor, body) in enumerate(steps, 1):
         payload = {"actor_id": actor, "expected_version": fed.version} | body
-        response = await http.post(
-            f"/interviews/{interview_id}/{route}",
-            json=payload,
-            headers={"Idempotency-Key": f"{interview_id}-{n}"},
-        )
+        headers = {"Idempotency-Key": f"{interview_id}-{n}"}
+        if tokens is not None:
+            headers["Authorization"] = f"Bearer {tokens(role_of(route, actor), actor)}"
+        response = await http.post(f"/interviews/{interview_id}/{route}", json=payload, headers=headers)
         if response.status_code != 201:
             raise RuntimeError(f"{interview_id} step {n} ({route}) refused: {response.text}")
         answer = response.json()

@@ -4,6 +4,7 @@ Strimzi resources against the code's topics, consumer groups and transactional i
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from typing import Any
@@ -14,6 +15,7 @@ from schemas.topics import TOPIC_SPECS, Topics
 from services.decision.entrypoints.settings import DecisionSettings
 from services.interview.entrypoints.settings import InterviewSettings
 from services.launcher.principals import AUDIT, DECISION, INTERVIEW, service_acls
+from services.platform.auth import AuthSettings
 from services.platform.privacy.settings import PrivacySettings
 from services.platform.settings import KafkaSettings
 from tests.deploy.cluster import CHART, ROOT, Tools
@@ -145,6 +147,60 @@ def test_credentials_come_from_secrets(default_objects: list[dict[str, Any]]) ->
         assert env["KAFKA_SSL_CAFILE"]["value"].startswith("/etc/hiring-pipeline/kafka-ca/")
 
 
+@pytest.mark.parametrize("which", ["default", "production"])
+def test_both_services_verify_tokens_of_the_issuer(
+    which: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    objects: list[dict[str, Any]] = request.getfixturevalue(f"{which}_objects")
+    for name in [n for n in os.environ if n.startswith("AUTH_")]:  # only what the chart sets
+        monkeypatch.delenv(name)
+    for _, container in _containers(objects):
+        env = {e["name"]: e.get("value") for e in container["env"]}
+        assert env["AUTH_ISSUER"]
+        assert env["AUTH_AUDIENCE"] == "hiring-pipeline"
+        assert env["AUTH_JWKS_URL"].startswith(("http://", "https://"))
+        assert "AUTH_INSECURE_DEV_NO_AUTH" not in env
+        given = {k[5:].lower(): v for k, v in env.items() if k.startswith("AUTH_")}
+        assert AuthSettings(**given).problems() == []
+    for policy in by_kind(objects, "NetworkPolicy"):  # the pods may reach the issuer's JWKS
+        assert any(r["ports"][0]["port"] in (443, 8080) for r in policy["spec"]["egress"])
+
+
+def test_a_jwks_from_a_config_map_is_mounted_as_a_directory(tools: Tools) -> None:
+    objects = render(tools, "--set", "auth.jwksUrl=", "--set", "auth.jwksConfigMap.name=idp-jwks")
+    for deployment, container in _containers(objects):
+        env = {e["name"]: e.get("value") for e in container["env"]}
+        assert env["AUTH_JWKS_FILE"] == "/etc/hiring-pipeline/jwks/jwks.json"
+        assert "AUTH_JWKS_URL" not in env
+        mount = next(m for m in container["volumeMounts"] if m["name"] == "jwks")
+        assert mount["mountPath"] == "/etc/hiring-pipeline/jwks"
+        assert "subPath" not in mount
+        volume = next(v for v in deployment["spec"]["template"]["spec"]["volumes"] if v["name"] == "jwks")
+        assert volume["configMap"]["name"] == "idp-jwks"
+
+
+@pytest.mark.parametrize(
+    ("setting", "complaint"),
+    [
+        (["--set", "auth.issuer="], "auth.issuer and auth.audience are required"),
+        (["--set", "auth.jwksUrl="], "set auth.jwksUrl or auth.jwksConfigMap.name"),
+        (["--set", "auth.jwksConfigMap.name=x"], "not both"),
+        (["--set", "auth.algorithms=HS256"], "algorithms"),
+    ],
+    ids=["no-issuer", "no-keys", "two-key-sources", "symmetric"],
+)
+def test_the_chart_will_not_render_services_open_by_accident(
+    tools: Tools, setting: list[str], complaint: str
+) -> None:
+    done = helm(tools, "template", "hp", str(CHART), *setting, check=False)
+    assert done.returncode != 0
+    assert complaint in done.stderr
+    insecure = render(tools, "--set", "auth.insecureDevNoAuth=true")
+    for _, container in _containers(insecure):
+        names = {e["name"] for e in container["env"] if e["name"].startswith("AUTH_")}
+        assert names == {"AUTH_INSECURE_DEV_NO_AUTH"}
+
+
 def test_client_certificates_are_mounted_for_tls_users(tools: Tools) -> None:
     objects = render(tools, "--set", "kafka.securityProtocol=SSL,kafka.saslMechanism=",
                      "--set", "strimzi.users.authentication=tls")  # fmt: skip
@@ -175,7 +231,8 @@ def test_network_policy_admits_only_http_and_allows_kafka_and_dns(
         ]
         assert namespaces == [{"kubernetes.io/metadata.name": n} for n in ("ingress-nginx", "monitoring")]
         ports = [sorted((p["port"], p["protocol"]) for p in rule["ports"]) for rule in spec["egress"]]
-        assert ports == [[(9093, "TCP")], [(53, "TCP"), (53, "UDP")], [(4318, "TCP")]]
+        # Kafka, DNS, the token issuer's JWKS, the OTLP collector.
+        assert ports == [[(9093, "TCP")], [(53, "TCP"), (53, "UDP")], [(443, "TCP")], [(4318, "TCP")]]
 
 
 def _expected_topics(prefix: str, partitions: int, replicas: int, extra: dict[str, str]) -> dict[str, Any]:
@@ -272,7 +329,7 @@ def test_every_variable_the_chart_sets_is_one_the_services_read(
     # pydantic-settings ignores unknown variables, so a misspelt one would silently change nothing.
     read = {
         f"{settings.model_config['env_prefix']}{name}".upper()
-        for settings in (InterviewSettings, DecisionSettings, KafkaSettings, PrivacySettings)
+        for settings in (InterviewSettings, DecisionSettings, KafkaSettings, PrivacySettings, AuthSettings)
         for name in settings.model_fields
     }
     for _, container in _containers(production_objects):

@@ -120,6 +120,18 @@ def test_service_without_a_broker_fails_cleanly(installed: Path, tmp_path: Path)
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize("component", ["interview", "decision"])
+def test_service_without_authentication_settings_refuses_to_start(
+    installed: Path, tmp_path: Path, component: str
+) -> None:
+    env = image_env(installed, tmp_path) | {"KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9"}
+    done = subprocess.run(["hiring-pipeline", component, "serve"], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    assert done.returncode == 2
+    assert "authentication is not configured: set AUTH_JWKS_FILE" in done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def _get(url: str) -> int:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
@@ -162,7 +174,8 @@ def test_services_from_the_install_serve_probes_and_stop_on_sigterm(
     servers = str(kafka.settings.bootstrap_servers)
     base = {**image_env(installed, writable), "HOME": str(home), "KAFKA_BOOTSTRAP_SERVERS": servers,
             "KAFKA_TOPIC_PREFIX": f"img{uuid.uuid4().hex[:8]}.", "KAFKA_PARTITIONS": "2",
-            "PRIVACY_KEK_FILE": str(writable / "kek"), "PRIVACY_DEV_KEK": "true"}  # fmt: skip
+            "PRIVACY_KEK_FILE": str(writable / "kek"), "PRIVACY_DEV_KEK": "true",
+            **{k: v for k, v in os.environ.items() if k.startswith("AUTH_")}}  # fmt: skip
     before = snapshot(installed)
     ports = {"interview": free_port(), "decision": free_port()}
     for component in ("interview", "decision"):  # interview first: it creates the topics

@@ -20,6 +20,7 @@ from services.launcher.run import Service, service, wait_ready
 from services.launcher.samples import CHECKLIST, STORY_FIRST, feed
 from services.platform.broker import Broker
 from services.platform.log_reader import read_all
+from testkit.auth import service_headers
 from tests.decision_support import by_key, eventually, free_port
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
@@ -53,7 +54,7 @@ async def test_scripted_interviews_through_both_services(
     interview, decision, topics = stack
     await wait_ready(interview)
     await wait_ready(decision)
-    async with httpx.AsyncClient(base_url=interview.url, timeout=10) as http:
+    async with httpx.AsyncClient(base_url=interview.url, timeout=10, headers=service_headers()) as http:
         await feed(http, "e2e-story", STORY_FIRST)
         await feed(http, "e2e-checklist", CHECKLIST)
     history = [
@@ -79,6 +80,6 @@ async def test_scripted_interviews_through_both_services(
     )
     codes = {s["code"] for s in checklist.data["signals"]}
     assert {"story_not_invited", "checklist_interview", "no_story", "no_candidate_questions"} <= codes
-    async with httpx.AsyncClient(base_url=decision.url, timeout=5) as http:
+    async with httpx.AsyncClient(base_url=decision.url, timeout=5, headers=service_headers()) as http:
         current = (await http.get("/interviews/e2e-story/verdict")).json()
         assert current["id"] == story[-1]["id"]

@@ -25,6 +25,7 @@ from schemas.topics import Topics
 from services.platform.broker import Broker
 from services.platform.local_kafka import free_port
 from services.platform.log_reader import read_all
+from testkit.auth import service_headers
 from testkit.processes import services
 
 pytestmark = [pytest.mark.kafka, pytest.mark.timeout(180)]
@@ -84,7 +85,7 @@ async def test_one_trace_spans_both_services(
                 "participants": [{"id": "cand-1", "side": "candidate", "role": "candidate"},
                                  {"id": "alice", "side": "company", "role": "interviewer"}]}  # fmt: skip
         headers = {"traceparent": f"00-{trace_id}-{secrets.token_hex(8)}-01"}
-        async with httpx.AsyncClient(timeout=30) as http:
+        async with httpx.AsyncClient(timeout=30, headers=service_headers()) as http:
             url = f"{kids['interview'].base}/interviews/iv-t/open"
             opened = await http.post(url, json=body, headers=headers)
             assert opened.status_code == 201, opened.text

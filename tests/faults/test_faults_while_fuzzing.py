@@ -25,6 +25,7 @@ from services.launcher.samples import CHECKLIST, STORY_FIRST, Step
 from services.platform import local_kafka
 from services.platform.log_reader import read_all
 from services.platform.topics import ensure_topics
+from testkit.auth import service_headers
 from testkit.processes import Child, services
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.timeout(600)]
@@ -154,7 +155,8 @@ async def test_faults_while_fuzzing_lose_nothing_acknowledged(tmp_path: Path) ->
         seen: Counter[int] = Counter()
         injected: list[str] = []
         stop = asyncio.Event()
-        async with httpx.AsyncClient(base_url=kids["interview"].base, timeout=30) as http:
+        base, auth = kids["interview"].base, service_headers()
+        async with httpx.AsyncClient(base_url=base, timeout=30, headers=auth) as http:
             fuzzing = [asyncio.create_task(fuzz(http, stop, seen)) for _ in range(2)]
             done = asyncio.Event()
             work = [interviews_until(done, http, w, acked) for w in range(WORKERS)]

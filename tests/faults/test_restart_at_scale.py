@@ -20,6 +20,7 @@ import pytest
 
 from schemas.topics import Topics
 from services.platform.broker import Broker
+from testkit.auth import service_headers
 from testkit.history import fill_history
 from testkit.processes import Child, services
 
@@ -48,11 +49,13 @@ def new_interview_reaches_its_verdict(interview: Child, decision: Child) -> str:
         "participants": [{"id": "cand-9", "side": "candidate", "role": "candidate"},
                          {"id": "alice", "side": "company", "role": "interviewer"}],
     }  # fmt: skip
-    opened = httpx.post(f"{interview.base}/interviews/{iid}/open", json=body, timeout=30)
+    opened = httpx.post(
+        f"{interview.base}/interviews/{iid}/open", json=body, timeout=30, headers=service_headers()
+    )
     assert opened.status_code == 201, opened.text
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        verdict = httpx.get(f"{decision.base}/interviews/{iid}/verdict", timeout=5)
+        verdict = httpx.get(f"{decision.base}/interviews/{iid}/verdict", timeout=5, headers=service_headers())
         if verdict.status_code == 200:
             assert verdict.json()["verdict"]["interview_id"] == iid
             return iid

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from schemas.commands import CommandEnvelope, CommandResult
 from services.interview.adapters.gateway import BrokerUnavailableError, ResultTimeoutError
+from testkit.auth import service_headers
 from testkit.interviews import Script
 from tests.fuzz.inprocess import InProcessGateway, fuzz_decision_app, fuzz_interview_app
 
@@ -26,7 +27,9 @@ APPS: dict[str, Callable[[], FastAPI]] = {
 
 
 def client(app: FastAPI) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test", headers=service_headers()
+    )
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ import structlog
 from hypothesis import HealthCheck, settings
 
 from schemas.common import QuestionKind
+from testkit.auth import service_headers
 from testkit.interviews import Script
 from tests.fuzz.inprocess import InProcessGateway, fuzz_decision_app, fuzz_interview_app
 
@@ -46,6 +47,20 @@ INTERVIEW = schemathesis.openapi.from_asgi("/openapi.json", INTERVIEW_APP)
 
 SCRIPT = Script("iv-fuzz").opened().ask("q1", QuestionKind.INVITE_STORY)
 DECISION = schemathesis.openapi.from_asgi("/openapi.json", fuzz_decision_app(SCRIPT.events))
+
+
+@INTERVIEW.auth()
+@DECISION.auth()
+class ServiceToken:
+    """A service token on every request (it acts for any participant and reads every verdict; the access
+    tests cover the roles). Schemathesis knows it is the credential: it also sends requests without it or
+    with a broken one and checks that they are refused (401)."""
+
+    def get(self, case: Any, context: Any) -> str:
+        return service_headers()["Authorization"].removeprefix("Bearer ")
+
+    def set(self, case: Any, data: str, context: Any) -> None:
+        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
 
 
 class Arena:

@@ -13,7 +13,7 @@ from services.audit.domain.report import Discrepancy, Kind, VerifyReport
 from services.audit.domain.verify import Audit, InterviewAudit
 from services.audit.entrypoints.candidacy_html import candidacy_sections
 from services.audit.entrypoints.charts import SignalSpan, changes, points_of, signal_spans, trajectory
-from services.audit.entrypoints.timeline import describe, revision_line, short_ids
+from services.audit.entrypoints.timeline import describe, revision_line, sender, short_ids
 from services.platform.privacy.sealing import Lookup
 
 MAX_INTERVIEWS = 500
@@ -225,11 +225,13 @@ def _event_row(
             f"<tr{css}><td></td><td></td><td>undecodable record{note}</td><td class='pos'>{where}</td></tr>"
         )
     a, what = event.attributes, escape(describe(event, keys))
+    who = sender(event)
+    by = f"<br><small>{escape(who)}</small>" if who else ""
     return (
         f"<tr{css} data-event='{_q(a.id)}'><td>{a.sequence}</td>"
         f"<td>{format_time(a.time)}</td>"
         f"<td><abbr class='own' title='event {_q(a.id)}'>{escape(ids.get(a.id, ''))}</abbr> "
-        f"{what}{note}</td>"
+        f"{what}{by}{note}</td>"
         f"<td class='pos'>{escape(where)}</td></tr>"
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Iterable
 
 from schemas.decision import SideVerdict, VerdictChanged
@@ -54,6 +55,21 @@ def short_ids(events: Iterable[Event]) -> dict[str, str]:
             )
         out[event.attributes.id] = own
     return out
+
+
+def sender(event: Event) -> str:
+    """Who sent the command behind an event (its Auth Context attributes), e.g.
+    ``by alice (interviewer, https://idp.example)``; empty for events written before they were recorded."""
+    a = event.attributes
+    if a.authid is None:
+        return ""
+    try:
+        claims = json.loads(a.authclaims or "{}")
+    except ValueError:
+        claims = {}
+    facts = [str(claims[k]) for k in ("role", "iss") if isinstance(claims, dict) and claims.get(k)]
+    kind = "" if a.authtype in ("user", None) else f"{a.authtype} "
+    return f"by {kind}{a.authid}" + (f" ({', '.join(facts)})" if facts else "")
 
 
 def side(verdict: SideVerdict) -> str:

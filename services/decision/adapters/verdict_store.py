@@ -144,7 +144,7 @@ def open_store(directory: Path, topic: str) -> VerdictStore:
 
 
 class FedStore(Protocol):
-    """What ``StoreFeed`` writes to: the query store, or another read model of ``decision.events``."""
+    """What a feed writes to: records, and how far each partition was read."""
 
     def add_records(self, records: list[Any]) -> None: ...
     def forget_if_ahead(self, ends: dict[int, int]) -> bool: ...
@@ -153,7 +153,7 @@ class FedStore(Protocol):
 
 
 class StoreFeed:
-    """Tails all of ``decision.events`` into a store; ``caught_up`` once the end at start is read."""
+    """Tails all of a topic into a store; ``caught_up`` once the end at start is read."""
 
     def __init__(self, client: dict[str, Any], topic: str, store: FedStore) -> None:
         self.client, self.topic, self.store = client, topic, store

@@ -10,13 +10,14 @@ from typing import Annotated, Any
 
 import structlog
 from aiokafka.admin import AIOKafkaAdminClient
-from fastapi import FastAPI, Path, Query, Response
+from fastapi import FastAPI, Path, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
 from schemas.common import MAX_SAFE_INT, Id
 from schemas.decision import VerdictChanged
 from schemas.envelope import Event
+from services.decision.entrypoints.access import ACCESS
 from services.decision.entrypoints.calibration_api import mount_calibration
 from services.decision.entrypoints.candidacy_api import add_candidacy_routes
 from services.decision.entrypoints.problems import (
@@ -26,7 +27,9 @@ from services.decision.entrypoints.problems import (
     problem_response,
 )
 from services.decision.entrypoints.runtime import DecisionRuntime
+from services.decision.entrypoints.views import View, candidate_view, view_for
 from services.platform.asyncapi_http import mount_asyncapi
+from services.platform.auth import Scope, grant_of, install_access
 
 log = structlog.get_logger("decision.api")
 InterviewId = Annotated[Id, Path(description="The interview id.")]
@@ -74,13 +77,18 @@ class BrokerProbe:
 
 
 class Revision(BaseModel):
-    """One published revision: its CloudEvents id, time (of its cause), cause, and the verdict data."""
+    """One published revision: its CloudEvents id, time (of its cause), cause, and the verdict data.
+
+    ``view`` says how much of it the caller may see: ``full``, or ``candidate`` (the panel's individual
+    assessments left out; docs/security.md).
+    """
 
     id: str = Field(description="Deterministic CloudEvents id of the revision.")
     time: datetime = Field(description="Time of the interview event that caused the revision.")
     causationid: str = Field(description="Id of that interview event.")
     prevhash: str = Field(description="Hash chain over the interview's revisions.")
     verdict: VerdictChanged
+    view: View = Field(default=View.FULL, description="full, or candidate: the candidate's view.")
 
 
 class Health(BaseModel):
@@ -88,15 +96,20 @@ class Health(BaseModel):
 
     status: str
     partitions: list[int] = Field(default_factory=list)
-    parked: dict[str, str] = Field(
-        default_factory=dict, description="Parked interviews and their reason code."
+    parked: int = Field(
+        default=0,
+        description="How many interviews are parked (ids: `hiring-pipeline decision parked`, an operator "
+        "command; probes are anonymous, so no id is shown here).",
     )
 
 
-def _revision(event: Event) -> Revision:
+def _revision(event: Event, view: View = View.FULL) -> Revision:
     assert isinstance(event.data, VerdictChanged)
     a = event.attributes
-    return Revision(id=a.id, time=a.time, causationid=a.causationid, prevhash=a.prevhash, verdict=event.data)
+    data = candidate_view(event.data) if view is View.CANDIDATE else event.data
+    return Revision(
+        id=a.id, time=a.time, causationid=a.causationid, prevhash=a.prevhash, verdict=data, view=view
+    )
 
 
 def _not_found(interview_id: str, what: str) -> ProblemError:
@@ -107,12 +120,27 @@ def create_app(runtime: DecisionRuntime, probe: BrokerProbe | None = None) -> Fa
     """The FastAPI application serving ``runtime``'s store; ``probe`` tells whether the broker answers."""
     app = FastAPI(title="hiring-pipeline decision service", version="1.0.0", description=__doc__)
     install(app, runtime.settings.max_request_bytes)
+    install_access(app, ACCESS, runtime.settings.auth)  # before the routes: each one checks it
     mount_asyncapi(app)
     store = runtime.store
     probe = probe or BrokerProbe(runtime.client)
 
+    def readable(request: Request, interview_id: str) -> View:
+        """The caller's view of the interview; 404, as for a missing one, when it is not theirs."""
+        grant = grant_of(request)
+        found: View | None = View.FULL
+        if grant.scope is not Scope.ALL:
+            people = runtime.participants
+            side = people.side(interview_id, grant.principal.sub)
+            found = view_for(grant, side, people.opened_by(interview_id))
+        if found is None:
+            log.info("decision.read_refused", role=grant.role.value)
+            raise _not_found(interview_id, "no revision published")
+        return found
+
     @app.get("/interviews/{interview_id}/verdict", responses=PROBLEM_RESPONSES)
     async def verdict(
+        request: Request,
         interview_id: InterviewId,
         as_of_sequence: int | None = Query(
             None, ge=1, le=MAX_SAFE_INT, description="Verdict after this interview event."
@@ -122,6 +150,7 @@ def create_app(runtime: DecisionRuntime, probe: BrokerProbe | None = None) -> Fa
         ),
     ) -> Revision:
         """The current verdict, or the one in force as of an interview sequence number or a time."""
+        view = readable(request, interview_id)
         if as_of_sequence is not None and as_of_time is not None:
             raise ProblemError(400, "ambiguous_as_of", "Ambiguous query", "give as_of_sequence or as_of_time")
         if as_of_sequence is not None:
@@ -132,15 +161,16 @@ def create_app(runtime: DecisionRuntime, probe: BrokerProbe | None = None) -> Fa
             found = store.current(interview_id)
         if found is None:
             raise _not_found(interview_id, "no revision (yet) for that point")
-        return _revision(found)
+        return _revision(found, view)
 
     @app.get("/interviews/{interview_id}/revisions", responses=PROBLEM_RESPONSES)
-    async def revisions(interview_id: InterviewId) -> list[Revision]:
+    async def revisions(request: Request, interview_id: InterviewId) -> list[Revision]:
         """Every revision of an interview's verdict, oldest first."""
+        view = readable(request, interview_id)
         found = store.revisions(interview_id)
         if not found:
             raise _not_found(interview_id, "no revision published")
-        return [_revision(e) for e in found]
+        return [_revision(e, view) for e in found]
 
     add_candidacy_routes(app, runtime)  # ADR 0012
 
@@ -161,9 +191,8 @@ def create_app(runtime: DecisionRuntime, probe: BrokerProbe | None = None) -> Fa
         if not await probe.healthy():
             detail = f"the broker has not answered for {STALE_AFTER_S:.0f} s or more"
             return problem_response(ProblemError(503, "unavailable", "Broker unavailable", detail).problem)
-        health = Health(
-            status="ready", partitions=sorted(runtime.processor.assigned), parked=runtime.handler.parked()
-        )
+        parked = len(runtime.handler.parked())
+        health = Health(status="ready", partitions=sorted(runtime.processor.assigned), parked=parked)
         return Response(health.model_dump_json(), media_type="application/json")
 
     @app.get("/metrics", response_class=PlainTextResponse)

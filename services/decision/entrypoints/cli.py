@@ -29,6 +29,9 @@ def serve(port: int = typer.Option(None, help="HTTP port (DECISION_PORT).")) -> 
         settings = settings.model_copy(update={"port": port})
     configure_logging(settings.log_level, settings.log_json)
     configure_tracing("decision")
+    for problem in settings.auth.problems():
+        typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(2)
     if not asyncio.run(_serve(settings)):
         raise typer.Exit(1)  # a part failed (logged): let the supervisor restart us
 

@@ -11,6 +11,7 @@ from services.decision.adapters.calibration_store import CalibrationStore, open_
 from services.decision.adapters.candidacy import CandidacyHandler
 from services.decision.adapters.handler import DecisionHandler
 from services.decision.adapters.metrics import DecisionMetrics
+from services.decision.adapters.participants import ParticipantStore, open_participants
 from services.decision.adapters.verdict_store import StoreFeed, VerdictStore, open_store
 from services.decision.domain.policy import Policies
 from services.decision.entrypoints.settings import DecisionSettings
@@ -44,16 +45,20 @@ class DecisionRuntime:
     store: VerdictStore
     feed: StoreFeed
     progress: Progress
+    participants: ParticipantStore
+    participant_feed: StoreFeed
     candidacy: CandidacyRuntime | None = None
     calibration: CalibrationStore | None = None
     calibration_feed: StoreFeed | None = None
 
     @property
     def ready(self) -> bool:
-        """Partitions owned and rebuilt, and the query stores caught up with published revisions."""
+        """Partitions owned and rebuilt, the query stores caught up with published revisions, and the
+        participant store (who may read what) with interview.events."""
         return (
             self.processor.ready
             and self.feed.caught_up.is_set()
+            and self.participant_feed.caught_up.is_set()
             and (self.candidacy is None or self.candidacy.ready)
         )
 
@@ -101,8 +106,13 @@ def build_runtime(settings: DecisionSettings) -> DecisionRuntime:
     )  # fmt: skip
     store = open_store(state_dir, topics.decision_events)
     feed = StoreFeed(client, topics.decision_events, store)
+    participants = open_participants(state_dir, topics.interview_events)
+    participant_feed = StoreFeed(client, topics.interview_events, participants)
     candidacy = build_candidacy(settings, client, topics)
-    runtime = DecisionRuntime(settings, client, topics, handler, processor, store, feed, progress, candidacy)
+    runtime = DecisionRuntime(
+        settings, client, topics, handler, processor, store, feed, progress, participants, participant_feed,
+        candidacy,
+    )
     runtime.calibration = open_calibration(state_dir, topics.decision_events)  # ADR 0013
     runtime.calibration_feed = StoreFeed(client, topics.decision_events, runtime.calibration)
     return runtime

@@ -104,6 +104,7 @@ class DecisionService:
         self._processing = self._critical(rt.processor.run(), "decision-processor")
         self._helpers = [
             self._critical(rt.feed.run(), "decision-feed"),
+            self._critical(rt.participant_feed.run(), "decision-participant-feed"),
             self._critical(watch_releases(rt), "decision-release-watcher"),
             self._critical(track_lag(rt), "decision-lag"),
         ]

@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.platform.auth import AuthSettings
 from services.platform.settings import KafkaSettings
 
 
@@ -36,6 +37,7 @@ class DecisionSettings(BaseSettings):
     log_level: str = Field(default="INFO")
     log_json: bool = Field(default=True)
     kafka: KafkaSettings = Field(default_factory=KafkaSettings, exclude=True)
+    auth: AuthSettings = Field(default_factory=AuthSettings, exclude=True)
 
     @property
     def group(self) -> str:

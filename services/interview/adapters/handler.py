@@ -24,7 +24,7 @@ import structlog
 from aiokafka import TopicPartition
 from opentelemetry.trace import SpanKind
 
-from schemas.commands import CommandEnvelope, CommandResult
+from schemas.commands import CommandEnvelope, CommandPrincipal, CommandResult
 from schemas.envelope import Event
 from schemas.interview import InterviewOpened
 from schemas.topics import BY_NAME, COMMAND_RESULTS, Topics
@@ -116,9 +116,14 @@ class InterviewHandler:
         state_dir: Path | None = None,
         *,
         keys: KeyStore,
+        intake_principal: str = "User:interview-intake",
     ) -> None:
         self._client, self._topics, self._partitions = client, topics, partitions
         self._keys = keys  # data keys per candidate: text is sealed before it is written
+        # A command from another Kafka producer names no principal: it acts as the intake's.
+        self._intake = CommandPrincipal(
+            type="service_account", id=intake_principal, issuer="kafka", role="service"
+        )
         self._clock, self._ids = clock, ids
         self._state_dir = state_dir or default_state_dir()
         self._owned: dict[int, _Partition] = {}
@@ -211,6 +216,8 @@ class InterviewHandler:
         parsed = wire.parse_command(record.value, record.key, fallback)
         if not isinstance(parsed, CommandEnvelope):
             return self._answer(partition, state, "unknown", parsed, [])
+        if parsed.principal is None:
+            parsed = parsed.model_copy(update={"principal": self._intake})
         parent = context_of_headers(record.headers)
         with TRACER.start_as_current_span(
             f"decide {parsed.payload.type}", context=parent, kind=SpanKind.CONSUMER,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from schemas.common import ActorSide, Frozen, Side
 from schemas.envelope import Event
 from schemas.registry import INTERVIEW_SOURCE, build_event
@@ -26,12 +28,16 @@ def decide(state: InterviewState, command: Command, stamp: Stamp) -> list[Event]
         side = _admit(state, command)
         data = _data(state, command, side)
     except RejectedError as exc:
-        return Rejection(exc.code, exc.message, exc.field, state.version)
+        # Someone not taking part learns nothing of the interview, not even its version.
+        hidden = exc.code is Code.NOT_A_PARTICIPANT
+        return Rejection(exc.code, exc.message, exc.field, None if hidden else state.version)
     return [_event(state, command, stamp, data, side)]
 
 
 def _admit(state: InterviewState, command: Command) -> Side:
     """Lifecycle, version, then who may act: returns the actor's side."""
+    if not isinstance(command.payload, OpenInterview) and state.opened and state.unreadable is None:
+        rules.actor(dict(state.participants), command)  # a stranger hears first that they are one
     rules.lifecycle(state, command)
     rules.version(state, command)
     if isinstance(command.payload, OpenInterview):
@@ -79,4 +85,14 @@ def _event(state: InterviewState, command: Command, stamp: Stamp, data: Frozen, 
         source=INTERVIEW_SOURCE,
         traceparent=stamp.trace[0] if stamp.trace else None,
         tracestate=stamp.trace[1] if stamp.trace else None,
+        auth=_auth(command),
     )
+
+
+def _auth(command: Command) -> tuple[str, str, str] | None:
+    """The Auth Context attributes of the command's principal (None: the command names none)."""
+    p = command.principal
+    if p is None:
+        return None
+    claims = json.dumps({"iss": p.issuer, "role": p.role}, sort_keys=True, separators=(",", ":"))
+    return p.type, p.id, claims

@@ -21,11 +21,13 @@ from schemas.commands import (
     AssessGoal,
     CommandAccepted,
     CommandEnvelope,
+    CommandPrincipal,
     ConcludeInterview,
     OpenInterview,
     TellStory,
 )
 from schemas.common import Frozen, Id, Side, Version
+from schemas.envelope import AuthType
 from services.interview.adapters import metrics
 from services.interview.adapters.gateway import (
     BrokerUnavailableError,
@@ -33,9 +35,11 @@ from services.interview.adapters.gateway import (
     ResultTimeoutError,
 )
 from services.interview.adapters.wire import describe_errors
+from services.interview.entrypoints.access import ACCESS
 from services.interview.entrypoints.problems import problem, responses, validation_problem
 from services.interview.entrypoints.service import InterviewService
 from services.platform.asyncapi_http import mount_asyncapi
+from services.platform.auth import INSECURE_ISSUER, Role, grant_of, install_access, side_of
 from services.platform.http_limits import install_problems
 from services.platform.tracing import TRACER, context_of, exemplar
 
@@ -58,9 +62,16 @@ ERRORS = responses(400, 403, 404, 409, 413, 422, 503, 504)
 
 
 class _By(Frozen):
-    actor_id: Id = Field(description="The participant acting.")
+    actor_id: Id | None = Field(
+        default=None,
+        description="The participant acting: the token's subject. Optional; if given it must equal the "
+        "token's sub (403 actor_mismatch otherwise). Required only for a service token, which acts for "
+        "the participant it names.",
+    )
     expected_version: Version = Field(description="Interview version you saw; 0 to open. A JSON integer.")
-    actor_side: Side | None = Field(default=None, description="Optional: the side you act for.")
+    actor_side: Side | None = Field(
+        default=None, description="Optional: the side you act for; must be your role's side."
+    )
 
 
 class OpenInterviewRequest(OpenInterview, _By):
@@ -113,6 +124,7 @@ def create_app(service: InterviewService) -> FastAPI:
     )
     install_problems(app, service.settings.max_request_bytes)
     app.add_exception_handler(RequestValidationError, validation_problem)
+    install_access(app, ACCESS, service.settings.auth)  # before the routes: each one checks it
     app.state.service = service
     _commands(app)
     _operations(app)
@@ -122,8 +134,11 @@ def create_app(service: InterviewService) -> FastAPI:
 
 async def _submit(request: Request, interview_id: str, body: _By, key: str | None, corr: str | None) -> Any:
     service: InterviewService = request.app.state.service
+    acting = _acting(request, body)
+    if isinstance(acting, Response):
+        return acting
     try:
-        command = _envelope(interview_id, body, key, corr)
+        command = _envelope(interview_id, body, key, corr, acting)
     except ValidationError as exc:  # a header the body models do not see: Idempotency-Key, X-Correlation-Id
         field, detail = describe_errors(exc)
         return problem("invalid_command", detail, request, field=_header_name(field))
@@ -157,7 +172,38 @@ def _header_name(field: str) -> str:
     return {"idempotency_key": "Idempotency-Key", "correlation_id": "X-Correlation-Id"}.get(field, field)
 
 
-def _envelope(interview_id: str, body: _By, key: str | None, corr: str | None) -> CommandEnvelope:
+def _acting(request: Request, body: _By) -> tuple[str, str | None, CommandPrincipal] | Response:
+    """Actor id, side and principal of the request: the token's subject, never someone the body names."""
+    grant = grant_of(request)
+    p = grant.principal
+    kind: AuthType = "unauthenticated" if p.iss == INSECURE_ISSUER else "user"
+    if grant.role is Role.SERVICE:
+        kind = "unauthenticated" if kind == "unauthenticated" else "service_account"
+        principal = CommandPrincipal(type=kind, id=p.sub, issuer=p.iss, role=grant.role.value)
+        if body.actor_id is None:
+            return problem("invalid_command", "a service token acts for a participant: give actor_id",
+                           request, field="actor_id")  # fmt: skip
+        return body.actor_id, body.actor_side.value if body.actor_side else None, principal
+    principal = CommandPrincipal(type=kind, id=p.sub, issuer=p.iss, role=grant.role.value)
+    if body.actor_id is not None and body.actor_id != p.sub:
+        log.info("http.refused", code="actor_mismatch", role=grant.role.value)
+        return problem("actor_mismatch", "actor_id must be the token's subject (or be left out): you act "
+                       "only as yourself", request, field="actor_id")  # fmt: skip
+    side = side_of(grant.role)
+    if body.actor_side is not None and body.actor_side.value != side:
+        log.info("http.refused", code="wrong_side", role=grant.role.value)
+        return problem("wrong_side", f"role {grant.role.value} acts for the {side} side only", request,
+                       field="actor_side")  # fmt: skip
+    return p.sub, side, principal
+
+
+def _envelope(
+    interview_id: str,
+    body: _By,
+    key: str | None,
+    corr: str | None,
+    acting: tuple[str, str | None, CommandPrincipal],
+) -> CommandEnvelope:
     payload = body.model_dump(mode="json", exclude={"actor_id", "expected_version", "actor_side"})
     return CommandEnvelope.model_validate(
         {
@@ -165,20 +211,35 @@ def _envelope(interview_id: str, body: _By, key: str | None, corr: str | None) -
             "idempotency_key": key,
             "interview_id": interview_id,
             "expected_version": body.expected_version,
-            "actor_id": body.actor_id,
-            "actor_side": body.actor_side,
+            "actor_id": acting[0],
+            "actor_side": acting[1],
             "correlation_id": corr or str(uuid.uuid4()),
             "payload": payload,
+            "principal": acting[2],
         }
     )
 
 
+_NO_VERSION = frozenset({"already_opened", "history_unreadable"})
+
+
 def _response(request: Request, result: Any, correlation_id: str) -> Response:
     response: Response
-    if not isinstance(result, CommandAccepted):
+    person = grant_of(request).role is not Role.SERVICE
+    code = None if isinstance(result, CommandAccepted) else result.code
+    if code == "not_a_participant" or (person and code == "not_opened"):
+        # The same answer whether the interview exists or not: a stranger learns nothing of it (a person
+        # is not a participant of an interview nobody opened; a service is told not_opened).
+        response = problem(
+            "not_a_participant",
+            f"interview {result.interview_id}: not found among the interviews you take part in",
+            request, command_id=result.command_id,
+        )  # fmt: skip
+    elif not isinstance(result, CommandAccepted):
         extra = {
             "field": result.field,
-            "current_version": result.current_version,
+            # a person who may not be a participant (open, a parked interview) is not told the version
+            "current_version": None if person and code in _NO_VERSION else result.current_version,
             "command_id": result.command_id,
             "replay_of": result.replay_of,
         }

@@ -23,6 +23,7 @@ STATUS: dict[str, int] = {
     "not_opened": 404,
     "not_a_participant": 403,
     "wrong_side": 403,
+    "actor_mismatch": 403,
     "version_conflict": 409,
     "already_opened": 409,
     "concluded": 409,

@@ -36,4 +36,7 @@ def main() -> int:
     if not kafka.bootstrap_servers:
         log.error("KAFKA_BOOTSTRAP_SERVERS is not set; point it at a broker (e.g. 127.0.0.1:9092)")
         return 2
+    for problem in settings.auth.problems() if settings.http else []:
+        log.error(problem)
+        return 2
     return asyncio.run(serve(kafka, settings))

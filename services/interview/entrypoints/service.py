@@ -77,7 +77,8 @@ class InterviewService:
     def _processor(self, partitions: int) -> TransactionalProcessor:
         self.keys = self.keys or self._key_store()
         handler = InterviewHandler(
-            self.client, self.topics, partitions, state_dir=self.settings.state_dir, keys=self.keys
+            self.client, self.topics, partitions, state_dir=self.settings.state_dir, keys=self.keys,
+            intake_principal=self.settings.intake_principal,
         )
         return TransactionalProcessor(
             self.client,

@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.platform.auth import AuthSettings
+
 
 class InterviewSettings(BaseSettings):
     """How one interview-service process runs; every field is ``INTERVIEW_<NAME>`` in the environment."""
@@ -45,3 +47,11 @@ class InterviewSettings(BaseSettings):
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = Field(default=True, description="JSON log lines (false: console rendering).")
+    intake_principal: str = Field(
+        default="User:interview-intake",
+        min_length=1,
+        max_length=256,
+        description="Principal recorded on events of commands that arrive over Kafka without one (the "
+        "Kafka principal the intake producers authenticate as).",
+    )
+    auth: AuthSettings = Field(default_factory=AuthSettings, exclude=True)

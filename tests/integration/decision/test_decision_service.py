@@ -17,6 +17,7 @@ from services.decision.entrypoints.runtime import DecisionRuntime, build_runtime
 from services.decision.entrypoints.service import run_decision_service
 from services.platform.broker import Broker
 from services.platform.log_reader import read_all
+from testkit.auth import service_headers
 from testkit.interviews import checklist, story_first
 from tests.decision_support import by_key, eventually, free_port, produce, settings_for, wait_for_records
 
@@ -71,7 +72,7 @@ async def test_query_api(
     expected = project(script.events)
     # In a transaction, as the interview writer writes: its marker must not count as lag.
     await produce(kafka_client, topics.interview_events, script.events, transactional=True)
-    async with httpx.AsyncClient(base_url=base, timeout=5) as http:
+    async with httpx.AsyncClient(base_url=base, timeout=5, headers=service_headers()) as http:
 
         async def settled() -> bool:
             r = await http.get("/interviews/q-1/revisions")

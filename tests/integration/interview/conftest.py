@@ -20,6 +20,7 @@ from services.interview.entrypoints.http import create_app
 from services.interview.entrypoints.service import InterviewService
 from services.interview.entrypoints.settings import InterviewSettings
 from services.platform.log_reader import read_all
+from testkit.auth import service_headers
 
 Replica = tuple[InterviewService, httpx.AsyncClient]
 
@@ -39,7 +40,9 @@ async def start_replica(client: dict[str, Any], topics: Topics, **settings: Any)
     service = InterviewService(client, topics, InterviewSettings(create_topics=False, **settings))
     await service.start()
     transport = httpx.ASGITransport(app=create_app(service))
-    return service, httpx.AsyncClient(transport=transport, base_url="http://interview", timeout=30)
+    return service, httpx.AsyncClient(
+        transport=transport, base_url="http://interview", timeout=30, headers=service_headers()
+    )
 
 
 async def stop_replica(replica: Replica) -> None:

@@ -104,7 +104,17 @@ def test_the_opener_must_be_among_the_participants() -> None:
 def test_only_participants_act(payload: dict[str, object]) -> None:
     _, state = opened_story_told()
     outcome = rejected(when(state, MALLORY, payload), "not_a_participant", "actor_id")
-    assert CANDIDATE in outcome.message
+    assert CANDIDATE not in outcome.message
+    assert ALICE not in outcome.message
+    assert outcome.current_version is None  # nor the interview's version
+
+
+def test_a_stranger_hears_nothing_but_that_they_are_one() -> None:
+    """Not the version (version_conflict), not that the interview is concluded: not_a_participant."""
+    _, state = opened_story_told()
+    stale = when(state, MALLORY, {"type": "conclude_interview", "outcome": "completed"}, version=1)
+    outcome = rejected(stale, "not_a_participant", "actor_id")
+    assert outcome.current_version is None
 
 
 @pytest.mark.parametrize(("actor", "claimed"), [(CANDIDATE, "company"), (ALICE, "candidate")])

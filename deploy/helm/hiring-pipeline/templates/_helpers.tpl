@@ -170,3 +170,48 @@ app.kubernetes.io/component: {{ .component }}
   value: /etc/hiring-pipeline/kafka-user/user.key
 {{- end }}
 {{- end -}}
+
+{{/* Bearer token verification (AUTH_*): the same for both services. */}}
+{{- define "hp.authEnv" -}}
+{{- $a := .Values.auth -}}
+{{- if $a.insecureDevNoAuth }}
+- name: AUTH_INSECURE_DEV_NO_AUTH
+  value: "true"
+{{- else }}
+- name: AUTH_ISSUER
+  value: {{ $a.issuer | quote }}
+- name: AUTH_AUDIENCE
+  value: {{ $a.audience | quote }}
+{{- if $a.jwksUrl }}
+- name: AUTH_JWKS_URL
+  value: {{ $a.jwksUrl | quote }}
+{{- else }}
+- name: AUTH_JWKS_FILE
+  value: {{ printf "/etc/hiring-pipeline/jwks/%s" $a.jwksConfigMap.key | quote }}
+{{- end }}
+- name: AUTH_ALGORITHMS
+  value: {{ $a.algorithms | quote }}
+- name: AUTH_LEEWAY_S
+  value: {{ $a.leewaySeconds | quote }}
+{{- end }}
+{{- end -}}
+
+{{/* Whether the JWKS comes from a mounted ConfigMap. */}}
+{{- define "hp.jwksMounted" -}}
+{{- if and (not .Values.auth.insecureDevNoAuth) (not .Values.auth.jwksUrl) -}}true{{- end -}}
+{{- end -}}
+
+{{- define "hp.validateAuth" -}}
+{{- $a := .Values.auth -}}
+{{- if not $a.insecureDevNoAuth -}}
+{{- if or (not $a.issuer) (not $a.audience) -}}
+{{- fail "auth.issuer and auth.audience are required (docs/security.md); auth.insecureDevNoAuth=true serves without authentication (development only)" -}}
+{{- end -}}
+{{- if and (not $a.jwksUrl) (not $a.jwksConfigMap.name) -}}
+{{- fail "auth: set auth.jwksUrl or auth.jwksConfigMap.name (the token issuer's public keys)" -}}
+{{- end -}}
+{{- if and $a.jwksUrl $a.jwksConfigMap.name -}}
+{{- fail "auth: set auth.jwksUrl or auth.jwksConfigMap.name, not both" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
