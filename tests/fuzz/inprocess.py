@@ -145,6 +145,7 @@ def fuzz_decision_app(events: list[Event]) -> FastAPI:
         progress=SimpleNamespace(metrics=DecisionMetrics()),
         calibration=_calibration(events),
         calibration_feed=SimpleNamespace(caught_up=_set_event()),
+        candidacy=SimpleNamespace(store=ListStore([]), ready=True),  # no candidacy revisions: 404s
     )
     return decision_app(runtime, AnsweringBroker())  # type: ignore[arg-type]
 

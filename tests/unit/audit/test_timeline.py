@@ -32,4 +32,4 @@ def test_each_event_says_who_sent_it_when_recorded() -> None:
             update={"authtype": "service_account", "authid": "User:interview-intake", "authclaims": intake})}
     )  # fmt: skip
     assert sender(by_kafka) == "by service_account User:interview-intake (service, kafka)"
-    assert "by rita (recruiter" in _event_row(by_token, "interview.events[0]@0", None)
+    assert "by rita (recruiter" in _event_row(by_token, "interview.events[0]@0", None, {})
