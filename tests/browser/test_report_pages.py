@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
@@ -11,6 +12,7 @@ from PIL import Image
 
 from schemas.common import QuestionKind, Rating
 from schemas.envelope import Event
+from schemas.topics import CANDIDACY_EVENTS, DECISION_EVENTS, INTERVIEW_EVENTS
 from services.audit.domain.calibration import calibration
 from services.audit.domain.history import group
 from services.audit.domain.records import records_of
@@ -19,6 +21,13 @@ from services.audit.entrypoints import calibration_html, html
 from services.decision.domain.replay import project
 from services.launcher.calibration_sample import OFFSET_INTERVIEWER
 from testkit.calibration import calibration_stream
+from testkit.candidacies import (
+    candidacy_revisions,
+    checklist_only,
+    still_open,
+    three_rounds,
+    verdict_revisions,
+)
 from testkit.interviews import CANDIDATE, COMPANY, Script, interleaved, story_first
 from tests.browser.chromium import dump_dom, screenshot
 
@@ -148,3 +157,55 @@ def test_calibration_page_screenshot_and_structure(calibration_page: Path, tmp_p
     assert all(float(g["data-offset"]) < -1 for g in bars if g["data-flagged"] == "true")
     assert all(g.select_one("line.interval") is not None for g in bars)
     assert soup.select_one("#flagged").get_text() == OFFSET_INTERVIEWER
+
+
+@pytest.fixture(scope="module")
+def candidacy_timeline(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, list[Any]]]:
+    """Three candidacies: all rounds concluded, a checklist-only one (signals), one still open."""
+    scenarios = (three_rounds(), checklist_only(), still_open())
+    events = [e for s in scenarios for e in s.events()]
+    revisions = verdict_revisions(events)
+    candidacies = candidacy_revisions(item for _, item in revisions)
+    audit = verify(
+        records_of(events, topic=INTERVIEW_EVENTS),
+        records_of([r for r, _ in revisions], topic=DECISION_EVENTS),
+        candidacy_records=records_of(candidacies, topic=CANDIDACY_EVENTS),
+    )
+    assert audit.report.ok
+    page = tmp_path_factory.mktemp("candidacy") / "verify.html"
+    html.write_html(page, audit)
+    by: dict[str, list[Any]] = {}
+    for event in candidacies:
+        by.setdefault(event.attributes.subject, []).append(event.data)
+    return page, by
+
+
+def test_candidacy_trajectories_in_the_browser(
+    candidacy_timeline: tuple[Path, dict[str, list[Any]]], tmp_path: Path
+) -> None:
+    page, published = candidacy_timeline
+    png = tmp_path / "candidacy.png"
+    screenshot(page, png, WIDTH, HEIGHT)
+    size, colours = _colours(png)
+    assert size == (WIDTH, HEIGHT)
+    assert len(colours) > 50
+    soup = BeautifulSoup(dump_dom(page), "html.parser")
+    _offline(soup)
+    assert {d["data-candidacy"] for d in soup.select("details.candidacy")} == set(published)
+    for candidacy_id, revisions in published.items():
+        section = soup.select_one(f"details.candidacy[data-candidacy='{candidacy_id}']")
+        assert section is not None
+        chart = section.select_one("svg.trajectory")
+        assert chart is not None, candidacy_id
+        assert len(section.select("tr[data-revision]")) == len(revisions)
+        decided = [r for r in revisions if r.company.score is not None]
+        assert len(chart.select("circle.score.company")) == len(decided)
+        # each signal stated once in the list, as often as it starts in the published revisions
+        codes = [li["data-code"] for li in section.select("ul.signals li.signal")]
+        starts, before = [], set()
+        for r in revisions:
+            now = {s.code for s in r.signals}
+            starts += sorted(now - before)
+            before = now
+        assert sorted(codes) == sorted(starts), candidacy_id
+    assert soup.select_one("details.candidacy[data-candidacy='cy-script'] ul.signals li.signal") is not None
