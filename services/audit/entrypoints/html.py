@@ -35,7 +35,7 @@ def render(audit: Audit) -> str:
     report = audit.report
     ordered = sorted(audit.interviews, key=lambda a: not a.findings)
     shown = "".join(interview_section(a) for a in ordered[:MAX_INTERVIEWS])
-    more = len(ordered) - MAX_INTERVIEWS
+    more = max(audit.total, len(ordered)) - MAX_INTERVIEWS
     tail = f"<p>{more} more interviews not drawn (see --json).</p>" if more > 0 else ""
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><title>hiring-audit verify</title>"
