@@ -18,7 +18,7 @@ from services.audit.domain.history import group
 from services.audit.domain.report import AsOfReport, Model, VerifyReport, WhatIfReport
 from services.audit.domain.verify import verify_logs
 from services.audit.domain.whatif import ThresholdError, parse_overrides, thresholds_for, what_if
-from services.audit.entrypoints.html import write_html
+from services.audit.entrypoints.html import MAX_INTERVIEWS, write_html
 from services.audit.entrypoints.options import (
     FROM,
     JSON,
@@ -52,7 +52,8 @@ def verify(
     source = read_spooled(from_dir, servers, prefix, quiet)
     with source.spool, gc_paused(), progress_bar("verifying", source.size(), not quiet) as advance:
         logs = source.spool.logs()
-        audit = verify_logs(logs, dlq_words(source.dlq), source.description, advance)
+        keep = MAX_INTERVIEWS if html is not None else 0  # interview audits kept for the HTML report
+        audit = verify_logs(logs, dlq_words(source.dlq), source.description, advance, keep)
     if html is not None:
         write_html(html, audit)
         stderr_console().print(f"HTML report: {html}")
