@@ -170,13 +170,18 @@ def _side_bytes(verdict: SideVerdict) -> bytes:
 def _data_bytes(data: VerdictChanged) -> bytes:
     """``canonical.dumps(data.model_dump(mode="json"))``, with both side verdicts from ``_side_bytes``.
 
-    RFC 8785 writes an object as its members sorted by key (ASCII field names here), each value in its
-    own canonical form, so the object's bytes are the join of its members' bytes.
+    RFC 8785 writes an object as its members sorted by key (ASCII field names here: UTF-16 order is
+    byte order), each value in its own canonical form; so the object is the members before
+    ``candidate``, then ``candidate`` and ``company`` (adjacent: no field sorts between them), then the
+    members after, each part canonicalised once.
     """
     rest = data.model_dump(mode="json", exclude={"company", "candidate"})
-    members = {key: canonical.dumps(value) for key, value in rest.items()}
-    members["company"], members["candidate"] = _side_bytes(data.company), _side_bytes(data.candidate)
-    return b"{" + b",".join(b'"%s":%s' % (key.encode(), members[key]) for key in sorted(members)) + b"}"
+    if any("candidate" < key < "company" for key in rest):  # a field added between them: no splice
+        return canonical.dumps(data.model_dump(mode="json"))
+    before = canonical.dumps({k: v for k, v in rest.items() if k < "candidate"})[1:-1]
+    after = canonical.dumps({k: v for k, v in rest.items() if k > "company"})[1:-1]
+    sides = b'"candidate":%s,"company":%s' % (_side_bytes(data.candidate), _side_bytes(data.company))
+    return b"{" + b",".join(part for part in (before, sides, after) if part) + b"}"
 
 
 def published_from(event: Event) -> Published:
