@@ -159,6 +159,7 @@ def _side_bytes(verdict: SideVerdict) -> bytes:
     """Canonical JSON of a side verdict, once per verdict object (the policy reuses unchanged ones)."""
     hit = _SIDE_BYTES.get(id(verdict))
     if hit is not None and hit[0] is verdict:  # the entry holds the object, so its id is not reused
+        _SIDE_BYTES.move_to_end(id(verdict))  # least recently used goes first
         return hit[1]
     encoded = canonical.dumps(verdict.model_dump(mode="json"))
     _SIDE_BYTES[id(verdict)] = (verdict, encoded)

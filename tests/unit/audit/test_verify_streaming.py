@@ -3,7 +3,6 @@ and its memory does not grow with the length of the history."""
 
 from __future__ import annotations
 
-import functools
 import gc
 import tracemalloc
 from typing import Any
@@ -84,11 +83,10 @@ def peak_bytes(run: Any) -> int:
 
 
 def test_verify_memory_does_not_grow_with_the_history(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The projection's caches are bounded (4,096 side verdicts, a few MB); shrunk here so that what is
+    # The projection's caches are bounded (4,096 entries, a few MB); shrunk here so that what is
     # measured is verify's own footprint, not those caches filling up within the measured run.
-    monkeypatch.setattr(
-        sides, "_side_verdict", functools.lru_cache(maxsize=16)(sides._side_verdict.__wrapped__)
-    )
+    monkeypatch.setattr(sides, "MEMO_SIZE", 16)
+    sides._MEMO.clear()
     monkeypatch.setattr(revisions, "_SIDE_BYTES_MAX", 16)
     revisions._SIDE_BYTES.clear()
     small, large = history(40), history(160)  # about 1,000 and 4,000 records

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
-from functools import lru_cache
+from typing import Any
 
 from schemas.common import RATING_POINTS, GoalId, Side
 from schemas.decision import Agreement, AssessmentRef, Decision, Mutual, Reason, SideVerdict
@@ -58,15 +59,35 @@ def _decide(
 
 def side_verdict(p: Projection, side: Side, goals: Sequence[GoalId], t: ThresholdsV1) -> SideVerdict:
     """One side's decision on its required goals; the other side's view is kept as perspective."""
-    return _side_verdict(p.assessments, side, tuple(goals), t)
+    # A function of the assessments in force only, and most events (stories, questions, answers)
+    # leave that tuple as it was (the same object): its verdicts are remembered by the tuple's
+    # identity (the entry holds the tuple, so an id is never reused) instead of rebuilt.
+    assessments, goals = p.assessments, tuple(goals)
+    entry = _MEMO.get(id(assessments))
+    if entry is None or entry[0] is not assessments or entry[1] is not t:
+        entry = (assessments, t, {})
+        _MEMO[id(assessments)] = entry
+        if len(_MEMO) > MEMO_SIZE:
+            _MEMO.popitem(last=False)
+    else:
+        _MEMO.move_to_end(id(assessments))
+    found = entry[2].get((side, goals))
+    if found is None:
+        found = entry[2][(side, goals)] = _side_verdict(assessments, side, goals, t)
+    return found
 
 
-@lru_cache(maxsize=4096)
+MEMO_SIZE = 4096
+"""Assessment tuples whose side verdicts are remembered (bounded; most recently used kept)."""
+
+_MEMO: OrderedDict[int, tuple[tuple[AssessmentFact, ...], ThresholdsV1, dict[Any, SideVerdict]]] = (
+    OrderedDict()
+)
+
+
 def _side_verdict(
     assessments: tuple[AssessmentFact, ...], side: Side, goals: tuple[GoalId, ...], t: ThresholdsV1
 ) -> SideVerdict:
-    # A function of the assessments in force only: most events leave them as they were, so the
-    # verdict (an immutable model) is reused instead of rebuilt; the cache is bounded.
     other = Side.CANDIDATE if side is Side.COMPANY else Side.COMPANY
     by: dict[tuple[GoalId, Side], list[AssessmentFact]] = {}
     for a in assessments:
