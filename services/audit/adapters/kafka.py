@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
 from aiokafka import AIOKafkaProducer, ConsumerRecord, TopicPartition
@@ -73,14 +73,19 @@ async def read_topic(
     client: dict[str, Any], topics: Topics, base: str, progress: Progress | None = None
 ) -> list[LogRecord]:
     """Every committed record of an audited topic from offset 0, partition by partition."""
+    return [record async for record in stream_topic(client, topics, base, progress)]
+
+
+async def stream_topic(
+    client: dict[str, Any], topics: Topics, base: str, progress: Progress | None = None
+) -> AsyncIterator[LogRecord]:
+    """``read_topic`` one record at a time, holding none of them."""
     name = topics.name(base)
-    out: list[LogRecord] = []
     for partition in sorted(await sizes(client, name)):
         async for record in read_partition(client, name, partition):
-            out.append(log_record(record, base))
+            yield log_record(record, base)
             if progress is not None:
                 progress(1)
-    return out
 
 
 def wire_headers(record: LogRecord) -> list[tuple[str, bytes]]:

@@ -109,10 +109,12 @@ def _cited(audits: list[CandidacyAudit]) -> set[str]:
     }
 
 
-def _rounds(
-    cited: set[str], interview_records: Iterable[LogRecord], decision_records: Iterable[LogRecord]
-) -> _Rounds:
-    found = _Rounds()
+def _collect(
+    found: _Rounds,
+    cited: set[str],
+    interview_records: Iterable[LogRecord],
+    decision_records: Iterable[LogRecord],
+) -> None:
     for record in decision_records:
         event = _decoded(record) if record.subject() in cited else None
         if isinstance(event, Event) and isinstance(event.data, VerdictChanged):
@@ -123,7 +125,6 @@ def _rounds(
                 found.rounds.setdefault(record.subject(), event.data.round)
             elif isinstance(event.data, InterviewConcluded):
                 found.concluded.setdefault(record.subject(), (event.attributes.sequence, event.data.outcome))
-    return found
 
 
 def replay(audit: CandidacyAudit, found: _Rounds) -> None:
@@ -180,13 +181,38 @@ def audit_candidacies(
     decision_records: Iterable[LogRecord],
 ) -> list[CandidacyAudit]:
     """Every candidacy's revisions replayed from the logs and compared byte for byte."""
-    audits = group(candidacy_records)
-    if not audits:
-        return []
-    found = _rounds(_cited(audits), interview_records, decision_records)
-    for audit in audits:
-        replay(audit, found)
-    return audits
+    streamed = CandidacyStream(candidacy_records)
+    streamed.add(interview_records, decision_records)
+    return streamed.finish()
+
+
+class CandidacyStream:
+    """The candidacy audit beside a streaming verify: the candidacy revisions are read first, then each
+    interview's records are offered as the interview history streams past, and only what the cited
+    rounds need (their round, outcome and verdict revisions) is kept; ``finish`` replays them all.
+
+    Memory grows with the candidacy history (its revisions and the round revisions they cite), not with
+    the interview history.
+    """
+
+    def __init__(self, candidacy_records: Iterable[LogRecord]) -> None:
+        self.audits = group(candidacy_records)
+        self._cited = _cited(self.audits)
+        self._found = _Rounds()
+
+    def wants(self, interview_id: str) -> bool:
+        """Whether any candidacy revision cites this interview as a round."""
+        return interview_id in self._cited
+
+    def add(self, interview_records: Iterable[LogRecord], decision_records: Iterable[LogRecord]) -> None:
+        """Keep what the cited rounds need from these records (others are passed over)."""
+        _collect(self._found, self._cited, interview_records, decision_records)
+
+    def finish(self) -> list[CandidacyAudit]:
+        """Replay every candidacy against the rounds collected."""
+        for audit in self.audits:
+            replay(audit, self._found)
+        return self.audits
 
 
 def with_candidacies(report: VerifyReport, audits: list[CandidacyAudit]) -> VerifyReport:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from schemas.envelope import Event
 from schemas.topics import DLQ
-from services.audit.domain.candidacy import CandidacyAudit, audit_candidacies, with_candidacies
+from services.audit.domain.candidacy import CandidacyAudit, CandidacyStream, with_candidacies
 from services.audit.domain.chain import check_chain, finding
 from services.audit.domain.compare import compare, published_by_version, recompute
-from services.audit.domain.dlq import POISON, RETRY, dlq_words
-from services.audit.domain.history import Entry, InterviewLog, decode_log, revision_data, split
+from services.audit.domain.dlq import POISON, RETRY, DlqWords, dlq_words
+from services.audit.domain.history import Entry, InterviewLog, RawLog, decode_log, revision_data, split
 from services.audit.domain.records import LogRecord
 from services.audit.domain.report import Counts, Discrepancy, Kind, VerifyReport
 from services.decision.domain.policy import versions
@@ -31,12 +32,25 @@ class InterviewAudit:
     info: list[Discrepancy] = field(default_factory=list)
 
 
+COLLECT_EVERY = 100
+"""Interviews between young collections of the cyclic GC (see ``verify_logs``)."""
+
+KEEP = 500
+"""Interview audits kept for the HTML report (of those with findings, and of the others, the first
+``KEEP`` each): the rest are folded into the report and dropped, so memory does not grow with history."""
+
+
 @dataclass
 class Audit:
-    """Everything ``verify`` found; ``report`` is what gets printed."""
+    """Everything ``verify`` found; ``report`` is what gets printed.
+
+    ``interviews`` holds the interviews with findings first, then the others (the first ``KEEP`` of
+    each, in stream order); ``total`` counts every interview audited.
+    """
 
     interviews: list[InterviewAudit]
     report: VerifyReport
+    total: int = 0
     candidacies: list[CandidacyAudit] = field(default_factory=list)
 
 
@@ -144,34 +158,96 @@ def verify(
     dlq_records: Iterable[LogRecord] = (),
     candidacy_records: Iterable[LogRecord] = (),
 ) -> Audit:
-    """Verify a whole history; ``progress`` is told how many records each interview held.
+    """Verify a whole history held in memory; ``progress`` is told how many records each interview held.
 
     ``dlq_records`` (``interview.events.dlq``) are applied as the decision service applies them:
-    a record released with ``skip`` is left out, a parked one parks its interview.
+    a record released with ``skip`` is left out, a parked one parks its interview. A history too large
+    for memory goes through ``verify_logs`` with its records grouped elsewhere (the audit's spool).
     """
-    words = dlq_words(dlq_records)
-    audits = []
-    for raw in split(interview_records, decision_records):
-        audits.append(audit_interview(decode_log(raw, words)))
+    logs = split(interview_records, decision_records)
+    return verify_logs(logs, dlq_words(dlq_records), source, progress, candidacy_records=candidacy_records)
+
+
+def verify_logs(
+    logs: Iterable[RawLog],
+    words: DlqWords,
+    source: str = "",
+    progress: Progress | None = None,
+    keep: int = KEEP,
+    collect_every: int = COLLECT_EVERY,
+    candidacy_records: Iterable[LogRecord] = (),
+) -> Audit:
+    """Verify interviews one at a time as ``logs`` yields them, holding only the report's running figures.
+
+    Each interview is decoded, audited, folded into the report and dropped (but for the few kept for
+    the HTML report), so memory is bounded by the largest interview, the findings and the DLQ, not by
+    the length of the history. The CLI pauses the cyclic GC (a full collection over a large heap is
+    costly); the little cyclic garbage an interview leaves is collected every ``collect_every``
+    interviews by a collection of the young generations, whose cost is that of those interviews' objects.
+    ``candidacy_records`` (``decision.candidacies``, ADR 0012) are held; of each interview streaming past
+    only what the rounds they cite need is kept, and every candidacy is replayed at the end.
+    """
+    report = ReportBuilder(source, words.records)
+    stream = CandidacyStream(candidacy_records)
+    flagged: list[InterviewAudit] = []
+    clean: list[InterviewAudit] = []
+    for count, raw in enumerate(logs, 1):
+        if count % collect_every == 0:
+            gc.collect(1)
+        audit = audit_interview(decode_log(raw, words))
+        report.add(audit)
+        if stream.wants(raw.interview_id):
+            stream.add(raw.interview, raw.decision)
+        kept = flagged if audit.findings else clean
+        if len(kept) < keep:
+            kept.append(audit)
         if progress is not None:
             progress(raw.size())
-    candidacies = audit_candidacies(candidacy_records, interview_records, decision_records)  # ADR 0012
-    report = with_candidacies(build_report(audits, source, words.records), candidacies)
-    return Audit(audits, report, candidacies)
+    candidacies = stream.finish()  # ADR 0012
+    built = with_candidacies(report.build(), candidacies)
+    return Audit([*flagged, *clean], built, report.interviews_audited, candidacies)
+
+
+@dataclass
+class ReportBuilder:
+    """The verify report's figures, accumulated one interview audit at a time."""
+
+    source: str
+    dlq_records: int = 0
+    interviews_audited: int = 0
+    counts: Counter[str] = field(default_factory=Counter)
+    findings: list[Discrepancy] = field(default_factory=list)
+    info: list[Discrepancy] = field(default_factory=list)
+
+    def add(self, audit: InterviewAudit) -> None:
+        """Fold one interview's audit into the figures."""
+        self.interviews_audited += 1
+        self.findings.extend(audit.findings)
+        self.info.extend(audit.info)
+        self.counts.update(
+            interview_events=len(audit.log.entries),
+            interviews=1 if audit.log.entries else 0,
+            decision_events=len(audit.log.published),
+            revisions_recomputed=sum(len(v) for v in audit.expected.values()),
+            revisions_matched=audit.matched,
+        )
+
+    def build(self) -> VerifyReport:
+        """The report of everything added so far."""
+        c = self.counts
+        counts = Counts(
+            interview_events=c["interview_events"], interviews=c["interviews"],
+            decision_events=c["decision_events"], revisions_recomputed=c["revisions_recomputed"],
+            revisions_matched=c["revisions_matched"], dlq_records=self.dlq_records,
+        )  # fmt: skip
+        by_kind = dict(sorted(Counter(str(f.kind) for f in self.findings).items()))
+        return VerifyReport(ok=not self.findings, source=self.source, counts=counts, by_kind=by_kind,
+                            discrepancies=tuple(self.findings), info=tuple(self.info))  # fmt: skip
 
 
 def build_report(audits: list[InterviewAudit], source: str, dlq_records: int = 0) -> VerifyReport:
     """The verify report of a list of interview audits."""
-    findings = [f for a in audits for f in a.findings]
-    counts = Counts(
-        interview_events=sum(len(a.log.entries) for a in audits),
-        interviews=sum(1 for a in audits if a.log.entries),
-        decision_events=sum(len(a.log.published) for a in audits),
-        revisions_recomputed=sum(len(v) for a in audits for v in a.expected.values()),
-        revisions_matched=sum(a.matched for a in audits),
-        dlq_records=dlq_records,
-    )
-    by_kind = dict(sorted(Counter(str(f.kind) for f in findings).items()))
-    info = tuple(i for a in audits for i in a.info)
-    return VerifyReport(ok=not findings, source=source, counts=counts, by_kind=by_kind,
-                        discrepancies=tuple(findings), info=info)  # fmt: skip
+    builder = ReportBuilder(source, dlq_records)
+    for audit in audits:
+        builder.add(audit)
+    return builder.build()

@@ -15,12 +15,13 @@ from rich.console import Console
 from schemas.envelope import format_time
 from services.audit.domain.asof import as_of
 from services.audit.domain.calibration import calibration
+from services.audit.domain.dlq import dlq_words
 from services.audit.domain.history import group
 from services.audit.domain.report import AsOfReport, VerifyReport, WhatIfReport
-from services.audit.domain.verify import verify as verify_history
+from services.audit.domain.verify import verify_logs
 from services.audit.domain.whatif import ThresholdError, parse_overrides, thresholds_for, what_if
 from services.audit.entrypoints.calibration_html import write_html as write_calibration_html
-from services.audit.entrypoints.html import write_html
+from services.audit.entrypoints.html import MAX_INTERVIEWS, write_html
 from services.audit.entrypoints.options import (
     FROM,
     JSON,
@@ -32,6 +33,7 @@ from services.audit.entrypoints.options import (
     gc_paused,
     parse_time,
     read,
+    read_spooled,
 )
 from services.audit.entrypoints.privacy import text_keys
 from services.audit.entrypoints.progress import progress_bar, stderr_console
@@ -58,10 +60,12 @@ def verify(
     limit: int = typer.Option(50, help="Rows of discrepancies in the table."), quiet: bool = QUIET,
 ) -> None:  # fmt: skip
     """Recompute every revision and compare byte for byte; check sequences and hash chains."""
-    source = read(from_dir, servers, prefix, quiet)
-    with gc_paused(), progress_bar("verifying", source.size(), not quiet) as advance:
-        audit = verify_history(source.interview, source.decision, source.description, advance, source.dlq,
-                               candidacy_records=source.candidacy)  # fmt: skip
+    source = read_spooled(from_dir, servers, prefix, quiet)
+    with source.spool, gc_paused(), progress_bar("verifying", source.size(), not quiet) as advance:
+        logs = source.spool.logs()
+        keep = MAX_INTERVIEWS if html is not None else 0  # interview audits kept for the HTML report
+        audit = verify_logs(logs, dlq_words(source.dlq), source.description, advance, keep,
+                            candidacy_records=source.candidacy)  # fmt: skip
     if html is not None:
         write_html(html, audit, text_keys(servers, prefix) if reveal_text else None)
         stderr_console().print(f"HTML report: {html}")

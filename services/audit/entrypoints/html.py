@@ -47,7 +47,7 @@ def render(audit: Audit, keys: Lookup | None = None) -> str:
     ordered = sorted(audit.interviews, key=lambda a: not a.findings)
     drawn = enumerate(ordered[:MAX_INTERVIEWS])
     shown = "".join(interview_section(a, n < OPEN_FIRST, keys) for n, a in drawn)
-    more = len(ordered) - MAX_INTERVIEWS
+    more = max(audit.total, len(ordered)) - MAX_INTERVIEWS
     tail = f"<p>{more} more interviews not drawn (see --json).</p>" if more > 0 else ""
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><title>hiring-audit verify</title>"

@@ -14,7 +14,7 @@ from rich.console import Console
 
 from services.audit.domain.report import Model
 from services.audit.entrypoints.progress import stderr_console
-from services.audit.entrypoints.source import Source, SourceError, load
+from services.audit.entrypoints.source import Source, SourceError, Spooled, load, load_spooled
 
 FROM = typer.Option(None, "--from", help="Read a JSONL export directory instead of Kafka.")
 PREFIX = typer.Option(None, "--topic-prefix", help="Topic name prefix (default: KAFKA_TOPIC_PREFIX).")
@@ -54,6 +54,14 @@ def read(from_dir: Path | None, servers: str | None, prefix: str | None, quiet: 
     """Load the history or exit 2 with the reason."""
     try:
         return load(from_dir, servers, prefix, not quiet)
+    except SourceError as exc:
+        raise fail(str(exc)) from None
+
+
+def read_spooled(from_dir: Path | None, servers: str | None, prefix: str | None, quiet: bool) -> Spooled:
+    """Spool the history (``verify``) or exit 2 with the reason."""
+    try:
+        return load_spooled(from_dir, servers, prefix, not quiet)
     except SourceError as exc:
         raise fail(str(exc)) from None
 

@@ -11,7 +11,15 @@ from aiokafka.errors import KafkaError
 
 from schemas.topics import CANDIDACY_EVENTS, DECISION_EVENTS, DLQ, INTERVIEW_EVENTS, Topics
 from services.audit.adapters import jsonl
-from services.audit.adapters.kafka import TopicError, existing_topics, read_topic, require_topics, sizes
+from services.audit.adapters.kafka import (
+    TopicError,
+    existing_topics,
+    read_topic,
+    require_topics,
+    sizes,
+    stream_topic,
+)
+from services.audit.adapters.spool import CHUNK, Spool
 from services.audit.domain.records import AUDITED_TOPICS, REQUIRED_TOPICS, LogRecord
 from services.audit.entrypoints.progress import progress_bar
 from services.platform.settings import KafkaSettings
@@ -110,3 +118,86 @@ def load(directory: Path | None, bootstrap: str | None, prefix: str | None, prog
     if directory is not None:
         return from_export(directory)
     return from_kafka(settings(bootstrap, prefix), progress)
+
+
+@dataclass
+class Spooled:
+    """The audited history grouped per interview on disk (``verify``), the DLQ in memory."""
+
+    spool: Spool
+    description: str
+    dlq: list[LogRecord] = field(default_factory=list)
+    candidacy: list[LogRecord] = field(default_factory=list)
+    """``decision.candidacies`` (ADR 0012), held: the candidacy audit replays them after the interviews."""
+
+    def size(self) -> int:
+        """Number of records."""
+        return self.spool.size + len(self.dlq) + len(self.candidacy)
+
+
+def spool_export(directory: Path) -> Spooled:
+    """An export's records, streamed from its files into a spool."""
+    spool = Spool()
+    try:
+        jsonl.check_export(directory)
+        for topic in REQUIRED_TOPICS:
+            spool.add(jsonl.read_records(jsonl.file_for(directory, topic)))
+        dlq_file = jsonl.file_for(directory, DLQ)
+        dlq = list(jsonl.read_records(dlq_file)) if dlq_file.exists() else []
+        cy_file = jsonl.file_for(directory, CANDIDACY_EVENTS)
+        candidacy = list(jsonl.read_records(cy_file)) if cy_file.exists() else []
+    except jsonl.ExportError as exc:
+        spool.close()
+        raise SourceError(str(exc)) from None
+    return Spooled(spool, f"export {directory}", dlq, candidacy)
+
+
+def spool_kafka(found: KafkaSettings, progress: bool = True) -> Spooled:
+    """Every committed record of the audited topics from offset 0, streamed into a spool."""
+    client, topics = found.client_kwargs(), Topics(found.topic_prefix)
+    spool = Spool()
+    try:
+        dlq, candidacy = asyncio.run(_spool(client, topics, spool, progress))
+    except TopicError as exc:
+        spool.close()
+        raise SourceError(f"{exc} on {found.bootstrap_servers}") from None
+    except (KafkaError, OSError) as exc:
+        spool.close()
+        raise SourceError(f"cannot read from Kafka at {found.bootstrap_servers}: {exc}") from None
+    where = (
+        f"kafka {found.bootstrap_servers} topics {topics.name('{interview,decision}.events')}, "
+        f"{topics.name(DLQ)}"
+    )
+    return Spooled(spool, where, dlq, candidacy)
+
+
+async def _spool(
+    client: dict[str, Any], topics: Topics, spool: Spool, progress: bool
+) -> tuple[list[LogRecord], list[LogRecord]]:
+    await require_topics(client, topics, REQUIRED_TOPICS)
+    present = await existing_topics(client)
+    dlq: list[LogRecord] = []  # a cluster without the DLQ topic has no DLQ records
+    candidacy: list[LogRecord] = []  # nor one without decision.candidacies candidacy revisions
+    for base in [b for b in AUDITED_TOPICS if b in REQUIRED_TOPICS or topics.name(b) in present]:
+        total = sum(end - begin for begin, end in (await sizes(client, topics.name(base))).values())
+        with progress_bar(f"reading {topics.name(base)}", total, progress) as advance:
+            chunk: list[LogRecord] = []
+            async for record in stream_topic(client, topics, base, advance):
+                if base in (DLQ, CANDIDACY_EVENTS):
+                    (dlq if base == DLQ else candidacy).append(record)
+                    continue
+                chunk.append(record)
+                if len(chunk) >= CHUNK:
+                    spool.add(chunk)
+                    chunk = []
+            spool.add(chunk)
+    return dlq, candidacy
+
+
+def load_spooled(
+    directory: Path | None, bootstrap: str | None, prefix: str | None, progress: bool
+) -> Spooled:
+    """``load`` into a spool (``verify``: memory independent of the history's length)."""
+    if directory is not None:
+        return spool_export(directory)
+    return spool_kafka(settings(bootstrap, prefix), progress)

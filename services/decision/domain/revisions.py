@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 
+from schemas import canonical
 from schemas.chain import GENESIS_HASH
 from schemas.common import ActorSide
-from schemas.decision import VerdictChanged
+from schemas.decision import SideVerdict, VerdictChanged
 from schemas.envelope import Event
 from schemas.interview import InterviewOpened
 from schemas.registry import DECISION_SOURCE, build_event
@@ -139,12 +141,48 @@ def build_revision(
         company=verdict.company, candidate=verdict.candidate, mutual=verdict.mutual, signals=verdict.signals,
         agreement=verdict.agreement, final=verdict.final,
     )  # fmt: skip
-    return build_event(
+    event = build_event(
         data, event_id=revision_id(p.interview_id, revision, policy_version), subject=p.interview_id,
         sequence=revision, prevhash=previous.chain_hash if previous else GENESIS_HASH, time=p.cause.time,
         actorid=ACTOR_ID, actorside=ActorSide.SYSTEM, correlationid=p.cause.correlationid,
         causationid=p.cause.event_id, source=DECISION_SOURCE,
     )  # fmt: skip
+    event.__dict__["_data_bytes"] = _data_bytes(data)  # what Event.data_bytes() computes, spliced
+    return event
+
+
+_SIDE_BYTES: OrderedDict[int, tuple[SideVerdict, bytes]] = OrderedDict()
+_SIDE_BYTES_MAX = 4096
+
+
+def _side_bytes(verdict: SideVerdict) -> bytes:
+    """Canonical JSON of a side verdict, once per verdict object (the policy reuses unchanged ones)."""
+    hit = _SIDE_BYTES.get(id(verdict))
+    if hit is not None and hit[0] is verdict:  # the entry holds the object, so its id is not reused
+        _SIDE_BYTES.move_to_end(id(verdict))  # least recently used goes first
+        return hit[1]
+    encoded = canonical.dumps(verdict.model_dump(mode="json"))
+    _SIDE_BYTES[id(verdict)] = (verdict, encoded)
+    if len(_SIDE_BYTES) > _SIDE_BYTES_MAX:
+        _SIDE_BYTES.popitem(last=False)
+    return encoded
+
+
+def _data_bytes(data: VerdictChanged) -> bytes:
+    """``canonical.dumps(data.model_dump(mode="json"))``, with both side verdicts from ``_side_bytes``.
+
+    RFC 8785 writes an object as its members sorted by key (ASCII field names here: UTF-16 order is
+    byte order), each value in its own canonical form; so the object is the members before
+    ``candidate``, then ``candidate`` and ``company`` (adjacent: no field sorts between them), then the
+    members after, each part canonicalised once.
+    """
+    rest = data.model_dump(mode="json", exclude={"company", "candidate"})
+    if any("candidate" < key < "company" for key in rest):  # a field added between them: no splice
+        return canonical.dumps(data.model_dump(mode="json"))
+    before = canonical.dumps({k: v for k, v in rest.items() if k < "candidate"})[1:-1]
+    after = canonical.dumps({k: v for k, v in rest.items() if k > "company"})[1:-1]
+    sides = b'"candidate":%s,"company":%s' % (_side_bytes(data.candidate), _side_bytes(data.company))
+    return b"{" + b",".join(part for part in (before, sides, after) if part) + b"}"
 
 
 def published_from(event: Event) -> Published:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
+from typing import Any
 
 from schemas.common import RATING_POINTS, GoalId, Side
 from schemas.decision import Agreement, AssessmentRef, Decision, Mutual, Reason, SideVerdict
@@ -25,7 +27,10 @@ def _text(goal: GoalId, mean: float, n: int, agreement: float, split: bool) -> s
 
 def reason(p: Projection, goal: GoalId, side: Side) -> Reason | None:
     """The assessments of ``goal`` by ``side`` combined as a mean; None if there are none."""
-    found = [a for a in p.assessments if a.goal == goal and a.side == side]
+    return _reason([a for a in p.assessments if a.goal == goal and a.side == side], goal)
+
+
+def _reason(found: Sequence[AssessmentFact], goal: GoalId) -> Reason | None:
     if not found:
         return None
     points = [RATING_POINTS[a.rating] for a in found]
@@ -54,11 +59,43 @@ def _decide(
 
 def side_verdict(p: Projection, side: Side, goals: Sequence[GoalId], t: ThresholdsV1) -> SideVerdict:
     """One side's decision on its required goals; the other side's view is kept as perspective."""
+    # A function of the assessments in force only, and most events (stories, questions, answers)
+    # leave that tuple as it was (the same object): its verdicts are remembered by the tuple's
+    # identity (the entry holds the tuple, so an id is never reused) instead of rebuilt.
+    assessments, goals = p.assessments, tuple(goals)
+    entry = _MEMO.get(id(assessments))
+    if entry is None or entry[0] is not assessments or entry[1] is not t:
+        entry = (assessments, t, {})
+        _MEMO[id(assessments)] = entry
+        if len(_MEMO) > MEMO_SIZE:
+            _MEMO.popitem(last=False)
+    else:
+        _MEMO.move_to_end(id(assessments))
+    found = entry[2].get((side, goals))
+    if found is None:
+        found = entry[2][(side, goals)] = _side_verdict(assessments, side, goals, t)
+    return found
+
+
+MEMO_SIZE = 4096
+"""Assessment tuples whose side verdicts are remembered (bounded; most recently used kept)."""
+
+_MEMO: OrderedDict[int, tuple[tuple[AssessmentFact, ...], ThresholdsV1, dict[Any, SideVerdict]]] = (
+    OrderedDict()
+)
+
+
+def _side_verdict(
+    assessments: tuple[AssessmentFact, ...], side: Side, goals: tuple[GoalId, ...], t: ThresholdsV1
+) -> SideVerdict:
     other = Side.CANDIDATE if side is Side.COMPANY else Side.COMPANY
-    counted = {goal: reason(p, goal, side) for goal in goals}
+    by: dict[tuple[GoalId, Side], list[AssessmentFact]] = {}
+    for a in assessments:
+        by.setdefault((a.goal, a.side), []).append(a)
+    counted = {goal: _reason(by.get((goal, side), ()), goal) for goal in goals}
     reasons = tuple(r for r in counted.values() if r is not None)
     missing = tuple(goal for goal, r in counted.items() if r is None)
-    perspective = tuple(r for r in (reason(p, goal, other) for goal in goals) if r is not None)
+    perspective = tuple(r for r in (_reason(by.get((goal, other), ()), goal) for goal in goals) if r)
     decision, score = _decide(reasons, missing, t)
     return SideVerdict(
         side=side, decision=decision, score=score, reasons=reasons, missing=missing, perspective=perspective
