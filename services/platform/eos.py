@@ -138,7 +138,7 @@ class TransactionalProcessor:
         self._pokes: set[int] = set()
         self._claiming: dict[int, asyncio.Task[None]] = {}  # claims under way (restores can take a while)
         self._backoff = _Backoff()
-        self._locks: dict[int, asyncio.Lock] = {}  # one per partition: its transactions one at a time
+        self._lock = asyncio.Lock()
         self._stopping = asyncio.Event()
         self._consumer: AIOKafkaConsumer | None = None
         self._ready = False
@@ -192,26 +192,18 @@ class TransactionalProcessor:
         """Ask the loop to finish the open batch, close producers and leave the group."""
         self._stopping.set()
 
-    def _lock(self, partition: int) -> asyncio.Lock:
-        return self._locks.setdefault(partition, asyncio.Lock())
-
     async def _loop(self, consumer: AIOKafkaConsumer) -> None:
-        # Each partition has its own producer, so the partitions' transactions of one poll run
-        # concurrently (a transaction mostly waits on the broker); one partition's run one at a time,
-        # in offset order. Handlers keep state per partition and do not await inside ``handle``.
         while not self._stopping.is_set():
             await self._retry_unclaimed(consumer)
             batches = await consumer.getmany(timeout_ms=self._poll_ms, max_records=self._max_records)
-            work = [(tp, records) for tp, records in batches.items() if records]
-            if work and not self._stopping.is_set():
-                await asyncio.gather(*(self._locked(consumer, tp, records) for tp, records in work))
-            pokes = [TopicPartition(self._topic, p) for p in sorted(self._pokes)]
-            if pokes and not self._stopping.is_set():
-                await asyncio.gather(*(self._locked(consumer, tp, []) for tp in pokes))
-
-    async def _locked(self, consumer: AIOKafkaConsumer, tp: TopicPartition, records: list[Record]) -> None:
-        async with self._lock(tp.partition):
-            await self._process(consumer, tp, records)
+            for tp, records in batches.items():
+                if records and not self._stopping.is_set():
+                    async with self._lock:
+                        await self._process(consumer, tp, records)
+            for partition in sorted(self._pokes):
+                if not self._stopping.is_set():
+                    async with self._lock:
+                        await self._process(consumer, TopicPartition(self._topic, partition), [])
 
     async def _process(self, consumer: AIOKafkaConsumer, tp: TopicPartition, records: list[Record]) -> None:
         producer = self._producers.get(tp.partition)
@@ -360,7 +352,7 @@ class TransactionalProcessor:
                     await claim
             self._unclaimed.discard(tp.partition)
             self._pokes.discard(tp.partition)
-            async with self._lock(tp.partition):  # a transaction under way finishes first
+            async with self._lock:  # a transaction under way finishes first
                 await self._drop(tp.partition)
 
     async def _assign(self, assigned: set[TopicPartition]) -> None:
@@ -379,8 +371,8 @@ class TransactionalProcessor:
         for claim in list(self._claiming.values()):
             claim.cancel()
         await asyncio.gather(*self._claiming.values(), return_exceptions=True)
-        for partition in list(self._producers):
-            async with self._lock(partition):
+        async with self._lock:
+            for partition in list(self._producers):
                 await self._drop(partition)
         self._ready = False
         with contextlib.suppress(Exception):
