@@ -130,44 +130,22 @@ async def _samples(interview: Service, decision: Service, issuer: DevIssuer) -> 
             )
             auditor = issuer.issue("auditor", "run-auditor", ttl_s=600)
             print_verdict(console, await final_verdict(decision, fed.interview_id, auditor))
-    await _candidacy_sample(interview, decision, run_id, issuer)
-    await _calibration_sample(interview, decision, run_id, issuer)
-
-
-def _bearer(issuer: DevIssuer, role: str, sub: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issuer.issue(role, sub, ttl_s=600)}"}
-
-
-async def _candidacy_sample(interview: Service, decision: Service, run_id: str, issuer: DevIssuer) -> None:
-    """Three rounds of one candidacy, then the candidacy verdict citing them (ADR 0012)."""
-    candidacy_id = f"cy-demo-{run_id}"
-    async with (  # the feeder is a service acting for each participant; the reader an auditor
-        httpx.AsyncClient(
-            base_url=interview.url, timeout=30, headers=_bearer(issuer, "service", "run-feeder")
-        ) as interviews,
-        httpx.AsyncClient(
-            base_url=decision.url, timeout=5, headers=_bearer(issuer, "auditor", "run-auditor")
-        ) as decisions,
+    # The feeder is a service acting for each participant; the reader an auditor.
+    feeder, reader = ({"Authorization": f"Bearer {issuer.issue(role, f'run-{role}', ttl_s=600)}"}
+                      for role in ("service", "auditor"))  # fmt: skip
+    async with (
+        httpx.AsyncClient(base_url=interview.url, timeout=30, headers=feeder) as interviews,
+        httpx.AsyncClient(base_url=decision.url, timeout=5, headers=reader) as decisions,
     ):
+        # Three rounds of one candidacy, then the candidacy verdict citing them (ADR 0012).
+        candidacy_id = f"cy-demo-{run_id}"
         ids = await feed_candidacy(interviews, candidacy_id, run_id)
         console.print(f"fed candidacy [bold]{candidacy_id}[/bold]: rounds {', '.join(ids)}")
         print_candidacy(console, await final_candidacy(decisions, candidacy_id, len(ids)))
-
-
-async def _calibration_sample(interview: Service, decision: Service, run_id: str, issuer: DevIssuer) -> None:
-    """A panel with one interviewer who rates everyone low, then the calibration read model (ADR 0013)."""
-    async with (
-        httpx.AsyncClient(
-            base_url=interview.url, timeout=30, headers=_bearer(issuer, "service", "run-feeder")
-        ) as interviews,
-        httpx.AsyncClient(
-            base_url=decision.url, timeout=5, headers=_bearer(issuer, "auditor", "run-auditor")
-        ) as decisions,
-    ):
-        fed = await feed_calibration_sample(interviews, run_id)
-        console.print(f"fed the calibration panel: {len(fed)} interviews")
-        print_calibration(console, await final_calibration(decisions, [f.interview_id for f in fed]))
-
+        # A panel with one interviewer who rates everyone low, then the calibration (ADR 0013).
+        panel = await feed_calibration_sample(interviews, run_id)
+        console.print(f"fed the calibration panel: {len(panel)} interviews")
+        print_calibration(console, await final_calibration(decisions, [f.interview_id for f in panel]))
 
 async def _main(broker: Broker, logs: Path, exit_after_sample: bool) -> None:
     topics = Topics(broker.settings.topic_prefix)

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from services.launcher.calibration_sample import OFFSET_INTERVIEWER
 from services.platform.broker import Broker
 from services.platform.local_kafka import pid_alive
 
@@ -53,8 +54,18 @@ def test_run_prints_the_verdicts_and_signals_and_the_audit_proves_them(kafka: Br
     assert "no_fit" in checklist
     # The three-round candidacy (ADR 0012): its verdict cites its rounds, and the dissenting round.
     cited = ("cy-demo-", "iv-screen-", "iv-technical-", "iv-final-", "mutual_fit", "declined in technical")
+    candidacy, calibration = candidacy.split("fed the calibration panel: ")
     for text in cited:
         assert text in candidacy, text
+    # The calibration panel (ADR 0013): the offset interviewer is flagged, and no one else.
+    flagged = {
+        line.split()[1].rstrip(":")
+        for line in calibration.splitlines()
+        if line.strip().startswith("flagged ")
+    }
+    assert flagged == {OFFSET_INTERVIEWER}, calibration
+    assert "not flagged: " in calibration
+    assert OFFSET_INTERVIEWER not in calibration.split("not flagged: ")[1].splitlines()[0]
     assert "stopped cleanly" in out
     assert "hiring-audit verify" in out
 

@@ -10,12 +10,12 @@ store, so a restart on the same disk reads only what is new.
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import structlog
 
+from services.decision.adapters.verdict_store import SqliteFedStore
 from services.platform.state import exclusive_file
 
 log = structlog.get_logger(__name__)
@@ -24,23 +24,15 @@ FORMAT = "participants/1"
 _OPENED = b"hiring.interview.opened."
 
 
-class ParticipantStore:
+class ParticipantStore(SqliteFedStore):
     """Participants (id, side) and the opener of each interview."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")  # interview.events is the durable copy
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS member (interview TEXT, candidacy TEXT, participant TEXT, side TEXT, "
-            "PRIMARY KEY (interview, participant))"
-        )
-        self._db.execute("CREATE TABLE IF NOT EXISTS opener (interview TEXT PRIMARY KEY, actor TEXT)")
-        self._db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
-        if self._meta("format") not in (None, FORMAT):
-            self._forget()
-        self._set_meta("format", FORMAT)
+    FORMAT = FORMAT
+    TABLES = {
+        "member": "interview TEXT, candidacy TEXT, participant TEXT, side TEXT, "
+        "PRIMARY KEY (interview, participant)",
+        "opener": "interview TEXT PRIMARY KEY, actor TEXT",
+    }
 
     def add_records(self, records: list[Any]) -> None:
         """Keep the participants of every ``interview.opened`` record among ``records``."""
@@ -84,36 +76,6 @@ class ParticipantStore:
             (candidacy_id, participant),
         ).fetchone()
         return None if row is None else str(row[0])
-
-    def forget_if_ahead(self, ends: dict[int, int]) -> bool:
-        """Empty the store when it read further than a partition now holds (the topic was recreated)."""
-        if all(self.position(p) <= end for p, end in ends.items()):
-            return False
-        self._forget()
-        return True
-
-    def position(self, partition: int) -> int:
-        """Next offset of the partition to read (0 for a new file)."""
-        return int(self._meta(f"offset.{partition}") or 0)
-
-    def read_to(self, partition: int, offset: int) -> None:
-        """Remember that the partition was read up to ``offset`` (exclusive)."""
-        self._set_meta(f"offset.{partition}", str(offset))
-
-    def close(self) -> None:
-        """Close the file."""
-        self._db.close()
-
-    def _forget(self) -> None:
-        for table in ("member", "opener", "meta"):
-            self._db.execute(f"DELETE FROM {table}")
-
-    def _meta(self, name: str) -> str | None:
-        row = self._db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
-        return None if row is None else str(row[0])
-
-    def _set_meta(self, name: str, value: str) -> None:
-        self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
 
 
 def open_participants(directory: Path, topic: str) -> ParticipantStore:

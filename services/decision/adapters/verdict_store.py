@@ -28,23 +28,70 @@ log = structlog.get_logger(__name__)
 FORMAT = "verdicts/1"
 
 
-class VerdictStore:
-    """Revisions per interview; answers current, as-of-sequence, as-of-time and the whole list."""
+class SqliteFedStore:
+    """A read model in one SQLite file, fed by ``StoreFeed``: its tables, and how far it read each partition.
+
+    Subclasses name their ``FORMAT`` and ``TABLES`` (name -> column definitions). A file written in
+    another format is emptied; ``forget_if_ahead`` empties it when the topic was recreated.
+    """
+
+    FORMAT = ""
+    TABLES: dict[str, str] = {}
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")  # decision.events is the durable copy
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS rev (interview TEXT, revision INTEGER, input_sequence INTEGER, "
-            "time TEXT, key BLOB, value BLOB, headers TEXT, PRIMARY KEY (interview, revision))"
-        )
+        self._db.execute("PRAGMA synchronous=NORMAL")  # the topic it tails is the durable copy
+        for table, columns in self.TABLES.items():
+            self._db.execute(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
         self._db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
-        if self._meta("format") not in (None, FORMAT):
-            self._db.execute("DELETE FROM rev")
+        if self._meta("format") not in (None, self.FORMAT):
+            self._forget()
             self._db.execute("DELETE FROM meta")
-        self._set_meta("format", FORMAT)
+        self._set_meta("format", self.FORMAT)
+
+    def forget_if_ahead(self, ends: dict[int, int]) -> bool:
+        """Empty the store when it read further than a partition now holds (the topic was recreated)."""
+        if all(self.position(p) <= end for p, end in ends.items()):
+            return False
+        self._forget()
+        self._db.execute("DELETE FROM meta WHERE name LIKE 'offset.%'")
+        return True
+
+    def position(self, partition: int) -> int:
+        """Next offset of the partition to read (0 for a new file)."""
+        return int(self._meta(f"offset.{partition}") or 0)
+
+    def read_to(self, partition: int, offset: int) -> None:
+        """Remember that the partition was read up to ``offset`` (exclusive)."""
+        self._set_meta(f"offset.{partition}", str(offset))
+
+    def close(self) -> None:
+        """Close the file."""
+        self._db.close()
+
+    def _forget(self) -> None:
+        """Empty the data tables (not the offsets)."""
+        for table in self.TABLES:
+            self._db.execute(f"DELETE FROM {table}")
+
+    def _meta(self, name: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def _set_meta(self, name: str, value: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
+
+
+class VerdictStore(SqliteFedStore):
+    """Revisions per interview; answers current, as-of-sequence, as-of-time and the whole list."""
+
+    FORMAT = FORMAT
+    TABLES = {
+        "rev": "interview TEXT, revision INTEGER, input_sequence INTEGER, time TEXT, key BLOB, value BLOB, "
+        "headers TEXT, PRIMARY KEY (interview, revision)"
+    }
 
     def add_records(self, records: list[Any]) -> None:
         """Keep revisions read from ``decision.events`` (one already held is ignored)."""
@@ -80,28 +127,8 @@ class VerdictStore:
             return None
         return self._one("WHERE interview = ? AND revision = ?", (interview_id, before[-1]))
 
-    def forget_if_ahead(self, ends: dict[int, int]) -> bool:
-        """Empty the store when it read further than a partition now holds (the topic was recreated)."""
-        if all(self.position(p) <= end for p, end in ends.items()):
-            return False
-        self._db.execute("DELETE FROM rev")
-        self._db.execute("DELETE FROM meta WHERE name LIKE 'offset.%'")
-        return True
-
-    def position(self, partition: int) -> int:
-        """Next offset of ``decision.events`` partition to read (0 for a new file)."""
-        return int(self._meta(f"offset.{partition}") or 0)
-
-    def read_to(self, partition: int, offset: int) -> None:
-        """Remember that the partition was read up to ``offset`` (exclusive)."""
-        self._set_meta(f"offset.{partition}", str(offset))
-
     def __len__(self) -> int:
         return int(self._db.execute("SELECT count(DISTINCT interview) FROM rev").fetchone()[0])
-
-    def close(self) -> None:
-        """Close the file."""
-        self._db.close()
 
     def _one(self, where: str, args: tuple[Any, ...]) -> Event | None:
         found = self._events(where, args)
@@ -110,13 +137,6 @@ class VerdictStore:
     def _events(self, where: str, args: tuple[Any, ...]) -> list[Event]:
         rows = self._db.execute(f"SELECT key, value, headers FROM rev {where}", args).fetchall()
         return [decode(value, [(k, v.encode()) for k, v in json.loads(h)], key) for key, value, h in rows]
-
-    def _meta(self, name: str) -> str | None:
-        row = self._db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
-        return None if row is None else str(row[0])
-
-    def _set_meta(self, name: str, value: str) -> None:
-        self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
 
 
 _INPUT_SEQUENCE = re.compile(rb'"input_sequence":([0-9]+)[,}]')
