@@ -156,7 +156,8 @@ def print_calibration(console: Console, report: dict[str, Any]) -> None:
     console.print(
         f"calibration over {report['interviews']} concluded interviews "
         f"(flag: >= {rules['min_shared_interviews']} shared interviews, "
-        f"|offset| >= {rules['min_offset']}, 95 % interval excluding 0)"
+        f"|offset| >= {rules['min_offset']}, 95 % interval excluding 0)",
+        soft_wrap=True,
     )
     for person in report["interviewers"]:
         if not person["flagged"]:

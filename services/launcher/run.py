@@ -147,6 +147,7 @@ async def _samples(interview: Service, decision: Service, issuer: DevIssuer) -> 
         console.print(f"fed the calibration panel: {len(panel)} interviews")
         print_calibration(console, await final_calibration(decisions, [f.interview_id for f in panel]))
 
+
 async def _main(broker: Broker, logs: Path, exit_after_sample: bool) -> None:
     topics = Topics(broker.settings.topic_prefix)
     secure = broker.local is not None and broker.local.secure
@@ -199,19 +200,29 @@ async def _main(broker: Broker, logs: Path, exit_after_sample: bool) -> None:
             f"decision service {decision.url}/docs (pid {decision.process.pid}); logs in {logs}"
         )
         await _samples(interview, decision, issuer)
-        env_prefix = f"KAFKA_BOOTSTRAP_SERVERS={broker.settings.bootstrap_servers}"
-        if secure:
-            env_prefix = " ".join(f"{k}={v}" for k, v in secure_kafka.service_env(broker, AUDIT).items())
-        if broker.settings.topic_prefix:
-            env_prefix += f" KAFKA_TOPIC_PREFIX={broker.settings.topic_prefix}"
-        audit = Path(sys.executable).parent / "hiring-audit"
-        console.print(f"audit it: {env_prefix} {audit} verify --html audit.html")
-        launcher = Path(sys.executable).parent / "hiring-pipeline"
-        console.print(f"erase the sample candidate: {env_prefix} {launcher} privacy erase --candidate cand-7")
-        cli = Path(sys.executable).parent / "hiring-pipeline"
+        bin_dir = Path(sys.executable).parent
+
+        def env_of(user: str) -> str:  # the variables a command needs (on a secure broker: the user's)
+            found = f"KAFKA_BOOTSTRAP_SERVERS={broker.settings.bootstrap_servers}"
+            if secure:
+                found = " ".join(f"{k}={v}" for k, v in secure_kafka.service_env(broker, user).items())
+            if broker.settings.topic_prefix:
+                found += f" KAFKA_TOPIC_PREFIX={broker.settings.topic_prefix}"
+            return found
+
+        # Whole lines, never wrapped: they are commands to copy.
         console.print(
-            f"call them: TOKEN=$({cli} token issue --role auditor --sub you); "
-            f'curl -H "Authorization: Bearer $TOKEN" {decision.url}/interviews/<id>/verdict'
+            f"audit it: {env_of(AUDIT)} {bin_dir / 'hiring-audit'} verify --html audit.html", soft_wrap=True
+        )
+        console.print(
+            f"erase the sample candidate: {env_of(INTERVIEW)} {bin_dir / 'hiring-pipeline'} privacy erase "
+            "--candidate cand-7",
+            soft_wrap=True,
+        )
+        console.print(
+            f"call them: TOKEN=$({bin_dir / 'hiring-pipeline'} token issue --role auditor --sub you); "
+            f'curl -H "Authorization: Bearer $TOKEN" {decision.url}/interviews/<id>/verdict',
+            soft_wrap=True,
         )
         if not exit_after_sample:
             console.print("[bold]Serving.[/bold] Press Ctrl-C to stop everything.")
