@@ -23,7 +23,7 @@ from services.platform.log_reader import read_all
 from testkit.candidacies import SCENARIOS
 from testkit.interviews import interleaved
 from tests.decision_support import by_key, env_for, free_port, produce
-from tests.faults.test_decision_crash import spawn, stop_gracefully
+from tests.faults.test_decision_crash import kill_leftovers, spawn, stop_gracefully
 from tests.integration.decision.test_candidacy_service import replayed
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.timeout(300)]
@@ -74,10 +74,7 @@ async def test_candidacy_revisions_exactly_once_across_kill_9(
             await asyncio.sleep(0.5)
         stop_gracefully(procs[-1], log)
     finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait(timeout=10)
+        kill_leftovers(procs)
     assert sum(p.returncode == -signal.SIGKILL for p in procs) == KILLS
     rounds = await read_all(kafka_client, topics.candidacy_rounds)
     assert len(rounds) == verdicts  # one repartition record per verdict revision, none twice

@@ -94,10 +94,7 @@ async def test_exactly_once_across_kill_9(
         records = await wait_for_records(kafka_client, topics.decision_events, len(expected) + 1, timeout=0)
         stop_gracefully(procs[-1], log)
     finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait(timeout=10)
+        kill_leftovers(procs)
     assert sum(p.returncode == -signal.SIGKILL for p in procs) == KILLS
     want: dict[str, list[tuple[bytes, list[tuple[str, bytes]]]]] = {}
     for event in expected:
@@ -108,6 +105,14 @@ async def test_exactly_once_across_kill_9(
     assert got.keys() == want.keys()
     for interview, revisions in want.items():
         assert got[interview] == revisions, interview
+
+
+def kill_leftovers(procs: list[subprocess.Popen[bytes]]) -> None:
+    """Kill (by pid) and reap every process of the test still running (after a failure)."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
 
 
 def stop_gracefully(proc: subprocess.Popen[bytes], log: Path) -> None:
