@@ -118,8 +118,14 @@ async def apps(kafka: Broker, kafka_client: dict[str, Any], topics: Topics) -> A
     async def participants_known() -> bool:  # the read scopes come from the participant store
         return runtime.participants.side(IID, "cand-7") == "candidate"
 
+    async def candidacy_and_calibration_served() -> bool:  # their query stores caught up
+        got = await decision.get(f"/candidacies/{OPEN['candidacy_id']}/verdict", headers=audit)
+        calibration = await decision.get("/calibration", headers=audit)
+        return got.status_code == 200 and calibration.status_code == 200
+
     assert await eventually(verdict_after_all, timeout=60)
     assert await eventually(participants_known, timeout=30)
+    assert await eventually(candidacy_and_calibration_served, timeout=60)
     yield {"interview": interview, "decision": decision, "topics": topics, "client": kafka_client}
     await decision.aclose()
     stop.set()
@@ -141,7 +147,8 @@ async def call(
 ) -> httpx.Response:
     method, path = key.split()
     route = path.rsplit("/", 1)[-1]
-    path = path.replace("{interview_id}", interview)
+    path = path.replace("{interview_id}", interview).replace("{candidacy_id}", str(OPEN["candidacy_id"]))
+    path = path.replace("{interviewer_id}", IN_SCOPE[Role.INTERVIEWER])
     if method == "GET":
         return await http.get(path, headers=headers)
     body = WRITES[route] | {"expected_version": 0 if route == "open" else STALE}
@@ -151,6 +158,11 @@ async def call(
 
 
 def in_scope_answer(service: str, key: str, response: httpx.Response) -> None:
+    # Allowed, and answered by the route itself: alice has no concluded interview yet.
+    if key == "GET /calibration/interviewers/{interviewer_id}":
+        found = (response.status_code, response.json()["code"])
+        assert found == (404, "interviewer_not_found"), response.text
+        return
     if service == "decision":
         assert response.status_code == 200, (key, response.text)
         return
