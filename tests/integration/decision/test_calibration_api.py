@@ -15,6 +15,7 @@ from services.decision.entrypoints.runtime import build_runtime
 from services.decision.entrypoints.service import run_decision_service
 from services.launcher.calibration_sample import OFFSET_INTERVIEWER
 from services.platform.broker import Broker
+from testkit.auth import bearer
 from testkit.calibration import calibration_stream
 from tests.decision_support import eventually, free_port, produce, settings_for
 
@@ -36,7 +37,7 @@ async def test_calibration_routes_flag_the_offset_interviewer(
     kafka_client: dict[str, Any], topics: Topics, base: str
 ) -> None:
     await produce(kafka_client, topics.interview_events, calibration_stream(INTERVIEWS), transactional=True)
-    async with httpx.AsyncClient(base_url=base, timeout=5) as http:
+    async with httpx.AsyncClient(base_url=base, timeout=5, headers=bearer("auditor", "audrey")) as http:
 
         async def all_read() -> bool:
             r = await http.get("/calibration")

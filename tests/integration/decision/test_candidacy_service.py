@@ -21,6 +21,7 @@ from services.decision.entrypoints.runtime import build_runtime
 from services.decision.entrypoints.service import run_decision_service
 from services.platform.broker import Broker
 from services.platform.log_reader import read_all
+from testkit.auth import bearer
 from testkit.candidacies import disagreeing, missing_round, still_open, three_rounds, withdrawn
 from tests.decision_support import by_key, eventually, free_port, produce, settings_for
 
@@ -128,7 +129,9 @@ async def test_candidacies_are_published_once_across_a_restart_and_served(
         rounds = await read_all(kafka_client, topics.candidacy_rounds)
         assert len(rounds) == len({(r.key, dict(r.headers)["ce_id"]) for r in rounds})
         assert len(rounds) == len(await read_all(kafka_client, topics.decision_events))
-        async with httpx.AsyncClient(base_url=second.base, timeout=5) as http:
+        async with httpx.AsyncClient(
+            base_url=second.base, timeout=5, headers=bearer("auditor", "audrey")
+        ) as http:
 
             async def served() -> bool:
                 r = await http.get("/candidacies/cy-e/revisions")

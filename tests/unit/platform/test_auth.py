@@ -7,6 +7,7 @@ import json
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,20 +43,21 @@ def test_a_valid_token_names_its_principal() -> None:
     assert (p.sub, p.iss, p.roles, p.interviews) == ("alice", DEV_ISSUER, {Role.INTERVIEWER}, {"iv-1"})
 
 
-@pytest.mark.parametrize(
-    ("payload", "why"),
-    [
-        (claims(exp=int(time.time()) - 120), "expired"),
-        (claims(iss="https://evil.example"), "issuer"),
-        (claims(aud="another-api"), "(?i)audience"),
-        (claims(sub="alice smith"), "sub must be an id"),
-        (claims(interviews="iv-1"), "interviews must be a list"),
-        ({k: v for k, v in claims().items() if k != "exp"}, "exp"),
-    ],
-)
-def test_bad_claims_are_refused(payload: dict[str, Any], why: str) -> None:
+# Payloads are built when the test runs (not at collection: a long session would expire them first).
+BAD_CLAIMS: list[tuple[Callable[[], dict[str, Any]], str]] = [
+    (lambda: claims(exp=int(time.time()) - 120), "expired"),
+    (lambda: claims(iss="https://evil.example"), "issuer"),
+    (lambda: claims(aud="another-api"), "(?i)audience"),
+    (lambda: claims(sub="alice smith"), "sub must be an id"),
+    (lambda: claims(interviews="iv-1"), "interviews must be a list"),
+    (lambda: {k: v for k, v in claims().items() if k != "exp"}, "exp"),
+]
+
+
+@pytest.mark.parametrize(("payload", "why"), BAD_CLAIMS, ids=[why for _, why in BAD_CLAIMS])
+def test_bad_claims_are_refused(payload: Callable[[], dict[str, Any]], why: str) -> None:
     with pytest.raises(TokenError, match=why):
-        verifier().verify(signed(payload))
+        verifier().verify(signed(payload()))
 
 
 def test_the_clock_skew_is_allowed_and_no_more() -> None:
