@@ -47,18 +47,26 @@ async def test_candidacy_revisions_exactly_once_across_kill_9(
     )
     procs = [spawn(env, log)]
     rng = random.Random(5)
-    try:
-        for chunk in range(0, len(items), 400):
-            await produce(kafka_client, topics.interview_events, items[chunk : chunk + 400])
+    async def feed() -> None:  # slowly enough that the kills land while rounds are still streaming in
+        for chunk in range(0, len(items), 100):
+            await produce(kafka_client, topics.interview_events, items[chunk : chunk + 100])
             await asyncio.sleep(0.3)
+
+    feeding = asyncio.create_task(feed())
+    try:
         for _ in range(KILLS):
             before = len(await read_all(kafka_client, topics.candidacies))
-            while len(await read_all(kafka_client, topics.candidacies)) <= before:  # noqa: ASYNC110
+            for _ in range(200):  # the running process publishes something new, then dies
+                if len(await read_all(kafka_client, topics.candidacies)) > before:
+                    break
                 await asyncio.sleep(0.3)
+            else:
+                pytest.fail(f"no new candidacy revision within 60 s (feeding done: {feeding.done()})")
             await asyncio.sleep(rng.uniform(0.5, 1.5))
             os.kill(procs[-1].pid, signal.SIGKILL)
             procs[-1].wait(timeout=10)
             procs.append(spawn(env, log))
+        await feeding
         verdicts = 0
         for _ in range(300):  # settle: every round revision repartitioned and combined
             verdicts = len(await read_all(kafka_client, topics.decision_events))
@@ -74,6 +82,7 @@ async def test_candidacy_revisions_exactly_once_across_kill_9(
             await asyncio.sleep(0.5)
         stop_gracefully(procs[-1], log)
     finally:
+        feeding.cancel()
         kill_leftovers(procs)
     assert sum(p.returncode == -signal.SIGKILL for p in procs) == KILLS
     rounds = await read_all(kafka_client, topics.candidacy_rounds)
