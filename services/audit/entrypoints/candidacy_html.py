@@ -8,7 +8,7 @@ from html import escape
 from schemas.decision import CandidacyVerdictChanged
 from schemas.envelope import format_time
 from services.audit.domain.candidacy import CandidacyAudit
-from services.audit.entrypoints.charts import RevisionPoint, changes, signal_spans, trajectory
+from services.audit.entrypoints.charts import RevisionPoint, changes, point_of, signal_spans, trajectory
 
 MAX_CANDIDACIES = 200
 
@@ -22,20 +22,9 @@ def candidacy_sections(audits: list[CandidacyAudit]) -> str:
 
 
 def candidacy_points(revisions: list[CandidacyVerdictChanged]) -> list[RevisionPoint]:
-    """Chart points of a candidacy's revisions: each side's score, the decisions, the signals."""
+    """Chart points of a candidacy's revisions (final once the candidacy is concluded or withdrawn)."""
     return [
-        RevisionPoint(
-            revision=v.revision,
-            label=f"revision {v.revision} after {_round_of(v)}",
-            scores={"company": v.company.score, "candidate": v.candidate.score},
-            decisions={
-                "company": v.company.decision.value,
-                "candidate": v.candidate.decision.value,
-                "mutual": v.mutual.value,
-            },
-            signals=v.signals,
-            final=v.status.value != "open",
-        )
+        point_of(v, f"revision {v.revision} after {_round_of(v)}", v.status.value != "open")
         for v in revisions
     ]
 

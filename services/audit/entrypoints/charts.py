@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
 
-from schemas.decision import Signal, VerdictChanged
+from schemas.decision import CandidacyVerdictChanged, Signal, VerdictChanged
 
 SERIES_COLOURS = {"company": "#1f6fb2", "candidate": "#d9822b", "mutual": "#555"}
 EXTRA_COLOURS = ("#2a9d8f", "#8e44ad", "#b5651d", "#2c3e50")
@@ -26,6 +26,8 @@ def _palette(points: Sequence[RevisionPoint]) -> dict[str, str]:
     names = list(dict.fromkeys(name for p in points for name in p.scores))
     extra = iter(EXTRA_COLOURS * (1 + len(names) // len(EXTRA_COLOURS)))
     return {name: SERIES_COLOURS.get(name) or next(extra) for name in names}
+
+
 SCORE_RANGE = (-2.0, 2.0)
 """A side's score is a mean of goal means of points -2..+2."""
 
@@ -65,24 +67,33 @@ class SignalSpan:
     revisions: tuple[int, ...] = field(default_factory=tuple)
 
 
+def point_of(v: VerdictChanged | CandidacyVerdictChanged, label: str, final: bool) -> RevisionPoint:
+    """One revision of an interview or a candidacy: each side's score, the decisions, the signals."""
+    return RevisionPoint(
+        revision=v.revision,
+        label=label,
+        scores={"company": v.company.score, "candidate": v.candidate.score},
+        decisions={
+            "company": v.company.decision.value,
+            "candidate": v.candidate.decision.value,
+            "mutual": v.mutual.value,
+        },
+        signals=v.signals,
+        final=final,
+    )
+
+
 def points_of(
     revisions: Sequence[VerdictChanged], cause: Mapping[int, str] | None = None
 ) -> list[RevisionPoint]:
     """Chart points of an interview's revisions (``cause``: revision -> a few words on what caused it)."""
     cause = cause or {}
     return [
-        RevisionPoint(
-            revision=v.revision,
-            label=f"revision {v.revision} after event {v.input_sequence}"
+        point_of(
+            v,
+            f"revision {v.revision} after event {v.input_sequence}"
             + (f": {cause[v.revision]}" if v.revision in cause else ""),
-            scores={"company": v.company.score, "candidate": v.candidate.score},
-            decisions={
-                "company": v.company.decision.value,
-                "candidate": v.candidate.decision.value,
-                "mutual": v.mutual.value,
-            },
-            signals=v.signals,
-            final=v.final,
+            v.final,
         )
         for v in revisions
     ]
@@ -196,10 +207,7 @@ def trajectory(points: Sequence[RevisionPoint], title: str, width: int = 720, he
                 f"fill='{'#c33' if kind == 'start' else '#2a7'}'><title>signal {escape(span.code)} "
                 f"{'starts' if kind == 'start' else 'ends'} at revision {revision}</title></polygon>"
             )
-    legend = "".join(
-        f"<tspan fill='{colour}'>■ {series}  </tspan>"
-        for series, colour in palette.items()
-    )
+    legend = "".join(f"<tspan fill='{colour}'>■ {series}  </tspan>" for series, colour in palette.items())
     parts.append(
         f"<text x='{left}' y='12' font-size='11'>{legend}<tspan fill='#c33'>▼ signal starts  </tspan>"
         "<tspan fill='#2a7'>▲ signal ends  </tspan><tspan>■ decision changes</tspan></text></svg>"
