@@ -60,8 +60,13 @@ async def test_scripted_interviews_give_the_expected_revisions(
         ]
     ]
     assert {"story_not_invited", "checklist_interview"} <= set(codes)
-    verdicts = await read_all(kafka_client, topics.verdicts)
-    assert {r.key for r in verdicts} == {b"sf-1", b"cl-1"}
+
+    # Same transaction as decision.events, but each partition's commit marker lands on its own:
+    # decision.verdicts may become readable a moment later.
+    async def both_verdicts() -> bool:
+        return {r.key for r in await read_all(kafka_client, topics.verdicts)} == {b"sf-1", b"cl-1"}
+
+    assert await eventually(both_verdicts, timeout=15)
 
 
 async def test_query_api(
