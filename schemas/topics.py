@@ -19,6 +19,7 @@ DECISION_VERDICTS = "decision.verdicts"
 DLQ = "interview.events.dlq"
 WRITER_STATE = "interview.writer-state"
 DECISION_STATE = "decision.state"
+DECISION_PARTICIPANTS = "decision.participants"
 CANDIDACY_ROUNDS = "decision.candidacy-rounds"
 CANDIDACY_EVENTS = "decision.candidacies"
 CANDIDACY_STATE = "decision.candidacy-state"
@@ -27,10 +28,13 @@ PRIVACY_KEYS = "privacy.keys"
 _KEEP_FOREVER = {"cleanup.policy": "delete", "retention.ms": FOREVER, "retention.bytes": FOREVER}
 _WEEK = {"cleanup.policy": "delete", "retention.ms": str(7 * DAY_MS)}
 # A service's own state, written in the same transactions as its outputs: compacted, and compacted
-# early (small segments, a low dirty ratio), so a new owner reads about one record per live key.
+# early (small segments, a low dirty ratio), so a new owner reads about one record per live key. Only
+# closed segments are compacted: a segment closes after an hour or at 16 MiB, whichever comes first, so
+# the uncompacted tail a new owner reads is at most 16 MiB per partition however busy the hour was.
 _CHANGELOG = {
     "cleanup.policy": "compact",
     "segment.ms": str(3600 * 1000),
+    "segment.bytes": str(16 * 1024 * 1024),
     "min.cleanable.dirty.ratio": "0.1",
     "min.compaction.lag.ms": "0",
 }
@@ -88,8 +92,9 @@ TOPIC_SPECS: tuple[TopicSpec, ...] = (
     TopicSpec(DECISION_EVENTS, "Every revision of every interview's verdicts.", _KEEP_FOREVER),
     TopicSpec(
         DECISION_VERDICTS,
-        "Compacted: the latest verdict revision per interview (same records as decision.events).",
-        {"cleanup.policy": "compact", "min.compaction.lag.ms": "0"},
+        "Compacted: the latest verdict revision per interview (same records as decision.events). A new "
+        "decision-service replica reads it to answer current verdicts (ADR 0015).",
+        _CHANGELOG,
     ),
     TopicSpec(
         DLQ,
@@ -111,6 +116,14 @@ TOPIC_SPECS: tuple[TopicSpec, ...] = (
         "published revision and parking; written in the service's transactions.",
         _CHANGELOG,
         key="store key: i:<interview id>, or d:<DLQ source offset>",
+        internal=True,
+    ),
+    TopicSpec(
+        DECISION_PARTICIPANTS,
+        "Who takes part in each interview, for scoping reads (internal, compacted): its candidacy, its "
+        "opener and its participants with their sides, written in the decision service's transaction "
+        "that applies interview.opened (ADR 0015).",
+        _CHANGELOG,
         internal=True,
     ),
     TopicSpec(
@@ -194,6 +207,10 @@ class Topics:
     @property
     def decision_state(self) -> str:
         return self.name(DECISION_STATE)
+
+    @property
+    def participants(self) -> str:
+        return self.name(DECISION_PARTICIPANTS)
 
     @property
     def candidacy_rounds(self) -> str:

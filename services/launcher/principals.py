@@ -10,8 +10,9 @@ create these ACLs on the local broker; the Helm chart's ``KafkaUser`` resources 
   ``interview.command-results``, restores its changelog, and its HTTP front produces commands and
   follows results (no group).
 - decision: consumes ``interview.events`` in its group, writes ``decision.events``,
-  ``decision.verdicts``, the DLQ and its changelog in transactions, reads ``decision.events`` and the
-  DLQ back, and describes every product topic (it checks they exist at start).
+  ``decision.verdicts``, ``decision.participants``, the DLQ and its changelog in transactions, reads
+  ``decision.events``, ``decision.verdicts``, ``decision.participants`` and the DLQ back (its read
+  models, ADR 0015), and describes every product topic (it checks they exist at start).
   It also runs the candidacy projection (ADR 0012): reads and writes ``decision.candidacy-rounds``,
   ``decision.candidacies`` and ``decision.candidacy-state`` in its own group and transactions.
 - audit: reads ``interview.events``, ``decision.events``, the DLQ and ``decision.candidacies``, with no
@@ -26,6 +27,7 @@ from schemas.topics import (
     CANDIDACY_STATE,
     COMMAND_RESULTS,
     DECISION_EVENTS,
+    DECISION_PARTICIPANTS,
     DECISION_STATE,
     DECISION_VERDICTS,
     DLQ,
@@ -84,7 +86,8 @@ def service_acls(
         DECISION: [
             acl("topic", name(INTERVIEW_EVENTS), *R),
             acl("topic", name(DECISION_EVENTS), *RW),
-            acl("topic", name(DECISION_VERDICTS), "Write", "Describe"),
+            acl("topic", name(DECISION_VERDICTS), *RW),  # written; read by a new replica (ADR 0015)
+            acl("topic", name(DECISION_PARTICIPANTS), *RW),
             acl("topic", name(DLQ), *RW),
             acl("topic", name(DECISION_STATE), *RW),
             acl("topic", name(INTERVIEW_COMMANDS), "Describe"),

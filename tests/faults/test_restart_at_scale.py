@@ -20,7 +20,7 @@ import pytest
 
 from schemas.topics import Topics
 from services.platform.broker import Broker
-from testkit.auth import service_headers
+from testkit.auth import bearer, service_headers
 from testkit.history import fill_history
 from testkit.processes import Child, services
 
@@ -63,6 +63,30 @@ def new_interview_reaches_its_verdict(interview: Child, decision: Child) -> str:
     raise AssertionError(f"no verdict for {iid} within 30 s of its opening")
 
 
+def history_is_served(decision: Child, interview_id: str = "h0-0") -> None:
+    """An interview from the history: its participants read it (and a stranger does not), and its
+    whole revision history is served once the replica has read it (503 ``catching_up`` until then)."""
+    url = f"{decision.base}/interviews/{interview_id}"
+    mine = httpx.get(f"{url}/verdict", timeout=5, headers=bearer("candidate", "cand"))
+    assert mine.status_code == 200, mine.text  # the participant store knows the interview
+    assert mine.json()["view"] == "candidate"
+    stranger = httpx.get(f"{url}/verdict", timeout=5, headers=bearer("candidate", "mallory"))
+    assert stranger.status_code == 404, stranger.text
+    deadline = time.monotonic() + 300
+    while (found := httpx.get(f"{url}/revisions", timeout=30, headers=service_headers())).status_code == 503:
+        assert found.json()["code"] == "catching_up", found.text
+        assert time.monotonic() < deadline, "the revision history was not read within 300 s"
+        time.sleep(1)
+    assert found.status_code == 200, found.text
+    revisions = found.json()
+    assert len(revisions) > 1
+    current = httpx.get(f"{url}/verdict", timeout=5, headers=service_headers()).json()
+    assert [r["verdict"]["revision"] for r in revisions] == list(range(1, len(revisions) + 1))
+    assert revisions[-1]["id"] == current["id"] == mine.json()["id"]
+    ready = httpx.get(f"{decision.base}/readyz", timeout=5).json()
+    assert ready["history"] == "complete", ready
+
+
 def restart(children: list[Child]) -> dict[str, float]:
     """Stop cleanly, start again; seconds to ready per service."""
     for child in children:
@@ -98,6 +122,7 @@ def scenario(kids: dict[str, Child], produced: int, state: Path) -> None:
         same_disk = restart(both)
         assert stays_ready(both)
         new_interview_reaches_its_verdict(interview, decision)
+        history_is_served(decision)
 
         for child in both:
             assert child.stop() == 0
@@ -107,6 +132,7 @@ def scenario(kids: dict[str, Child], produced: int, state: Path) -> None:
         new_disk = {child.name: child.wait_ready(timeout=300) for child in both}
         assert stays_ready(both)
         new_interview_reaches_its_verdict(interview, decision)
+        history_is_served(decision)
         print(f"history {produced} events; ready after a restart (s): same disk {same_disk}, "
               f"new disk {new_disk}")  # fmt: skip
     finally:

@@ -140,12 +140,14 @@ def fuzz_decision_app(events: list[Event]) -> FastAPI:
         client=settings.kafka.client_kwargs(),
         store=ListStore(project(events)),
         ready=True,
+        history_complete=lambda: True,
         processor=SimpleNamespace(assigned=set()),
         handler=SimpleNamespace(parked=dict),
         progress=SimpleNamespace(metrics=DecisionMetrics()),
         calibration=_calibration(events),
         calibration_feed=SimpleNamespace(caught_up=_set_event()),
-        candidacy=SimpleNamespace(store=ListStore([]), ready=True),  # no candidacy revisions: 404s
+        # no candidacy revisions: 404s
+        candidacy=SimpleNamespace(store=ListStore([]), ready=True, history_complete=lambda: True),
     )
     return decision_app(runtime, AnsweringBroker())  # type: ignore[arg-type]
 

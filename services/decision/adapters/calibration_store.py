@@ -1,6 +1,7 @@
 """The calibration read model on local disk: what each concluded interview's final revision says.
 
-Fed by its own tail of ``decision.events`` (a ``StoreFeed``, like the query store): a final revision
+Fed by its own tail of compacted ``decision.verdicts`` (a ``StoreFeed``; ADR 0015: the latest revision
+of every interview, so a new replica reads one record per interview once compacted): a final revision
 carries every assessment in force with its assessor and the company's decision, so the table keeps, per
 interview, the company-side ratings and that decision (the latest final revision wins: a side-by-side
 policy version may publish another). Only final revisions are decoded (the canonical JSON is checked for

@@ -23,8 +23,14 @@ from aiokafka.errors import KafkaError
 from opentelemetry.trace import SpanKind
 
 from schemas.topics import Topics
-from services.decision.adapters.rebuild import PartitionState, rebuild
-from services.decision.adapters.records import dlq_record, input_of, revision_records, round_record
+from services.decision.adapters.rebuild import PartitionState, participants_from_history, rebuild
+from services.decision.adapters.records import (
+    dlq_record,
+    input_of,
+    participant_record,
+    revision_records,
+    round_record,
+)
 from services.decision.adapters.snapshot import DLQ_SEEN, INTERVIEW, STATE_FORMAT, dump_state, load_state
 from services.decision.domain.policy import Policies
 from services.decision.domain.replay import subject_of
@@ -37,6 +43,9 @@ log = structlog.get_logger(__name__)
 
 PARKED = "x:"
 """Key prefix of the parked-interview index: ``x:<interview id>`` -> reason code."""
+PARTICIPANTS_WRITTEN = "m:participants/1"
+"""Set once ``decision.participants`` holds every interview of the partition (ADR 0015): a store
+restored without it (written before that topic existed) owes the records, read from history once."""
 CACHE_PER_PARTITION = 2000
 """Decoded interview states kept in memory per partition (the store holds them all, on disk)."""
 
@@ -121,6 +130,9 @@ class DecisionHandler:
             owned = _Partition(store)
             if restored.keys == 0 or partition in self._rebuild:
                 await self._replay(owned, partition)
+            elif store.get(PARTICIPANTS_WRITTEN) is None:  # state from before ADR 0015: once
+                owned.pending = await participants_from_history(self.client, self.topics, partition)
+                store.put(PARTICIPANTS_WRITTEN, b"1")
         except BaseException:
             store.close()
             raise
@@ -139,6 +151,7 @@ class DecisionHandler:
             if interview.parked is not None:
                 owned.store.put(PARKED + key, interview.parked.code.encode())
         owned.store.put(DLQ_SEEN, str(state.dlq_seen).encode())
+        owned.store.put(PARTICIPANTS_WRITTEN, b"1")  # the replay owes every interview's record
         owned.pending = state.pending
         log.info("partition replayed from history", partition=partition, interviews=len(state.interviews))
 
@@ -226,10 +239,11 @@ class DecisionHandler:
             log.warning("record parked", interview=key, offset=record.offset, code=poison.code)
             owned.store.put(PARKED + key, poison.code.encode())
             return [dlq_record(record, poison, self.topics)]
+        joined = participant_record(item, self.topics, partition)  # interview.opened applied
         if revision is None:
-            return []
+            return joined
         counts["revisions"] += 1
-        return out
+        return [*out, *joined]
 
     def parked(self) -> dict[str, str]:
         """Interviews parked behind a DLQ record, with the reason code."""

@@ -1,10 +1,12 @@
-"""Who takes part in which interview, for scoping reads: fed by tailing ``interview.events``.
+"""Who takes part in which interview, for scoping reads: fed by tailing ``decision.participants``.
 
 The projection's own state holds only the partitions this replica owns, but any replica answers queries
 about any interview. This store keeps, per interview, its candidacy, its participants with their sides
-and who opened it, read from ``interview.opened`` records only (selected by their ``ce_type`` header;
-every other record is skipped undecoded). It remembers how far it read each partition, like the verdict
-store, so a restart on the same disk reads only what is new.
+and who opened it, read from the compacted ``decision.participants`` topic: one small record per
+interview, written in the decision transaction that applied its ``interview.opened`` (ADR 0015), so a
+new replica restores it in time proportional to the number of interviews, not to their events. It
+remembers how far it read each partition, like the verdict store, so a restart on the same disk reads
+only what is new.
 """
 
 from __future__ import annotations
@@ -15,13 +17,13 @@ from typing import Any
 
 import structlog
 
+from services.decision.adapters.records import PARTICIPANTS_FORMAT
 from services.decision.adapters.verdict_store import SqliteFedStore
 from services.platform.state import exclusive_file
 
 log = structlog.get_logger(__name__)
 
-FORMAT = "participants/1"
-_OPENED = b"hiring.interview.opened."
+FORMAT = "participants/2"
 
 
 class ParticipantStore(SqliteFedStore):
@@ -35,21 +37,19 @@ class ParticipantStore(SqliteFedStore):
     }
 
     def add_records(self, records: list[Any]) -> None:
-        """Keep the participants of every ``interview.opened`` record among ``records``."""
+        """Keep the participants named by ``decision.participants`` records."""
         members, openers = [], []
         for record in records:
-            headers = dict(record.headers or [])
-            if not headers.get("ce_type", b"").startswith(_OPENED) or not record.value:
+            if not record.value or not record.key:
                 continue
             try:
-                data = json.loads(record.value)
-                interview = headers["ce_subject"].decode()
-                openers.append((interview, headers["ce_actorid"].decode()))
-                members += [
-                    (interview, data["candidacy_id"], p["id"], p["side"]) for p in data["participants"]
-                ]
-            except (ValueError, KeyError, TypeError) as exc:  # the projection parks it; nobody reads it
-                log.warning("participants.unreadable_opened", offset=record.offset, error=type(exc).__name__)
+                interview, doc = record.key.decode(), json.loads(record.value)
+                if doc.get("v") != PARTICIPANTS_FORMAT:
+                    raise ValueError(f"format {doc.get('v')!r}")
+                openers.append((interview, doc["opened_by"]))
+                members += [(interview, doc["candidacy_id"], who, side) for who, side in doc["participants"]]
+            except (ValueError, KeyError, TypeError) as exc:  # written by us: a bug or a newer writer
+                log.error("participants.unreadable", offset=record.offset, error=repr(exc))
         if not members and not openers:
             return
         self._db.execute("BEGIN")
@@ -80,4 +80,4 @@ class ParticipantStore(SqliteFedStore):
 
 def open_participants(directory: Path, topic: str) -> ParticipantStore:
     """The participant store of ``topic`` in ``directory`` (a private file when another process holds it)."""
-    return ParticipantStore(exclusive_file(directory, f"{topic}-participants.sqlite"))
+    return ParticipantStore(exclusive_file(directory, f"{topic}.sqlite"))

@@ -16,6 +16,7 @@ from services.decision.adapters.records import (
     dlq_entry,
     dlq_record,
     input_of,
+    participant_record,
     revision_records,
     round_record,
 )
@@ -92,6 +93,8 @@ def _replay(
     if revision is not None:  # owed: an interview released from parking catches up revision by revision
         state.pending.extend(revision_records(revision, topics, record.partition))
         state.pending.extend(round_record(revision, interview.projection, topics))
+    if poison is None:  # decision.participants is compacted: a record already there is written again
+        state.pending.extend(participant_record(item, topics, record.partition))
     known = state.dlq.get(record.offset)
     if poison is not None and (known is None or known.kind != POISON):
         state.pending.append(dlq_record(record, poison, topics))
@@ -108,6 +111,26 @@ def _step(
         folded, poison = accept(interview, item, offset, policies)
         return folded, None, poison
     return step(interview, item, policies, offset)
+
+
+_OPENED = b"hiring.interview.opened."
+
+
+async def participants_from_history(
+    client: dict[str, Any], topics: Topics, partition: int
+) -> list[OutRecord]:
+    """The ``decision.participants`` records of every ``interview.opened`` in the partition's history.
+
+    Once per partition, for state written before that topic existed (ADR 0015); every other record is
+    skipped by its ``ce_type`` header, undecoded. An opened record that does not decode is the
+    projection's to park, not this read's.
+    """
+    out: list[OutRecord] = []
+    async for record in read_partition(client, topics.interview_events, partition):
+        kind = dict(record.headers or []).get("ce_type", b"")
+        if kind.startswith(_OPENED):
+            out.extend(participant_record(input_of(record), topics, partition))
+    return out
 
 
 async def rebuild(

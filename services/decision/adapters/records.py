@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from typing import Any
 
@@ -9,6 +10,7 @@ from schemas.codec import encode
 from schemas.decision import VerdictChanged
 from schemas.dlq import POISON, RETRY, SKIP, DlqEntry, parse, without_dlq_headers
 from schemas.envelope import Event
+from schemas.interview import InterviewOpened
 from schemas.topics import Topics
 from services.decision.domain.dlq import as_input
 from services.decision.domain.projection import Projection
@@ -42,6 +44,37 @@ def round_record(event: Event, projection: Projection | None, topics: Topics) ->
     headers = [*record.headers, ("cy_round", projection.round.encode()),
                ("cy_outcome", (projection.outcome.value if projection.outcome else "").encode())]  # fmt: skip
     return [OutRecord(topics.candidacy_rounds, event.data.candidacy_id.encode(), record.value, headers)]
+
+
+PARTICIPANTS_FORMAT = 1
+"""Version of a ``decision.participants`` value (``v``): who may read an interview's verdicts."""
+
+
+def participant_record(item: Event | Poison, topics: Topics, partition: int) -> list[OutRecord]:
+    """For an applied ``interview.opened``: its candidacy, opener and participants (ADR 0015).
+
+    Keyed by interview id on the compacted ``decision.participants``, in the transaction that applies
+    the event, so the query side's participant store restores from one small record per interview.
+    """
+    if not isinstance(item, Event) or not isinstance(item.data, InterviewOpened):
+        return []
+    return [participant_out(item.attributes.subject, participants_value(item), topics, partition)]
+
+
+def participants_value(opened: Event) -> bytes:
+    """The ``decision.participants`` value of an ``interview.opened`` event."""
+    assert isinstance(opened.data, InterviewOpened)
+    people = [[p.id, p.side.value] for p in opened.data.participants]
+    doc = {
+        "v": PARTICIPANTS_FORMAT, "candidacy_id": opened.data.candidacy_id,
+        "opened_by": opened.attributes.actorid, "participants": people,
+    }  # fmt: skip
+    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def participant_out(interview_id: str, value: bytes, topics: Topics, partition: int) -> OutRecord:
+    """A ``decision.participants`` record (same partition number as the interview's)."""
+    return OutRecord(topics.participants, interview_id.encode(), value, [], partition)
 
 
 def dlq_record(record: Any, poison: Poison, topics: Topics) -> OutRecord:

@@ -11,6 +11,7 @@ import asyncio
 import json
 import re
 import sqlite3
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -51,21 +52,21 @@ class SqliteFedStore:
             self._db.execute("DELETE FROM meta")
         self._set_meta("format", self.FORMAT)
 
-    def forget_if_ahead(self, ends: dict[int, int]) -> bool:
+    def forget_if_ahead(self, ends: dict[int, int], source: str = "") -> bool:
         """Empty the store when it read further than a partition now holds (the topic was recreated)."""
-        if all(self.position(p) <= end for p, end in ends.items()):
+        if all(self.position(p, source) <= end for p, end in ends.items()):
             return False
         self._forget()
         self._db.execute("DELETE FROM meta WHERE name LIKE 'offset.%'")
         return True
 
-    def position(self, partition: int) -> int:
-        """Next offset of the partition to read (0 for a new file)."""
-        return int(self._meta(f"offset.{partition}") or 0)
+    def position(self, partition: int, source: str = "") -> int:
+        """Next offset of the partition to read (0 for a new file); ``source`` names a second topic fed."""
+        return int(self._meta(_offset_name(partition, source)) or 0)
 
-    def read_to(self, partition: int, offset: int) -> None:
+    def read_to(self, partition: int, offset: int, source: str = "") -> None:
         """Remember that the partition was read up to ``offset`` (exclusive)."""
-        self._set_meta(f"offset.{partition}", str(offset))
+        self._set_meta(_offset_name(partition, source), str(offset))
 
     def close(self) -> None:
         """Close the file."""
@@ -84,8 +85,17 @@ class SqliteFedStore:
         self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
 
 
+def _offset_name(partition: int, source: str) -> str:
+    return f"offset.{partition}" if not source else f"offset.{source}.{partition}"
+
+
 class VerdictStore(SqliteFedStore):
-    """Revisions per interview; answers current, as-of-sequence, as-of-time and the whole list."""
+    """Revisions per interview; answers current, as-of-sequence, as-of-time and the whole list.
+
+    Fed twice (ADR 0015): from the compacted ``decision.verdicts`` (source ``latest``: the latest
+    revision of every interview, read first and fast, enough for ``current``) and from ``decision.events``
+    (every revision; a new file fills it in the background). A revision held already is ignored.
+    """
 
     FORMAT = FORMAT
     TABLES = {
@@ -164,42 +174,51 @@ def open_store(directory: Path, topic: str) -> VerdictStore:
 
 
 class FedStore(Protocol):
-    """What a feed writes to: records, and how far each partition was read."""
+    """What a feed writes to: records, and how far each partition was read (per source topic)."""
 
     def add_records(self, records: list[Any]) -> None: ...
-    def forget_if_ahead(self, ends: dict[int, int]) -> bool: ...
-    def position(self, partition: int) -> int: ...
-    def read_to(self, partition: int, offset: int) -> None: ...
+    def forget_if_ahead(self, ends: dict[int, int], source: str = "") -> bool: ...
+    def position(self, partition: int, source: str = "") -> int: ...
+    def read_to(self, partition: int, offset: int, source: str = "") -> None: ...
 
 
 class StoreFeed:
-    """Tails all of a topic into a store; ``caught_up`` once the end at start is read."""
+    """Tails all of a topic into a store; ``caught_up`` once the end at start is read.
 
-    def __init__(self, client: dict[str, Any], topic: str, store: FedStore) -> None:
-        self.client, self.topic, self.store = client, topic, store
+    ``source`` names the topic in the store's offsets when the store is fed from more than one.
+    """
+
+    def __init__(self, client: dict[str, Any], topic: str, store: FedStore, source: str = "") -> None:
+        self.client, self.topic, self.store, self.source = client, topic, store, source
         self.caught_up = asyncio.Event()
+        self.read = 0
+        """Records read since start (for logs and ``/readyz``)."""
 
     async def run(self) -> None:
         """Read from where the store stopped, forever (cancel to stop)."""
         consumer = reader(self.client)
         await consumer.start()
+        began = time.monotonic()
         try:
             tps = [TopicPartition(self.topic, p) for p in await partitions_of(self.client, self.topic)]
             consumer.assign(tps)
             ends = await consumer.end_offsets(tps)
-            if self.store.forget_if_ahead({tp.partition: end for tp, end in ends.items()}):
-                log.warning("query store is ahead of decision.events (recreated?); reading it afresh")
+            if self.store.forget_if_ahead({tp.partition: end for tp, end in ends.items()}, self.source):
+                log.warning("read model ahead of its topic (recreated?); reading afresh", topic=self.topic)
             for tp in tps:
-                consumer.seek(tp, self.store.position(tp.partition))
+                consumer.seek(tp, self.store.position(tp.partition, self.source))
             while True:
                 batches = await consumer.getmany(timeout_ms=200, max_records=2000)
                 for records in batches.values():
                     self.store.add_records(records)
+                    self.read += len(records)
                 for tp in tps:
-                    self.store.read_to(tp.partition, await consumer.position(tp))
+                    self.store.read_to(tp.partition, await consumer.position(tp), self.source)
                 if not self.caught_up.is_set() and all(
                     [await consumer.position(tp) >= ends[tp] for tp in tps]
                 ):
                     self.caught_up.set()
+                    log.info("read model caught up", topic=self.topic, records=self.read,
+                             seconds=round(time.monotonic() - began, 3))  # fmt: skip
         finally:
             await consumer.stop()

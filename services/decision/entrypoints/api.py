@@ -101,6 +101,11 @@ class Health(BaseModel):
         description="How many interviews are parked (ids: `hiring-pipeline decision parked`, an operator "
         "command; probes are anonymous, so no id is shown here).",
     )
+    history: str = Field(
+        default="complete",
+        description="`complete`, or `catching_up` while a new replica still reads the revision history "
+        "(revisions and as-of reads answer 503 until then; ADR 0015).",
+    )
 
 
 def _revision(event: Event, view: View = View.FULL) -> Revision:
@@ -114,6 +119,11 @@ def _revision(event: Event, view: View = View.FULL) -> Revision:
 
 def _not_found(interview_id: str, what: str) -> ProblemError:
     return ProblemError(404, "verdict_not_found", "No verdict", f"interview {interview_id!r}: {what}")
+
+
+def _catching_up(what: str) -> ProblemError:
+    detail = f"{what} is still being read from Kafka after this replica started; ask again shortly"
+    return ProblemError(503, "catching_up", "Catching up", detail)
 
 
 def create_app(runtime: DecisionRuntime, probe: BrokerProbe | None = None) -> FastAPI:
@@ -153,6 +163,8 @@ def create_app(runtime: DecisionRuntime, probe: BrokerProbe | None = None) -> Fa
         view = readable(request, interview_id)
         if as_of_sequence is not None and as_of_time is not None:
             raise ProblemError(400, "ambiguous_as_of", "Ambiguous query", "give as_of_sequence or as_of_time")
+        if (as_of_sequence is not None or as_of_time is not None) and not runtime.history_complete():
+            raise _catching_up("the revision history (decision.events)")  # ADR 0015
         if as_of_sequence is not None:
             found = store.as_of_sequence(interview_id, as_of_sequence)
         elif as_of_time is not None:
@@ -167,6 +179,8 @@ def create_app(runtime: DecisionRuntime, probe: BrokerProbe | None = None) -> Fa
     async def revisions(request: Request, interview_id: InterviewId) -> list[Revision]:
         """Every revision of an interview's verdict, oldest first."""
         view = readable(request, interview_id)
+        if not runtime.history_complete():
+            raise _catching_up("the revision history (decision.events)")  # ADR 0015
         found = store.revisions(interview_id)
         if not found:
             raise _not_found(interview_id, "no revision published")
@@ -185,14 +199,18 @@ def create_app(runtime: DecisionRuntime, probe: BrokerProbe | None = None) -> Fa
         if not runtime.ready:
             return problem_response(
                 ProblemError(
-                    503, "not_ready", "Not ready", "rebuilding partitions or catching up with decision.events"
+                    503, "not_ready", "Not ready",
+                    "restoring partitions or reading the latest verdicts and the participants",
                 ).problem
             )
         if not await probe.healthy():
             detail = f"the broker has not answered for {STALE_AFTER_S:.0f} s or more"
             return problem_response(ProblemError(503, "unavailable", "Broker unavailable", detail).problem)
         parked = len(runtime.handler.parked())
-        health = Health(status="ready", partitions=sorted(runtime.processor.assigned), parked=parked)
+        history = "complete" if runtime.history_complete() else "catching_up"
+        health = Health(
+            status="ready", partitions=sorted(runtime.processor.assigned), parked=parked, history=history
+        )
         return Response(health.model_dump_json(), media_type="application/json")
 
     @app.get("/metrics", response_class=PlainTextResponse)

@@ -1,7 +1,8 @@
 """Interviewer calibration over HTTP (ADR 0013): for auditors, recruiters and interviewers, not candidates.
 
 ``GET /calibration`` is the whole report; ``GET /calibration/interviewers/{id}`` one interviewer. Both
-answer 503 ``not_ready`` until the calibration store has read ``decision.events`` up to its end at start.
+answer 503 ``not_ready`` until the calibration store has read compacted ``decision.verdicts`` (the final
+revision of every concluded interview) up to its end at start.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ def mount_calibration(app: FastAPI, runtime: DecisionRuntime) -> None:
         feed = runtime.calibration_feed
         if runtime.calibration is None or feed is None or not feed.caught_up.is_set():
             raise ProblemError(503, "not_ready", "Not ready", "the calibration store is catching up with "
-                               "decision.events")  # fmt: skip
+                               "decision.verdicts")  # fmt: skip
         return runtime.calibration
 
     @app.get(ROUTES[0], responses=PROBLEM_RESPONSES, tags=["calibration"])

@@ -45,7 +45,14 @@ def add_candidacy_routes(app: FastAPI, runtime: DecisionRuntime) -> None:
     """``GET /candidacies/{id}/verdict[?as_of_time=]`` and ``GET /candidacies/{id}/revisions``."""
     if runtime.candidacy is None:
         return
-    store = runtime.candidacy.store
+    candidacy = runtime.candidacy
+    store = candidacy.store
+
+    def complete() -> None:
+        if not candidacy.history_complete():  # ADR 0015: filled in the background after a start
+            detail = "the candidacy revisions (decision.candidacies) are still being read from Kafka after " \
+                "this replica started; ask again shortly"
+            raise ProblemError(503, "catching_up", "Catching up", detail)
 
     @app.get("/candidacies/{candidacy_id}/verdict", responses=PROBLEM_RESPONSES)
     async def candidacy_verdict(
@@ -55,6 +62,7 @@ def add_candidacy_routes(app: FastAPI, runtime: DecisionRuntime) -> None:
         ),
     ) -> CandidacyRevision:
         """The candidacy's current verdict across its rounds, or the one in force at a time."""
+        complete()
         found = (
             store.current(candidacy_id) if as_of_time is None else store.as_of_time(candidacy_id, as_of_time)
         )
@@ -65,6 +73,7 @@ def add_candidacy_routes(app: FastAPI, runtime: DecisionRuntime) -> None:
     @app.get("/candidacies/{candidacy_id}/revisions", responses=PROBLEM_RESPONSES)
     async def candidacy_revisions(candidacy_id: CandidacyId) -> list[CandidacyRevision]:
         """Every revision of a candidacy's verdict, oldest first."""
+        complete()
         found = store.revisions(candidacy_id)
         if not found:
             raise _not_found(candidacy_id, "no revision published")

@@ -44,23 +44,35 @@ class DecisionRuntime:
     processor: TransactionalProcessor
     store: VerdictStore
     feed: StoreFeed
+    """Every revision, from ``decision.events``: filled in the background (not part of readiness)."""
     progress: Progress
     participants: ParticipantStore
     participant_feed: StoreFeed
     candidacy: CandidacyRuntime | None = None
     calibration: CalibrationStore | None = None
     calibration_feed: StoreFeed | None = None
+    latest_feed: StoreFeed | None = None
+    """The latest revision of every interview, from compacted ``decision.verdicts`` (ADR 0015)."""
 
     @property
     def ready(self) -> bool:
-        """Partitions owned and rebuilt, the query stores caught up with published revisions, and the
-        participant store (who may read what) with interview.events."""
+        """Partitions owned and restored, the latest verdict of every interview read (compacted
+        ``decision.verdicts``), and the participant store (who may read what) caught up.
+
+        What grows with history is not waited for (ADR 0015): the revision history (``feed``), the
+        candidacy revision history and the calibration fill in the background, and the reads that need
+        them answer 503 ``catching_up`` until they have.
+        """
         return (
             self.processor.ready
-            and self.feed.caught_up.is_set()
+            and (self.latest_feed is None or self.latest_feed.caught_up.is_set())
             and self.participant_feed.caught_up.is_set()
-            and (self.candidacy is None or self.candidacy.ready)
+            and (self.candidacy is None or self.candidacy.processor.ready)
         )
+
+    def history_complete(self) -> bool:
+        """Whether the revision history has been read up to its end at start."""
+        return self.feed.caught_up.is_set()
 
 
 @dataclass
@@ -76,6 +88,10 @@ class CandidacyRuntime:
     def ready(self) -> bool:
         """Partitions owned and restored, and the query store caught up with published revisions."""
         return self.processor.ready and self.feed.caught_up.is_set()
+
+    def history_complete(self) -> bool:
+        """Whether the candidacy revisions have been read up to their end at start."""
+        return self.feed.caught_up.is_set()
 
 
 def build_candidacy(settings: DecisionSettings, client: dict[str, Any], topics: Topics) -> CandidacyRuntime:
@@ -106,13 +122,14 @@ def build_runtime(settings: DecisionSettings) -> DecisionRuntime:
     )  # fmt: skip
     store = open_store(state_dir, topics.decision_events)
     feed = StoreFeed(client, topics.decision_events, store)
-    participants = open_participants(state_dir, topics.interview_events)
-    participant_feed = StoreFeed(client, topics.interview_events, participants)
+    participants = open_participants(state_dir, topics.participants)
+    participant_feed = StoreFeed(client, topics.participants, participants)
     candidacy = build_candidacy(settings, client, topics)
     runtime = DecisionRuntime(
         settings, client, topics, handler, processor, store, feed, progress, participants, participant_feed,
         candidacy,
     )
-    runtime.calibration = open_calibration(state_dir, topics.decision_events)  # ADR 0013
-    runtime.calibration_feed = StoreFeed(client, topics.decision_events, runtime.calibration)
+    runtime.latest_feed = StoreFeed(client, topics.verdicts, store, source="latest")  # ADR 0015
+    runtime.calibration = open_calibration(state_dir, topics.verdicts)  # ADR 0013, 0015
+    runtime.calibration_feed = StoreFeed(client, topics.verdicts, runtime.calibration)
     return runtime

@@ -108,6 +108,8 @@ class DecisionService:
             self._critical(watch_releases(rt), "decision-release-watcher"),
             self._critical(track_lag(rt), "decision-lag"),
         ]
+        if rt.latest_feed is not None:  # the latest verdicts, for readiness (ADR 0015)
+            self._helpers.append(self._critical(rt.latest_feed.run(), "decision-latest-feed"))
         if rt.calibration_feed is not None:  # interviewer calibration (ADR 0013)
             self._helpers.append(self._critical(rt.calibration_feed.run(), "decision-calibration-feed"))
         if rt.candidacy is not None:  # ADR 0012: the candidacy projection and its query feed

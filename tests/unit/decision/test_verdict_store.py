@@ -67,3 +67,21 @@ def test_a_store_ahead_of_its_topic_forgets_everything(tmp_path: Path) -> None:
     assert store.forget_if_ahead({0: 3, 1: 0})
     assert store.current("iv-a") is None
     assert store.position(0) == 0
+
+
+def test_the_latest_verdicts_answer_current_before_the_history_is_read(tmp_path: Path) -> None:
+    """ADR 0015: a new replica reads compacted decision.verdicts first, decision.events after."""
+    revisions = project(interleaved(story_first("iv-a").events, checklist("iv-b").events))
+    latest = {r.attributes.subject: r for r in revisions}  # what compaction leaves
+    store = VerdictStore(tmp_path / "q.sqlite")
+    store.add_records(records(list(latest.values())))
+    store.read_to(0, 2, source="latest")
+    assert store.current("iv-a") == latest["iv-a"]
+    assert store.current("iv-b") == latest["iv-b"]
+    assert store.revisions("iv-a") == [latest["iv-a"]]  # incomplete: the API answers 503 until the
+    assert store.position(0) == 0  # history feed, with its own positions, has caught up
+    store.add_records(records(revisions))
+    store.read_to(0, len(revisions))
+    assert store.revisions("iv-a") == [r for r in revisions if r.attributes.subject == "iv-a"]
+    assert store.current("iv-a") == latest["iv-a"]
+    assert (store.position(0, "latest"), store.position(0)) == (2, len(revisions))
