@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import shutil
 import tempfile
@@ -22,6 +23,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import httpx
 from aiokafka import TopicPartition
 
 from benchmarks.broker import bench_broker
@@ -75,7 +77,21 @@ def timed_restart(kids: dict[str, Child], wipe: Path | None = None) -> dict[str,
     time.sleep(2)  # settled: the first transactions after the restore are done
     for name, child in kids.items():
         out[name]["rss_mb"] = child.rss_mb()
+    out["decision"]["history_s"] = history_complete(kids["decision"])
+    out["decision"]["history_rss_mb"] = kids["decision"].rss_mb()
     return out
+
+
+def history_complete(decision: Child, timeout: float = 1800) -> float:
+    """Seconds from start until the decision service has read the whole revision history (ADR 0015:
+    after readiness, in the background; ``/readyz`` says ``history: complete``)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.HTTPError, ValueError):
+            if httpx.get(f"{decision.base}/readyz", timeout=5).json().get("history") == "complete":
+                return time.monotonic() - decision.started
+        time.sleep(0.2)
+    raise TimeoutError(f"the revision history was not read within {timeout:.0f}s; see {decision.log}")
 
 
 async def one_size(bootstrap: str, client: dict[str, Any], size: int, work: Path) -> dict[str, Any]:
@@ -101,15 +117,17 @@ async def one_size(bootstrap: str, client: dict[str, Any], size: int, work: Path
 def markdown(rows: list[dict[str, Any]]) -> str:
     """The results as a Markdown table."""
     head = (
-        "| history (events) | raw read of history (s) | interview ready, same disk (s) | decision ready, "
-        "same disk (s) | interview ready, new disk (s) | decision ready, new disk (s) | interview RSS (MB) | "
-        "decision RSS (MB) |\n|---|---|---|---|---|---|---|---|\n"
+        "| history (events) | raw read of history (s) | first start (s) | interview ready, same disk (s) | "
+        "decision ready, same disk (s) | interview ready, new disk (s) | decision ready, new disk (s) | "
+        "decision revision history read, new disk (s) | interview RSS (MB) | decision RSS (MB) |\n"
+        "|---|---|---|---|---|---|---|---|---|---|\n"
     )
     lines = [
-        f"| {r['events']:,} | {r['raw_read_s']:.1f} | {r['same_disk']['interview']['ready_s']:.1f} | "
+        f"| {r['events']:,} | {r['raw_read_s']:.1f} | {r['first_start_s']:.0f} | "
+        f"{r['same_disk']['interview']['ready_s']:.1f} | "
         f"{r['same_disk']['decision']['ready_s']:.1f} | {r['new_disk']['interview']['ready_s']:.1f} | "
-        f"{r['new_disk']['decision']['ready_s']:.1f} | {r['same_disk']['interview']['rss_mb']:.0f} | "
-        f"{r['same_disk']['decision']['rss_mb']:.0f} |"
+        f"{r['new_disk']['decision']['ready_s']:.1f} | {r['new_disk']['decision']['history_s']:.1f} | "
+        f"{r['same_disk']['interview']['rss_mb']:.0f} | {r['same_disk']['decision']['rss_mb']:.0f} |"
         for r in rows
     ]
     return head + "\n".join(lines) + "\n"
@@ -132,6 +150,8 @@ def plot(rows: list[dict[str, Any]], out: Path) -> list[Path]:
                 ax.plot(sizes, values, marker="o", label=f"{service}, {disk.replace('_', ' ')}")
         if metric == "ready_s":
             ax.plot(sizes, [r["raw_read_s"] for r in rows], "k--", label="raw read of the history")
+            history = [r["new_disk"]["decision"]["history_s"] for r in rows]
+            ax.plot(sizes, history, ":", marker="x", label="decision, new disk: revision history read")
         ax.set_xscale("log")
         ax.set_xlabel("history (interview events)")
         ax.set_ylabel(label)
