@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-from collections.abc import Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Any
 
 import structlog
@@ -79,6 +79,16 @@ async def track_lag(runtime: DecisionRuntime, every_s: float = 2.0) -> None:
         await consumer.stop()
 
 
+async def after_ready(
+    runtime: DecisionRuntime, run: Callable[[], Coroutine[Any, Any, None]], every_s: float = 0.1
+) -> None:
+    """Run a history feed once the service is first ready (ADR 0015): reading what grows with history
+    must not compete with the restore of live state for the event loop and the cores."""
+    while not runtime.ready:  # noqa: ASYNC110 (a property of several parts, polled)
+        await asyncio.sleep(every_s)
+    await run()
+
+
 class DecisionService:
     """The parts of one decision-service process (run by ``run_service``)."""
 
@@ -103,7 +113,7 @@ class DecisionService:
         await ensure_topics(rt.client, rt.topics, kafka.partitions, kafka.replication_factor)
         self._processing = self._critical(rt.processor.run(), "decision-processor")
         self._helpers = [
-            self._critical(rt.feed.run(), "decision-feed"),
+            self._critical(after_ready(rt, rt.feed.run), "decision-feed"),
             self._critical(rt.participant_feed.run(), "decision-participant-feed"),
             self._critical(watch_releases(rt), "decision-release-watcher"),
             self._critical(track_lag(rt), "decision-lag"),
@@ -114,7 +124,7 @@ class DecisionService:
             self._helpers.append(self._critical(rt.calibration_feed.run(), "decision-calibration-feed"))
         if rt.candidacy is not None:  # ADR 0012: the candidacy projection and its query feed
             self._candidacy = self._critical(rt.candidacy.processor.run(), "candidacy-processor")
-            self._helpers.append(self._critical(rt.candidacy.feed.run(), "candidacy-feed"))
+            self._helpers.append(self._critical(after_ready(rt, rt.candidacy.feed.run), "candidacy-feed"))
 
     def _critical(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
         task = asyncio.create_task(coro, name=name)
