@@ -18,7 +18,10 @@ def reader(client: dict[str, Any], **overrides: Any) -> AIOKafkaConsumer:
         "isolation_level": "read_committed",
         "auto_offset_reset": "earliest",
         "client_id": f"reader-{uuid.uuid4().hex[:8]}",
-        "max_partition_fetch_bytes": 4 * 1024 * 1024,
+        # One fetch answers at most 8 MiB (not aiokafka's 50 MiB): a new replica runs a dozen of these at
+        # once (restores, read models), and what they buffer is resident memory (ADR 0015).
+        "max_partition_fetch_bytes": 2 * 1024 * 1024,
+        "fetch_max_bytes": 8 * 1024 * 1024,
     }
     options.update(client)
     options.update(overrides)

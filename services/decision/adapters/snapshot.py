@@ -16,7 +16,7 @@ from typing import Any
 from schemas.common import GoalId, Outcome, QuestionKind, Rating, Side
 from schemas.decision import Agreement, Mutual, SideVerdict, Signal
 from services.decision.domain.projection import AssessmentFact, Cause, Projection, QuestionFact, StoryFact
-from services.decision.domain.revisions import InterviewState, Poison, Published
+from services.decision.domain.revisions import InterviewState, Poison, Published, settled
 from services.decision.domain.verdict import Verdict
 
 STATE_FORMAT = "decision/2"
@@ -27,7 +27,8 @@ DLQ_SEEN = "m:dlq_seen"
 
 
 def dump_state(state: InterviewState) -> bytes:
-    """Compact JSON of an interview's decision state."""
+    """Compact JSON of an interview's decision state (a concluded one ``settled``: ADR 0015)."""
+    state = settled(state)
     doc: dict[str, Any] = {}
     if state.projection is not None:
         doc["p"] = _projection(state.projection)
@@ -85,6 +86,8 @@ def _load_projection(d: dict[str, Any]) -> Projection:
 
 def _published(p: Published) -> dict[str, Any]:
     v = p.verdict
+    if v is None:  # settled: no verdict follows
+        return {"n": p.revision, "h": p.chain_hash, "s": p.input_sequence}
     return {
         "n": p.revision, "h": p.chain_hash, "s": p.input_sequence,
         "v": {"company": v.company.model_dump(mode="json"), "candidate": v.candidate.model_dump(mode="json"),
@@ -94,6 +97,8 @@ def _published(p: Published) -> dict[str, Any]:
 
 
 def _load_published(d: dict[str, Any]) -> Published:
+    if "v" not in d:
+        return Published(d["n"], d["h"], None, d["s"])
     v = d["v"]
     verdict = Verdict(
         SideVerdict.model_validate(v["company"]), SideVerdict.model_validate(v["candidate"]),

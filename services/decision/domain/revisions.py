@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, replace
+from types import MappingProxyType
 
 from schemas import canonical
 from schemas.chain import GENESIS_HASH
@@ -38,7 +39,8 @@ class Published:
 
     revision: int
     chain_hash: str
-    verdict: Verdict
+    verdict: Verdict | None
+    """None once the interview is concluded and its final revision published: no verdict follows."""
     input_sequence: int
 
 
@@ -64,6 +66,8 @@ def check(state: InterviewState, event: Event) -> tuple[str, str] | None:
         return "not_opened", f"sequence {event.attributes.sequence} arrived before interview.opened"
     if last > 0 and opening:
         return "already_opened", f"interview.opened again at sequence {event.attributes.sequence}"
+    if state.projection is not None and state.projection.concluded is not None:
+        return "after_concluded", f"sequence {event.attributes.sequence} follows the interview's conclusion"
     if event.attributes.sequence != last + 1:
         return "sequence_gap", f"sequence {event.attributes.sequence} follows {last}"
     return None
@@ -97,6 +101,26 @@ def accept(
     return replace(state, projection=evolve(state.projection, item)), None
 
 
+def settled(state: InterviewState) -> InterviewState:
+    """What a concluded interview still needs once its final revision is published (ADR 0015).
+
+    Nothing can follow a conclusion (``check`` parks it), so neither the facts the policy looked at nor
+    the verdict compared with the next one are needed: only enough to refuse (sequence, conclusion), to
+    chain (the last revision's number and hash) and to route (candidacy, round, outcome). About 15 times
+    smaller, so a new owner restores concluded interviews that much faster.
+    """
+    p, published = state.projection, state.published
+    if p is None or p.concluded is None or published is None:
+        return state
+    if published.input_sequence != p.sequence:
+        return state  # its final revision is not published yet
+    bare = replace(p, stories=(), questions=(), assessments=(), threads=_NOTHING, item_events=_NOTHING)
+    return InterviewState(bare, replace(published, verdict=None), state.parked)
+
+
+_NOTHING: MappingProxyType[str, str] = MappingProxyType({})
+
+
 def revise(state: InterviewState, policies: Policies, cause: Event) -> tuple[InterviewState, Event | None]:
     """Evaluate the policy; a new revision only when the verdict differs from the published one.
 
@@ -105,6 +129,8 @@ def revise(state: InterviewState, policies: Policies, cause: Event) -> tuple[Int
     """
     if state.projection is None or cause.attributes.id != state.projection.cause.event_id:
         return state, None
+    if state.published is not None and state.published.verdict is None:
+        return state, None  # settled: the final revision is out (a redelivered last event changes nothing)
     policy = policies.applying_to(state.projection.policy_version)
     if policy is None:  # ``accept`` parks such an interview at its opening
         return state, None

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from services.decision.adapters import snapshot as decision
 from services.decision.domain.policy import Policies
-from services.decision.domain.revisions import InterviewState, step
+from services.decision.domain.revisions import InterviewState, Poison, settled, step
 from services.interview.adapters import snapshot as writer
 from services.interview.domain import fold
 from services.interview.domain.state import retired
@@ -28,8 +30,31 @@ def test_decision_state_round_trips_at_every_step(interviews: int, cut: int, see
         kept[key], revision, _ = step(kept.get(key, InterviewState()), event, policies)
         again, revision_again, _ = step(restored.get(key, InterviewState()), event, policies)
         restored[key] = decision.load_state(decision.dump_state(again))
-        assert restored[key] == kept[key]
+        assert restored[key] == settled(kept[key])  # a concluded interview keeps only what refuses
         assert revision_again == revision
+
+
+def test_a_settled_interview_decides_every_later_input_as_the_full_one() -> None:
+    """ADR 0015: once concluded and final, the stored state drops the facts and the verdict."""
+    for script in (story_first("iv-a"), checklist("iv-b")):
+        full = InterviewState()
+        for event in script.events:
+            full, _, _ = step(full, event, Policies())
+        stored = decision.dump_state(full)
+        small = decision.load_state(stored)
+        assert small.projection is not None and small.projection.assessments == ()
+        assert small.published is not None and small.published.verdict is None
+        assert full.projection is not None and full.published is not None
+        unsettled = {"p": decision._projection(full.projection), "r": decision._published(full.published)}
+        assert len(stored) * 5 < len(json.dumps(unsettled, separators=(",", ":")))
+        late = script.story("late").events[-1]  # written after the conclusion: a corrupt history
+        poison = Poison(script.interview_id, 99, "undecodable", "not JSON")
+        for item in [*script.events, late, poison]:  # redeliveries, the head again, a late event
+            assert step(small, item, Policies(), 99) == (lambda s, r, p: (settled(s), r, p))(
+                *step(full, item, Policies(), 99)
+            )
+        parked = step(full, late, Policies(), 99)[2]
+        assert parked is not None and parked.code == "after_concluded"
 
 
 def test_interview_state_round_trips_and_a_concluded_one_keeps_only_what_refuses() -> None:
