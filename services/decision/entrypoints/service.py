@@ -121,7 +121,8 @@ class DecisionService:
         if rt.latest_feed is not None:  # the latest verdicts, for readiness (ADR 0015)
             self._helpers.append(self._critical(rt.latest_feed.run(), "decision-latest-feed"))
         if rt.calibration_feed is not None:  # interviewer calibration (ADR 0013)
-            self._helpers.append(self._critical(rt.calibration_feed.run(), "decision-calibration-feed"))
+            calibration = after_ready(rt, rt.calibration_feed.run)  # not part of readiness
+            self._helpers.append(self._critical(calibration, "decision-calibration-feed"))
         if rt.candidacy is not None:  # ADR 0012: the candidacy projection and its query feed
             self._candidacy = self._critical(rt.candidacy.processor.run(), "candidacy-processor")
             self._helpers.append(self._critical(after_ready(rt, rt.candidacy.feed.run), "candidacy-feed"))
