@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import cProfile
+import os
 import pstats
 import resource
 import time
@@ -31,6 +32,7 @@ from services.platform.broker import Broker
 from services.platform.local_kafka import free_port
 from services.platform.logging import configure_logging
 from services.platform.topics import ensure_topics
+from testkit.auth import auth_env
 from testkit.interviews import stream
 from testkit.kafka import produce
 
@@ -96,12 +98,18 @@ async def projected(
     runtime, stop = build_runtime(settings), asyncio.Event()
     started = time.perf_counter()
     task = asyncio.create_task(run_decision_service(settings, stop, runtime))
-    while not runtime.processor.ready:  # noqa: ASYNC110 - sampling progress
+    while not runtime.processor.ready:
+        if task.done():
+            await task  # it failed to start: raise its error rather than wait forever
+            raise RuntimeError("the decision service stopped before it was ready")
         await asyncio.sleep(0.01)
     ready = time.perf_counter()
     if profile is not None:
         profile.enable()
-    while sum(runtime.progress.positions.values()) < total:  # noqa: ASYNC110 - sampling progress
+    while sum(runtime.progress.positions.values()) < total:
+        if task.done():
+            await task
+            raise RuntimeError("the decision service stopped before it projected every record")
         await asyncio.sleep(0.02)
     done = time.perf_counter()
     if profile is not None:
@@ -126,6 +134,7 @@ async def bench(broker: Broker, interviews: int, profile: str | None = None) -> 
     raw = await raw_read(client, topics.interview_events, n)
     copied = await raw_copy(client, topics.interview_events, copy.interview_events, n)
     kafka = broker.settings.model_copy(update={"topic_prefix": topics.prefix})
+    os.environ.update(auth_env())  # the service refuses to start without AUTH_* (ADR 0009)
     settings = DecisionSettings(port=free_port(), log_level="WARNING").model_copy(update={"kafka": kafka})
     profiler = cProfile.Profile() if profile else None
     peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
