@@ -43,7 +43,8 @@ def test_the_store_answers_sides_openers_and_candidacies(tmp_path: Path) -> None
     assert store.side("iv-a", "cand") == "candidate"
     assert store.side("iv-b", "int2") == "company"
     assert store.side("iv-a", "mallory") is None
-    assert store.side("iv-c", "cand") is None and store.side("iv-d", "cand") is None
+    assert store.side("iv-c", "cand") is None
+    assert store.side("iv-d", "cand") is None
     assert store.opened_by("iv-b") == "int1"
     assert store.candidacy_side("cy-iv-b", "cand") == "candidate"
     assert store.candidacy_side("cy-iv-z", "cand") is None

@@ -42,9 +42,12 @@ def test_a_settled_interview_decides_every_later_input_as_the_full_one() -> None
             full, _, _ = step(full, event, Policies())
         stored = decision.dump_state(full)
         small = decision.load_state(stored)
-        assert small.projection is not None and small.projection.assessments == ()
-        assert small.published is not None and small.published.verdict is None
-        assert full.projection is not None and full.published is not None
+        assert small.projection is not None
+        assert small.projection.assessments == ()
+        assert small.published is not None
+        assert small.published.verdict is None
+        assert full.projection is not None
+        assert full.published is not None
         unsettled = {"p": decision._projection(full.projection), "r": decision._published(full.published)}
         assert len(stored) * 5 < len(json.dumps(unsettled, separators=(",", ":")))
         late = script.story("late").events[-1]  # written after the conclusion: a corrupt history
@@ -54,7 +57,8 @@ def test_a_settled_interview_decides_every_later_input_as_the_full_one() -> None
                 *step(full, item, Policies(), 99)
             )
         parked = step(full, late, Policies(), 99)[2]
-        assert parked is not None and parked.code == "after_concluded"
+        assert parked is not None
+        assert parked.code == "after_concluded"
 
 
 def test_interview_state_round_trips_and_a_concluded_one_keeps_only_what_refuses() -> None:
