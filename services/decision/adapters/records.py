@@ -58,23 +58,13 @@ def participant_record(item: Event | Poison, topics: Topics, partition: int) -> 
     """
     if not isinstance(item, Event) or not isinstance(item.data, InterviewOpened):
         return []
-    return [participant_out(item.attributes.subject, participants_value(item), topics, partition)]
-
-
-def participants_value(opened: Event) -> bytes:
-    """The ``decision.participants`` value of an ``interview.opened`` event."""
-    assert isinstance(opened.data, InterviewOpened)
-    people = [[p.id, p.side.value] for p in opened.data.participants]
+    people = [[p.id, p.side.value] for p in item.data.participants]
     doc = {
-        "v": PARTICIPANTS_FORMAT, "candidacy_id": opened.data.candidacy_id,
-        "opened_by": opened.attributes.actorid, "participants": people,
+        "v": PARTICIPANTS_FORMAT, "candidacy_id": item.data.candidacy_id,
+        "opened_by": item.attributes.actorid, "participants": people,
     }  # fmt: skip
-    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def participant_out(interview_id: str, value: bytes, topics: Topics, partition: int) -> OutRecord:
-    """A ``decision.participants`` record (same partition number as the interview's)."""
-    return OutRecord(topics.participants, interview_id.encode(), value, [], partition)
+    value = json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
+    return [OutRecord(topics.participants, item.attributes.subject.encode(), value, [], partition)]
 
 
 def dlq_record(record: Any, poison: Poison, topics: Topics) -> OutRecord:

@@ -192,7 +192,7 @@ class StoreFeed:
         self.client, self.topic, self.store, self.source = client, topic, store, source
         self.caught_up = asyncio.Event()
         self.read = 0
-        """Records read since start (for logs and ``/readyz``)."""
+        """Records read since start (logged when caught up)."""
 
     async def run(self) -> None:
         """Read from where the store stopped, forever (cancel to stop)."""

@@ -92,6 +92,11 @@ class Projection:
         return self.cause.sequence
 
 
+def without_facts(p: Projection) -> Projection:
+    """The projection without what the policy reads (stories, questions, assessments, threads)."""
+    return replace(p, stories=(), questions=(), assessments=(), threads=_EMPTY, item_events=_EMPTY)
+
+
 def cause_of(event: Event) -> Cause:
     """The causation data a revision copies from the interview event that caused it."""
     a = event.attributes

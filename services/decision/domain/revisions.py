@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, replace
-from types import MappingProxyType
 
 from schemas import canonical
 from schemas.chain import GENESIS_HASH
@@ -15,7 +14,7 @@ from schemas.envelope import Event
 from schemas.interview import InterviewOpened
 from schemas.registry import DECISION_SOURCE, build_event
 from services.decision.domain.policy import Policies
-from services.decision.domain.projection import Projection, evolve
+from services.decision.domain.projection import Projection, evolve, without_facts
 from services.decision.domain.verdict import Verdict
 
 ACTOR_ID = "decision-service"
@@ -114,11 +113,7 @@ def settled(state: InterviewState) -> InterviewState:
         return state
     if published.input_sequence != p.sequence:
         return state  # its final revision is not published yet
-    bare = replace(p, stories=(), questions=(), assessments=(), threads=_NOTHING, item_events=_NOTHING)
-    return InterviewState(bare, replace(published, verdict=None), state.parked)
-
-
-_NOTHING: MappingProxyType[str, str] = MappingProxyType({})
+    return InterviewState(without_facts(p), replace(published, verdict=None), state.parked)
 
 
 def revise(state: InterviewState, policies: Policies, cause: Event) -> tuple[InterviewState, Event | None]:

@@ -23,6 +23,7 @@ from services.decision.entrypoints.candidacy_api import add_candidacy_routes
 from services.decision.entrypoints.problems import (
     PROBLEM_RESPONSES,
     ProblemError,
+    catching_up,
     install,
     problem_response,
 )
@@ -121,11 +122,6 @@ def _not_found(interview_id: str, what: str) -> ProblemError:
     return ProblemError(404, "verdict_not_found", "No verdict", f"interview {interview_id!r}: {what}")
 
 
-def _catching_up(what: str) -> ProblemError:
-    detail = f"{what} is still being read from Kafka after this replica started; ask again shortly"
-    return ProblemError(503, "catching_up", "Catching up", detail)
-
-
 def create_app(runtime: DecisionRuntime, probe: BrokerProbe | None = None) -> FastAPI:
     """The FastAPI application serving ``runtime``'s store; ``probe`` tells whether the broker answers."""
     app = FastAPI(title="hiring-pipeline decision service", version="1.0.0", description=__doc__)
@@ -164,7 +160,7 @@ def create_app(runtime: DecisionRuntime, probe: BrokerProbe | None = None) -> Fa
         if as_of_sequence is not None and as_of_time is not None:
             raise ProblemError(400, "ambiguous_as_of", "Ambiguous query", "give as_of_sequence or as_of_time")
         if (as_of_sequence is not None or as_of_time is not None) and not runtime.history_complete():
-            raise _catching_up("the revision history (decision.events)")  # ADR 0015
+            raise catching_up("the revision history (decision.events)")  # ADR 0015
         if as_of_sequence is not None:
             found = store.as_of_sequence(interview_id, as_of_sequence)
         elif as_of_time is not None:
@@ -180,7 +176,7 @@ def create_app(runtime: DecisionRuntime, probe: BrokerProbe | None = None) -> Fa
         """Every revision of an interview's verdict, oldest first."""
         view = readable(request, interview_id)
         if not runtime.history_complete():
-            raise _catching_up("the revision history (decision.events)")  # ADR 0015
+            raise catching_up("the revision history (decision.events)")  # ADR 0015
         found = store.revisions(interview_id)
         if not found:
             raise _not_found(interview_id, "no revision published")

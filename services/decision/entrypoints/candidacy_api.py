@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from schemas.common import Id
 from schemas.decision import CandidacyVerdictChanged
 from schemas.envelope import Event
-from services.decision.entrypoints.problems import PROBLEM_RESPONSES, ProblemError
+from services.decision.entrypoints.problems import PROBLEM_RESPONSES, ProblemError, catching_up
 from services.decision.entrypoints.runtime import DecisionRuntime
 
 CandidacyId = Annotated[Id, Path(description="The candidacy id (interview.opened's candidacy_id).")]
@@ -50,9 +50,7 @@ def add_candidacy_routes(app: FastAPI, runtime: DecisionRuntime) -> None:
 
     def complete() -> None:
         if not candidacy.history_complete():  # ADR 0015: filled in the background after a start
-            detail = "the candidacy revisions (decision.candidacies) are still being read from Kafka after " \
-                "this replica started; ask again shortly"
-            raise ProblemError(503, "catching_up", "Catching up", detail)
+            raise catching_up("the candidacy revisions (decision.candidacies)")
 
     @app.get("/candidacies/{candidacy_id}/verdict", responses=PROBLEM_RESPONSES)
     async def candidacy_verdict(

@@ -34,6 +34,12 @@ class ProblemError(Exception):
         self.problem = Problem(type=problem_type(code), title=title, status=status, detail=detail, code=code)
 
 
+def catching_up(what: str) -> ProblemError:
+    """503 ``catching_up``: a read needs ``what``, which a replica reads after it is ready (ADR 0015)."""
+    detail = f"{what} is still being read from Kafka after this replica started; ask again shortly"
+    return ProblemError(503, "catching_up", "Catching up", detail)
+
+
 def problem_response(problem: Problem) -> JSONResponse:
     """A problem as an HTTP response (503: with ``Retry-After``)."""
     response = problem_json(problem.model_dump(), problem.status)

@@ -48,11 +48,11 @@ class DecisionRuntime:
     progress: Progress
     participants: ParticipantStore
     participant_feed: StoreFeed
+    latest_feed: StoreFeed
+    """The latest revision of every interview, from compacted ``decision.verdicts`` (ADR 0015)."""
     candidacy: CandidacyRuntime | None = None
     calibration: CalibrationStore | None = None
     calibration_feed: StoreFeed | None = None
-    latest_feed: StoreFeed | None = None
-    """The latest revision of every interview, from compacted ``decision.verdicts`` (ADR 0015)."""
 
     @property
     def ready(self) -> bool:
@@ -65,7 +65,7 @@ class DecisionRuntime:
         """
         return (
             self.processor.ready
-            and (self.latest_feed is None or self.latest_feed.caught_up.is_set())
+            and self.latest_feed.caught_up.is_set()
             and self.participant_feed.caught_up.is_set()
             and (self.candidacy is None or self.candidacy.processor.ready)
         )
@@ -125,11 +125,11 @@ def build_runtime(settings: DecisionSettings) -> DecisionRuntime:
     participants = open_participants(state_dir, topics.participants)
     participant_feed = StoreFeed(client, topics.participants, participants)
     candidacy = build_candidacy(settings, client, topics)
+    latest_feed = StoreFeed(client, topics.verdicts, store, source="latest")  # ADR 0015
     runtime = DecisionRuntime(
         settings, client, topics, handler, processor, store, feed, progress, participants, participant_feed,
-        candidacy,
+        latest_feed, candidacy,
     )
-    runtime.latest_feed = StoreFeed(client, topics.verdicts, store, source="latest")  # ADR 0015
     runtime.calibration = open_calibration(state_dir, topics.verdicts)  # ADR 0013, 0015
     runtime.calibration_feed = StoreFeed(client, topics.verdicts, runtime.calibration)
     return runtime

@@ -115,11 +115,10 @@ class DecisionService:
         self._helpers = [
             self._critical(after_ready(rt, rt.feed.run), "decision-feed"),
             self._critical(rt.participant_feed.run(), "decision-participant-feed"),
+            self._critical(rt.latest_feed.run(), "decision-latest-feed"),  # for readiness (ADR 0015)
             self._critical(watch_releases(rt), "decision-release-watcher"),
             self._critical(track_lag(rt), "decision-lag"),
         ]
-        if rt.latest_feed is not None:  # the latest verdicts, for readiness (ADR 0015)
-            self._helpers.append(self._critical(rt.latest_feed.run(), "decision-latest-feed"))
         if rt.calibration_feed is not None:  # interviewer calibration (ADR 0013)
             calibration = after_ready(rt, rt.calibration_feed.run)  # not part of readiness
             self._helpers.append(self._critical(calibration, "decision-calibration-feed"))
