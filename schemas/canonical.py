@@ -1,12 +1,17 @@
-"""RFC 8785 (JCS) canonical JSON: ``rfc8785`` is the reference; this adds a fast path.
+"""RFC 8785 (JCS) canonical JSON: ``rfc8785`` is the reference; this adds a compiled fast path.
 
 ``rfc8785`` serialises in pure Python, which dominated the cost of every event we write, hash or
-verify. For the values our contract carries, the C-accelerated ``json`` encoder produces the same
-bytes once integral floats are written as integers: Python's float ``repr`` and ECMAScript's
-Number-to-String agree on the shortest round-trip digits, and they pick the same notation for
-magnitudes in [1e-4, 1e16). Anything outside that envelope (other floats, non-ASCII keys whose
-UTF-16 order could differ, lone surrogates) goes to ``rfc8785``. A property test checks the two
-agree on arbitrary JSON values.
+verify. ``orjson`` with sorted keys writes the same bytes for the values our contract carries:
+strings with the same minimal escaping, integers as digits, keys sorted by code point (the same order
+as JCS's UTF-16 code units unless one key holds a character above U+DFFF and another one a
+supplementary character). What it writes differently is detected in its own output, not by walking
+the value: integral floats (``2.0`` where JCS writes ``2``), other notations outside [1e-4, 1e16),
+integers beyond 2**53 (which ``rfc8785`` refuses), and non-ASCII output holding both kinds of character
+above. Such values take the walk below (integral floats written as integers; Python's float
+``repr``, orjson's and ECMAScript's Number-to-String agree on the shortest round-trip digits and pick
+the same notation for magnitudes in [1e-4, 1e16)); anything else outside that envelope (lone
+surrogates, other types) goes to ``rfc8785``. A property test checks the result equals the reference
+on arbitrary JSON values.
 """
 
 from __future__ import annotations
@@ -15,10 +20,23 @@ import json
 import re
 from typing import Any
 
+import msgspec
+import orjson
 import rfc8785
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":"))
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_OPTIONS = (
+    orjson.OPT_SORT_KEYS
+    | orjson.OPT_PASSTHROUGH_SUBCLASS  # str/int subclasses (enums) and other types: the reference decides
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+    | orjson.OPT_PASSTHROUGH_DATETIME
+)
+_SUSPECT = re.compile(rb"\.0(?![0-9])|e[+-]|(?<![0-9])0\.0000|[0-9]{16,}")
+"""What orjson writes differently from JCS, found in its output: an integral float (``2.0``, ``-0.0``),
+exponent notation (``1e+16``, ``1e-7``), a float below 1e-4 (``0.00009``), an integer that may be
+beyond 2**53. It may also match inside a string: that only sends the value the slower way."""
+_BMP_HIGH = re.compile(b"[\xee\xef]")
+"""UTF-8 lead bytes of U+E000..U+FFFF (sorted after supplementary characters in UTF-16)."""
+_SUPPLEMENTARY = re.compile(b"[\xf0-\xf4]")
 
 
 class _NeedsReferenceError(Exception):
@@ -30,50 +48,45 @@ def reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
 
+_DECODER = msgspec.json.Decoder()
+
+
+def loads(value: bytes) -> Any:
+    """``json.loads(value, parse_constant=reject_constant)``, parsed by msgspec when it can.
+
+    msgspec parses what it accepts to the same values (arbitrary-size integers, correctly rounded
+    floats, the last of duplicate keys); whatever it refuses (NaN, lone surrogate escapes, a BOM,
+    UTF-16, malformed input) is parsed again by ``json``, so the result or the error is ``json``'s.
+    """
+    try:
+        return _DECODER.decode(value)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return json.loads(value, parse_constant=reject_constant)
+
+
 def dumps(value: Any) -> bytes:
     """Canonical JSON bytes of ``value`` (RFC 8785)."""
+    try:
+        out = orjson.dumps(value, option=_OPTIONS)
+    except TypeError:  # orjson.JSONEncodeError: lone surrogates, non-str keys, other types
+        return rfc8785.dumps(value)
+    if not out.isascii() and _BMP_HIGH.search(out) and _SUPPLEMENTARY.search(out):
+        return rfc8785.dumps(value)  # keys might sort differently in UTF-16: let the reference decide
+    if _SUSPECT.search(out) is None:
+        return out
     try:
         prepared = _prepare(value)
     except _NeedsReferenceError:
         return rfc8785.dumps(value)
-    return _ENCODER.encode(prepared).encode("utf-8")
+    return orjson.dumps(prepared, option=_OPTIONS)
 
 
 def _prepare(value: Any) -> Any:
     kind = type(value)
     if kind is dict:
-        return _object(value)
+        return {key: _prepare(item) for key, item in value.items()}
     if kind is list or kind is tuple:
         return [_prepare(item) for item in value]
-    return _scalar(value, kind)
-
-
-def _object(mapping: dict[Any, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, item in mapping.items():
-        if type(key) is not str or not key.isascii():
-            raise _NeedsReferenceError  # JCS orders keys by UTF-16 code units
-        kind = type(item)
-        if kind is str:  # the common case, inlined
-            if not item.isascii() and _SURROGATE.search(item):
-                raise _NeedsReferenceError
-            out[key] = item
-        elif kind is dict:
-            out[key] = _object(item)
-        elif kind is list or kind is tuple:
-            out[key] = [_prepare(x) for x in item]
-        else:
-            out[key] = _scalar(item, kind)
-    return out
-
-
-def _scalar(value: Any, kind: type) -> Any:
-    if kind is str:
-        if not value.isascii() and _SURROGATE.search(value):
-            raise _NeedsReferenceError
-        return value
-    if value is None or kind is bool:
-        return value
     if kind is int:
         if abs(value) > 2**53 - 1:
             raise _NeedsReferenceError  # rfc8785 refuses these; let it say so
@@ -84,4 +97,6 @@ def _scalar(value: Any, kind: type) -> Any:
         if not 1e-4 <= abs(value) < 1e16:
             raise _NeedsReferenceError  # notation differs (or NaN/inf, which rfc8785 rejects)
         return value
+    if kind is str or kind is bool or value is None:
+        return value  # orjson already accepted every string and key of this value
     raise _NeedsReferenceError  # subclasses and other types: the reference decides

@@ -6,7 +6,6 @@ data is the record value, ``content-type`` carries ``datacontenttype``, the key 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,11 +13,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from schemas import canonical
+from schemas.chain import HASH_HEADER, hash_header, record_hash
 from schemas.envelope import Attributes, Event
 from schemas.registry import CURRENT, REGISTRY
 from schemas.upcast import upcast
 
 Headers = Sequence[tuple[str, bytes]]
+_RECORD = "_kafka_record"
 
 
 @dataclass(frozen=True)
@@ -54,12 +55,23 @@ class ContractError(ValueError):
 
 
 def encode(event: Event) -> KafkaRecord:
-    """An event as a Kafka record (binary mode)."""
-    wire = event.attributes.wire()
-    headers = [(f"ce_{name}", value.encode()) for name, value in wire.items() if name != "datacontenttype"]
+    """An event as a Kafka record (binary mode), with its chain hash in the ``HASH_HEADER``.
+
+    Encoded once per event (an event is immutable): a second call returns the same record.
+    """
+    cached: KafkaRecord | None = event.__dict__.get(_RECORD)
+    if cached is not None:
+        return cached
+    wire, value = event.wire(), event.data_bytes()
+    headers = [(f"ce_{name}", text.encode()) for name, text in wire.items() if name != "datacontenttype"]
     headers.append(("content-type", wire["datacontenttype"].encode()))
+    # A decoded event is re-encoded as the current version: hash what is written, not what was read.
+    digest = record_hash(wire, value, canonical_value=True) if event.stored() else event.chain_hash
+    headers.append((HASH_HEADER, digest.encode()))
     topic = REGISTRY[event.attributes.type].topic if event.attributes.type in REGISTRY else ""
-    return KafkaRecord(wire["partitionkey"].encode(), event.data_bytes(), headers, topic)
+    record = KafkaRecord(wire["partitionkey"].encode(), value, headers, topic)
+    event.__dict__[_RECORD] = record  # not a field: equality and model_copy ignore it
+    return record
 
 
 def headers_to_attributes(headers: Headers) -> dict[str, str]:
@@ -74,9 +86,19 @@ def headers_to_attributes(headers: Headers) -> dict[str, str]:
     return attrs
 
 
-def decode(value: bytes | None, headers: Headers, key: bytes | None = None) -> Event:
-    """A Kafka record back to an event; raises ``ContractError`` with field-level problems."""
-    return decode_parts(headers_to_attributes(headers), value, key)
+def decode(
+    value: bytes | None, headers: Headers, key: bytes | None = None, *, trust_hash: bool = False
+) -> Event:
+    """A Kafka record back to an event; raises ``ContractError`` with field-level problems.
+
+    ``trust_hash`` takes the event's ``chain_hash`` from the record's ``HASH_HEADER`` when it has one
+    (the writer computed it over these bytes, in the same transaction) instead of re-canonicalising
+    the record: for a processor of our own topics. The audit never trusts it: it recomputes.
+    """
+    event = decode_parts(headers_to_attributes(headers), value, key)
+    if trust_hash and (digest := hash_header(headers)) is not None:
+        event.__dict__["chain_hash"] = digest  # the cached_property's slot
+    return event
 
 
 def decode_parts(attrs: dict[str, str], value: bytes | None, key: bytes | None = None) -> Event:
@@ -111,7 +133,7 @@ def _data(model: type[Any], value: bytes | None) -> Any:
     if value is None:
         raise ContractError("missing_data", [FieldProblem("value", "is empty; JSON object expected")])
     try:
-        payload = json.loads(value, parse_constant=canonical.reject_constant)
+        payload = canonical.loads(value)
     except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, NaN/Infinity
         raise ContractError("malformed_json", [FieldProblem("value", str(exc))]) from None
     try:

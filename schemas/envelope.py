@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from enum import Enum
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
@@ -95,10 +96,36 @@ class Attributes(Frozen):
         return format_time(value)
 
     def wire(self) -> dict[str, str]:
-        """Attributes as the strings carried in ``ce_*`` headers."""
-        out = {k: str(v) for k, v in self.model_dump(mode="json", exclude_none=True).items()}
-        out["sequence"] = str(self.sequence).zfill(SEQUENCE_WIDTH)
+        """Attributes as the strings carried in ``ce_*`` headers, in field order (absent ones left out).
+
+        What ``model_dump(mode="json", exclude_none=True)`` gives as strings (a test holds them equal),
+        written out because it runs for every record written and every hash of a built event.
+        """
+        out: dict[str, str] = {}
+        values = self.__dict__
+        for name in _FIELD_ORDER:
+            value = values[name]
+            if value is None:
+                continue
+            if name == "time":
+                out[name] = format_time(value)
+            elif name == "sequence":
+                out[name] = str(value).zfill(SEQUENCE_WIDTH)
+            else:
+                out[name] = value.value if isinstance(value, Enum) else str(value)
         return out
+
+    @classmethod
+    def trusted(cls, **values: Any) -> Attributes:
+        """Attributes this process built from values it already checked: not validated again.
+
+        For the hot path (a revision's envelope from the interview event that caused it); whatever
+        comes from outside (a command, a record) goes through the validating constructor.
+        """
+        return cls.model_construct(**values)
+
+
+_FIELD_ORDER: tuple[str, ...] = tuple(Attributes.model_fields)
 
 
 class Event(Frozen):
@@ -142,7 +169,28 @@ class Event(Frozen):
         stored = self.__dict__.get(_STORED)
         if stored is not None:
             return record_hash(*stored)
-        return record_hash(self.attributes.wire(), self.data_bytes(), canonical_value=True)
+        return record_hash(self.wire(), self.data_bytes(), canonical_value=True)
+
+    def wire(self) -> dict[str, str]:
+        """``attributes.wire()``, computed once per event (the codec and the hash both need it)."""
+        return self._wire
+
+    @cached_property
+    def _wire(self) -> dict[str, str]:
+        return self.attributes.wire()
+
+    @classmethod
+    def trusted(cls, attributes: Attributes, data: Frozen) -> Event:
+        """An event this process built from values it already checked: not validated again.
+
+        ``build_event(..., trusted=True)`` gives one with a registered type, so the type check of
+        the validating constructor has nothing to find.
+        """
+        return cls.model_construct(attributes=attributes, data=data)
+
+    def stored(self) -> bool:
+        """True for an event decoded from a stored record (its hash is that record's)."""
+        return _STORED in self.__dict__
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Event:
         """A copy; cached bytes, hash and stored record stay behind (with ``update`` it is another event)."""

@@ -82,12 +82,15 @@ CURRENT: dict[str, EventType] = {name: t for name, t in REGISTRY.items() if t.cu
 """The types producers write; the decoder upcasts every past version to one of these."""
 
 
+_BY_MODEL: dict[type[Frozen], EventType] = {t.model: t for t in REGISTRY.values()}
+
+
 def type_for_model(model: type[Frozen]) -> EventType:
     """The event type whose data model is ``model`` (a past version's model gives that past type)."""
-    for event_type in REGISTRY.values():
-        if event_type.model is model:
-            return event_type
-    raise KeyError(f"{model.__name__} is not a registered event data model")
+    found = _BY_MODEL.get(model)
+    if found is None:
+        raise KeyError(f"{model.__name__} is not a registered event data model")
+    return found
 
 
 def build_event(
@@ -106,10 +109,16 @@ def build_event(
     traceparent: str | None = None,
     tracestate: str | None = None,
     auth: tuple[str, str, str] | None = None,
+    trusted: bool = False,
 ) -> Event:
-    """Wrap data in its envelope; ``type`` and ``dataschema`` come from the registry."""
+    """Wrap data in its envelope; ``type`` and ``dataschema`` come from the registry.
+
+    ``trusted`` skips validating the envelope (and the event): for values this process built from
+    values it had validated already (a revision from its interview event), never for outside input.
+    """
     event_type = type_for_model(type(data))
-    attributes = Attributes(
+    make = Attributes.trusted if trusted else Attributes
+    attributes = make(
         id=event_id,
         source=source,
         type=event_type.name,
@@ -129,4 +138,4 @@ def build_event(
         authid=auth[1] if auth else None,
         authclaims=auth[2] if auth else None,
     )
-    return Event(attributes=attributes, data=data)
+    return Event.trusted(attributes, data) if trusted else Event(attributes=attributes, data=data)

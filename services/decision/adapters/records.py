@@ -19,8 +19,11 @@ from services.platform.eos import OutRecord
 
 
 def input_of(record: Any) -> Event | Poison:
-    """A consumed ``interview.events`` record as a domain input; anything not decodable becomes ``Poison``."""
-    return as_input(record.key, record.value, record.headers or [], record.offset)
+    """A consumed ``interview.events`` record as a domain input; anything not decodable becomes ``Poison``.
+
+    Its chain hash comes from the writer's hash header when the record has one (ADR 0017).
+    """
+    return as_input(record.key, record.value, record.headers or [], record.offset, trust_hash=True)
 
 
 def revision_records(event: Event, topics: Topics, partition: int) -> list[OutRecord]:

@@ -33,11 +33,19 @@ def resolve(
 
 
 def as_input(
-    key: bytes | None, value: bytes | None, headers: Sequence[tuple[str, bytes]], offset: int
+    key: bytes | None,
+    value: bytes | None,
+    headers: Sequence[tuple[str, bytes]],
+    offset: int,
+    *,
+    trust_hash: bool = False,
 ) -> Event | Poison:
-    """An ``interview.events`` record as an input: its event, or the ``Poison`` saying why it is none."""
+    """An ``interview.events`` record as an input: its event, or the ``Poison`` saying why it is none.
+
+    ``trust_hash``: take the event's hash from the writer's header (the service); the audit recomputes.
+    """
     try:
-        return decode(value, headers, key)
+        return decode(value, headers, key, trust_hash=trust_hash)
     except ContractError as exc:
         interview = key.decode("utf-8", errors="replace") if key else ""
         return Poison(interview, offset, exc.code, str(exc)[:2000])

@@ -156,7 +156,10 @@ def build_revision(
     ``input_hash`` is the ``chain_hash`` of the interview event (its stored record's hash) at ``p.sequence``.
     """
     revision = previous.revision + 1 if previous else 1
-    data = VerdictChanged(
+    # Every value here was validated where it entered (the interview event) or built by the policy
+    # from such values: constructed, not validated again (ADR 0017). The golden revisions and the
+    # JSON Schema tests check what this builds.
+    data = VerdictChanged.model_construct(
         interview_id=p.interview_id, candidacy_id=p.candidacy_id, revision=revision,
         policy_version=policy_version, input_sequence=p.sequence, input_hash=input_hash,
         company=verdict.company, candidate=verdict.candidate, mutual=verdict.mutual, signals=verdict.signals,
@@ -166,7 +169,7 @@ def build_revision(
         data, event_id=revision_id(p.interview_id, revision, policy_version), subject=p.interview_id,
         sequence=revision, prevhash=previous.chain_hash if previous else GENESIS_HASH, time=p.cause.time,
         actorid=ACTOR_ID, actorside=ActorSide.SYSTEM, correlationid=p.cause.correlationid,
-        causationid=p.cause.event_id, source=DECISION_SOURCE,
+        causationid=p.cause.event_id, source=DECISION_SOURCE, trusted=True,
     )  # fmt: skip
     event.__dict__["_data_bytes"] = _data_bytes(data)  # what Event.data_bytes() computes, spliced
     return event
