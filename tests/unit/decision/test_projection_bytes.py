@@ -13,7 +13,8 @@ import hashlib
 
 import pytest
 
-from schemas.codec import encode
+from schemas.chain import HASH_HEADER, record_hash
+from schemas.codec import encode, headers_to_attributes
 from schemas.envelope import Event
 from services.decision.domain.replay import project
 from testkit.interviews import stream
@@ -21,12 +22,14 @@ from testkit.varied import varied_stream
 
 
 def digest(revisions: list[Event]) -> tuple[int, str]:
+    """Over the published bytes: key, value and every header but the (later) ``HASH_HEADER``."""
     h = hashlib.sha256()
     for revision in revisions:
         record = encode(revision)
         h.update(record.key + b"\0" + record.value + b"\0")
         for name, value in record.headers:
-            h.update(name.encode() + b"=" + value + b"\0")
+            if name != HASH_HEADER:
+                h.update(name.encode() + b"=" + value + b"\0")
     return len(revisions), h.hexdigest()
 
 
@@ -40,3 +43,11 @@ EXPECTED = {
 def test_revisions_are_byte_identical_to_the_reference(name: str) -> None:
     events = varied_stream(300) if name == "varied-300" else stream(40, prefix="bytes")
     assert digest(project(events)) == EXPECTED[name]
+
+
+def test_each_revision_carries_the_hash_of_its_stored_bytes() -> None:
+    for revision in project(stream(5, prefix="hashes")):
+        record = encode(revision)
+        carried = dict(record.headers)[HASH_HEADER].decode()
+        assert carried == record_hash(headers_to_attributes(record.headers), record.value)
+        assert carried == revision.chain_hash
