@@ -30,10 +30,11 @@ _OPTIONS = (
     | orjson.OPT_PASSTHROUGH_DATACLASS
     | orjson.OPT_PASSTHROUGH_DATETIME
 )
-_SUSPECT = re.compile(rb"\.0(?![0-9])|e[+-]|(?<![0-9])0\.0000|[0-9]{16,}")
+_SUSPECT = re.compile(rb"\.0(?![0-9])|[0-9]e[+-]|(?<![0-9])0\.0000|(?<![0-9.])[1-9][0-9]{15,}")
 """What orjson writes differently from JCS, found in its output: an integral float (``2.0``, ``-0.0``),
 exponent notation (``1e+16``, ``1e-7``), a float below 1e-4 (``0.00009``), an integer that may be
-beyond 2**53. It may also match inside a string: that only sends the value the slower way."""
+beyond 2**53 (16+ digits from a non-zero one: not the zero-padded ``sequence`` attribute). It may also
+match inside a string: that only sends the value the slower way."""
 _BMP_HIGH = re.compile(b"[\xee\xef]")
 """UTF-8 lead bytes of U+E000..U+FFFF (sorted after supplementary characters in UTF-16)."""
 _SUPPLEMENTARY = re.compile(b"[\xf0-\xf4]")

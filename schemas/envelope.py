@@ -122,7 +122,7 @@ class Attributes(Frozen):
         For the hot path (a revision's envelope from the interview event that caused it); whatever
         comes from outside (a command, a record) goes through the validating constructor.
         """
-        return cls.model_construct(**values)
+        return cls.built(**values)
 
 
 _FIELD_ORDER: tuple[str, ...] = tuple(Attributes.model_fields)
@@ -186,7 +186,7 @@ class Event(Frozen):
         ``build_event(..., trusted=True)`` gives one with a registered type, so the type check of
         the validating constructor has nothing to find.
         """
-        return cls.model_construct(attributes=attributes, data=data)
+        return cls.built(attributes=attributes, data=data)
 
     def stored(self) -> bool:
         """True for an event decoded from a stored record (its hash is that record's)."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from schemas import canonical
 from schemas.chain import GENESIS_HASH
 from schemas.common import ActorSide
-from schemas.decision import SideVerdict, VerdictChanged
+from schemas.decision import Agreement, SideVerdict, Signal, VerdictChanged
 from schemas.envelope import Event
 from schemas.interview import InterviewOpened
 from schemas.registry import DECISION_SOURCE, build_event
@@ -159,7 +159,7 @@ def build_revision(
     # Every value here was validated where it entered (the interview event) or built by the policy
     # from such values: constructed, not validated again (ADR 0017). The golden revisions and the
     # JSON Schema tests check what this builds.
-    data = VerdictChanged.model_construct(
+    data = VerdictChanged.built(
         interview_id=p.interview_id, candidacy_id=p.candidacy_id, revision=revision,
         policy_version=policy_version, input_sequence=p.sequence, input_hash=input_hash,
         company=verdict.company, candidate=verdict.candidate, mutual=verdict.mutual, signals=verdict.signals,
@@ -213,16 +213,35 @@ def _data_bytes(data: VerdictChanged) -> bytes:
     RFC 8785 writes an object as its members sorted by key (ASCII field names here: UTF-16 order is
     byte order), each value in its own canonical form; so the object is the members before
     ``candidate``, then ``candidate`` and ``company`` (adjacent: no field sorts between them), then the
-    members after, each part canonicalised once.
+    members after, each part canonicalised once. The other members are written out by hand (what
+    ``model_dump(mode="json")`` gives them; the golden revisions hold them equal) while the model has
+    exactly the fields below.
     """
-    rest = data.model_dump(mode="json", exclude={"company", "candidate"})
-    rest["agreement"]["overall"] = _exact(rest["agreement"]["overall"])
-    if any("candidate" < key < "company" for key in rest):  # a field added between them: no splice
+    if not _HAND_WRITTEN:  # a field was added: the general way
         return canonical.dumps(data.model_dump(mode="json"))
-    before = canonical.dumps({k: v for k, v in rest.items() if k < "candidate"})[1:-1]
-    after = canonical.dumps({k: v for k, v in rest.items() if k > "company"})[1:-1]
+    a = data.agreement
+    before = {
+        "agreement": {"overall": _exact(a.overall), "split_panel": [str(g) for g in a.split_panel]},
+        "candidacy_id": data.candidacy_id,
+    }
+    after = {
+        "final": data.final, "input_hash": data.input_hash, "input_sequence": data.input_sequence,
+        "interview_id": data.interview_id, "mutual": str(data.mutual), "policy_version": data.policy_version,
+        "revision": data.revision,
+        "signals": [{"code": x.code, "evidence": list(x.evidence), "message": x.message}
+                    for x in data.signals],
+    }  # fmt: skip
     sides = b'"candidate":%s,"company":%s' % (_side_bytes(data.candidate), _side_bytes(data.company))
-    return b"{" + b",".join(part for part in (before, sides, after) if part) + b"}"
+    return b"{" + canonical.dumps(before)[1:-1] + b"," + sides + b"," + canonical.dumps(after)[1:-1] + b"}"
+
+
+_HAND_WRITTEN = set(VerdictChanged.model_fields) == {
+    "agreement", "candidacy_id", "candidate", "company", "final", "input_hash", "input_sequence",
+    "interview_id", "mutual", "policy_version", "revision", "signals",
+}  # fmt: skip
+_SIGNAL_FIELDS = {"code", "evidence", "message"}
+_HAND_WRITTEN = _HAND_WRITTEN and set(Signal.model_fields) == _SIGNAL_FIELDS
+_HAND_WRITTEN = _HAND_WRITTEN and set(Agreement.model_fields) == {"overall", "split_panel"}
 
 
 def published_from(event: Event) -> Published:

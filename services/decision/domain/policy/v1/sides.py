@@ -1,6 +1,6 @@
 """Policy v1: each side's verdict from its goals' assessments, combined mechanically (mean).
 
-Its values are built from validated facts: constructed (``model_construct``), not validated again
+Its values are built from validated facts: constructed (``Frozen.built``), not validated again
 (ADR 0017); the golden revisions and the JSON Schema tests check what they serialise to.
 """
 
@@ -17,7 +17,7 @@ from services.decision.domain.projection import AssessmentFact, Projection
 
 
 def _ref(a: AssessmentFact) -> AssessmentRef:
-    return AssessmentRef.model_construct(
+    return AssessmentRef.built(
         assessment_id=a.assessment_id, event_id=a.event_id, assessor=a.assessor, rating=a.rating,
         points=RATING_POINTS[a.rating], evidence=a.evidence, evidence_events=a.evidence_events,
     )  # fmt: skip
@@ -43,7 +43,7 @@ def _reason(found: Sequence[AssessmentFact], goal: GoalId) -> Reason | None:
     agreement = round(max(positive, negative) / len(points), 4)
     split = positive > 0 and negative > 0
     refs = tuple(_ref(a) for a in found)
-    return Reason.model_construct(
+    return Reason.built(
         goal=goal, mean=mean, assessments=refs, agreement=agreement, split_panel=split,
         text=_text(goal, mean, len(points), agreement, split),
     )  # fmt: skip
@@ -101,7 +101,7 @@ def _side_verdict(
     missing = tuple(goal for goal, r in counted.items() if r is None)
     perspective = tuple(r for r in (_reason(by.get((goal, other), ()), goal) for goal in goals) if r)
     decision, score = _decide(reasons, missing, t)
-    return SideVerdict.model_construct(
+    return SideVerdict.built(
         side=side, decision=decision, score=score, reasons=reasons, missing=missing, perspective=perspective
     )
 
@@ -120,6 +120,4 @@ def agreement(*verdicts: SideVerdict) -> Agreement:
     reasons = [r for v in verdicts for r in v.reasons]
     rated = [r.agreement for r in reasons if len(r.assessments) > 1]
     overall = round(sum(rated) / len(rated), 4) if rated else None
-    return Agreement.model_construct(
-        overall=overall, split_panel=tuple(r.goal for r in reasons if r.split_panel)
-    )
+    return Agreement.built(overall=overall, split_panel=tuple(r.goal for r in reasons if r.split_panel))

@@ -15,7 +15,7 @@ Rule = Callable[[Projection, ThresholdsV1], Signal | None]
 
 def _signal(code: str, message: str, evidence: tuple[str, ...]) -> Signal:
     # Built from validated facts by this policy: constructed, not validated again (ADR 0017).
-    return Signal.model_construct(code=code, message=message, evidence=evidence)
+    return Signal.built(code=code, message=message, evidence=evidence)
 
 
 def _company(p: Projection, *kinds: QuestionKind) -> list[QuestionFact]:
