@@ -4,14 +4,16 @@
 verify. ``orjson`` with sorted keys writes the same bytes for the values our contract carries:
 strings with the same minimal escaping, integers as digits, keys sorted by code point (the same order
 as JCS's UTF-16 code units unless one key holds a character above U+DFFF and another one a
-supplementary character). What it writes differently is detected in its own output, not by walking
-the value: integral floats (``2.0`` where JCS writes ``2``), other notations outside [1e-4, 1e16),
-integers beyond 2**53 (which ``rfc8785`` refuses), and non-ASCII output holding both kinds of character
-above. Such values take the walk below (integral floats written as integers; Python's float
-``repr``, orjson's and ECMAScript's Number-to-String agree on the shortest round-trip digits and pick
-the same notation for magnitudes in [1e-4, 1e16)); anything else outside that envelope (lone
-surrogates, other types) goes to ``rfc8785``. A property test checks the result equals the reference
-on arbitrary JSON values.
+supplementary character). What it writes differently is found in its own output, outside strings,
+not by walking the value: integral floats (``2.0`` where JCS writes ``2``), other notations outside
+[1e-4, 1e16), and non-ASCII output holding both kinds of character above. Integers beyond 2**53,
+which ``rfc8785`` refuses, make orjson raise too (``OPT_STRICT_INTEGER``).
+
+Such values take the walk below: integral floats written as integers (Python's float ``repr``,
+orjson's and ECMAScript's Number-to-String agree on the shortest round-trip digits and pick the same
+notation for magnitudes in [1e-4, 1e16)); anything else outside that envelope (lone surrogates, other
+types) goes to ``rfc8785``. A property test checks the result equals the reference on arbitrary JSON
+values.
 """
 
 from __future__ import annotations
@@ -26,15 +28,14 @@ import rfc8785
 
 _OPTIONS = (
     orjson.OPT_SORT_KEYS
+    | orjson.OPT_STRICT_INTEGER  # beyond 2**53 it raises, and the reference refuses them too
     | orjson.OPT_PASSTHROUGH_SUBCLASS  # str/int subclasses (enums) and other types: the reference decides
     | orjson.OPT_PASSTHROUGH_DATACLASS
     | orjson.OPT_PASSTHROUGH_DATETIME
 )
-_SUSPECT = re.compile(rb"\.0(?![0-9])|[0-9]e[+-]|(?<![0-9])0\.0000|(?<![0-9.])[1-9][0-9]{15,}")
-"""What orjson writes differently from JCS, found in its output: an integral float (``2.0``, ``-0.0``),
-exponent notation (``1e+16``, ``1e-7``), a float below 1e-4 (``0.00009``), an integer that may be
-beyond 2**53 (16+ digits from a non-zero one: not the zero-padded ``sequence`` attribute). It may also
-match inside a string: that only sends the value the slower way."""
+_SUSPECT = re.compile(rb"\.0(?![0-9])|e[+-]|(?<![0-9])0\.0000")
+"""A float orjson writes differently from JCS, searched for outside strings: integral (``2.0``,
+``-0.0``), in exponent notation (``1e+16``, ``1e-7``) or below 1e-4 (``0.00009``)."""
 _BMP_HIGH = re.compile(b"[\xee\xef]")
 """UTF-8 lead bytes of U+E000..U+FFFF (sorted after supplementary characters in UTF-16)."""
 _SUPPLEMENTARY = re.compile(b"[\xf0-\xf4]")
@@ -73,13 +74,16 @@ def dumps(value: Any) -> bytes:
         return rfc8785.dumps(value)
     if not out.isascii() and _BMP_HIGH.search(out) and _SUPPLEMENTARY.search(out):
         return rfc8785.dumps(value)  # keys might sort differently in UTF-16: let the reference decide
-    if _SUSPECT.search(out) is None:
-        return out
+    if b'\\"' not in out:  # no escaped quote: every other ``"`` opens or closes a string
+        outside = b"".join(out.split(b'"')[::2])  # the structure and the numbers
+        if _SUSPECT.search(outside) is None:
+            return out
     try:
         prepared = _prepare(value)
     except _NeedsReferenceError:
         return rfc8785.dumps(value)
-    return orjson.dumps(prepared, option=_OPTIONS)
+    # Without the 53-bit limit: an integral float below 1e16 may be written as a larger integer.
+    return orjson.dumps(prepared, option=_OPTIONS & ~orjson.OPT_STRICT_INTEGER)
 
 
 def _prepare(value: Any) -> Any:

@@ -18,6 +18,13 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 
 TRACER = trace.get_tracer("hiring-pipeline")
 _PROPAGATOR = TraceContextTextMapPropagator()
+_ON = [False]
+"""Set by ``configure_tracing``: hot loops open a span per record only when spans are recorded."""
+
+
+def tracing_on() -> bool:
+    """True once ``configure_tracing`` turned exporting on in this process."""
+    return _ON[0]
 
 
 def configure_tracing(service: str) -> bool:
@@ -34,6 +41,7 @@ def configure_tracing(service: str) -> bool:
     provider = TracerProvider(resource=Resource.create({"service.name": name}))
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
+    _ON[0] = True
     return True
 
 

@@ -65,7 +65,8 @@ def verdicts(revisions: list[Event]) -> list[dict[str, Any]]:
 def raw_hash(event: Event) -> str:
     """The record's hash computed as any language would, from headers and value alone."""
     record = encode(event)
-    attrs = {k[3:] if k.startswith("ce_") else "datacontenttype": v.decode() for k, v in record.headers}
+    attrs = {k[3:]: v.decode() for k, v in record.headers if k.startswith("ce_")}
+    attrs["datacontenttype"] = dict(record.headers)["content-type"].decode()
     return hashlib.sha256(rfc8785.dumps({"attributes": attrs, "data": json.loads(record.value)})).hexdigest()
 
 

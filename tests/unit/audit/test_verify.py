@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from typing import Any
 
+from schemas.chain import HASH_HEADER
+from services.audit.domain.records import records_of
 from services.audit.domain.report import Discrepancy, Kind
 from services.audit.domain.verify import verify
+from services.decision.domain.dlq import as_input
+from services.decision.domain.replay import project
 from tests.unit.audit.history import clean, drop, edit_data, index_of, sequence_of_data, swap
 
 
@@ -92,3 +97,22 @@ def test_undecodable_record_is_reported_with_its_offset_and_parks_the_interview(
     bad = [d for d in report.discrepancies if d.kind is Kind.UNDECODABLE]
     assert [(d.interview, d.sequence, d.offset) for d in bad] == [("iv-a", 5, events[i].offset)]
     assert "malformed_json" in bad[0].detail
+
+
+def test_a_lying_hash_header_is_caught_because_verify_recomputes() -> None:
+    events, decisions = clean()
+    revised = next(r for r in decisions if r.subject() == "iv-a" and r.attributes["sequence"].endswith("2"))
+    sequence = json.loads(revised.value or b"{}")["input_sequence"]
+    i = index_of(events, "iv-a", sequence)
+    lie = "f" * 64
+    events[i] = replace(events[i], headers=((HASH_HEADER, lie),))
+    # The decision service takes an input's hash from the header: its revision cites the lie.
+    consumed = [r.as_consumed() for r in events]
+    trusting = project([as_input(c.key, c.value, c.headers, c.offset, trust_hash=True) for c in consumed])
+    assert [r.data.input_hash for r in trusting if r.data.input_hash == lie] == [lie]
+    report = verify(events, records_of(trusting)).report
+    differs = [d for d in report.discrepancies if d.kind is Kind.REVISION_DIFFERS]
+    assert {d.interview for d in differs} == {"iv-a"}  # that revision, and the chain of those after it
+    assert "data.input_hash" in {c.path for d in differs for c in d.diff}
+    assert not report.ok
+    assert verify(events, decisions).report.ok  # the header itself is no part of the record's hash
