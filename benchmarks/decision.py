@@ -30,6 +30,7 @@ from services.decision.entrypoints.service import run_decision_service
 from services.decision.entrypoints.settings import DecisionSettings
 from services.platform.broker import Broker
 from services.platform.local_kafka import free_port
+from services.platform.log_reader import partitions_of, read_partition
 from services.platform.logging import configure_logging
 from services.platform.topics import ensure_topics
 from testkit.auth import auth_env
@@ -91,6 +92,25 @@ async def raw_copy(client: dict[str, Any], source: str, target: str, total: int,
         await consumer.stop()
 
 
+async def written(client: dict[str, Any], topics: Topics, per: int) -> dict[str, list[float]]:
+    """Committed records and bytes (key, value, headers) on each topic the service writes, per input event."""
+    names = [topics.decision_events, topics.verdicts, topics.decision_state, topics.participants,
+             topics.candidacy_rounds, topics.candidacies, topics.candidacy_state, topics.dlq]  # fmt: skip
+    out: dict[str, list[float]] = {}
+    for name in names:
+        records = size = 0
+        for partition in await partitions_of(client, name):
+            async for r in read_partition(client, name, partition):
+                records += 1
+                size += (
+                    len(r.key or b"")
+                    + len(r.value or b"")
+                    + sum(len(k) + len(v or b"") for k, v in r.headers)
+                )
+        out[name.removeprefix(topics.prefix)] = [records / per, size / per]
+    return out
+
+
 async def projected(
     settings: DecisionSettings, total: int, profile: cProfile.Profile | None = None
 ) -> tuple[float, float]:
@@ -139,6 +159,7 @@ async def bench(broker: Broker, interviews: int, profile: str | None = None) -> 
     profiler = cProfile.Profile() if profile else None
     peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     cold, warm = await projected(settings, n, profiler)
+    per_topic = await written(client, topics, n)
     figures: dict[str, Any] = {
         "events": n,
         "revisions": revisions,
@@ -153,6 +174,7 @@ async def bench(broker: Broker, interviews: int, profile: str | None = None) -> 
         "peak_rss_mb_of_this_process": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "peak_rss_mb_before_service": peak_before,
         "profiled": profiler is not None,
+        "written_per_input_event": per_topic,
     }
     print(report(figures))
     if profiler is not None and profile:
@@ -176,6 +198,11 @@ def report(f: dict[str, Any]) -> str:
     lines += [f"{label + ':':<30}{rate:10.0f} events/s ({note})" for label, rate, note in rows]
     lines.append(f"{'ratio service / raw consumer:':<30}{f['ratio_to_raw_consumer']:10.3f} (from ready)")
     lines.append(f"{'ratio service / raw copy:':<30}{f['ratio_to_raw_copy']:10.3f} (from ready)")
+    total = [0.0, 0.0]
+    for topic, (records, size) in f.get("written_per_input_event", {}).items():
+        lines.append(f"  written per input event to {topic + ':':<24}{records:6.3f} records {size:8.0f} B")
+        total = [total[0] + records, total[1] + size]
+    lines.append(f"  written per input event, all topics:{total[0]:14.3f} records {total[1]:8.0f} B")
     return "\n".join(lines)
 
 

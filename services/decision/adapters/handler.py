@@ -235,7 +235,8 @@ class DecisionHandler:
             why = f"its revision would be a {size:,}-byte record, over the {MAX_RECORD_BYTES:,}-byte limit"
             poison = Poison(key, record.offset, "revision_too_large", why)
             interview, revision = replace(before, parked=poison), None
-        owned.keep(key, interview)
+        if interview is not before:  # a redelivered or refused record changes nothing: no state write
+            owned.keep(key, interview)
         counts["projected"] += 1
         if poison is not None:
             counts["dlq"] += 1
