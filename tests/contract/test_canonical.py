@@ -26,7 +26,7 @@ json_values = st.recursive(
 )
 
 
-@settings(max_examples=6000)
+@settings(max_examples=400)
 @given(json_values)
 def test_fast_path_equals_the_reference(value: Any) -> None:
     try:
