@@ -123,7 +123,7 @@ async def projected(
             await task  # it failed to start: raise its error rather than wait forever
             raise RuntimeError("the decision service stopped before it was ready")
         await asyncio.sleep(0.01)
-    ready = time.perf_counter()
+    ready, cpu = time.perf_counter(), time.process_time()
     if profile is not None:
         profile.enable()
     while sum(runtime.progress.positions.values()) < total:
@@ -131,12 +131,12 @@ async def projected(
             await task
             raise RuntimeError("the decision service stopped before it projected every record")
         await asyncio.sleep(0.02)
-    done = time.perf_counter()
+    done, cpu = time.perf_counter(), time.process_time() - cpu
     if profile is not None:
         profile.disable()
     stop.set()
     await task
-    return done - started, done - ready
+    return done - started, done - ready, cpu
 
 
 async def bench(broker: Broker, interviews: int, profile: str | None = None) -> dict[str, Any]:
@@ -146,9 +146,9 @@ async def bench(broker: Broker, interviews: int, profile: str | None = None) -> 
     copy = Topics(f"{topics.prefix}copy.")
     await ensure_topics(client, copy, broker.settings.partitions)
     events = stream(interviews, prefix="bench")
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     revisions = len(project(events))
-    pure = time.perf_counter() - started
+    pure, pure_cpu = time.perf_counter() - started, time.process_time() - cpu_started
     await produce(client, topics.interview_events, events)
     n = len(events)
     raw = await raw_read(client, topics.interview_events, n)
@@ -158,7 +158,7 @@ async def bench(broker: Broker, interviews: int, profile: str | None = None) -> 
     settings = DecisionSettings(port=free_port(), log_level="WARNING").model_copy(update={"kafka": kafka})
     profiler = cProfile.Profile() if profile else None
     peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    cold, warm = await projected(settings, n, profiler)
+    cold, warm, cpu = await projected(settings, n, profiler)
     per_topic = await written(client, topics, n)
     figures: dict[str, Any] = {
         "events": n,
@@ -169,6 +169,8 @@ async def bench(broker: Broker, interviews: int, profile: str | None = None) -> 
         "raw_copy_events_per_s": n / copied,
         "service_events_per_s_from_ready": n / warm,
         "service_events_per_s_from_start": n / cold,
+        "pure_project_cpu_us_per_event": pure_cpu / n * 1e6,
+        "service_cpu_us_per_event": cpu / n * 1e6,
         "ratio_to_raw_consumer": raw / warm,
         "ratio_to_raw_copy": copied / warm,
         "peak_rss_mb_of_this_process": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -198,6 +200,10 @@ def report(f: dict[str, Any]) -> str:
     lines += [f"{label + ':':<30}{rate:10.0f} events/s ({note})" for label, rate, note in rows]
     lines.append(f"{'ratio service / raw consumer:':<30}{f['ratio_to_raw_consumer']:10.3f} (from ready)")
     lines.append(f"{'ratio service / raw copy:':<30}{f['ratio_to_raw_copy']:10.3f} (from ready)")
+    lines.append(f"{'CPU per event, pure project():':<30}{f['pure_project_cpu_us_per_event']:10.1f} µs")
+    lines.append(
+        f"{'CPU per event, service:':<30}{f['service_cpu_us_per_event']:10.1f} µs (this process, from ready)"
+    )
     total = [0.0, 0.0]
     for topic, (records, size) in f.get("written_per_input_event", {}).items():
         lines.append(f"  written per input event to {topic + ':':<24}{records:6.3f} records {size:8.0f} B")
