@@ -136,12 +136,13 @@ class PartitionStore:
     def commit(self, changelog_end: int | None) -> None:
         """The transaction committed: apply the buffer, and record the changelog offset reached."""
         now = time.time()
-        with self._transaction():
-            for key, value in self._buffer.items():
-                if value is None:
-                    self._db.execute("DELETE FROM kv WHERE key = ?", (key,))
-                else:
-                    self._db.execute("INSERT OR REPLACE INTO kv VALUES (?, ?, ?)", (key, value, now))
+        gone = [(key,) for key, value in self._buffer.items() if value is None]
+        kept = [(key, value, now) for key, value in self._buffer.items() if value is not None]
+        with self._transaction():  # one statement per kind: the order of distinct keys does not matter
+            if gone:
+                self._db.executemany("DELETE FROM kv WHERE key = ?", gone)
+            if kept:
+                self._db.executemany("INSERT OR REPLACE INTO kv VALUES (?, ?, ?)", kept)
             if changelog_end is not None:
                 self._set_meta("checkpoint", str(changelog_end))
         self._buffer.clear()

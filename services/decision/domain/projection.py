@@ -177,4 +177,6 @@ def evolve(projection: Projection | None, event: Event) -> Projection:
     """Apply one accepted interview event (validation is ``revisions.check``'s job)."""
     fold = _FOLDS[type(event.data)]
     folded = fold(projection, event, event.data)
-    return replace(folded, cause=cause_of(event))
+    # The fold made a new projection (opened: a new one): set its cause in place of a second copy.
+    object.__setattr__(folded, "cause", cause_of(event))
+    return folded
