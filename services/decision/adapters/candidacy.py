@@ -23,17 +23,21 @@ from aiokafka import TopicPartition
 
 from schemas.codec import decode, encode
 from schemas.common import Outcome
-from schemas.decision import CandidacyVerdictChanged, VerdictChanged
-from schemas.envelope import Event
+from schemas.decision import VerdictChanged
+from schemas.envelope import Event, format_time
 from schemas.topics import Topics
 from services.decision.adapters.rebuild import committed_offset
-from services.decision.domain.candidacy.revisions import (
-    CandidacyPublished,
-    CandidacyState,
-    step,
-    verdict_of,
+from services.decision.adapters.round_format import (
+    FORMAT_HEADER,
+    MalformedRoundError,
+    decode_round,
+    dumps,
+    round_doc,
+    round_from_doc,
 )
-from services.decision.domain.candidacy.rounds import RoundInput
+from services.decision.domain.candidacy import policy
+from services.decision.domain.candidacy.revisions import CandidacyPublished, CandidacyState, step
+from services.decision.domain.candidacy.rounds import RoundInput, round_verdict
 from services.platform.eos import MAX_RECORD_BYTES, OutRecord, Record, record_bytes
 from services.platform.log_reader import read_partition
 from services.platform.state import PartitionStore, default_state_dir
@@ -41,17 +45,36 @@ from services.platform.state import PartitionStore, default_state_dir
 log = structlog.get_logger(__name__)
 
 STATE_FORMAT = "candidacy/1"
+"""The store file's format marker: its values say their own version (``load_state`` reads both)."""
+STATE_VERSION = 2
 CANDIDACY = "c:"
 """Key prefix of a candidacy's state: ``c:<candidacy id>``."""
 ROUND_HEADER, OUTCOME_HEADER = "cy_round", "cy_outcome"
+"""Headers of a format-1 round record (ADR 0012), still read."""
 
 
 def round_input(record: Any) -> RoundInput:
-    """A ``decision.candidacy-rounds`` record back as the round verdict revision it carries."""
-    extra = {k: v.decode() for k, v in record.headers or [] if k in (ROUND_HEADER, OUTCOME_HEADER)}
-    headers = [(k, v) for k, v in record.headers or [] if k not in (ROUND_HEADER, OUTCOME_HEADER)]
-    event = decode(record.value, headers)
-    return round_of(event, extra.get(ROUND_HEADER, ""), extra.get(OUTCOME_HEADER) or None)
+    """A ``decision.candidacy-rounds`` record (format 2, or 1 as written before ADR 0018) as its round."""
+    try:
+        headers = record.headers or []
+        version = next((v for k, v in headers if k == FORMAT_HEADER), None)
+        if version == b"2":
+            return decode_round(record.value)
+        if version is not None:
+            raise MalformedRoundError(f"unknown round format {version!r}")
+        return _format_1(record.value, headers)
+    except Exception as exc:  # an internal topic: a record we cannot read stops the partition, loudly
+        where = f"{getattr(record, 'topic', '?')}[{getattr(record, 'partition', '?')}]@{record.offset}"
+        raise MalformedRoundError(f"{where}: {exc}") from exc
+
+
+def _format_1(value: bytes, headers: list[tuple[str, bytes]]) -> RoundInput:
+    """A full copy of the revision's record with the round and outcome in ``cy_*`` headers."""
+    extra = {k: v.decode() for k, v in headers if k in (ROUND_HEADER, OUTCOME_HEADER)}
+    if ROUND_HEADER not in extra:
+        raise MalformedRoundError("neither a cy_format header nor a format-1 cy_round header")
+    event = decode(value, [(k, v) for k, v in headers if k not in (ROUND_HEADER, OUTCOME_HEADER)])
+    return round_of(event, extra[ROUND_HEADER], extra.get(OUTCOME_HEADER) or None)
 
 
 def round_of(event: Event, round_name: str, outcome: str | None) -> RoundInput:
@@ -61,46 +84,40 @@ def round_of(event: Event, round_name: str, outcome: str | None) -> RoundInput:
     a = event.attributes
     return RoundInput(
         a.subject, round_name, Outcome(outcome) if outcome else None, a.id, event.chain_hash, a.time,
-        a.correlationid, event.data,
+        a.correlationid, round_verdict(event.data),
     )  # fmt: skip
 
 
 def dump_state(state: CandidacyState) -> bytes:
-    """A candidacy's state as compact JSON (its rounds' revisions and its last published revision)."""
-    doc: dict[str, Any] = {
-        "r": [[r.interview_id, r.round, r.outcome.value if r.outcome else None, r.event_id, r.chain_hash,
-               r.time.isoformat(), r.correlationid, r.verdict.model_dump(mode="json")] for r in state.rounds],
-    }  # fmt: skip
-    if state.published is not None:
-        p = state.published
-        v = p.verdict
-        doc["t"] = p.time.isoformat() if p.time else None
-        doc["p"] = [p.revision, p.chain_hash, {
-            "rounds": [x.model_dump(mode="json") for x in v.rounds], "status": v.status.value,
-            "company": v.company.model_dump(mode="json"), "candidate": v.candidate.model_dump(mode="json"),
-            "mutual": v.mutual.value, "signals": [s.model_dump(mode="json") for s in v.signals],
-        }]  # fmt: skip
-    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
+    """What recovery needs of a candidacy: its rounds (format-2 arrays) and its last revision's chain.
+
+    ``[2, [round, ...], [revision, chain_hash, time] | null]``. The last revision's verdict is not kept:
+    it is ``candidacy-v1`` of these rounds (``step`` keeps that true), so ``load_state`` recomputes it.
+    """
+    p = state.published
+    published = None if p is None else [p.revision, p.chain_hash, format_time(p.time) if p.time else None]
+    return dumps([STATE_VERSION, [round_doc(r) for r in state.rounds], published])
 
 
 def load_state(value: bytes) -> CandidacyState:
-    """A candidacy's state back from ``dump_state``."""
+    """A candidacy's state back from ``dump_state`` (or from a version-1 value, written before ADR 0018)."""
     doc = json.loads(value)
-    rounds = tuple(
-        RoundInput(i, rd, Outcome(o) if o else None, e, h, datetime.fromisoformat(t), c,
-                   VerdictChanged.model_validate(v))
-        for i, rd, o, e, h, t, c, v in doc["r"]
-    )  # fmt: skip
-    published = None
-    if "p" in doc:
-        revision, chain_hash, v = doc["p"]
-        data = CandidacyVerdictChanged.model_validate({
-            **v, "candidacy_id": "x", "revision": revision, "policy_version": "candidacy-v1", "cause": "x",
-            "input_hash": chain_hash,
-        })  # fmt: skip
-        time = datetime.fromisoformat(doc["t"]) if doc.get("t") else None
-        published = CandidacyPublished(revision, chain_hash, verdict_of(data), time)
-    return CandidacyState(rounds, published)
+    if isinstance(doc, dict):
+        rounds = tuple(RoundInput(i, rd, Outcome(o) if o else None, e, h, datetime.fromisoformat(t), c,
+                                  round_verdict(VerdictChanged.model_validate(v)))
+                       for i, rd, o, e, h, t, c, v in doc["r"])  # fmt: skip
+        revision, chain_hash, _ = doc.get("p", (None, None, None))
+        published = None if revision is None else [revision, chain_hash, doc.get("t")]
+    elif isinstance(doc, list) and doc[:1] == [STATE_VERSION]:
+        _, docs, published = doc
+        rounds = tuple(map(round_from_doc, docs))
+    else:
+        raise MalformedRoundError("not a candidacy state value")
+    if published is None:
+        return CandidacyState(rounds)
+    revision, chain_hash, time = published
+    at = datetime.fromisoformat(time) if time else None
+    return CandidacyState(rounds, CandidacyPublished(revision, chain_hash, policy.evaluate(rounds), at))
 
 
 class CandidacyHandler:
