@@ -1,0 +1,139 @@
+"""The candidacy repartition record and state value (ADR 0018): format 2 written, format 1 still read."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from schemas.codec import decode, encode
+from schemas.decision import VerdictChanged
+from schemas.envelope import Event
+from schemas.topics import Topics
+from services.decision.adapters.candidacy import dump_state, load_state, round_input
+from services.decision.adapters.records import round_record
+from services.decision.adapters.round_format import MalformedRoundError
+from services.decision.domain.candidacy.revisions import CandidacyState, step
+from services.decision.domain.policy import Policies
+from services.decision.domain.revisions import InterviewState
+from services.decision.domain.revisions import step as interview_step
+from testkit.candidacies import SCENARIOS, candidacy_revisions, round_inputs
+from testkit.interviews import interleaved
+
+TOPICS = Topics()
+
+
+@dataclass
+class Rec:
+    """A consumed record as the handler sees it."""
+
+    value: bytes | None
+    headers: list[tuple[str, bytes]]
+    offset: int = 0
+    topic: str = "decision.candidacy-rounds"
+    partition: int = 0
+
+
+def _events() -> list[Event]:
+    return interleaved(*(s(f"cy-{i}", f"p{i}").events() for i, s in enumerate(SCENARIOS)))
+
+
+def _written(events: list[Event]) -> list[tuple[Rec, Rec]]:
+    """Each verdict revision's round record as written now (format 2) and before ADR 0018 (format 1)."""
+    policies, states, out = Policies(), dict[str, InterviewState](), []
+    for event in events:
+        key = event.attributes.subject
+        states[key], revision, _ = interview_step(states.get(key, InterviewState()), event, policies)
+        if revision is None:
+            continue
+        (new,) = round_record(revision, states[key].projection, TOPICS)
+        assert new.key == revision.data.candidacy_id.encode()  # type: ignore[union-attr]
+        full, p = encode(revision), states[key].projection
+        assert p is not None
+        old = [*full.headers, ("cy_round", p.round.encode()),
+               ("cy_outcome", (p.outcome.value if p.outcome else "").encode())]  # fmt: skip
+        out.append((Rec(new.value, new.headers), Rec(full.value, old)))
+    return out
+
+
+def _fold(items: list[Any]) -> list[bytes]:
+    return [encode(e).value for e in candidacy_revisions(items)]
+
+
+def test_format_2_and_format_1_read_as_the_same_round_and_publish_the_same_bytes() -> None:
+    written = _written(_events())
+    new = [round_input(n) for n, _ in written]
+    old = [round_input(o) for _, o in written]
+    assert new == old
+    assert new == round_inputs(_events())  # what the domain builds from the published revisions
+    mixed = [round_input(o if i % 2 else n) for i, (n, o) in enumerate(written)]  # an upgraded topic
+    assert _fold(mixed) == _fold(old)
+    assert {n.headers[0] for n, _ in written} == {("cy_format", b"2")}
+
+
+def test_format_2_is_smaller_and_carries_the_stored_hash() -> None:
+    written = _written(_events())
+    assert sum(len(n.value or b"") for n, _ in written) < 0.9 * sum(len(o.value or b"") for _, o in written)
+    for n, o in written:
+        doc = json.loads(n.value or b"")
+        assert doc[1] == round_input(o).chain_hash  # the hash of the record on decision.events
+
+
+@pytest.mark.parametrize(
+    ("value", "headers"),
+    [
+        (b"not json", [("cy_format", b"2")]),
+        (b'["too", "short"]', [("cy_format", b"2")]),
+        (None, [("cy_format", b"2")]),
+        (b"[]", [("cy_format", b"9")]),
+        (b"{}", []),
+    ],
+)
+def test_a_malformed_round_record_fails_loudly(value: bytes | None, headers: list[tuple[str, bytes]]) -> None:
+    with pytest.raises(MalformedRoundError, match=r"decision.candidacy-rounds\[0\]@7"):
+        round_input(Rec(value, headers, offset=7))
+
+
+def test_a_round_with_a_wrong_value_fails_loudly() -> None:
+    good, _ = _written(_events())[0]
+    doc = json.loads(good.value or b"")
+    for index, wrong in ((11, "nonsense"), (8, "3"), (10, 1), (1, "abc"), (12, ["proceed", [], [["x"]]])):
+        bad = list(doc)
+        bad[index] = wrong
+        with pytest.raises(MalformedRoundError):
+            round_input(Rec(json.dumps(bad).encode(), good.headers))
+
+
+def _v1_value(state: CandidacyState, verdicts: list[VerdictChanged]) -> bytes:
+    """A state value as written before ADR 0018: each round's full revision and the last verdict."""
+    doc: dict[str, Any] = {"r": [
+        [r.interview_id, r.round, r.outcome.value if r.outcome else None, r.event_id, r.chain_hash,
+         r.time.isoformat(), r.correlationid, v.model_dump(mode="json")]
+        for r, v in zip(state.rounds, verdicts, strict=True)]}  # fmt: skip
+    if (p := state.published) is not None:
+        v = p.verdict
+        doc["t"] = p.time.isoformat() if p.time else None
+        doc["p"] = [p.revision, p.chain_hash, {
+            "rounds": [x.model_dump(mode="json") for x in v.rounds], "status": v.status.value,
+            "company": v.company.model_dump(mode="json"), "candidate": v.candidate.model_dump(mode="json"),
+            "mutual": v.mutual.value, "signals": [s.model_dump(mode="json") for s in v.signals],
+        }]  # fmt: skip
+    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def test_state_round_trips_is_smaller_and_reads_version_1() -> None:
+    states: dict[str, CandidacyState] = {}
+    full: dict[tuple[str, int], VerdictChanged] = {}
+    for n, o in _written(_events()):
+        item = round_input(n)
+        data = decode(o.value, [h for h in o.headers if not h[0].startswith("cy_")]).data
+        assert isinstance(data, VerdictChanged)
+        full[(item.interview_id, item.revision)] = data
+        states[item.candidacy_id], _ = step(states.get(item.candidacy_id, CandidacyState()), item)
+        assert load_state(dump_state(states[item.candidacy_id])) == states[item.candidacy_id]
+    for state in states.values():
+        old = _v1_value(state, [full[(r.interview_id, r.revision)] for r in state.rounds])
+        assert load_state(old) == state
+        assert len(dump_state(state)) < len(old) / 2
