@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -49,6 +49,8 @@ STATE_FORMAT = "candidacy/1"
 STATE_VERSION = 2
 CANDIDACY = "c:"
 """Key prefix of a candidacy's state: ``c:<candidacy id>``."""
+CACHED_CANDIDACIES = 2048
+"""Decoded states kept per owned partition (a candidacy's rounds arrive close together)."""
 ROUND_HEADER, OUTCOME_HEADER = "cy_round", "cy_outcome"
 """Headers of a format-1 round record (ADR 0012), still read."""
 
@@ -130,6 +132,11 @@ class CandidacyHandler:
         self._state_dir = state_dir or default_state_dir()
         self.stores: dict[int, PartitionStore] = {}
         self.batch: dict[int, Counter[str]] = {}
+        # Committed states already decoded, per owned partition (most recently used last): a state is
+        # loaded (decoded, its verdict evaluated) once, not once per batch. Dropped with the partition,
+        # which the engine also does when a transaction fails, so it never holds an aborted state.
+        self._cache: dict[int, OrderedDict[str, CandidacyState]] = {}
+        self._pending: dict[int, dict[str, CandidacyState]] = {}
 
     async def assigned(self, partition: int) -> None:
         """Restore from the changelog; refold from the repartition topic when the changelog is empty."""
@@ -143,6 +150,7 @@ class CandidacyHandler:
             store.close()
             raise
         self.stores[partition] = store
+        self._cache[partition] = OrderedDict()
         log.info("candidacy partition restored", partition=partition, keys=restored.keys,
                  seconds=round(time.monotonic() - began, 3))  # fmt: skip
 
@@ -164,6 +172,8 @@ class CandidacyHandler:
     def revoked(self, partition: int) -> None:
         """Close the partition's store; its next owner restores it."""
         store = self.stores.pop(partition, None)
+        self._cache.pop(partition, None)
+        self._pending.pop(partition, None)
         if store is not None:
             store.close()
 
@@ -172,6 +182,12 @@ class CandidacyHandler:
         store = self.stores.get(partition)
         if store is not None:
             store.commit(produced.get(TopicPartition(self.topics.candidacy_state, partition)))
+        cache = self._cache.setdefault(partition, OrderedDict())
+        for key, state in self._pending.pop(partition, {}).items():
+            cache[key] = state
+            cache.move_to_end(key)
+        while len(cache) > CACHED_CANDIDACIES:
+            cache.popitem(last=False)
 
     def owes(self, partition: int) -> bool:
         """State refolded at a restore waits for a transaction to reach the changelog."""
@@ -183,13 +199,13 @@ class CandidacyHandler:
         store = self.stores[partition]
         out: list[OutRecord] = []
         states: dict[str, CandidacyState] = {}
+        changed: set[str] = set()
         counts: Counter[str] = Counter()
         for record in records:
             item = round_input(record)
             key = item.candidacy_id
             if key not in states:
-                value = store.get(CANDIDACY + key)
-                states[key] = load_state(value) if value is not None else CandidacyState()
+                states[key] = self._state(partition, key)
             after, revision = step(states[key], item)
             counts["rounds"] += 1
             if revision is not None:
@@ -202,8 +218,19 @@ class CandidacyHandler:
                     continue
                 counts["revisions"] += 1
                 out.append(record_out)
-            states[key] = after
-        for key, state in states.items():
-            store.put(CANDIDACY + key, dump_state(state))
+            if after is not states[key]:  # a replayed or older round changes nothing: nothing to write
+                states[key] = after
+                changed.add(key)
+        for key in changed:
+            store.put(CANDIDACY + key, dump_state(states[key]))
+        self._pending[partition] = {key: states[key] for key in changed}
         self.batch[partition] = counts
         return [*out, *store.changelog()]
+
+    def _state(self, partition: int, key: str) -> CandidacyState:
+        """The candidacy's committed state: cached, else loaded from the store, else empty."""
+        cache = self._cache.get(partition)
+        if cache is not None and (cached := cache.get(key)) is not None:
+            return cached
+        value = self.stores[partition].get(CANDIDACY + key)
+        return load_state(value) if value is not None else CandidacyState()

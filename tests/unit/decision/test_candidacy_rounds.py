@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,13 +13,16 @@ from schemas.codec import decode, encode
 from schemas.decision import VerdictChanged
 from schemas.envelope import Event
 from schemas.topics import Topics
-from services.decision.adapters.candidacy import dump_state, load_state, round_input
+from services.decision.adapters import candidacy as candidacy_adapter
+from services.decision.adapters.candidacy import CandidacyHandler, dump_state, load_state, round_input
 from services.decision.adapters.records import round_record
 from services.decision.adapters.round_format import MalformedRoundError
 from services.decision.domain.candidacy.revisions import CandidacyState, step
 from services.decision.domain.policy import Policies
 from services.decision.domain.revisions import InterviewState
 from services.decision.domain.revisions import step as interview_step
+from services.platform.eos import OutRecord
+from services.platform.state import PartitionStore
 from testkit.candidacies import SCENARIOS, candidacy_revisions, round_inputs
 from testkit.interviews import interleaved
 
@@ -137,3 +141,40 @@ def test_state_round_trips_is_smaller_and_reads_version_1() -> None:
         old = _v1_value(state, [full[(r.interview_id, r.revision)] for r in state.rounds])
         assert load_state(old) == state
         assert len(dump_state(state)) < len(old) / 2
+
+
+async def _handled(
+    tmp_path: Path, records: list[Rec], batch: int
+) -> tuple[list[OutRecord], CandidacyHandler]:
+    handler = CandidacyHandler({}, TOPICS, "unit", tmp_path)
+    handler.stores[0] = PartitionStore(tmp_path, TOPICS.candidacy_state, 0, "unit")
+    out: list[OutRecord] = []
+    for i in range(0, len(records), batch):
+        out += await handler.handle(0, records[i : i + batch])
+        handler.committed(0, {})
+    return out, handler
+
+
+def _published(out: list[OutRecord]) -> list[tuple[bytes | None, list[tuple[str, bytes]]]]:
+    return [(o.value, list(o.headers)) for o in out if o.topic == TOPICS.candidacies]
+
+
+async def test_the_handler_loads_each_state_once_and_publishes_what_the_domain_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    records = [Rec(n.value, n.headers, offset=i) for i, (n, _) in enumerate(_written(_events()))]
+    want = [(e.value, e.headers) for e in map(encode, candidacy_revisions(round_inputs(_events())))]
+    loads: list[bytes] = []
+    real = candidacy_adapter.load_state
+    monkeypatch.setattr(candidacy_adapter, "load_state", lambda v: loads.append(v) or real(v))
+    cached, handler = await _handled(tmp_path / "cached", records, 1)
+    assert _published(cached) == want
+    assert loads == []  # every state came from the cache after its first (empty) start
+    handler.revoked(0)
+    monkeypatch.setattr(candidacy_adapter, "CACHED_CANDIDACIES", 0)
+    uncached, _ = await _handled(tmp_path / "uncached", records, 1)
+    assert _published(uncached) == want
+    assert len(loads) == len(records) - len(SCENARIOS)  # every round but each candidacy's first
+    batched, handler = await _handled(tmp_path / "batched", records, 7)
+    assert _published(batched) == want
+    assert await handler.handle(0, records[:5]) == []  # rounds seen before: no revision, no state write
