@@ -10,11 +10,9 @@ is deterministic, so it reproduces what was published, and publishes nothing).
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Mapping
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,19 +22,18 @@ from aiokafka import TopicPartition
 from schemas.codec import decode, encode
 from schemas.common import Outcome
 from schemas.decision import VerdictChanged
-from schemas.envelope import Event, format_time
+from schemas.envelope import Event
 from schemas.topics import Topics
-from services.decision.adapters.rebuild import committed_offset
-from services.decision.adapters.round_format import (
-    FORMAT_HEADER,
-    MalformedRoundError,
-    decode_round,
-    dumps,
-    round_doc,
-    round_from_doc,
+from services.decision.adapters.candidacy_state import (
+    LEGACY,
+    load_legacy,
+    round_prefix,
+    state_from_rounds,
+    state_values,
 )
-from services.decision.domain.candidacy import policy
-from services.decision.domain.candidacy.revisions import CandidacyPublished, CandidacyState, step
+from services.decision.adapters.rebuild import committed_offset
+from services.decision.adapters.round_format import FORMAT_HEADER, MalformedRoundError, decode_round
+from services.decision.domain.candidacy.revisions import CandidacyState, step
 from services.decision.domain.candidacy.rounds import RoundInput, round_verdict
 from services.platform.eos import MAX_RECORD_BYTES, OutRecord, Record, record_bytes
 from services.platform.log_reader import read_partition
@@ -45,14 +42,16 @@ from services.platform.state import PartitionStore, default_state_dir
 log = structlog.get_logger(__name__)
 
 STATE_FORMAT = "candidacy/1"
-"""The store file's format marker: its values say their own version (``load_state`` reads both)."""
-STATE_VERSION = 2
-CANDIDACY = "c:"
-"""Key prefix of a candidacy's state: ``c:<candidacy id>``."""
+"""The store file's format marker: its values say their own version (``candidacy_state``), both read."""
 CACHED_CANDIDACIES = 2048
 """Decoded states kept per owned partition (a candidacy's rounds arrive close together)."""
 ROUND_HEADER, OUTCOME_HEADER = "cy_round", "cy_outcome"
 """Headers of a format-1 round record (ADR 0012), still read."""
+
+
+def is_format_2(record: Any) -> bool:
+    """Whether a ``decision.candidacy-rounds`` record is a format-2 round."""
+    return any(k == FORMAT_HEADER and v == b"2" for k, v in record.headers or [])
 
 
 def round_input(record: Any) -> RoundInput:
@@ -90,38 +89,6 @@ def round_of(event: Event, round_name: str, outcome: str | None) -> RoundInput:
     )  # fmt: skip
 
 
-def dump_state(state: CandidacyState) -> bytes:
-    """What recovery needs of a candidacy: its rounds (format-2 arrays) and its last revision's chain.
-
-    ``[2, [round, ...], [revision, chain_hash, time] | null]``. The last revision's verdict is not kept:
-    it is ``candidacy-v1`` of these rounds (``step`` keeps that true), so ``load_state`` recomputes it.
-    """
-    p = state.published
-    published = None if p is None else [p.revision, p.chain_hash, format_time(p.time) if p.time else None]
-    return dumps([STATE_VERSION, [round_doc(r) for r in state.rounds], published])
-
-
-def load_state(value: bytes) -> CandidacyState:
-    """A candidacy's state back from ``dump_state`` (or from a version-1 value, written before ADR 0018)."""
-    doc = json.loads(value)
-    if isinstance(doc, dict):
-        rounds = tuple(RoundInput(i, rd, Outcome(o) if o else None, e, h, datetime.fromisoformat(t), c,
-                                  round_verdict(VerdictChanged.model_validate(v)))
-                       for i, rd, o, e, h, t, c, v in doc["r"])  # fmt: skip
-        revision, chain_hash, _ = doc.get("p", (None, None, None))
-        published = None if revision is None else [revision, chain_hash, doc.get("t")]
-    elif isinstance(doc, list) and doc[:1] == [STATE_VERSION]:
-        _, docs, published = doc
-        rounds = tuple(map(round_from_doc, docs))
-    else:
-        raise MalformedRoundError("not a candidacy state value")
-    if published is None:
-        return CandidacyState(rounds)
-    revision, chain_hash, time = published
-    at = datetime.fromisoformat(time) if time else None
-    return CandidacyState(rounds, CandidacyPublished(revision, chain_hash, policy.evaluate(rounds), at))
-
-
 class CandidacyHandler:
     """Steps each owned partition's candidacies; outputs and state changes go through the transaction."""
 
@@ -144,17 +111,18 @@ class CandidacyHandler:
         store = PartitionStore(self._state_dir, self.topics.candidacy_state, partition, STATE_FORMAT)
         try:
             restored = await store.restore(self.client)
-            if restored.keys == 0:
-                await self._refold(store, partition)
+            refolded = await self._refold(store, partition) if restored.keys == 0 else {}
         except BaseException:
             store.close()
             raise
         self.stores[partition] = store
-        self._cache[partition] = OrderedDict()
+        # Refolded states wait in the store's buffer for a transaction: the cache holds them until then
+        # (its bound applies at the first commit, when they are in the store).
+        self._cache[partition] = OrderedDict(refolded)
         log.info("candidacy partition restored", partition=partition, keys=restored.keys,
                  seconds=round(time.monotonic() - began, 3))  # fmt: skip
 
-    async def _refold(self, store: PartitionStore, partition: int) -> None:
+    async def _refold(self, store: PartitionStore, partition: int) -> dict[str, CandidacyState]:
         """State from the inputs already consumed (offsets committed), without publishing anything."""
         topic = self.topics.candidacy_rounds
         end = await committed_offset(self.client, self.group, topic, partition)
@@ -162,12 +130,14 @@ class CandidacyHandler:
         async for record in read_partition(self.client, topic, partition, 0, end):
             item = round_input(record)
             states[item.candidacy_id], _ = step(states.get(item.candidacy_id, CandidacyState()), item)
-        for key, state in states.items():
-            store.put(CANDIDACY + key, dump_state(state))
+        for state in states.values():
+            for key, value in state_values(state, {r.interview_id for r in state.rounds}, {}).items():
+                store.put(key, value)
         if states:
             log.info(
                 "candidacy partition refolded from its inputs", partition=partition, candidacies=len(states)
             )
+        return states
 
     def revoked(self, partition: int) -> None:
         """Close the partition's store; its next owner restores it."""
@@ -195,18 +165,18 @@ class CandidacyHandler:
         return store is not None and store.dirty
 
     async def handle(self, partition: int, records: list[Record]) -> list[OutRecord]:
-        """Step every record; candidacy revisions to ``decision.candidacies`` with the state changes."""
-        store = self.stores[partition]
+        """Step every record; candidacy revisions to ``decision.candidacies`` with the rounds changed."""
         out: list[OutRecord] = []
-        states: dict[str, CandidacyState] = {}
-        changed: set[str] = set()
+        batch = _Batch()
         counts: Counter[str] = Counter()
         for record in records:
             item = round_input(record)
             key = item.candidacy_id
-            if key not in states:
-                states[key] = self._state(partition, key)
-            after, revision = step(states[key], item)
+            if key not in batch.states:
+                batch.states[key], legacy = self._state(partition, key)
+                if legacy:
+                    batch.legacy.add(key)
+            after, revision = step(batch.states[key], item)
             counts["rounds"] += 1
             if revision is not None:
                 encoded = encode(revision)
@@ -218,19 +188,52 @@ class CandidacyHandler:
                     continue
                 counts["revisions"] += 1
                 out.append(record_out)
-            if after is not states[key]:  # a replayed or older round changes nothing: nothing to write
-                states[key] = after
-                changed.add(key)
-        for key in changed:
-            store.put(CANDIDACY + key, dump_state(states[key]))
-        self._pending[partition] = {key: states[key] for key in changed}
+            if after is not batch.states[key]:  # a replayed or older round changes nothing: no write
+                batch.took(after, item, record)
+        store = self.stores[partition]
+        for key, value in batch.values().items():
+            store.put(key, value)
+        self._pending[partition] = {key: batch.states[key] for key in batch.changed}
         self.batch[partition] = counts
         return [*out, *store.changelog()]
 
-    def _state(self, partition: int, key: str) -> CandidacyState:
-        """The candidacy's committed state: cached, else loaded from the store, else empty."""
+    def _state(self, partition: int, key: str) -> tuple[CandidacyState, bool]:
+        """The candidacy's committed state (cached, else from the store, else empty); True if version 1."""
         cache = self._cache.get(partition)
         if cache is not None and (cached := cache.get(key)) is not None:
-            return cached
-        value = self.stores[partition].get(CANDIDACY + key)
-        return load_state(value) if value is not None else CandidacyState()
+            return cached, False
+        store = self.stores[partition]
+        rounds = [value for _, value in store.items(round_prefix(key))]
+        if rounds:
+            return state_from_rounds(rounds), False
+        legacy = store.get(LEGACY + key)
+        return (load_legacy(legacy), True) if legacy is not None else (CandidacyState(), False)
+
+
+class _Batch:
+    """One batch's candidacies: their states, the rounds each took, which were stored as version 1."""
+
+    def __init__(self) -> None:
+        self.states: dict[str, CandidacyState] = {}
+        self.changed: dict[str, set[str]] = {}
+        self.received: dict[str, dict[str, tuple[RoundInput, bytes]]] = {}
+        self.legacy: set[str] = set()
+
+    def took(self, state: CandidacyState, item: RoundInput, record: Any) -> None:
+        """``item`` changed its candidacy's state to ``state``."""
+        key = item.candidacy_id
+        self.states[key] = state
+        self.changed.setdefault(key, set()).add(item.interview_id)
+        if is_format_2(record):  # its bytes are the round's stored form as they are
+            self.received.setdefault(key, {})[item.interview_id] = (item, record.value)
+
+    def values(self) -> dict[str, bytes | None]:
+        """Store writes: the rounds changed (every round of a version-1 candidacy, whose key goes)."""
+        out: dict[str, bytes | None] = {}
+        for key, interviews in self.changed.items():
+            state = self.states[key]
+            if key in self.legacy:
+                interviews = {r.interview_id for r in state.rounds}
+                out[LEGACY + key] = None
+            out.update(state_values(state, interviews, self.received.get(key, {})))
+        return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,13 @@ from schemas.decision import VerdictChanged
 from schemas.envelope import Event
 from schemas.topics import Topics
 from services.decision.adapters import candidacy as candidacy_adapter
-from services.decision.adapters.candidacy import CandidacyHandler, dump_state, load_state, round_input
+from services.decision.adapters.candidacy import CandidacyHandler, round_input
+from services.decision.adapters.candidacy_state import (
+    LEGACY,
+    load_legacy,
+    state_from_rounds,
+    state_values,
+)
 from services.decision.adapters.records import round_record
 from services.decision.adapters.round_format import MalformedRoundError
 from services.decision.domain.candidacy.revisions import CandidacyState, step
@@ -127,20 +134,43 @@ def _v1_value(state: CandidacyState, verdicts: list[VerdictChanged]) -> bytes:
     return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def test_state_round_trips_is_smaller_and_reads_version_1() -> None:
+def _stepped() -> tuple[dict[str, CandidacyState], dict[str, list[bytes]], list[tuple[str, bytes]]]:
+    """Every candidacy's state; version-2 writes per change; the version-1 value written per change."""
     states: dict[str, CandidacyState] = {}
     full: dict[tuple[str, int], VerdictChanged] = {}
+    v2: dict[str, list[bytes]] = {}
+    v1: list[tuple[str, bytes]] = []
     for n, o in _written(_events()):
         item = round_input(n)
         data = decode(o.value, [h for h in o.headers if not h[0].startswith("cy_")]).data
         assert isinstance(data, VerdictChanged)
         full[(item.interview_id, item.revision)] = data
-        states[item.candidacy_id], _ = step(states.get(item.candidacy_id, CandidacyState()), item)
-        assert load_state(dump_state(states[item.candidacy_id])) == states[item.candidacy_id]
-    for state in states.values():
-        old = _v1_value(state, [full[(r.interview_id, r.revision)] for r in state.rounds])
-        assert load_state(old) == state
-        assert len(dump_state(state)) < len(old) / 2
+        key = item.candidacy_id
+        states[key], _ = step(states.get(key, CandidacyState()), item)
+        v2.setdefault(key, []).extend(state_values(states[key], {item.interview_id}, {}).values())
+        verdicts = [full[(r.interview_id, r.revision)] for r in states[key].rounds]
+        v1.append((key, _v1_value(states[key], verdicts)))
+    return states, v2, v1
+
+
+def test_state_is_the_rounds_changed_and_reads_back_from_them() -> None:
+    states, v2, v1 = _stepped()
+    for key, state in states.items():
+        latest = {json.loads(v)[3][4]: v for v in v2[key]}  # per interview, as the compacted changelog
+        assert state_from_rounds(reversed(list(latest.values()))) == state
+        everything = state_values(state, {r.interview_id for r in state.rounds}, {})
+        def rounds(values: Iterable[bytes]) -> list[Any]:  # position and round (published may be older)
+            return sorted((d[1], d[3]) for d in map(json.loads, values))
+
+        assert rounds(everything.values()) == rounds(latest.values())
+    assert sum(map(len, (v for vs in v2.values() for v in vs))) < sum(len(v) for _, v in v1) / 3
+
+
+def test_version_1_state_values_read_as_the_same_state() -> None:
+    states, _, v1 = _stepped()
+    last = dict(v1)
+    for key, state in states.items():
+        assert load_legacy(last[key]) == state
 
 
 async def _handled(
@@ -164,9 +194,9 @@ async def test_the_handler_loads_each_state_once_and_publishes_what_the_domain_d
 ) -> None:
     records = [Rec(n.value, n.headers, offset=i) for i, (n, _) in enumerate(_written(_events()))]
     want = [(e.value, e.headers) for e in map(encode, candidacy_revisions(round_inputs(_events())))]
-    loads: list[bytes] = []
-    real = candidacy_adapter.load_state
-    monkeypatch.setattr(candidacy_adapter, "load_state", lambda v: loads.append(v) or real(v))
+    loads: list[Any] = []
+    real = candidacy_adapter.state_from_rounds
+    monkeypatch.setattr(candidacy_adapter, "state_from_rounds", lambda v: loads.append(v) or real(v))
     cached, handler = await _handled(tmp_path / "cached", records, 1)
     assert _published(cached) == want
     assert loads == []  # every state came from the cache after its first (empty) start
@@ -178,3 +208,26 @@ async def test_the_handler_loads_each_state_once_and_publishes_what_the_domain_d
     batched, handler = await _handled(tmp_path / "batched", records, 7)
     assert _published(batched) == want
     assert await handler.handle(0, records[:5]) == []  # rounds seen before: no revision, no state write
+
+
+async def test_a_version_1_candidacy_is_rewritten_as_rounds_at_its_next_change(tmp_path: Path) -> None:
+    states, _, v1 = _stepped()
+    key = "cy-0"  # three rounds
+    records = [Rec(n.value, n.headers, offset=i) for i, (n, _) in enumerate(_written(_events()))]
+    mine = [r for r in records if round_input(r).candidacy_id == key]
+    before = [r for r in v1 if r[0] == key]
+    store = PartitionStore(tmp_path, TOPICS.candidacy_state, 0, "unit")
+    store.put(LEGACY + key, before[-2][1])  # stored by the old release before the last round arrived
+    store.commit(None)
+    handler = CandidacyHandler({}, TOPICS, "unit", tmp_path)
+    handler.stores[0] = store
+    out = await handler.handle(0, mine[-1:])
+    handler.committed(0, {})
+    revisions = candidacy_revisions(round_inputs(_events()))
+    want = encode([e for e in revisions if e.attributes.subject == key][-1])
+    assert [o.value for o in out if o.topic == TOPICS.candidacies] == [want.value]
+    writes = {o.key: o.value for o in out if o.topic == TOPICS.candidacy_state}
+    assert writes.pop(f"{LEGACY}{key}".encode()) is None  # the version-1 key goes
+    assert len(writes) == len(states[key].rounds)  # and every round is written as version 2
+    assert store.get(LEGACY + key) is None
+    assert state_from_rounds(v for _, v in store.items(f"r:{key}/")) == states[key]
