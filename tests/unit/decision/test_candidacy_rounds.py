@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ from services.decision.domain.policy import Policies
 from services.decision.domain.revisions import InterviewState
 from services.decision.domain.revisions import step as interview_step
 from services.platform.eos import OutRecord
-from services.platform.state import PartitionStore
+from services.platform.state import PartitionStore, Restored
 from testkit.candidacies import SCENARIOS, candidacy_revisions, round_inputs
 from testkit.interviews import interleaved
 
@@ -231,3 +231,48 @@ async def test_a_version_1_candidacy_is_rewritten_as_rounds_at_its_next_change(t
     assert len(writes) == len(states[key].rounds)  # and every round is written as version 2
     assert store.get(LEGACY + key) is None
     assert state_from_rounds(v for _, v in store.items(f"r:{key}/")) == states[key]
+
+
+async def test_a_partition_refolded_from_its_inputs_continues_as_if_it_had_never_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    records = [Rec(n.value, n.headers, offset=i) for i, (n, _) in enumerate(_written(_events()))]
+    consumed = len(records) // 2  # the group's committed offset; the changelog is lost
+
+    async def empty_restore(self: PartitionStore, client: Any) -> Restored:
+        return Restored(records=0, seconds=0.0, from_offset=0, keys=0)
+
+    async def committed(client: Any, group: str, topic: str, partition: int) -> int:
+        return consumed
+
+    async def read(client: Any, topic: str, partition: int, start: int, end: int) -> AsyncIterator[Rec]:
+        for record in records[start:end]:
+            yield record
+
+    monkeypatch.setattr(PartitionStore, "restore", empty_restore)
+    monkeypatch.setattr(candidacy_adapter, "committed_offset", committed)
+    monkeypatch.setattr(candidacy_adapter, "read_partition", read)
+    handler = CandidacyHandler({}, TOPICS, "unit", tmp_path)
+    await handler.assigned(0)
+    assert handler.owes(0)  # the refolded state waits for a transaction
+    out = await handler.handle(0, records[consumed:])
+    handler.committed(0, {})
+    inputs = round_inputs(_events())
+    already = {(e.attributes.subject, e.attributes.sequence) for e in candidacy_revisions(inputs[:consumed])}
+    want = [encode(e).value for e in candidacy_revisions(inputs)
+            if (e.attributes.subject, e.attributes.sequence) not in already]  # fmt: skip
+    assert [o.value for o in out if o.topic == TOPICS.candidacies] == want
+    assert not handler.owes(0)
+    store = handler.stores[0]
+    for key in {i.candidacy_id for i in inputs}:
+        state = state_from_rounds(v for _, v in store.items(f"r:{key}/"))
+        assert state == candidacy_state_of(inputs, key)
+    handler.revoked(0)
+
+
+def candidacy_state_of(inputs: list[Any], key: str) -> CandidacyState:
+    state = CandidacyState()
+    for item in inputs:
+        if item.candidacy_id == key:
+            state, _ = step(state, item)
+    return state
