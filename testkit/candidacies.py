@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from schemas.common import GoalId, Outcome, QuestionKind, Rating
+from schemas.decision import VerdictChanged
 from schemas.envelope import Event
 from schemas.interview import InterviewConcluded, InterviewOpened
 from services.decision.domain.candidacy.revisions import CandidacyState, step
-from services.decision.domain.candidacy.rounds import RoundInput
+from services.decision.domain.candidacy.rounds import RoundInput, round_verdict
 from services.decision.domain.policy import Policies
 from services.decision.domain.revisions import InterviewState
 from services.decision.domain.revisions import step as interview_step
@@ -157,10 +158,11 @@ def verdict_revisions(
         state, revision, _ = interview_step(states.get(key, InterviewState()), event, policies)
         states[key] = state
         if revision is not None and state.projection is not None:
+            assert isinstance(revision.data, VerdictChanged)
             p = state.projection
             a = revision.attributes
             item = RoundInput(key, p.round, p.outcome, a.id, revision.chain_hash, a.time, a.correlationid,
-                              revision.data)  # type: ignore[arg-type]  # fmt: skip
+                              round_verdict(revision.data))  # fmt: skip
             out.append((revision, item))
     return out
 

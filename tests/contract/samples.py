@@ -196,12 +196,12 @@ ASSESSMENT_V2 = build_event(
 def _candidacy() -> Event:
     """The candidacy revision the candidacy projection publishes for VERDICT as a concluded round."""
     from services.decision.domain.candidacy.revisions import CandidacyState, step
-    from services.decision.domain.candidacy.rounds import RoundInput
+    from services.decision.domain.candidacy.rounds import RoundInput, round_verdict
 
     a = VERDICT.attributes
     assert isinstance(VERDICT.data, VerdictChanged)
     item = RoundInput(INTERVIEW, "technical", Outcome.COMPLETED, a.id, VERDICT.chain_hash, a.time,
-                      a.correlationid, VERDICT.data)  # fmt: skip
+                      a.correlationid, round_verdict(VERDICT.data))  # fmt: skip
     _, event = step(CandidacyState(), item)
     assert event is not None
     return event

@@ -18,6 +18,7 @@ import pytest
 
 from schemas.envelope import Event
 from schemas.topics import Topics
+from services.decision.adapters.candidacy import round_input
 from services.platform.broker import Broker
 from services.platform.log_reader import read_all
 from testkit.candidacies import SCENARIOS
@@ -87,7 +88,7 @@ async def test_candidacy_revisions_exactly_once_across_kill_9(
     assert sum(p.returncode == -signal.SIGKILL for p in procs) == KILLS
     rounds = await read_all(kafka_client, topics.candidacy_rounds)
     assert len(rounds) == verdicts  # one repartition record per verdict revision, none twice
-    assert len({(r.key, dict(r.headers)["ce_id"]) for r in rounds}) == len(rounds)
+    assert len({(r.key, round_input(r).event_id) for r in rounds}) == len(rounds)
     want = await replayed(kafka_client, topics)
     got = by_key(await read_all(kafka_client, topics.candidacies))
     assert got.keys() == want.keys()

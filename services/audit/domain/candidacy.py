@@ -30,7 +30,7 @@ from services.decision.domain.candidacy.revisions import (
     verdict_of,
     with_round,
 )
-from services.decision.domain.candidacy.rounds import RoundInput
+from services.decision.domain.candidacy.rounds import RoundInput, round_verdict
 
 
 @dataclass
@@ -71,7 +71,7 @@ class _Rounds:
         outcome = ended[1] if ended and ended[0] <= event.data.input_sequence else None
         a = event.attributes
         return RoundInput(interview, self.rounds[interview], outcome, a.id, event.chain_hash, a.time,
-                          a.correlationid, event.data)  # fmt: skip
+                          a.correlationid, round_verdict(event.data))  # fmt: skip
 
 
 def same_headers(expected: list[tuple[str, bytes]], stored: list[tuple[str, bytes]]) -> bool:

@@ -12,6 +12,8 @@ from schemas.dlq import POISON, RETRY, SKIP, DlqEntry, parse, without_dlq_header
 from schemas.envelope import Event
 from schemas.interview import InterviewOpened
 from schemas.topics import Topics
+from services.decision.adapters.round_format import FORMAT_2, encode_round
+from services.decision.domain.candidacy.rounds import RoundInput, round_verdict
 from services.decision.domain.dlq import as_input
 from services.decision.domain.projection import Projection
 from services.decision.domain.revisions import Poison
@@ -36,17 +38,19 @@ def revision_records(event: Event, topics: Topics, partition: int) -> list[OutRe
 
 
 def round_record(event: Event, projection: Projection | None, topics: Topics) -> list[OutRecord]:
-    """The same revision, repartitioned by candidacy id for the candidacy projection (ADR 0012).
+    """The revision's round, repartitioned by candidacy id for the candidacy projection (ADR 0012, 0018).
 
-    Written in the transaction that publishes the revision; carries the interview's round and outcome
-    (facts of its history at the revision's input sequence) as ``cy_round``/``cy_outcome`` headers.
+    Written in the transaction that publishes the revision: what ``candidacy-v1`` reads and cites of it,
+    its stored hash (this record's writer built the revision) and the interview's round and outcome
+    (facts of its history at the revision's input sequence), as a format-2 round (``round_format``).
     """
     if projection is None or not isinstance(event.data, VerdictChanged):
         return []
-    record = encode(event)
-    headers = [*record.headers, ("cy_round", projection.round.encode()),
-               ("cy_outcome", (projection.outcome.value if projection.outcome else "").encode())]  # fmt: skip
-    return [OutRecord(topics.candidacy_rounds, event.data.candidacy_id.encode(), record.value, headers)]
+    a = event.attributes
+    item = RoundInput(a.subject, projection.round, projection.outcome, a.id, event.chain_hash, a.time,
+                      a.correlationid, round_verdict(event.data))  # fmt: skip
+    key = event.data.candidacy_id.encode()
+    return [OutRecord(topics.candidacy_rounds, key, encode_round(item), list(FORMAT_2))]
 
 
 PARTICIPANTS_FORMAT = 1

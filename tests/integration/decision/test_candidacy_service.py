@@ -127,7 +127,7 @@ async def test_candidacies_are_published_once_across_a_restart_and_served(
         )
         # Each round's every verdict revision reached the candidacy once (the repartition is exactly once).
         rounds = await read_all(kafka_client, topics.candidacy_rounds)
-        assert len(rounds) == len({(r.key, dict(r.headers)["ce_id"]) for r in rounds})
+        assert len(rounds) == len({(r.key, round_input(r).event_id) for r in rounds})
         assert len(rounds) == len(await read_all(kafka_client, topics.decision_events))
         async with httpx.AsyncClient(
             base_url=second.base, timeout=5, headers=bearer("auditor", "audrey")

@@ -28,10 +28,9 @@ from schemas.decision import (
     Mutual,
     RoundGoal,
     RoundRef,
-    SideVerdict,
     Signal,
 )
-from services.decision.domain.candidacy.rounds import RoundInput
+from services.decision.domain.candidacy.rounds import RoundInput, RoundSide
 from services.decision.domain.policy.v1.config import CANDIDATE_GOALS, COMPANY_GOALS, THRESHOLDS_V1
 from services.decision.domain.policy.v1.sides import mutual as combine
 
@@ -75,7 +74,7 @@ def round_ref(r: RoundInput) -> RoundRef:
     )  # fmt: skip
 
 
-def _side_of(r: RoundInput, side: Side) -> SideVerdict:
+def _side_of(r: RoundInput, side: Side) -> RoundSide:
     return r.verdict.company if side is Side.COMPANY else r.verdict.candidate
 
 
@@ -83,11 +82,10 @@ def _round_goal(r: RoundInput, side: Side, goal: GoalId, t: CandidacyThresholds)
     found = next((x for x in _side_of(r, side).reasons if x.goal == goal), None)
     if found is None:
         return None
-    evidence = tuple(dict.fromkeys(e for a in found.assessments for e in a.evidence_events))
     return RoundGoal(
         interview_id=r.interview_id, round=r.round, revision=r.revision, mean=found.mean,
-        assessments=len(found.assessments), declined=found.mean <= t.decline_goal_mean,
-        assessment_events=tuple(a.event_id for a in found.assessments), evidence_events=evidence,
+        assessments=len(found.assessment_events), declined=found.mean <= t.decline_goal_mean,
+        assessment_events=found.assessment_events, evidence_events=found.evidence_events,
     )  # fmt: skip
 
 
