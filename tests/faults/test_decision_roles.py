@@ -153,9 +153,8 @@ async def test_three_projectors_in_one_group_kill_9_one(
     try:
 
         async def spread() -> bool:  # three partitions, one each
-            return sorted([p for name in names for p in await owned(roles, name)]) == [0, 1, 2] and all(
-                await owned(roles, name) for name in names
-            )
+            each = [await owned(roles, name) for name in names]
+            return sorted(p for mine in each for p in mine) == [0, 1, 2] and all(each)
 
         assert await eventually(spread, timeout=90), "the group did not spread over the three projectors"
         await grows(kafka_client, topics.decision_events)
