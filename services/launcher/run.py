@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,12 +52,14 @@ DECISION_ROLES = {"projector": 8083, "candidacy": 8084, "query": 8082}
 
 
 @contextmanager
-def service(name: str, command: list[str], env: dict[str, str], port: int, logs: Path) -> Iterator[Service]:
-    """Start ``python -m *command``; on exit SIGTERM it by pid (SIGKILL after 15 s)."""
+def service(
+    name: str, module: str, env: dict[str, str], port: int, logs: Path, args: Sequence[str] = ()
+) -> Iterator[Service]:
+    """Start ``python -m module *args``; on exit SIGTERM it by pid (SIGKILL after 15 s)."""
     log = logs / f"{name}.log"
     with open(log, "ab") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", *command],
+            [sys.executable, "-m", module, *args],
             env={**os.environ, **env},
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -189,7 +191,7 @@ async def _main(broker: Broker, logs: Path, exit_after_sample: bool) -> None:
         interview = stack.enter_context(
             service(
                 "interview",
-                ["services.interview"],
+                "services.interview",
                 env | own[INTERVIEW] | {"INTERVIEW_PORT": str(ports["interview"])},
                 ports["interview"],
                 logs,
@@ -199,10 +201,11 @@ async def _main(broker: Broker, logs: Path, exit_after_sample: bool) -> None:
             role: stack.enter_context(
                 service(
                     f"decision-{role}",
-                    ["services.decision", role],
+                    "services.decision",
                     env | own[DECISION] | {"DECISION_PORT": str(ports[role])},
                     ports[role],
                     logs,
+                    (role,),
                 )
             )
             for role in DECISION_ROLES
@@ -212,7 +215,8 @@ async def _main(broker: Broker, logs: Path, exit_after_sample: bool) -> None:
         started = ", ".join(f"{r.name} {r.url} (pid {r.process.pid})" for r in roles.values())
         console.print(
             f"interview service {interview.url}/docs (pid {interview.process.pid}), {started}; "
-            f"query API {decision.url}/docs; logs in {logs}"
+            f"query API {decision.url}/docs; logs in {logs}",
+            soft_wrap=True,
         )
         await _samples(interview, decision, issuer)
         bin_dir = Path(sys.executable).parent
