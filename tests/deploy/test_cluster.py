@@ -110,7 +110,7 @@ def test_install_rolls_out_upgrades_and_uninstalls_cleanly(cluster: Cluster, nam
                "--timeout", "3m"]  # fmt: skip
     cluster.helm("install", RELEASE, str(CHART), *install)
     _rollout(cluster, namespace)
-    replicas = {"decision-projector": 2, "decision-candidacy": 1, "decision-query": 2}
+    replicas = {"decision-projector": 2, "decision-candidacy": 2, "decision-query": 2}
     assert {c: len(_pods(cluster, namespace, c)) for c in replicas} == replicas
     assert all(p["status"]["phase"] == "Running" for p in _pods(cluster, namespace, "interview"))
     assert len(cluster.get_json("kafkatopics", "-n", namespace)["items"]) == len(TOPIC_SPECS)
