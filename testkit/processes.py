@@ -17,8 +17,13 @@ from testkit.auth import auth_env
 
 COMMANDS = {
     "interview": [sys.executable, "-m", "services.interview"],
-    "decision": [sys.executable, "-m", "services.decision", "serve"],
+    "decision": [sys.executable, "-m", "services.decision", "serve"],  # all roles in one process
+    "decision-projector": [sys.executable, "-m", "services.decision", "projector"],
+    "decision-candidacy": [sys.executable, "-m", "services.decision", "candidacy"],
+    "decision-query": [sys.executable, "-m", "services.decision", "query"],
 }
+ROLES = ("projector", "candidacy", "query")
+"""The decision roles (ADR 0016), each its own process in production."""
 
 
 @dataclass
@@ -40,7 +45,9 @@ class Child:
         """Start the process (its log appended to ``log``)."""
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
-                COMMANDS[self.name], env={**os.environ, **auth_env(), **self.env}, stdout=out,
+                COMMANDS[self.name],
+                env={**os.environ, **auth_env(), **self.env},
+                stdout=out,
                 stderr=subprocess.STDOUT,
             )
         self.started = time.monotonic()
@@ -91,14 +98,32 @@ class Child:
         return sum(values)
 
 
-def services(bootstrap: str, prefix: str, partitions: int, state: Path, logs: Path) -> dict[str, Child]:
-    """An interview and a decision service on ``bootstrap`` under ``prefix``, state kept in ``state``."""
+def services(
+    bootstrap: str, prefix: str, partitions: int, state: Path, logs: Path, *, split: bool = False
+) -> dict[str, Child]:
+    """An interview and a decision service on ``bootstrap`` under ``prefix``, state kept in ``state``.
+
+    ``split``: the decision roles as separate processes, the way they are deployed (ADR 0016): the query
+    service under ``decision`` (its API), the projectors under ``projector`` and ``candidacy``;
+    otherwise ``decision`` is all of them in one process (``decision serve``).
+    """
     kafka = {"KAFKA_BOOTSTRAP_SERVERS": bootstrap, "KAFKA_TOPIC_PREFIX": prefix,
              "KAFKA_PARTITIONS": str(partitions)}  # fmt: skip
-    ports = {"interview": free_port(), "decision": free_port()}
-    env = {
-        "interview": {**kafka, "INTERVIEW_PORT": str(ports["interview"]), "INTERVIEW_STATE_DIR": str(state)},
-        "decision": {**kafka, "DECISION_PORT": str(ports["decision"]), "DECISION_STATE_DIR": str(state)},
-    }
     logs.mkdir(parents=True, exist_ok=True)
-    return {name: Child(name, ports[name], env[name], logs / f"{name}.log") for name in ports}
+    port = free_port()
+    interview = {**kafka, "INTERVIEW_PORT": str(port), "INTERVIEW_STATE_DIR": str(state)}
+    kids = {"interview": Child("interview", port, interview, logs / "interview.log")}
+    if not split:
+        return kids | {"decision": decision_child("decision", kafka, state, logs)}
+    return kids | {
+        "decision": decision_child("decision-query", kafka, state, logs),
+        "projector": decision_child("decision-projector", kafka, state, logs),
+        "candidacy": decision_child("decision-candidacy", kafka, state, logs),
+    }
+
+
+def decision_child(name: str, env: dict[str, str], state: Path, logs: Path) -> Child:
+    """A decision process (``name`` a key of ``COMMANDS``) on a free port, its state in ``state``."""
+    port = free_port()
+    own = {**env, "DECISION_PORT": str(port), "DECISION_STATE_DIR": str(state)}
+    return Child(name, port, own, logs / f"{name}.log")

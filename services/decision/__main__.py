@@ -1,4 +1,5 @@
-"""``python -m services.decision [serve|parked|retry-parked]`` (default: serve)."""
+"""``python -m services.decision [projector|candidacy|query|serve|parked|retry-parked]`` (default: serve,
+all roles in one process, for development)."""
 
 import sys
 

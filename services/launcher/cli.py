@@ -208,6 +208,7 @@ def sample_calibration(
     seed: int = typer.Option(13, help="Seed of the sample (the same seed gives the same ratings)."),
 ) -> None:
     """Feed the calibration sample (one interviewer rates 1.6 points low) through the interview service."""
+
     async def go() -> int:
         async with httpx.AsyncClient(base_url=interview_url, timeout=30) as http:
             fed = await feed_calibration_sample(http, uuid.uuid4().hex[:6], interviews, seed=seed)

@@ -1,4 +1,8 @@
-"""The main run: a real broker, the topics, both services, sample interviews, until Ctrl-C."""
+"""The main run: a real broker, the topics, both services, sample interviews, until Ctrl-C.
+
+The decision service runs as its three roles (ADR 0016), each its own child process, as deployed: the
+verdict projector, the candidacy projector and the query service (whose API the samples read).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,13 +47,19 @@ class Service:
     log: Path
 
 
+DECISION_ROLES = {"projector": 8083, "candidacy": 8084, "query": 8082}
+"""The decision roles the run starts, each with its preferred port (a free one if taken)."""
+
+
 @contextmanager
-def service(name: str, module: str, env: dict[str, str], port: int, logs: Path) -> Iterator[Service]:
-    """Start ``python -m module``; on exit SIGTERM it by pid (SIGKILL after 15 s)."""
+def service(
+    name: str, module: str, env: dict[str, str], port: int, logs: Path, args: Sequence[str] = ()
+) -> Iterator[Service]:
+    """Start ``python -m module *args``; on exit SIGTERM it by pid (SIGKILL after 15 s)."""
     log = logs / f"{name}.log"
     with open(log, "ab") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", module],
+            [sys.executable, "-m", module, *args],
             env={**os.environ, **env},
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -173,8 +183,10 @@ async def _main(broker: Broker, logs: Path, exit_after_sample: bool) -> None:
         own[INTERVIEW]["INTERVIEW_CREATE_TOPICS"] = "false"
     ports = {
         "interview": int(os.environ.get("INTERVIEW_PORT") or port_or_free(8080)),
-        "decision": int(os.environ.get("DECISION_PORT") or port_or_free(8082)),
+        "query": int(os.environ.get("DECISION_PORT") or port_or_free(DECISION_ROLES["query"])),
     }
+    for role in ("projector", "candidacy"):
+        ports[role] = port_or_free(DECISION_ROLES[role])
     with _interrupts() as stop, ExitStack() as stack:
         interview = stack.enter_context(
             service(
@@ -185,19 +197,26 @@ async def _main(broker: Broker, logs: Path, exit_after_sample: bool) -> None:
                 logs,
             )
         )
-        decision = stack.enter_context(
-            service(
-                "decision",
-                "services.decision",
-                env | own[DECISION] | {"DECISION_PORT": str(ports["decision"])},
-                ports["decision"],
-                logs,
+        roles = {
+            role: stack.enter_context(
+                service(
+                    f"decision-{role}",
+                    "services.decision",
+                    env | own[DECISION] | {"DECISION_PORT": str(ports[role])},
+                    ports[role],
+                    logs,
+                    (role,),
+                )
             )
-        )
-        await asyncio.gather(wait_ready(interview), wait_ready(decision))
+            for role in DECISION_ROLES
+        }
+        decision = roles["query"]
+        await asyncio.gather(wait_ready(interview), *(wait_ready(r) for r in roles.values()))
+        started = ", ".join(f"{r.name} {r.url} (pid {r.process.pid})" for r in roles.values())
         console.print(
-            f"interview service {interview.url}/docs (pid {interview.process.pid}), "
-            f"decision service {decision.url}/docs (pid {decision.process.pid}); logs in {logs}"
+            f"interview service {interview.url}/docs (pid {interview.process.pid}), {started}; "
+            f"query API {decision.url}/docs; logs in {logs}",
+            soft_wrap=True,
         )
         await _samples(interview, decision, issuer)
         bin_dir = Path(sys.executable).parent

@@ -61,14 +61,28 @@ def test_schema_rejects_bad_values(tools: Tools, setting: list[str], complaint: 
 @pytest.mark.parametrize(
     ("setting", "complaint"),
     [
-        (["--set", "decision.autoscaling.enabled=true,decision.keda.enabled=true"], "exclude each other"),
+        (
+            ["--set", "decision.projector.autoscaling.enabled=true,decision.projector.keda.enabled=true"],
+            "exclude each other",
+        ),
         (["--set", "interview.autoscaling.enabled=true,interview.autoscaling.maxReplicas=7"], "sit idle"),
-        (["--set", "decision.keda.enabled=true,decision.keda.maxReplicas=7"], "sit idle"),
-        (["--set", "decision.replicas=7"], "sit idle"),
-        (["--set", "decision.terminationGracePeriodSeconds=15"], "terminationGracePeriodSeconds"),
+        (["--set", "decision.projector.keda.enabled=true,decision.projector.keda.maxReplicas=7"], "sit idle"),
+        (["--set", "decision.candidacy.keda.enabled=true,decision.candidacy.keda.maxReplicas=7"], "sit idle"),
+        (["--set", "decision.projector.replicas=7"], "sit idle"),
+        (["--set", "decision.query.keda.enabled=true"], "owns no partition"),
+        (["--set", "decision.projector.terminationGracePeriodSeconds=15"], "terminationGracePeriodSeconds"),
         (["--set", "kafka.securityProtocol=SSL"], "saslMechanism"),
     ],
-    ids=["hpa-and-keda", "hpa-above-partitions", "keda-above-partitions", "replicas", "grace", "sasl"],
+    ids=[
+        "hpa-and-keda",
+        "hpa-above-partitions",
+        "keda-above-partitions",
+        "candidacy-keda",
+        "replicas",
+        "query-keda",
+        "grace",
+        "sasl",
+    ],
 )
 def test_render_fails_on_inconsistent_values(tools: Tools, setting: list[str], complaint: str) -> None:
     done = helm(tools, "template", "hp", str(CHART), *setting, check=False)
@@ -77,12 +91,46 @@ def test_render_fails_on_inconsistent_values(tools: Tools, setting: list[str], c
 
 
 def test_more_partitions_allow_more_replicas(tools: Tools) -> None:
-    objects = render(tools, "--set", "kafka.partitions=12,decision.autoscaling.enabled=true",
-                     "--set", "decision.autoscaling.maxReplicas=12")  # fmt: skip
+    objects = render(tools, "--set", "kafka.partitions=12,decision.projector.autoscaling.enabled=true",
+                     "--set", "decision.projector.autoscaling.maxReplicas=12")  # fmt: skip
     (hpa,) = by_kind(objects, "HorizontalPodAutoscaler")
     assert hpa["spec"]["maxReplicas"] == 12
-    decision = next(d for d in by_kind(objects, "Deployment") if d["metadata"]["name"].endswith("decision"))
-    assert "replicas" not in decision["spec"], "an autoscaled Deployment must not pin replicas"
+    projector = _deployment(objects, "decision-projector")
+    assert "replicas" not in projector["spec"], "an autoscaled Deployment must not pin replicas"
+
+
+def _deployment(objects: list[dict[str, Any]], component: str) -> dict[str, Any]:
+    (found,) = [d for d in by_kind(objects, "Deployment") if d["metadata"]["name"].endswith(f"-{component}")]
+    return found
+
+
+def test_decision_roles_are_deployments_of_their_own(default_objects: list[dict[str, Any]]) -> None:
+    # ADR 0016: one role per Deployment, each its own command, port, probes and selector.
+    ports = {"projector": 8083, "candidacy": 8084, "query": 8082}
+    for role, port in ports.items():
+        deployment = _deployment(default_objects, f"decision-{role}")
+        (container,) = deployment["spec"]["template"]["spec"]["containers"]
+        assert container["args"] == ["decision", role]
+        assert container["ports"][0]["containerPort"] == port
+        labels = deployment["spec"]["selector"]["matchLabels"]
+        assert labels["app.kubernetes.io/component"] == f"decision-{role}"
+    services = {
+        o["metadata"]["name"].rsplit("-", 1)[-1]: o["spec"] for o in by_kind(default_objects, "Service")
+    }
+    assert services["query"]["type"] == "ClusterIP"
+    assert "clusterIP" not in services["query"]  # the API: a virtual IP for clients
+    assert services["projector"]["clusterIP"] == services["candidacy"]["clusterIP"] == "None"  # metrics only
+    budgets = by_kind(default_objects, "PodDisruptionBudget")
+    names = {b["metadata"]["name"].rsplit("-", 1)[-1] for b in budgets}
+    assert names == {"interview", "projector", "candidacy", "query"}
+
+
+def test_query_replicas_are_not_bound_by_partitions(tools: Tools) -> None:
+    objects = render(tools, "--set", "decision.query.replicas=9,decision.query.autoscaling.enabled=true",
+                     "--set", "decision.query.autoscaling.maxReplicas=20")  # fmt: skip
+    (hpa,) = by_kind(objects, "HorizontalPodAutoscaler")
+    assert hpa["spec"]["scaleTargetRef"]["name"].endswith("-decision-query")
+    assert hpa["spec"]["maxReplicas"] == 20  # above kafka.partitions (6): the query service owns none
 
 
 def _containers(objects: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
@@ -94,7 +142,7 @@ def _containers(objects: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dic
 @pytest.mark.parametrize("which", ["default", "production"])
 def test_security_defaults_are_in_the_rendered_pods(which: str, request: pytest.FixtureRequest) -> None:
     objects: list[dict[str, Any]] = request.getfixturevalue(f"{which}_objects")
-    assert len(by_kind(objects, "Deployment")) == 2
+    assert len(by_kind(objects, "Deployment")) == 4  # interview, and the three decision roles
     for deployment, container in _containers(objects):
         pod = deployment["spec"]["template"]["spec"]
         assert pod["automountServiceAccountToken"] is False
@@ -143,8 +191,14 @@ def test_credentials_come_from_secrets(default_objects: list[dict[str, Any]]) ->
         assert password_file.startswith(mounts["kafka-password"]["mountPath"] + "/")
         assert "subPath" not in mounts["kafka-password"]
         volumes = {v["name"]: v for v in deployment["spec"]["template"]["spec"]["volumes"]}
-        assert volumes["kafka-password"]["secret"]["secretName"] == deployment["metadata"]["name"]
+        assert volumes["kafka-password"]["secret"]["secretName"] == _kafka_user(deployment, container)
         assert env["KAFKA_SSL_CAFILE"]["value"].startswith("/etc/hiring-pipeline/kafka-ca/")
+
+
+def _kafka_user(deployment: dict[str, Any], container: dict[str, Any]) -> str:
+    """The KafkaUser (and its Secret) of a Deployment's service: ``<fullname>-decision`` for every role."""
+    service = container["name"]
+    return deployment["metadata"]["name"].split(f"-{service}")[0] + f"-{service}"
 
 
 @pytest.mark.parametrize("which", ["default", "production"])
@@ -211,7 +265,7 @@ def test_client_certificates_are_mounted_for_tls_users(tools: Tools) -> None:
         assert "KAFKA_SASL_PASSWORD_FILE" not in env
         volumes = {v["name"]: v for v in deployment["spec"]["template"]["spec"]["volumes"]}
         assert "kafka-password" not in volumes
-        assert volumes["kafka-user"]["secret"]["secretName"] == deployment["metadata"]["name"]
+        assert volumes["kafka-user"]["secret"]["secretName"] == _kafka_user(deployment, container)
     users = by_kind(objects, "KafkaUser")
     assert {u["spec"]["authentication"]["type"] for u in users} == {"tls"}
 
@@ -220,7 +274,7 @@ def test_network_policy_admits_only_http_and_allows_kafka_and_dns(
     production_objects: list[dict[str, Any]],
 ) -> None:
     policies = by_kind(production_objects, "NetworkPolicy")
-    assert len(policies) == 2
+    assert len(policies) == 4  # one per Deployment
     for policy in policies:
         spec = policy["spec"]
         assert spec["policyTypes"] == ["Ingress", "Egress"]
@@ -312,15 +366,23 @@ def test_services_may_create_topics_only_without_kafka_topics(tools: Tools) -> N
 def test_keda_scales_on_the_lag_of_the_service_consumer_group(
     production_objects: list[dict[str, Any]],
 ) -> None:
-    (scaled,) = by_kind(production_objects, "ScaledObject")
-    (trigger,) = scaled["spec"]["triggers"]
     decision = DecisionSettings(kafka=KafkaSettings(topic_prefix="prod."))
-    assert trigger["metadata"]["consumerGroup"] == decision.group
-    assert trigger["metadata"]["topic"] == "prod.interview.events"
-    assert trigger["metadata"]["allowIdleConsumers"] == "false"
-    assert scaled["spec"]["maxReplicaCount"] <= 12
-    (auth,) = by_kind(production_objects, "TriggerAuthentication")
-    assert {r["parameter"] for r in auth["spec"]["secretTargetRef"]} == {"password", "ca"}
+    want = {  # each projector on its own group's lag (ADR 0016); the query service has none
+        "decision-projector": (decision.group, "prod.interview.events"),
+        "decision-candidacy": (decision.candidacy_group, "prod.decision.candidacy-rounds"),
+    }
+    scaled = {o["spec"]["scaleTargetRef"]["name"]: o for o in by_kind(production_objects, "ScaledObject")}
+    assert {name.split("hiring-pipeline-")[-1] for name in scaled} == set(want)
+    for name, found in scaled.items():
+        (trigger,) = found["spec"]["triggers"]
+        group, topic = want[name.split("hiring-pipeline-")[-1]]
+        assert (trigger["metadata"]["consumerGroup"], trigger["metadata"]["topic"]) == (group, topic)
+        assert trigger["metadata"]["allowIdleConsumers"] == "false"
+        assert found["spec"]["maxReplicaCount"] <= 12
+    for auth in by_kind(production_objects, "TriggerAuthentication"):
+        assert {r["parameter"] for r in auth["spec"]["secretTargetRef"]} == {"password", "ca"}
+        password = next(r for r in auth["spec"]["secretTargetRef"] if r["parameter"] == "password")
+        assert password["name"] == "hp-hiring-pipeline-decision"  # the roles' one KafkaUser
 
 
 def test_every_variable_the_chart_sets_is_one_the_services_read(

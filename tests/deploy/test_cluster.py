@@ -65,8 +65,12 @@ def test_server_rejects_what_a_schema_check_would_miss(
         assert "Invalid value" in done.stderr
 
 
+COMPONENTS = ("interview", "decision-projector", "decision-candidacy", "decision-query")
+"""The chart's Deployments: the interview service and the decision roles (ADR 0016)."""
+
+
 def _rollout(cluster: Cluster, namespace: str) -> None:
-    for component in ("interview", "decision"):
+    for component in COMPONENTS:
         cluster.kubectl("rollout", "status", f"deployment/{RELEASE}-{component}", "-n", namespace,
                         "--timeout", "120s")  # fmt: skip
 
@@ -106,17 +110,18 @@ def test_install_rolls_out_upgrades_and_uninstalls_cleanly(cluster: Cluster, nam
                "--timeout", "3m"]  # fmt: skip
     cluster.helm("install", RELEASE, str(CHART), *install)
     _rollout(cluster, namespace)
-    assert len(_pods(cluster, namespace, "decision")) == 2
+    replicas = {"decision-projector": 2, "decision-candidacy": 2, "decision-query": 2}
+    assert {c: len(_pods(cluster, namespace, c)) for c in replicas} == replicas
     assert all(p["status"]["phase"] == "Running" for p in _pods(cluster, namespace, "interview"))
     assert len(cluster.get_json("kafkatopics", "-n", namespace)["items"]) == len(TOPIC_SPECS)
     assert len(cluster.get_json("kafkausers", "-n", namespace)["items"]) == 3
 
-    cluster.helm("upgrade", RELEASE, str(CHART), *install, "--set", "decision.replicas=3",
+    cluster.helm("upgrade", RELEASE, str(CHART), *install, "--set", "decision.projector.replicas=3",
                  "--set", "decision.config.logLevel=DEBUG,kafka.partitions=8")  # fmt: skip
     _rollout(cluster, namespace)
-    decision = _pods(cluster, namespace, "decision")
-    assert len(decision) == 3
-    assert {_env(p)["DECISION_LOG_LEVEL"] for p in decision} == {"DEBUG"}
+    assert len(_pods(cluster, namespace, "decision-projector")) == 3
+    decision = [p for c in COMPONENTS[1:] for p in _pods(cluster, namespace, c)]
+    assert {_env(p)["DECISION_LOG_LEVEL"] for p in decision} == {"DEBUG"}  # decision.config: every role
     topics = cluster.get_json("kafkatopics", "-n", namespace)["items"]
     # Interview-keyed topics follow kafka.partitions; a fixed count (privacy.keys: 1) stays.
     assert sorted(t["spec"]["partitions"] for t in topics) == sorted(s.partitions or 8 for s in TOPIC_SPECS)

@@ -28,24 +28,25 @@ pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
 @pytest.fixture
 def stack(kafka: Broker, tmp_path: Path) -> Iterator[tuple[Service, Service, Topics]]:
-    """Both services as processes (stopped by pid when the test ends)."""
+    """Both services as processes, each decision role its own (ADR 0016), stopped by pid when the test
+    ends: the interview service, the decision query service and the topics."""
     topics = Topics(f"e2e{uuid.uuid4().hex[:6]}.")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KAFKA_", "INTERVIEW_", "DECISION_"))}
     env |= {"KAFKA_BOOTSTRAP_SERVERS": str(kafka.settings.bootstrap_servers),
             "KAFKA_TOPIC_PREFIX": topics.prefix, "KAFKA_PARTITIONS": "3"}  # fmt: skip
-    ports = free_port(), free_port()
+    port = free_port()
     with ExitStack() as stack:
         interview = stack.enter_context(
-            service(
-                "interview", "services.interview", env | {"INTERVIEW_PORT": str(ports[0])}, ports[0], tmp_path
-            )
+            service("interview", "services.interview", env | {"INTERVIEW_PORT": str(port)}, port, tmp_path)
         )
-        decision = stack.enter_context(
-            service(
-                "decision", "services.decision", env | {"DECISION_PORT": str(ports[1])}, ports[1], tmp_path
+        roles: dict[str, Service] = {}
+        for role in ("projector", "candidacy", "query"):
+            port = free_port()
+            own = env | {"DECISION_PORT": str(port), "DECISION_STATE_DIR": str(tmp_path / "state")}
+            roles[role] = stack.enter_context(
+                service(f"decision-{role}", "services.decision", own, port, tmp_path, (role,))
             )
-        )
-        yield interview, decision, topics
+        yield interview, roles["query"], topics
 
 
 async def test_scripted_interviews_through_both_services(

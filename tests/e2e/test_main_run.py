@@ -1,4 +1,5 @@
-"""The README's main run: broker, both services, the sample interviews, verdicts printed, clean stop."""
+"""The README's main run: broker, both services (the decision roles as separate processes), the sample
+interviews, verdicts printed, clean stop."""
 
 from __future__ import annotations
 
@@ -68,6 +69,8 @@ def test_run_prints_the_verdicts_and_signals_and_the_audit_proves_them(kafka: Br
     assert OFFSET_INTERVIEWER not in calibration.split("not flagged: ")[1].splitlines()[0]
     assert "stopped cleanly" in out
     assert "hiring-audit verify" in out
+    for role in ("projector", "candidacy", "query"):  # each its own process (ADR 0016)
+        assert re.search(rf"decision-{role}\s+http://\S+\s+\(pid \d+\)", out), role
 
     report = tmp_path / "audit.html"
     audit = subprocess.run(
@@ -139,7 +142,8 @@ def test_ctrl_c_stops_services_and_embedded_broker(tmp_path: Path) -> None:
     try:
         seen = _wait_for_line(process, "Serving.", timeout=240)
         pids = _pids(seen)
-        assert len(pids) == 3, seen  # broker, interview service, decision service
+        assert len(pids) == 5, seen  # broker, interview service, the three decision roles (ADR 0016)
+        assert all(f"decision-{role}" in seen for role in ("projector", "candidacy", "query")), seen
         assert all(pid_alive(pid) for pid in pids)
         process.send_signal(signal.SIGINT)
         rest, _ = process.communicate(timeout=60)

@@ -72,7 +72,7 @@ async def test_one_trace_spans_both_services(
 ) -> None:
     endpoint, received = collector
     bootstrap = str(kafka.settings.bootstrap_servers)
-    kids = services(bootstrap, topics.prefix, 3, tmp_path / "state", tmp_path / "logs")
+    kids = services(bootstrap, topics.prefix, 3, tmp_path / "state", tmp_path / "logs", split=True)
     for child in kids.values():
         child.env |= {"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint, "OTEL_BSP_SCHEDULE_DELAY": "200"}
         child.start()

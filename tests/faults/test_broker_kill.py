@@ -103,10 +103,10 @@ def _duplicates(records: list[Any]) -> str:
     return f"{len(twice)} ids published more than once, e.g. {sample}"
 
 
-def _spawn(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def _spawn(env: dict[str, str], log: Path, role: str) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "services.decision", "serve"],
+            [sys.executable, "-m", "services.decision", role],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -126,10 +126,13 @@ async def test_broker_kill_9_twice_keeps_decisions_exactly_once(
         **os.environ,
         "KAFKA_BOOTSTRAP_SERVERS": own_broker.current.bootstrap_servers,
         "KAFKA_TOPIC_PREFIX": topics.prefix,
-        "DECISION_PORT": str(free_port()),
         "DECISION_MAX_RECORDS": "100",
+        "DECISION_STATE_DIR": str(tmp_path / "state"),
     }
-    service = _spawn(env, tmp_path / "decision.log")
+    roles = {  # each role its own process (ADR 0016), all through both broker kills
+        role: _spawn(env | {"DECISION_PORT": str(free_port())}, tmp_path / f"decision-{role}.log", role)
+        for role in ("projector", "candidacy", "query")
+    }
     rng = random.Random(7)
     try:
         for kill in range(BROKER_KILLS):
@@ -143,13 +146,15 @@ async def test_broker_kill_9_twice_keeps_decisions_exactly_once(
         await _wait_for_count(client, topics.decision_events, total, timeout=240)
         await asyncio.sleep(2)  # nothing more may arrive
         records = await read_all(client, topics.decision_events)
-        assert service.poll() is None, "the decision service died with the broker"
-        service.send_signal(signal.SIGTERM)
-        assert service.wait(timeout=15) == 0
+        for role, service in roles.items():
+            assert service.poll() is None, f"the decision {role} died with the broker"
+            service.send_signal(signal.SIGTERM)
+        assert {role: service.wait(timeout=15) for role, service in roles.items()} == dict.fromkeys(roles, 0)
     finally:
-        if service.poll() is None:
-            service.kill()
-            service.wait(timeout=10)
+        for service in roles.values():
+            if service.poll() is None:
+                service.kill()
+                service.wait(timeout=10)
     got = {k: [(r.value, list(r.headers)) for r in v] for k, v in by_key(records).items()}
     assert len(records) == total, f"{len(records)} revisions, {total} expected; {_duplicates(records)}"
     assert got.keys() == want.keys()

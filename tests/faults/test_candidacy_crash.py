@@ -1,4 +1,6 @@
-"""kill -9 the decision service twice while 120 candidacies' rounds stream through: candidacy revisions once.
+"""kill -9 the candidacy projector twice while 120 candidacies' rounds stream through: revisions once.
+
+The roles run as separate processes (ADR 0016); the verdict projector and the query service keep running.
 
 The candidacy processor (ADR 0012) and the repartition written by the decision transaction must both
 hold across hard kills: each round verdict revision reaches decision.candidacy-rounds exactly once, and
@@ -8,7 +10,6 @@ decision.candidacies equals, byte for byte, a replay of that topic (no duplicate
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import signal
 from pathlib import Path
@@ -23,8 +24,8 @@ from services.platform.broker import Broker
 from services.platform.log_reader import read_all
 from testkit.candidacies import SCENARIOS
 from testkit.interviews import interleaved
-from tests.decision_support import by_key, env_for, free_port, produce
-from tests.faults.test_decision_crash import kill_leftovers, spawn, stop_gracefully
+from tests.decision_support import by_key, env_for, produce
+from tests.faults.test_decision_crash import kill_leftovers, start_roles
 from tests.integration.decision.test_candidacy_service import replayed
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.timeout(300)]
@@ -42,12 +43,10 @@ async def test_candidacy_revisions_exactly_once_across_kill_9(
     kafka: Broker, kafka_client: dict[str, Any], topics: Topics, tmp_path: Path
 ) -> None:
     items = events()
-    env, log = (
-        env_for(kafka, topics, free_port()) | {"DECISION_STATE_DIR": str(tmp_path / "state")},
-        tmp_path / "d.log",
-    )
-    procs = [spawn(env, log)]
+    env = env_for(kafka, topics, 0) | {"DECISION_STATE_DIR": str(tmp_path / "state")}
+    roles = start_roles(env, tmp_path)
     rng = random.Random(5)
+
     async def feed() -> None:  # slowly enough that the kills land while rounds are still streaming in
         for chunk in range(0, len(items), 100):
             await produce(kafka_client, topics.interview_events, items[chunk : chunk + 100])
@@ -64,9 +63,8 @@ async def test_candidacy_revisions_exactly_once_across_kill_9(
             else:
                 pytest.fail(f"no new candidacy revision within 60 s (feeding done: {feeding.done()})")
             await asyncio.sleep(rng.uniform(0.5, 1.5))
-            os.kill(procs[-1].pid, signal.SIGKILL)
-            procs[-1].wait(timeout=10)
-            procs.append(spawn(env, log))
+            roles.kill("candidacy")
+            roles.start("candidacy")
         await feeding
         verdicts = 0
         for _ in range(300):  # settle: every round revision repartitioned and combined
@@ -81,11 +79,11 @@ async def test_candidacy_revisions_exactly_once_across_kill_9(
             ):
                 break
             await asyncio.sleep(0.5)
-        stop_gracefully(procs[-1], log)
+        roles.stop()
     finally:
         feeding.cancel()
-        kill_leftovers(procs)
-    assert sum(p.returncode == -signal.SIGKILL for p in procs) == KILLS
+        kill_leftovers(roles.all())
+    assert [p.returncode for p in roles.procs["candidacy"]] == [-signal.SIGKILL] * KILLS + [0]
     rounds = await read_all(kafka_client, topics.candidacy_rounds)
     assert len(rounds) == verdicts  # one repartition record per verdict revision, none twice
     assert len({(r.key, round_input(r).event_id) for r in rounds}) == len(rounds)

@@ -1,4 +1,8 @@
-"""kill -9 the decision service 3 times while 20,000 interview events stream through: exactly once."""
+"""kill -9 the verdict projector 3 times while 20,000 interview events stream through: exactly once.
+
+The decision roles run as separate processes, as deployed (ADR 0016): the projector is killed while the
+candidacy projector and the query service keep running.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import random
 import signal
 import subprocess
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,12 +37,69 @@ EVENTS = 20_000
 KILLS = 3
 
 
-def spawn(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+ROLES = ("projector", "candidacy", "query")
+
+
+def spawn(env: dict[str, str], log: Path, role: str = "serve") -> subprocess.Popen[bytes]:
+    """``python -m services.decision <role>`` with its output appended to ``log``."""
     with log.open("ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "services.decision", "serve"],
+            [sys.executable, "-m", "services.decision", role],
             env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
+
+
+@dataclass
+class Roles:
+    """Decision role processes, each with its own port and log; every process started is kept (to reap)."""
+
+    env: dict[str, str]
+    logs: Path
+    procs: dict[str, list[subprocess.Popen[bytes]]] = field(default_factory=dict)
+    ports: dict[str, int] = field(default_factory=dict)
+    extra: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def start(self, name: str, **extra: str) -> subprocess.Popen[bytes]:
+        """Start (or restart: same port, log and ``extra`` env) the process ``name`` (``projector-2`` runs
+        the projector role)."""
+        port = self.ports.setdefault(name, free_port())
+        env = self.env | {"DECISION_PORT": str(port)} | self.extra.setdefault(name, extra)
+        self.procs.setdefault(name, []).append(spawn(env, self.log(name), self.role_of(name)))
+        return self.procs[name][-1]
+
+    def kill(self, name: str) -> None:
+        """kill -9 the running process ``name`` and reap it."""
+        os.kill(self.procs[name][-1].pid, signal.SIGKILL)
+        self.procs[name][-1].wait(timeout=10)
+
+    def log(self, name: str) -> Path:
+        """The log of every process ``name`` ran as."""
+        return self.logs / f"decision-{name}.log"
+
+    def base(self, name: str) -> str:
+        """HTTP base URL of ``name``."""
+        return f"http://127.0.0.1:{self.ports[name]}"
+
+    def role_of(self, name: str) -> str:
+        """The role process ``name`` runs (``projector-2`` runs ``projector``)."""
+        return name.split("-")[0]
+
+    def all(self) -> list[subprocess.Popen[bytes]]:
+        """Every process started."""
+        return [p for procs in self.procs.values() for p in procs]
+
+    def stop(self) -> None:
+        """SIGTERM every running process: each must take the graceful path (``stop_gracefully``)."""
+        for name, procs in self.procs.items():
+            stop_gracefully(procs[-1], self.log(name))
+
+
+def start_roles(env: dict[str, str], logs: Path) -> Roles:
+    """The three roles as separate processes."""
+    roles = Roles(env, logs)
+    for role in ROLES:
+        roles.start(role)
+    return roles
 
 
 def events() -> list[Event]:
@@ -58,22 +120,21 @@ async def output_end(consumer: Any, tps: list[TopicPartition]) -> int:
 
 
 async def kill_while_busy(
-    procs: list[subprocess.Popen[bytes]], env: dict[str, str], log: Path, client: dict[str, Any], topic: str
+    roles: Roles, client: dict[str, Any], topic: str, name: str = "projector", kills: int = KILLS
 ) -> None:
-    """Kill -9 the service each time it has made progress since its start, then start a new one."""
+    """Kill -9 ``name`` each time ``topic`` grew since its start, then start a new one."""
     rng = random.Random(4)
     consumer = reader(client)
     await consumer.start()
     try:
         tps = [TopicPartition(topic, p) for p in await partitions_of(client, topic)]
-        for _ in range(KILLS):
+        for _ in range(kills):
             before = await output_end(consumer, tps)
             while await output_end(consumer, tps) <= before:  # noqa: ASYNC110 - polling the broker
                 await asyncio.sleep(0.2)
             await asyncio.sleep(rng.uniform(1.0, 3.0))  # mid-batch, with a backlog
-            os.kill(procs[-1].pid, signal.SIGKILL)
-            procs[-1].wait(timeout=10)
-            procs.append(spawn(env, log))
+            roles.kill(name)
+            roles.start(name)
     finally:
         await consumer.stop()
 
@@ -83,19 +144,24 @@ async def test_exactly_once_across_kill_9(
 ) -> None:
     items = events()
     expected = project(items)
-    env, log = env_for(kafka, topics, free_port()), tmp_path / "decision.log"
-    procs = [spawn(env, log)]
+    env = env_for(kafka, topics, 0) | {"DECISION_STATE_DIR": str(tmp_path / "state")}
+    roles = start_roles(env, tmp_path)
     try:
         feeding = asyncio.create_task(feed(kafka_client, topics.interview_events, items))
-        await kill_while_busy(procs, env, log, kafka_client, topics.decision_events)
+        await kill_while_busy(roles, kafka_client, topics.decision_events)
         await feeding
         records = await wait_for_records(kafka_client, topics.decision_events, len(expected), timeout=150)
         await asyncio.sleep(2)  # nothing more may arrive
         records = await wait_for_records(kafka_client, topics.decision_events, len(expected) + 1, timeout=0)
-        stop_gracefully(procs[-1], log)
+        roles.stop()
     finally:
-        kill_leftovers(procs)
-    assert sum(p.returncode == -signal.SIGKILL for p in procs) == KILLS
+        kill_leftovers(roles.all())
+    assert [p.returncode for p in roles.procs["projector"]] == [-signal.SIGKILL] * KILLS + [0]
+    assert_exactly_once(records, expected)
+
+
+def assert_exactly_once(records: list[Any], expected: list[Event]) -> None:
+    """``records`` (of decision.events) are the expected revisions, byte for byte, each once, in order."""
     want: dict[str, list[tuple[bytes, list[tuple[str, bytes]]]]] = {}
     for event in expected:
         record = encode(event)

@@ -90,7 +90,7 @@ async def test_poison_records_park_their_interview_only(
     async with httpx.AsyncClient(base_url=base_url) as http:
         ready = (await http.get("/readyz")).json()
         assert ready["parked"] == 3  # a count: anonymous probes see no interview id
-        assert "decision_dlq_records_total 3.0" in (await http.get("/metrics")).text
+        assert 'decision_dlq_records_total{role="projector"} 3.0' in (await http.get("/metrics")).text
 
     # b's extra record is not an interview fact: the operator skips it; b resumes with its next event.
     assert [x.interview_id for x in await release(kafka_client, topics, "pb", skip=True)] == ["pb"]

@@ -9,7 +9,6 @@ verdicts policy v1 publishes for a scripted interview.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,6 +26,7 @@ from services.decision.adapters.calibration_store import CalibrationStore
 from services.decision.adapters.metrics import DecisionMetrics
 from services.decision.domain.replay import project
 from services.decision.entrypoints.api import create_app as decision_app
+from services.decision.entrypoints.probes import Health, Probes
 from services.decision.entrypoints.settings import DecisionSettings
 from services.interview.adapters import wire
 from services.interview.domain import InterviewState, Rejection, Stamp, decide, evolve
@@ -135,30 +135,22 @@ class AnsweringBroker:
 def fuzz_decision_app(events: list[Event]) -> FastAPI:
     """The decision service's real app over the verdicts of ``events``, ready."""
     settings = DecisionSettings(kafka=KafkaSettings(bootstrap_servers="127.0.0.1:9"))
-    runtime = SimpleNamespace(
+    query = SimpleNamespace(
         settings=settings,
         client=settings.kafka.client_kwargs(),
         store=ListStore(project(events)),
-        ready=True,
         history_complete=lambda: True,
-        processor=SimpleNamespace(assigned=set()),
-        handler=SimpleNamespace(parked=dict),
-        progress=SimpleNamespace(metrics=DecisionMetrics()),
         calibration=_calibration(events),
-        calibration_feed=SimpleNamespace(caught_up=_set_event()),
-        # no candidacy revisions: 404s
-        candidacy=SimpleNamespace(store=ListStore([]), ready=True, history_complete=lambda: True),
+        calibration_ready=lambda: True,
+        candidacies=ListStore([]),  # no candidacy revisions: 404s
+        candidacy_history_complete=lambda: True,
     )
-    return decision_app(runtime, AnsweringBroker())  # type: ignore[arg-type]
+    metrics = DecisionMetrics("query")
+    probes = Probes("query", lambda: True, "", lambda: Health(status="ready", role="query"), metrics.render)
+    return decision_app(query, probes, AnsweringBroker())  # type: ignore[arg-type]
 
 
 def _calibration(events: list[Event]) -> CalibrationStore:
     store = CalibrationStore(Path(":memory:"))
     store.add_records([encode(e) for e in project(events)])
     return store
-
-
-def _set_event() -> asyncio.Event:
-    done = asyncio.Event()
-    done.set()
-    return done

@@ -36,7 +36,7 @@ from schemas.topics import TOPIC_SPECS, Topics
 from services.decision.domain.replay import project
 from services.launcher import secure_kafka
 from services.launcher.principals import AUDIT, DECISION, INTERVIEW
-from services.launcher.run import service, wait_ready
+from services.launcher.run import Service, service, wait_ready
 from services.platform import local_kafka
 from services.platform.log_reader import read_all
 from services.platform.settings import KafkaSecurityError, KafkaSettings
@@ -113,14 +113,18 @@ async def test_pipeline_runs_over_sasl_ssl_with_a_principal_per_service(
                                           "INTERVIEW_STATE_DIR": str(tmp_path / "state")},
             ports[0], tmp_path,
         ))  # fmt: skip
-        decision = stack.enter_context(service(
-            "decision", "services.decision",
-            child_env(info, DECISION) | {"DECISION_PORT": str(ports[1]),
-                                         "DECISION_STATE_DIR": str(tmp_path / "state")},
-            ports[1], tmp_path,
-        ))  # fmt: skip
+        roles: list[Service] = []  # each decision role its own process, one principal (ADR 0016)
+        for role in ("projector", "candidacy", "query"):
+            port = ports[1] if role == "query" else free_port()
+            roles.append(stack.enter_context(service(
+                f"decision-{role}", "services.decision",
+                child_env(info, DECISION) | {"DECISION_PORT": str(port),
+                                             "DECISION_STATE_DIR": str(tmp_path / "state")},
+                port, tmp_path, (role,),
+            )))  # fmt: skip
         await wait_ready(interview)
-        await wait_ready(decision)
+        for role_service in roles:
+            await wait_ready(role_service)
         # Commands in over the Kafka intake, as the interview principal (its HTTP front does the same).
         intake = KafkaIntake(client_of(info, INTERVIEW), topics)
         await intake.producer.start()
@@ -334,6 +338,7 @@ def test_main_run_secure_feeds_the_samples_with_a_principal_per_service(tmp_path
     assert "stopped cleanly" in out
     (logs,) = tmp_path.glob("hiring-run-*")
     assert not (logs / "kafka").exists()  # the run's broker, its CA and credentials are gone
-    service_logs = (logs / "interview.log").read_text() + (logs / "decision.log").read_text()
+    names = ["interview", *(f"decision-{role}" for role in ("projector", "candidacy", "query"))]
+    service_logs = "".join((logs / f"{name}.log").read_text() for name in names)
     assert "SaslAuthenticationFailed" not in service_logs
     assert "AuthorizationFailed" not in service_logs

@@ -182,43 +182,95 @@ class FedStore(Protocol):
     def read_to(self, partition: int, offset: int, source: str = "") -> None: ...
 
 
-class StoreFeed:
-    """Tails all of a topic into a store; ``caught_up`` once the end at start is read.
+class FeedTarget:
+    """One store fed by a ``FanoutFeed``: its own position per partition and its own ``caught_up``."""
 
-    ``source`` names the topic in the store's offsets when the store is fed from more than one.
+    def __init__(self, store: FedStore, source: str = "") -> None:
+        self.store, self.source = store, source
+        self.caught_up = asyncio.Event()
+        self.positions: dict[int, int] = {}
+
+    def start(self, ends: dict[int, int], topic: str) -> None:
+        """Empty the store if it is ahead of the topic, then remember where it stopped."""
+        if self.store.forget_if_ahead(ends, self.source):
+            log.warning("read model ahead of its topic (recreated?); reading afresh", topic=topic)
+        self.positions = {p: self.store.position(p, self.source) for p in ends}
+
+    def add(self, partition: int, records: list[Any]) -> None:
+        """Keep the records this store has not read yet (those below its position it holds already)."""
+        held = self.positions[partition]
+        mine = records if records[0].offset >= held else [r for r in records if r.offset >= held]
+        if mine:
+            self.store.add_records(mine)
+
+    def advance(self, partition: int, position: int) -> None:
+        """The consumer passed ``position`` (markers included): store it if it moved this store on."""
+        if position > self.positions[partition]:
+            self.store.read_to(partition, position, self.source)
+            self.positions[partition] = position
+
+
+class FanoutFeed:
+    """Tails all of a topic once into several stores, each from its own position (ADR 0016).
+
+    The consumer starts at the lowest position of any store; a store is handed only the records at or
+    past its own position, so a store that is ahead is never fed twice. Each target's ``caught_up`` is
+    set once it has read the end of every partition as it was at start.
     """
 
-    def __init__(self, client: dict[str, Any], topic: str, store: FedStore, source: str = "") -> None:
-        self.client, self.topic, self.store, self.source = client, topic, store, source
-        self.caught_up = asyncio.Event()
+    def __init__(self, client: dict[str, Any], topic: str, targets: list[FeedTarget]) -> None:
+        self.client, self.topic, self.targets = client, topic, targets
         self.read = 0
-        """Records read since start (logged when caught up)."""
+        """Records read since start (logged when caught up; a metric of the query role)."""
 
     async def run(self) -> None:
-        """Read from where the store stopped, forever (cancel to stop)."""
+        """Read from where the furthest-behind store stopped, forever (cancel to stop)."""
         consumer = reader(self.client)
         await consumer.start()
         began = time.monotonic()
         try:
             tps = [TopicPartition(self.topic, p) for p in await partitions_of(self.client, self.topic)]
             consumer.assign(tps)
-            ends = await consumer.end_offsets(tps)
-            if self.store.forget_if_ahead({tp.partition: end for tp, end in ends.items()}, self.source):
-                log.warning("read model ahead of its topic (recreated?); reading afresh", topic=self.topic)
+            ends = {tp.partition: end for tp, end in (await consumer.end_offsets(tps)).items()}
+            for target in self.targets:
+                target.start(ends, self.topic)
             for tp in tps:
-                consumer.seek(tp, self.store.position(tp.partition, self.source))
+                consumer.seek(tp, min(t.positions[tp.partition] for t in self.targets))
             while True:
                 batches = await consumer.getmany(timeout_ms=200, max_records=2000)
-                for records in batches.values():
-                    self.store.add_records(records)
+                for tp, records in batches.items():
+                    for target in self.targets:
+                        target.add(tp.partition, records)
                     self.read += len(records)
                 for tp in tps:
-                    self.store.read_to(tp.partition, await consumer.position(tp), self.source)
-                if not self.caught_up.is_set() and all(
-                    [await consumer.position(tp) >= ends[tp] for tp in tps]
-                ):
-                    self.caught_up.set()
-                    log.info("read model caught up", topic=self.topic, records=self.read,
-                             seconds=round(time.monotonic() - began, 3))  # fmt: skip
+                    position = await consumer.position(tp)
+                    for target in self.targets:
+                        target.advance(tp.partition, position)
+                self._note_caught_up(ends, began)
         finally:
             await consumer.stop()
+
+    def _note_caught_up(self, ends: dict[int, int], began: float) -> None:
+        for target in self.targets:
+            if not target.caught_up.is_set() and all(target.positions[p] >= end for p, end in ends.items()):
+                target.caught_up.set()
+                log.info("read model caught up", topic=self.topic, source=target.source or None,
+                         store=type(target.store).__name__, records=self.read,
+                         seconds=round(time.monotonic() - began, 3))  # fmt: skip
+
+
+class StoreFeed(FanoutFeed):
+    """Tails all of a topic into one store; ``caught_up`` once the end at start is read.
+
+    ``source`` names the topic in the store's offsets when the store is fed from more than one.
+    """
+
+    def __init__(self, client: dict[str, Any], topic: str, store: FedStore, source: str = "") -> None:
+        self.target = FeedTarget(store, source)
+        super().__init__(client, topic, [self.target])
+        self.store, self.source = store, source
+
+    @property
+    def caught_up(self) -> asyncio.Event:
+        """Set once the store has read the end of every partition as it was at start."""
+        return self.target.caught_up

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import time
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import structlog
-from aiokafka.admin import AIOKafkaAdminClient
-from fastapi import FastAPI, Path, Query, Request, Response
-from fastapi.responses import PlainTextResponse
+from fastapi import FastAPI, Path, Query, Request
 from pydantic import AwareDatetime, BaseModel, Field
 
 from schemas.common import MAX_SAFE_INT, Id
@@ -20,61 +15,20 @@ from schemas.envelope import Event
 from services.decision.entrypoints.access import ACCESS
 from services.decision.entrypoints.calibration_api import mount_calibration
 from services.decision.entrypoints.candidacy_api import add_candidacy_routes
+from services.decision.entrypoints.probes import BrokerProbe, Probes, add_probes
 from services.decision.entrypoints.problems import (
     PROBLEM_RESPONSES,
     ProblemError,
     catching_up,
     install,
-    problem_response,
 )
-from services.decision.entrypoints.runtime import DecisionRuntime
+from services.decision.entrypoints.runtime import QueryRuntime
 from services.decision.entrypoints.views import View, candidate_view, view_for
 from services.platform.asyncapi_http import mount_asyncapi
 from services.platform.auth import Scope, grant_of, install_access
 
 log = structlog.get_logger("decision.api")
 InterviewId = Annotated[Id, Path(description="The interview id.")]
-STALE_AFTER_S = 3.0
-"""Readiness fails once the broker has not answered for this long."""
-
-
-class BrokerProbe:
-    """Whether the broker answered lately: a cluster description, asked at most once a second.
-
-    The projection's and the feed's clients retry quietly through an outage; this probe is what lets
-    ``/readyz`` say so within a few seconds (a killed broker refuses, a frozen one does not answer).
-    """
-
-    def __init__(self, client: dict[str, Any], every_s: float = 1.0, timeout_s: float = 2.0) -> None:
-        self._client, self._every_s, self._timeout_s = client, every_s, timeout_s
-        self._last_ok = self._asked = time.monotonic()
-        self._task: asyncio.Task[None] | None = None
-
-    async def healthy(self) -> bool:
-        """Ask again if due (waiting at most the timeout); True if the broker answered lately."""
-        if self._task is None and time.monotonic() - self._asked >= self._every_s:
-            self._asked = time.monotonic()
-            self._task = asyncio.create_task(self._ask(), name="decision-broker-probe")
-        if self._task is not None:
-            await asyncio.wait([self._task], timeout=self._timeout_s + 0.5)
-            self._task = None if self._task.done() else self._task
-        return time.monotonic() - self._last_ok < STALE_AFTER_S
-
-    async def _ask(self) -> None:
-        admin = AIOKafkaAdminClient(**self._client, request_timeout_ms=int(self._timeout_s * 1000))
-        try:
-            await asyncio.wait_for(self._describe(admin), self._timeout_s)
-            self._last_ok = time.monotonic()
-        except Exception as exc:  # any failure to answer is the answer
-            log.warning("decision.broker_probe_failed", error=repr(exc))
-        finally:
-            with contextlib.suppress(Exception):
-                await admin.close()
-
-    @staticmethod
-    async def _describe(admin: AIOKafkaAdminClient) -> None:
-        await admin.start()
-        await admin.describe_cluster()
 
 
 class Revision(BaseModel):
@@ -92,23 +46,6 @@ class Revision(BaseModel):
     view: View = Field(default=View.FULL, description="full, or candidate: the candidate's view.")
 
 
-class Health(BaseModel):
-    """Liveness or readiness."""
-
-    status: str
-    partitions: list[int] = Field(default_factory=list)
-    parked: int = Field(
-        default=0,
-        description="How many interviews are parked (ids: `hiring-pipeline decision parked`, an operator "
-        "command; probes are anonymous, so no id is shown here).",
-    )
-    history: str = Field(
-        default="complete",
-        description="`complete`, or `catching_up` while a new replica still reads the revision history "
-        "(revisions and as-of reads answer 503 until then; ADR 0015).",
-    )
-
-
 def _revision(event: Event, view: View = View.FULL) -> Revision:
     assert isinstance(event.data, VerdictChanged)
     a = event.attributes
@@ -122,21 +59,21 @@ def _not_found(interview_id: str, what: str) -> ProblemError:
     return ProblemError(404, "verdict_not_found", "No verdict", f"interview {interview_id!r}: {what}")
 
 
-def create_app(runtime: DecisionRuntime, probe: BrokerProbe | None = None) -> FastAPI:
-    """The FastAPI application serving ``runtime``'s store; ``probe`` tells whether the broker answers."""
+def create_app(query: QueryRuntime, probes: Probes, broker: BrokerProbe | None = None) -> FastAPI:
+    """The query API over ``query``'s read models, with ``probes`` (this process's readiness and metrics);
+    ``broker`` tells whether the broker answers."""
     app = FastAPI(title="hiring-pipeline decision service", version="1.0.0", description=__doc__)
-    install(app, runtime.settings.max_request_bytes)
-    install_access(app, ACCESS, runtime.settings.auth)  # before the routes: each one checks it
+    install(app, query.settings.max_request_bytes)
+    install_access(app, ACCESS, query.settings.auth)  # before the routes: each one checks it
     mount_asyncapi(app)
-    store = runtime.store
-    probe = probe or BrokerProbe(runtime.client)
+    store = query.store
 
     def readable(request: Request, interview_id: str) -> View:
         """The caller's view of the interview; 404, as for a missing one, when it is not theirs."""
         grant = grant_of(request)
         found: View | None = View.FULL
         if grant.scope is not Scope.ALL:
-            people = runtime.participants
+            people = query.participants
             side = people.side(interview_id, grant.principal.sub)
             found = view_for(grant, side, people.opened_by(interview_id))
         if found is None:
@@ -159,7 +96,7 @@ def create_app(runtime: DecisionRuntime, probe: BrokerProbe | None = None) -> Fa
         view = readable(request, interview_id)
         if as_of_sequence is not None and as_of_time is not None:
             raise ProblemError(400, "ambiguous_as_of", "Ambiguous query", "give as_of_sequence or as_of_time")
-        if (as_of_sequence is not None or as_of_time is not None) and not runtime.history_complete():
+        if (as_of_sequence is not None or as_of_time is not None) and not query.history_complete():
             raise catching_up("the revision history (decision.events)")  # ADR 0015
         if as_of_sequence is not None:
             found = store.as_of_sequence(interview_id, as_of_sequence)
@@ -175,47 +112,14 @@ def create_app(runtime: DecisionRuntime, probe: BrokerProbe | None = None) -> Fa
     async def revisions(request: Request, interview_id: InterviewId) -> list[Revision]:
         """Every revision of an interview's verdict, oldest first."""
         view = readable(request, interview_id)
-        if not runtime.history_complete():
+        if not query.history_complete():
             raise catching_up("the revision history (decision.events)")  # ADR 0015
         found = store.revisions(interview_id)
         if not found:
             raise _not_found(interview_id, "no revision published")
         return [_revision(e, view) for e in found]
 
-    add_candidacy_routes(app, runtime)  # ADR 0012
-
-    @app.get("/healthz")
-    async def healthz() -> Health:
-        """Liveness: the process answers."""
-        return Health(status="ok")
-
-    @app.get("/readyz", responses={503: PROBLEM_RESPONSES[503]})
-    async def readyz() -> Response:
-        """Readiness: partitions rebuilt, the query store caught up, the broker answering."""
-        if not runtime.ready:
-            return problem_response(
-                ProblemError(
-                    503,
-                    "not_ready",
-                    "Not ready",
-                    "restoring partitions or reading the latest verdicts and the participants",
-                ).problem
-            )
-        if not await probe.healthy():
-            detail = f"the broker has not answered for {STALE_AFTER_S:.0f} s or more"
-            return problem_response(ProblemError(503, "unavailable", "Broker unavailable", detail).problem)
-        parked = len(runtime.handler.parked())
-        history = "complete" if runtime.history_complete() else "catching_up"
-        health = Health(
-            status="ready", partitions=sorted(runtime.processor.assigned), parked=parked, history=history
-        )
-        return Response(health.model_dump_json(), media_type="application/json")
-
-    @app.get("/metrics", response_class=PlainTextResponse)
-    async def metrics() -> Response:
-        """Prometheus metrics."""
-        runtime.progress.metrics.parked.set(len(runtime.handler.parked()))
-        return Response(runtime.progress.metrics.render(), media_type="text/plain; version=0.0.4")
-
-    mount_calibration(app, runtime)
+    add_candidacy_routes(app, query)  # ADR 0012
+    add_probes(app, probes, broker or BrokerProbe(query.client))
+    mount_calibration(app, query)
     return app

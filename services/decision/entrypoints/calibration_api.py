@@ -15,22 +15,21 @@ from schemas.common import Id
 from services.decision.adapters.calibration_store import CalibrationStore
 from services.decision.domain.calibration import CalibrationReport, InterviewerCalibration
 from services.decision.entrypoints.problems import PROBLEM_RESPONSES, ProblemError
-from services.decision.entrypoints.runtime import DecisionRuntime
+from services.decision.entrypoints.runtime import QueryRuntime
 
 ROUTES = ("/calibration", "/calibration/interviewers/{interviewer_id}")
 """Read routes of this module (roles: auditor, recruiter, interviewer; never candidate)."""
 InterviewerId = Annotated[Id, Path(description="The interviewer's participant id.")]
 
 
-def mount_calibration(app: FastAPI, runtime: DecisionRuntime) -> None:
+def mount_calibration(app: FastAPI, query: QueryRuntime) -> None:
     """Add the calibration routes to the query API."""
 
     def store() -> CalibrationStore:
-        feed = runtime.calibration_feed
-        if runtime.calibration is None or feed is None or not feed.caught_up.is_set():
+        if not query.calibration_ready():
             raise ProblemError(503, "not_ready", "Not ready", "the calibration store is catching up with "
                                "decision.verdicts")  # fmt: skip
-        return runtime.calibration
+        return query.calibration
 
     @app.get(ROUTES[0], responses=PROBLEM_RESPONSES, tags=["calibration"])
     async def calibration() -> CalibrationReport:

@@ -12,7 +12,7 @@ from schemas.common import Id
 from schemas.decision import CandidacyVerdictChanged
 from schemas.envelope import Event
 from services.decision.entrypoints.problems import PROBLEM_RESPONSES, ProblemError, catching_up
-from services.decision.entrypoints.runtime import DecisionRuntime
+from services.decision.entrypoints.runtime import QueryRuntime
 
 CandidacyId = Annotated[Id, Path(description="The candidacy id (interview.opened's candidacy_id).")]
 
@@ -41,15 +41,12 @@ def _not_found(candidacy_id: str, what: str) -> ProblemError:
     )
 
 
-def add_candidacy_routes(app: FastAPI, runtime: DecisionRuntime) -> None:
+def add_candidacy_routes(app: FastAPI, query: QueryRuntime) -> None:
     """``GET /candidacies/{id}/verdict[?as_of_time=]`` and ``GET /candidacies/{id}/revisions``."""
-    if runtime.candidacy is None:
-        return
-    candidacy = runtime.candidacy
-    store = candidacy.store
+    store = query.candidacies
 
     def complete() -> None:
-        if not candidacy.history_complete():  # ADR 0015: filled in the background after a start
+        if not query.candidacy_history_complete():  # ADR 0015: filled in the background after a start
             raise catching_up("the candidacy revisions (decision.candidacies)")
 
     @app.get("/candidacies/{candidacy_id}/verdict", responses=PROBLEM_RESPONSES)

@@ -1,4 +1,4 @@
-"""``hiring-pipeline decision ...`` / ``python -m services.decision``: serve, list parked, retry parked."""
+"""``hiring-pipeline decision ...`` / ``python -m services.decision``: run a role, list or retry parked."""
 
 from __future__ import annotations
 
@@ -12,37 +12,65 @@ from schemas.dlq import POISON, DlqEntry
 from schemas.topics import Topics
 from services.decision.adapters.records import dlq_entry, release_record
 from services.decision.domain.dlq import latest_words
-from services.decision.entrypoints.settings import DecisionSettings
+from services.decision.entrypoints.settings import DecisionSettings, Role
 from services.platform.log_reader import read_all
 from services.platform.logging import configure_logging
 from services.platform.serving import stop_on_signals
 from services.platform.tracing import configure_tracing
 
-app = typer.Typer(help="The decision service (verdict projection and query API).", no_args_is_help=True)
+app = typer.Typer(
+    help="The decision service: three roles (projector, candidacy, query), each its own process (ADR 0016).",
+    no_args_is_help=True,
+)
+PORT = typer.Option(None, help="HTTP port (DECISION_PORT; default: the role's own).")
 
 
 @app.command()
-def serve(port: int = typer.Option(None, help="HTTP port (DECISION_PORT).")) -> None:
-    """Run until SIGTERM/SIGINT; Kafka from KAFKA_*, the rest from DECISION_*."""
+def projector(port: int = PORT) -> None:
+    """The verdict projector: interview.events to verdicts, exactly once; probes and metrics (8083)."""
+    _run(Role.PROJECTOR, port)
+
+
+@app.command()
+def candidacy(port: int = PORT) -> None:
+    """The candidacy projector: round verdicts to candidacy verdicts, exactly once; probes, metrics (8084)."""
+    _run(Role.CANDIDACY, port)
+
+
+@app.command()
+def query(port: int = PORT) -> None:
+    """The query service: the read models and the HTTP query API (8082); any number of replicas."""
+    _run(Role.QUERY, port)
+
+
+@app.command()
+def serve(port: int = PORT) -> None:
+    """All three roles in ONE process (8082): for development and in-process tests, not production."""
+    _run(Role.SERVE, port)
+
+
+def _run(role: Role, port: int | None) -> None:
+    """Run ``role`` until SIGTERM/SIGINT; Kafka from KAFKA_*, the rest from DECISION_*."""
     settings = DecisionSettings()
     if port is not None:
         settings = settings.model_copy(update={"port": port})
     configure_logging(settings.log_level, settings.log_json)
-    configure_tracing("decision")
-    for problem in settings.auth.problems():
+    configure_tracing("decision")  # one service in traces; the role is in the logs and metrics
+    serves_reads = role in (Role.QUERY, Role.SERVE)  # the projectors answer probes and metrics only
+    for problem in settings.auth.problems() if serves_reads else []:
         typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(2)
-    if not asyncio.run(_serve(settings)):
+    if not asyncio.run(_serve(settings, role)):
         raise typer.Exit(1)  # a part failed (logged): let the supervisor restart us
 
 
-async def _serve(settings: DecisionSettings) -> bool:
-    from services.decision.entrypoints.service import run_decision_service
+async def _serve(settings: DecisionSettings, role: Role) -> bool:
+    from services.decision.entrypoints.service import run_role
 
     stop = asyncio.Event()
     stop_on_signals(stop)
     try:
-        await run_decision_service(settings, stop)
+        await run_role(settings, role, stop)
     except RuntimeError:
         return False
     return True

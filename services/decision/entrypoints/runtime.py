@@ -1,4 +1,10 @@
-"""The parts of a running decision service, wired once from settings (no I/O at construction)."""
+"""The parts of each decision role, wired once from settings (no I/O at construction; ADR 0016).
+
+Three roles run from the same package: the verdict projector (``interview.events`` to verdicts, exactly
+once), the candidacy projector (``decision.candidacy-rounds`` to candidacy verdicts, exactly once) and
+the query service (the read models and the HTTP API; owns no input partition). ``DecisionRuntime`` is
+all three in one process (``decision serve``: development and in-process tests).
+"""
 
 from __future__ import annotations
 
@@ -10,9 +16,15 @@ from schemas.topics import Topics
 from services.decision.adapters.calibration_store import CalibrationStore, open_calibration
 from services.decision.adapters.candidacy import CandidacyHandler
 from services.decision.adapters.handler import DecisionHandler
-from services.decision.adapters.metrics import DecisionMetrics
+from services.decision.adapters.metrics import CandidacyMetrics, DecisionMetrics, QueryMetrics
 from services.decision.adapters.participants import ParticipantStore, open_participants
-from services.decision.adapters.verdict_store import StoreFeed, VerdictStore, open_store
+from services.decision.adapters.verdict_store import (
+    FanoutFeed,
+    FeedTarget,
+    StoreFeed,
+    VerdictStore,
+    open_store,
+)
 from services.decision.domain.policy import Policies
 from services.decision.entrypoints.settings import DecisionSettings
 from services.platform.eos import Record, TransactionalProcessor
@@ -34,112 +46,170 @@ class Progress:
 
 
 @dataclass
-class DecisionRuntime:
-    """Processor (the projection, exactly once), store and feed (the query side), progress."""
+class ProjectorRuntime:
+    """The verdict projector: the exactly-once processor of ``interview.events`` and its progress."""
 
     settings: DecisionSettings
     client: dict[str, Any]
     topics: Topics
     handler: DecisionHandler
     processor: TransactionalProcessor
-    store: VerdictStore
-    feed: StoreFeed
-    """Every revision, from ``decision.events``: filled in the background (not part of readiness)."""
     progress: Progress
-    participants: ParticipantStore
-    participant_feed: StoreFeed
-    latest_feed: StoreFeed
-    """The latest revision of every interview, from compacted ``decision.verdicts`` (ADR 0015)."""
-    candidacy: CandidacyRuntime | None = None
-    calibration: CalibrationStore | None = None
-    calibration_feed: StoreFeed | None = None
 
     @property
     def ready(self) -> bool:
-        """Partitions owned and restored, the latest verdict of every interview read (compacted
-        ``decision.verdicts``), and the participant store (who may read what) caught up.
+        """Partitions claimed and restored."""
+        return self.processor.ready
 
-        What grows with history is not waited for (ADR 0015): the revision history (``feed``), the
-        candidacy revision history and the calibration fill in the background, and the reads that need
-        them answer 503 ``catching_up`` until they have.
-        """
-        return (
-            self.processor.ready
-            and self.latest_feed.caught_up.is_set()
-            and self.participant_feed.caught_up.is_set()
-            and (self.candidacy is None or self.candidacy.processor.ready)
-        )
+
+@dataclass
+class CandidacyRuntime:
+    """The candidacy projector (ADR 0012): the exactly-once processor keyed by candidacy id."""
+
+    handler: CandidacyHandler
+    processor: TransactionalProcessor
+    metrics: CandidacyMetrics
+
+    @property
+    def ready(self) -> bool:
+        """Partitions claimed and restored."""
+        return self.processor.ready
+
+
+@dataclass
+class QueryRuntime:
+    """The query service's read models, each topic tailed once (``decision.verdicts`` fanned out)."""
+
+    settings: DecisionSettings
+    client: dict[str, Any]
+    topics: Topics
+    store: VerdictStore
+    feed: StoreFeed
+    """Every revision, from ``decision.events``: filled in the background (not part of readiness)."""
+    participants: ParticipantStore
+    participant_feed: StoreFeed
+    verdict_feed: FanoutFeed
+    """Compacted ``decision.verdicts``, read once for the latest verdicts and the calibration."""
+    latest: FeedTarget
+    """The latest revision of every interview, into ``store`` (ADR 0015)."""
+    calibration: CalibrationStore
+    calibrated: FeedTarget
+    candidacies: VerdictStore
+    candidacy_feed: StoreFeed
+    metrics: QueryMetrics
+
+    @property
+    def ready(self) -> bool:
+        """The latest verdict of every interview read and the participant store (who may read what)
+        caught up. What grows with history fills in the background (ADR 0015): reads that need it
+        answer 503 ``catching_up`` until it has."""
+        return self.latest.caught_up.is_set() and self.participant_feed.caught_up.is_set()
 
     def history_complete(self) -> bool:
         """Whether the revision history has been read up to its end at start."""
         return self.feed.caught_up.is_set()
 
+    def candidacy_history_complete(self) -> bool:
+        """Whether the candidacy revisions have been read up to their end at start."""
+        return self.candidacy_feed.caught_up.is_set()
+
+    def calibration_ready(self) -> bool:
+        """Whether the calibration store has read ``decision.verdicts`` up to its end at start."""
+        return self.calibrated.caught_up.is_set()
+
+    def feeds(self) -> list[FanoutFeed]:
+        """Every feed, one per topic tailed."""
+        return [self.feed, self.participant_feed, self.verdict_feed, self.candidacy_feed]
+
 
 @dataclass
-class CandidacyRuntime:
-    """The candidacy projection (ADR 0012): its processor and its query store and feed."""
+class DecisionRuntime:
+    """All three roles in one process (``decision serve``, for development and in-process tests)."""
 
-    handler: CandidacyHandler
-    processor: TransactionalProcessor
-    store: VerdictStore
-    feed: StoreFeed
+    projector: ProjectorRuntime
+    candidacy: CandidacyRuntime
+    query: QueryRuntime
 
     @property
     def ready(self) -> bool:
-        """Partitions owned and restored, and the query store caught up with published revisions."""
-        return self.processor.ready and self.feed.caught_up.is_set()
+        """Every role ready."""
+        return self.projector.ready and self.candidacy.ready and self.query.ready
 
-    def history_complete(self) -> bool:
-        """Whether the candidacy revisions have been read up to their end at start."""
-        return self.feed.caught_up.is_set()
+    @property
+    def settings(self) -> DecisionSettings:
+        """The settings the roles were built from."""
+        return self.projector.settings
+
+    @property
+    def handler(self) -> DecisionHandler:
+        """The verdict projector's handler."""
+        return self.projector.handler
+
+    @property
+    def processor(self) -> TransactionalProcessor:
+        """The verdict projector's processor."""
+        return self.projector.processor
+
+    @property
+    def progress(self) -> Progress:
+        """The verdict projector's progress."""
+        return self.projector.progress
+
+    @property
+    def participants(self) -> ParticipantStore:
+        """The query service's participant store."""
+        return self.query.participants
 
 
-def build_candidacy(settings: DecisionSettings, client: dict[str, Any], topics: Topics) -> CandidacyRuntime:
-    """The second exactly-once processor, keyed by candidacy id, with its query side."""
-    state_dir = settings.state_dir or default_state_dir()
-    handler = CandidacyHandler(client, topics, settings.candidacy_group, state_dir)
-    processor = TransactionalProcessor(
-        client, input_topic=topics.candidacy_rounds, group_id=settings.candidacy_group,
-        transactional_prefix=f"{settings.candidacy_group}.rounds", handler=handler,
-        max_records=settings.max_records,
-    )  # fmt: skip
-    store = open_store(state_dir, topics.candidacies)
-    return CandidacyRuntime(handler, processor, store, StoreFeed(client, topics.candidacies, store))
+def _state_dir(settings: DecisionSettings) -> Any:
+    return settings.state_dir or default_state_dir()
 
 
-def build_runtime(settings: DecisionSettings) -> DecisionRuntime:
-    """Wire the service from its settings."""
-    client = settings.kafka.client_kwargs()
-    topics = Topics(settings.kafka.topic_prefix)
-    state_dir = settings.state_dir or default_state_dir()
-    policies = Policies.of(settings.policy_version)
-    handler = DecisionHandler(client, topics, settings.group, policies, state_dir)
+def build_projector(settings: DecisionSettings) -> ProjectorRuntime:
+    """The verdict projector from its settings."""
+    client, topics = settings.kafka.client_kwargs(), Topics(settings.kafka.topic_prefix)
+    handler = DecisionHandler(
+        client, topics, settings.group, Policies.of(settings.policy_version), _state_dir(settings)
+    )
     progress = Progress(handler)
     processor = TransactionalProcessor(
         client, input_topic=topics.interview_events, group_id=settings.group,
         transactional_prefix=settings.transactional_prefix, handler=handler,
         max_records=settings.max_records, on_committed=progress.committed,
     )  # fmt: skip
+    return ProjectorRuntime(settings, client, topics, handler, processor, progress)
+
+
+def build_candidacy(settings: DecisionSettings) -> CandidacyRuntime:
+    """The candidacy projector from its settings: its own group ``<group>.candidacy``."""
+    client, topics = settings.kafka.client_kwargs(), Topics(settings.kafka.topic_prefix)
+    handler = CandidacyHandler(client, topics, settings.candidacy_group, _state_dir(settings))
+    metrics = CandidacyMetrics()
+    processor = TransactionalProcessor(
+        client, input_topic=topics.candidacy_rounds, group_id=settings.candidacy_group,
+        transactional_prefix=f"{settings.candidacy_group}.rounds", handler=handler,
+        max_records=settings.max_records, on_committed=lambda _, done: metrics.projected.inc(len(done)),
+    )  # fmt: skip
+    return CandidacyRuntime(handler, processor, metrics)
+
+
+def build_query(settings: DecisionSettings) -> QueryRuntime:
+    """The query service from its settings: its stores and one feed per topic."""
+    client, topics = settings.kafka.client_kwargs(), Topics(settings.kafka.topic_prefix)
+    state_dir = _state_dir(settings)
     store = open_store(state_dir, topics.decision_events)
-    feed = StoreFeed(client, topics.decision_events, store)
     participants = open_participants(state_dir, topics.participants)
-    participant_feed = StoreFeed(client, topics.participants, participants)
-    candidacy = build_candidacy(settings, client, topics)
-    latest_feed = StoreFeed(client, topics.verdicts, store, source="latest")  # ADR 0015
-    runtime = DecisionRuntime(
-        settings,
-        client,
-        topics,
-        handler,
-        processor,
-        store,
-        feed,
-        progress,
-        participants,
-        participant_feed,
-        latest_feed,
-        candidacy,
-    )
-    runtime.calibration = open_calibration(state_dir, topics.verdicts)  # ADR 0013, 0015
-    runtime.calibration_feed = StoreFeed(client, topics.verdicts, runtime.calibration)
-    return runtime
+    calibration = open_calibration(state_dir, topics.verdicts)  # ADR 0013, 0015
+    latest, calibrated = FeedTarget(store, source="latest"), FeedTarget(calibration)
+    candidacies = open_store(state_dir, topics.candidacies)
+    return QueryRuntime(
+        settings, client, topics, store, StoreFeed(client, topics.decision_events, store),
+        participants, StoreFeed(client, topics.participants, participants),
+        FanoutFeed(client, topics.verdicts, [latest, calibrated]), latest, calibration, calibrated,
+        candidacies, StoreFeed(client, topics.candidacies, candidacies), QueryMetrics(),
+    )  # fmt: skip
+
+
+def build_runtime(settings: DecisionSettings) -> DecisionRuntime:
+    """All three roles, for ``decision serve``."""
+    return DecisionRuntime(build_projector(settings), build_candidacy(settings), build_query(settings))

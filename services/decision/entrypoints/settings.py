@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 
 from pydantic import Field
@@ -11,13 +12,29 @@ from services.platform.auth import AuthSettings
 from services.platform.settings import KafkaSettings
 
 
+class Role(StrEnum):
+    """What a decision process runs (ADR 0016): one role, or all of them (``serve``, for development)."""
+
+    PROJECTOR = "projector"
+    CANDIDACY = "candidacy"
+    QUERY = "query"
+    SERVE = "serve"
+
+
+DEFAULT_PORTS = {Role.QUERY: 8082, Role.SERVE: 8082, Role.PROJECTOR: 8083, Role.CANDIDACY: 8084}
+"""Each role's HTTP port when ``DECISION_PORT`` is unset (the projectors serve probes and metrics only)."""
+
+
 class DecisionSettings(BaseSettings):
     """How the decision service runs; ``kafka`` is read from ``KAFKA_*``."""
 
     model_config = SettingsConfigDict(env_prefix="DECISION_", extra="ignore")
 
-    host: str = Field(default="127.0.0.1", description="HTTP listen address of the query API.")
-    port: int = Field(default=8082, ge=0, le=65535, description="HTTP port of the query API.")
+    host: str = Field(default="127.0.0.1", description="HTTP listen address.")
+    port: int | None = Field(
+        default=None, ge=0, le=65535,
+        description="HTTP port; unset: the role's own (query, serve 8082; projector 8083; candidacy 8084).",
+    )  # fmt: skip
     group_id: str = Field(default="decision-service", description="Consumer group (prefixed like topics).")
     policy_version: str | None = Field(
         default=None,
@@ -38,6 +55,10 @@ class DecisionSettings(BaseSettings):
     log_json: bool = Field(default=True)
     kafka: KafkaSettings = Field(default_factory=KafkaSettings, exclude=True)
     auth: AuthSettings = Field(default_factory=AuthSettings, exclude=True)
+
+    def port_of(self, role: Role) -> int:
+        """The HTTP port ``role`` listens on."""
+        return DEFAULT_PORTS[role] if self.port is None else self.port
 
     @property
     def group(self) -> str:

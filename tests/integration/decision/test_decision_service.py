@@ -107,10 +107,11 @@ async def test_query_api(
         assert (await http.get("/healthz")).status_code == 200
         assert await eventually(lambda: _ok(http, "/readyz"))
         lines = [
-            f"decision_events_projected_total {float(len(script.events))}",
-            f"decision_revisions_emitted_total {float(len(expected))}",
-            "decision_dlq_records_total 0.0",
-            *(f'decision_consumer_lag{{partition="{p}"}} 0.0' for p in range(3)),
+            f'decision_events_projected_total{{role="projector"}} {float(len(script.events))}',
+            f'decision_revisions_emitted_total{{role="projector"}} {float(len(expected))}',
+            'decision_dlq_records_total{role="projector"} 0.0',
+            *(f'decision_consumer_lag{{partition="{p}",role="projector"}} 0.0' for p in range(3)),
+            'decision_read_model_caught_up{role="query",store="latest"} 1.0',  # serve: every role's metrics
         ]
 
         async def counted() -> bool:

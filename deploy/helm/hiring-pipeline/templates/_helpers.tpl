@@ -82,6 +82,10 @@ app.kubernetes.io/component: {{ .component }}
 {{- printf "%s%s" .Values.kafka.topicPrefix .Values.decision.config.groupId -}}
 {{- end -}}
 
+{{- define "hp.candidacyGroup" -}}
+{{- printf "%s.candidacy" (include "hp.decisionGroup" .) -}}
+{{- end -}}
+
 {{- define "hp.decisionTransactionalPrefix" -}}
 {{- printf "%s.interview-events." (include "hp.decisionGroup" .) -}}
 {{- end -}}
@@ -91,27 +95,49 @@ app.kubernetes.io/component: {{ .component }}
 {{- if and .Values.interview.config.createTopics (not .Values.strimzi.topics.enabled) }}true{{ end -}}
 {{- end -}}
 
+{{/* The Deployments, as a YAML list (read with fromYamlArray): the interview service, and the decision
+service's three roles (ADR 0016), each its own Deployment. component: the label and name suffix; service:
+whose settings, KafkaUser and env prefix it uses; role: the decision role (its values under decision.<role>);
+partitioned: it consumes input partitions (replicas beyond kafka.partitions sit idle). */}}
+{{- define "hp.workloads" -}}
+{{- $out := list -}}
+{{- if .Values.interview.enabled -}}
+{{- $out = append $out (dict "component" "interview" "service" "interview" "role" "" "command" "serve" "partitioned" true "values" "interview") -}}
+{{- end -}}
+{{- if .Values.decision.enabled -}}
+{{- range $role := list "projector" "candidacy" "query" -}}
+{{- $out = append $out (dict "component" (printf "decision-%s" $role) "service" "decision" "role" $role "command" $role "partitioned" (ne $role "query") "values" (printf "decision.%s" $role)) -}}
+{{- end -}}
+{{- end -}}
+{{- toYaml $out -}}
+{{- end -}}
+
 {{/* Fail early on combinations the schema cannot express. */}}
 {{- define "hp.validate" -}}
 {{- $partitions := int .Values.kafka.partitions -}}
-{{- range $component := list "interview" "decision" -}}
-{{- $v := index $.Values $component -}}
+{{- range $w := include "hp.workloads" $ | fromYamlArray -}}
+{{- $s := index $.Values $w.service -}}
+{{- $v := $s -}}{{- if $w.role -}}{{- $v = index $s $w.role -}}{{- end -}}
+{{- $component := $w.values -}}
 {{- if and $v.autoscaling.enabled $v.keda.enabled -}}
 {{- fail (printf "%s: autoscaling.enabled and keda.enabled exclude each other (KEDA creates its own HorizontalPodAutoscaler)" $component) -}}
 {{- end -}}
+{{- if and (not $w.partitioned) $v.keda.enabled -}}
+{{- fail (printf "%s.keda: the query service owns no partition and has no lag; scale it with autoscaling (CPU) or replicas" $component) -}}
+{{- end -}}
 {{- range $kind := list "autoscaling" "keda" -}}
 {{- $a := index $v $kind -}}
-{{- if and $a.enabled (gt (int $a.maxReplicas) $partitions) -}}
+{{- if and $w.partitioned $a.enabled (gt (int $a.maxReplicas) $partitions) -}}
 {{- fail (printf "%s.%s.maxReplicas=%d exceeds kafka.partitions=%d: consumers beyond the partition count get no partition and sit idle" $component $kind (int $a.maxReplicas) $partitions) -}}
 {{- end -}}
 {{- if and $a.enabled (gt (int $a.minReplicas) (int $a.maxReplicas)) -}}
 {{- fail (printf "%s.%s.minReplicas is above maxReplicas" $component $kind) -}}
 {{- end -}}
 {{- end -}}
-{{- if gt (int $v.replicas) $partitions -}}
+{{- if and $w.partitioned (gt (int $v.replicas) $partitions) -}}
 {{- fail (printf "%s.replicas=%d exceeds kafka.partitions=%d: consumers beyond the partition count sit idle" $component (int $v.replicas) $partitions) -}}
 {{- end -}}
-{{- $needed := addf $v.preStopSleepSeconds $v.config.shutdownGraceSeconds 5 -}}
+{{- $needed := addf $v.preStopSleepSeconds $s.config.shutdownGraceSeconds 5 -}}
 {{- if le (float64 $v.terminationGracePeriodSeconds) $needed -}}
 {{- fail (printf "%s.terminationGracePeriodSeconds=%d must exceed preStopSleepSeconds + config.shutdownGraceSeconds + 5 s (HTTP drain, leaving the group) = %v" $component (int $v.terminationGracePeriodSeconds) $needed) -}}
 {{- end -}}
