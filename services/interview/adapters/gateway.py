@@ -132,7 +132,8 @@ class CommandGateway:
             headers=[*JSON_HEADERS, *trace_headers()],  # the writer continues the request's trace
         )
         try:
-            await asyncio.wait_for(send, timeout)
+            async with asyncio.timeout(timeout):  # (not wait_for: no task of its own per command)
+                await send
         except MessageSizeTooLargeError as exc:
             raise CommandTooLargeError(str(exc)) from None
         except (TimeoutError, KafkaError) as exc:
