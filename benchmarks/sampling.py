@@ -39,7 +39,7 @@ PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("HTTP: rest of submit (metrics, logging, waiting)", ("_submit (services/interview",)),
     ("HTTP: body parsing and validation", ("CommandLane._serve", "solve_dependencies")),
     ("HTTP: server writes the answer (uvicorn)", ("RequestResponseCycle.send",)),
-    ("HTTP: FastAPI/Starlette routing and middleware", ("fastapi/", "starlette/", "http_limits.py", "lane.py")),
+    ("HTTP: FastAPI/Starlette routing, middleware", ("fastapi/", "starlette/", "http_limits.py", "lane.py")),
     ("HTTP: server (uvicorn, HTTP parsing)", ("uvicorn/",)),
     ("writer: parse and validate the command record", ("parse_command (services/interview",)),
     ("writer: seal text (AES-GCM)", ("InterviewHandler._sealed",)),
