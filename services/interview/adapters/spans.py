@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -13,8 +14,13 @@ from opentelemetry.trace import SpanKind
 from services.platform.tracing import TRACER
 
 
+@functools.cache
 def tracing_on() -> bool:
-    """Whether a tracer provider was configured (``configure_tracing`` found an OTLP endpoint)."""
+    """Whether a tracer provider was configured (``configure_tracing`` found an OTLP endpoint).
+
+    Decided once: ``configure_tracing`` runs at start, before the first request or record (asking the
+    API each time costs an environment lookup per call).
+    """
     return not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)
 
 

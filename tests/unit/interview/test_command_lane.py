@@ -11,7 +11,7 @@ import pytest
 
 from schemas.commands import CommandEnvelope
 from services.interview.entrypoints import lane
-from services.interview.entrypoints.http import create_app
+from services.interview.entrypoints.http import CommandCreated, create_app
 from services.launcher.samples import OPEN
 from testkit.auth import bearer, service_headers
 from tests.fuzz.inprocess import InProcessGateway, interview_service
@@ -93,6 +93,9 @@ async def test_the_lane_answers_every_request_as_the_routes_do(monkeypatch: pyte
     lanes = await _answers(True, requests)
     for request, by_route, by_lane in zip(requests, routes, lanes, strict=True):
         assert by_lane == by_route, request
+    for status, _, text in lanes:  # the answer built without validation is what validation builds
+        if status == 201:
+            assert CommandCreated.model_validate_json(text).model_dump_json() == text
     statuses = [status for status, _, _ in routes]
     assert statuses.count(201) == 5, statuses  # open, its replay, a story (twice), the conclusion
     assert {401, 403, 404, 409, 422} <= set(statuses)
