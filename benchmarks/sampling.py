@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import json
 import shutil
+import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -32,7 +33,7 @@ from services.platform.topics import ensure_topics
 from testkit.auth import service_headers
 from testkit.processes import services
 
-VENV_SPY = Path(__file__).resolve().parents[1] / ".venv/bin/py-spy"
+VENV_SPY = Path(sys.executable).with_name("py-spy")
 IDLE_S = 5.0
 """Seconds the process's CPU is read with no request, before the load."""
 PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
