@@ -84,8 +84,14 @@ async def preload(client: dict[str, Any], topics: Topics, commands: list[Command
         await producer.stop()
 
 
-async def follow_results(client: dict[str, Any], topics: Topics, want: int) -> tuple[float, float]:
-    """(time of the first committed result, time of the ``want``-th), from one following consumer."""
+async def follow_results(
+    client: dict[str, Any], topics: Topics, want: int, cpu: list[float] | None = None
+) -> tuple[float, float]:
+    """(time of the first committed result, time of the ``want``-th), from one following consumer.
+
+    ``cpu``: a list holding a process id; the process's CPU seconds at the first and at the last
+    result are appended to it.
+    """
     consumer = reader(client)
     await consumer.start()
     try:
@@ -96,11 +102,22 @@ async def follow_results(client: dict[str, Any], topics: Topics, want: int) -> t
         while seen < want:
             batch = await consumer.getmany(timeout_ms=100)
             got = sum(len(records) for records in batch.values())
-            first = first or (time.monotonic() if got else 0.0)
+            if got and not first:
+                first = time.monotonic()
+                if cpu:
+                    cpu.append(cpu_seconds(int(cpu[0])))
             seen += got
+        if cpu:
+            cpu.append(cpu_seconds(int(cpu[0])))
         return first, time.monotonic()
     finally:
         await consumer.stop()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def _count(client: dict[str, Any], topics: Topics) -> int:
@@ -170,11 +187,13 @@ async def measure(
     await preload(client, topics, work)
     with tempfile.TemporaryDirectory(prefix="bench-writer-") as state:
         writer = start_writer(bootstrap, topics, max_records, Path(state))
+        cpu: list[float] = [writer.pid]
         try:
-            first, last = await follow_results(client, topics, len(work))
+            first, last = await follow_results(client, topics, len(work), cpu)
         finally:
             stop_writers([writer])
     service_rate = (len(work) - 1) / (last - first)
+    cpu_ms = (cpu[2] - cpu[1]) * 1000 / (len(work) - 1)
     output = [
         *await read_all(client, topics.interview_events),
         *await read_all(client, topics.command_results),
@@ -190,6 +209,7 @@ async def measure(
         "partitions": partitions,
         "records_written": len(output),
         "writer_commands_per_s": service_rate,
+        "writer_cpu_ms_per_command": cpu_ms,
         "baseline_commands_per_s": baseline_rate,
         "ratio": service_rate / baseline_rate,
     }
@@ -202,7 +222,8 @@ def report(figures: dict[str, Any]) -> str:
             f"commands: {figures['commands']} over {figures['interviews']} interviews, "
             f"{figures['partitions']} partitions",
             f"interview writer: {figures['writer_commands_per_s']:,.0f} accepted commands/s "
-            "(first to last committed result)",
+            f"(first to last committed result; {figures['writer_cpu_ms_per_command']:.2f} ms of the "
+            "writer's CPU per command)",
             f"baseline: {figures['baseline_commands_per_s']:,.0f} commands/s worth of the same records "
             "produced transactionally",
             f"ratio writer/baseline: {figures['ratio']:.2f}",

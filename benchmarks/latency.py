@@ -303,6 +303,7 @@ async def http_ceiling(
     commands = await closed_loop(clients, seconds, command)
     commands["cpu_cores"] = meter.cores()
     commands["server_cpu_cores"] = commands["cpu_cores"]["interview"]
+    commands["server_cpu_ms_per_command"] = _cpu_ms_per_request(commands)
     batches = await asyncio.to_thread(server.metric, "interview_batch_seconds_count") - batches
     commands["writer_batches"] = batches
     commands["commands_per_batch"] = commands["ok"] / batches if batches else None
@@ -310,7 +311,13 @@ async def http_ceiling(
     base = await closed_loop(clients, seconds, healthz)
     base["cpu_cores"] = meter.cores()
     base["server_cpu_cores"] = base["cpu_cores"]["interview"]
+    base["server_cpu_ms_per_command"] = _cpu_ms_per_request(base)
     return {"commands": commands, "healthz": base, "ratio": commands["per_s"] / base["per_s"]}
+
+
+def _cpu_ms_per_request(run: dict[str, Any]) -> float | None:
+    """Milliseconds of the interview process's CPU per successful request of a closed-loop run."""
+    return run["server_cpu_cores"] * run["seconds"] * 1000 / run["ok"] if run["ok"] else None
 
 
 def start_both(kids: dict[str, Child]) -> None:
@@ -393,7 +400,7 @@ def run(
                 str(broker.settings.bootstrap_servers),
                 broker.client(),
                 Path(work),
-                rates=rates or [50, 200, 500],
+                rates=[50, 200, 500] if rates is None else rates,
                 seconds=seconds,
                 clients=clients or [32, 256],
                 ceiling_seconds=ceiling_seconds,
@@ -442,9 +449,12 @@ def markdown(figures: dict[str, Any]) -> str:
     for ceiling in figures["http_ceiling"]:
         c, h = ceiling["commands"], ceiling["healthz"]
         per_batch = f"{c['commands_per_batch']:.1f}" if c["commands_per_batch"] else "-"
+        cpu = c.get("server_cpu_ms_per_command")
+        per_command = f"{cpu:.2f} ms of interview CPU per command; " if cpu else ""
         tail += (
             f"\nOne interview process, {c['clients']} clients in a closed loop: {c['per_s']:,.0f} HTTP "
-            f"commands/s (201; {per_batch} commands per writer transaction; {_cores(c)}) against "
+            f"commands/s (201; {per_batch} commands per writer transaction; {per_command}{_cores(c)}) "
+            f"against "
             f"{h['per_s']:,.0f} GET /healthz/s ({_cores(h)}), ratio {ceiling['ratio']:.2f}.\n"
         )
     return head + "\n".join(lines) + "\n" + tail
@@ -494,7 +504,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Entry point: print the table, return the figures."""
     raw = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=raw)
-    parser.add_argument("--rates", type=float, nargs="+", default=[50, 200, 500])
+    parser.add_argument(
+        "--rates", type=float, nargs="*", default=[50, 200, 500], help="None given: only the HTTP ceiling."
+    )
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--clients", type=int, nargs="+", default=[32, 256])
     parser.add_argument("--ceiling-seconds", type=float, default=10)

@@ -19,6 +19,7 @@ from aiokafka.errors import KafkaError, MessageSizeTooLargeError
 
 from schemas.commands import CommandEnvelope, CommandResult
 from schemas.topics import Topics
+from services.interview.adapters.spans import tracing_on
 from services.interview.adapters.wire import JSON_HEADERS, parse_result
 from services.platform.log_reader import partitions_of, reader
 from services.platform.tracing import trace_headers
@@ -110,7 +111,8 @@ class CommandGateway:
         self._waiting[command.command_id] = future
         try:
             await self._produce(command, timeout)
-            return await asyncio.wait_for(asyncio.shield(future), max(deadline - loop.time(), 0.0))
+            async with asyncio.timeout(max(deadline - loop.time(), 0.0)):
+                return await asyncio.shield(future)
         except TimeoutError:
             if not self.healthy:
                 raise BrokerUnavailableError(
@@ -129,10 +131,12 @@ class CommandGateway:
             self._topics.commands,
             command.model_dump_json(exclude_none=True).encode(),
             key=command.interview_id.encode(),
-            headers=[*JSON_HEADERS, *trace_headers()],  # the writer continues the request's trace
+            # the writer continues the request's trace
+            headers=[*JSON_HEADERS, *trace_headers()] if tracing_on() else list(JSON_HEADERS),
         )
         try:
-            await asyncio.wait_for(send, timeout)
+            async with asyncio.timeout(timeout):  # (not wait_for: no task of its own per command)
+                await send
         except MessageSizeTooLargeError as exc:
             raise CommandTooLargeError(str(exc)) from None
         except (TimeoutError, KafkaError) as exc:

@@ -11,6 +11,7 @@ written from them.
 
 from __future__ import annotations
 
+import functools
 import time
 import uuid
 from collections import OrderedDict
@@ -40,13 +41,14 @@ from services.interview.adapters.snapshot import (
     load_state,
     result_key,
 )
+from services.interview.adapters.spans import span, tracing_on
 from services.interview.domain import Code, InterviewState, Rejection, Stamp, decide, evolve
 from services.interview.domain.state import retired
 from services.platform.eos import MAX_RECORD_BYTES, OutRecord, Record, record_bytes
 from services.platform.privacy.keystore import KeyStore, KeyStoreUnavailableError
 from services.platform.privacy.sealing import needs_key, seal_event
 from services.platform.state import PartitionStore, default_state_dir
-from services.platform.tracing import TRACER, context_of_headers, current_trace
+from services.platform.tracing import context_of_headers, current_trace
 
 log = structlog.get_logger("interview.handler")
 
@@ -218,11 +220,9 @@ class InterviewHandler:
             return self._answer(partition, state, "unknown", parsed, [])
         if parsed.principal is None:
             parsed = parsed.model_copy(update={"principal": self._intake})
-        parent = context_of_headers(record.headers)
-        with TRACER.start_as_current_span(
-            f"decide {parsed.payload.type}", context=parent, kind=SpanKind.CONSUMER,
-            attributes={"hiring.interview_id": parsed.interview_id, "hiring.command_id": parsed.command_id},
-        ):  # fmt: skip
+        attributes = {"hiring.interview_id": parsed.interview_id, "hiring.command_id": parsed.command_id}
+        parent = functools.partial(context_of_headers, record.headers)
+        with span(f"decide {parsed.payload.type}", parent, SpanKind.CONSUMER, attributes):
             result, records = await self._decide(partition, state, parsed)
         return self._answer(partition, state, parsed.payload.type, result, records)
 
@@ -253,7 +253,8 @@ class InterviewHandler:
         if misrouted is not None:
             return wire.rejected(command, misrouted), []
         current = state.interview(command.interview_id)
-        outcome = decide(current, command, Stamp([self._ids()], self._clock(), current_trace()))
+        trace = current_trace() if tracing_on() else None
+        outcome = decide(current, command, Stamp([self._ids()], self._clock(), trace))
         if isinstance(outcome, Rejection):
             return wire.rejected(command, outcome), []
         try:

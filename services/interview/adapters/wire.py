@@ -141,8 +141,8 @@ def is_first_result(result: CommandResult) -> bool:
 
 
 def accepted(command: CommandEnvelope, events: list[Event]) -> CommandAccepted:
-    """The result of an accepted command."""
-    return CommandAccepted(
+    """The result of an accepted command (built from validated values: not validated again)."""
+    return CommandAccepted.model_construct(
         event_ids=tuple(e.attributes.id for e in events),
         event_types=tuple(e.attributes.type for e in events),
         version=events[-1].attributes.sequence,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 
 from schemas.common import ActorSide, Frozen, Side
@@ -94,5 +95,10 @@ def _auth(command: Command) -> tuple[str, str, str] | None:
     p = command.principal
     if p is None:
         return None
-    claims = json.dumps({"iss": p.issuer, "role": p.role}, sort_keys=True, separators=(",", ":"))
-    return p.type, p.id, claims
+    return p.type, p.id, _claims(p.issuer, p.role)
+
+
+@functools.lru_cache(maxsize=256)
+def _claims(issuer: str, role: str) -> str:
+    """The ``authclaims`` JSON (a handful of issuers and roles: computed once each)."""
+    return json.dumps({"iss": issuer, "role": role}, sort_keys=True, separators=(",", ":"))

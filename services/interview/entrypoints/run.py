@@ -11,7 +11,7 @@ from services.interview.entrypoints.http import create_app
 from services.interview.entrypoints.service import InterviewService
 from services.interview.entrypoints.settings import InterviewSettings
 from services.platform.logging import configure_logging
-from services.platform.serving import Http, run_service, stop_on_signals
+from services.platform.serving import Http, run_loop, run_service, stop_on_signals
 from services.platform.settings import KafkaSettings
 from services.platform.tracing import configure_tracing
 
@@ -39,4 +39,4 @@ def main() -> int:
     for problem in settings.auth.problems() if settings.http else []:
         log.error(problem)
         return 2
-    return asyncio.run(serve(kafka, settings))
+    return run_loop(serve(kafka, settings))
