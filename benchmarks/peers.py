@@ -195,6 +195,24 @@ def ratios(rows: list[dict[str, Any]]) -> dict[str, float]:
     return out
 
 
+def headline(f: dict[str, Any] | None) -> list[tuple[str, str, str, float | None, str, bool | None]]:
+    """The suite's headline rows: the decision service against the Quix Streams peer (issue 18's target)."""
+    by = {r["consumer"]: r for r in (f or {}).get("consumers", [])}
+    service = next((r for name, r in by.items() if name.startswith("decision service")), None)
+    quix = by.get("Quix Streams 3.28 peer")
+    if f is None or service is None or quix is None:
+        return []
+    rate, cpu = service["events_per_s"], service["cpu_us_per_event"]
+    what = f"decision service, {f['events']:,} events"
+    peer_rate, peer_cpu = quix["events_per_s"], quix["cpu_us_per_event"]
+    return [
+        (what, f"{rate:,.0f} events/s", f"{peer_rate:,.0f} events/s Quix Streams peer, same decisions",
+         rate / peer_rate, "≥ the Quix peer (issue 18)", rate >= peer_rate),
+        (f"{what}: CPU per event", f"{cpu:,.0f} µs", f"{peer_cpu:,.0f} µs Quix Streams peer", cpu / peer_cpu,
+         "≈ 45-50 µs (issue 18)", cpu <= 50),
+    ]  # fmt: skip
+
+
 def markdown(f: dict[str, Any]) -> str:
     """The consumers' table, then what each wrote per topic."""
     head = (
@@ -222,7 +240,7 @@ def markdown(f: dict[str, Any]) -> str:
                 topics.append(f"| {r['consumer']} | {short(name)} | {t['records']:,} | {t['bytes']:,} "
                               f"| {t['records_per_event']:.3f} | {t['bytes_per_event']:,.1f} |")  # fmt: skip
     skipped = "".join(f"\nSkipped: {s}\n" for s in f["skipped"])
-    return head + "\n".join(lines) + "\n".join(topics) + "\n" + skipped
+    return head + "\n".join(lines) + "\n" + "\n".join(topics) + "\n" + skipped
 
 
 def short(topic: str) -> str:
