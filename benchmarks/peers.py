@@ -155,6 +155,7 @@ async def bench(broker: Broker, interviews: int, work: Path) -> dict[str, Any]:
     topics = Topics(f"peers{uuid.uuid4().hex[:6]}.")
     await ensure_topics(client, topics, partitions)
     await ensure_topics(client, Topics(f"{topics.prefix}copy."), partitions)  # the copy's target
+    await written.hold_compaction(client, topics)
     events = stream(interviews, prefix="peer")
     n = await produce(client, topics.interview_events, events)
     source, skipped = topics.interview_events, []

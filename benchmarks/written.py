@@ -1,11 +1,12 @@
 """What a consumer wrote to Kafka: records and bytes per topic, between two snapshots of every topic.
 
 Each topic's last stable offsets (read_committed) are taken before a consumer starts and after it
-stopped; every range that grew is read back with a read_committed consumer, so only committed
-records count (aborted ones and transaction markers do not), and each record counts its key, value
-and headers (names and values): the payload a downstream reader receives, without Kafka's batch
-overhead. The broker's own ``__consumer_offsets`` and ``__transaction_state`` are left out (offset
-commits and transaction bookkeeping, the same for every exactly-once processor).
+stopped; every range that grew is read back with a read_committed consumer, so only committed records
+count (aborted ones and transaction markers do not), and each record counts its key, value and headers
+(names and values): the payload a downstream reader receives, without Kafka's batch overhead. Compaction
+of the project's compacted topics is held off for the run (``hold_compaction``) so nothing written is
+cleaned away before it is counted. The broker's own ``__consumer_offsets`` and ``__transaction_state``
+are left out (offset commits and transaction bookkeeping, the same for every exactly-once processor).
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+
+from schemas.topics import TOPIC_SPECS, Topics
 
 INTERNAL = ("__consumer_offsets", "__transaction_state")
 Offsets = dict[TopicPartition, int]
@@ -80,6 +84,33 @@ async def snapshot(client: dict[str, Any]) -> Offsets:
         return dict(await consumer.end_offsets(parts)) if parts else {}
     finally:
         await consumer.stop()
+        await admin.close()
+
+
+HOLD_MS = str(7 * 24 * 3600 * 1000)
+
+
+async def hold_compaction(client: dict[str, Any], topics: Topics) -> None:
+    """No compaction of ``topics``' compacted topics for a week, so what was written can be read back.
+
+    The project's changelogs roll a segment every 16 MiB and the cleaner compacts closed segments at
+    once (``schemas.topics``): records would vanish before they are counted. (Quix Streams' changelog keeps
+    the broker's 1 GiB segments: nothing of it is compacted in a run.) Only
+    ``min.compaction.lag.ms`` changes (the whole configuration is sent, as AlterConfigs replaces it).
+    """
+    resources = [
+        ConfigResource(ConfigResourceType.TOPIC, topics.name(spec.name),
+                       configs={**spec.config, "min.compaction.lag.ms": HOLD_MS})
+        for spec in TOPIC_SPECS if spec.cleanup == "compact"
+    ]  # fmt: skip
+    admin = AIOKafkaAdminClient(**client)
+    await admin.start()
+    try:
+        for response in await admin.alter_configs(resources):
+            failed = [r for r in response.resources if r[0]]
+            if failed:
+                raise RuntimeError(f"could not hold compaction: {failed}")
+    finally:
         await admin.close()
 
 
