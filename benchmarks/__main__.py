@@ -3,17 +3,21 @@
     .venv/bin/python -m benchmarks --out benchmarks/results [--quick] [--only latency audit ...]
 
 Sections, in order: restart (time to ready and RSS against history), projection (decision service
-against a raw consumer and a raw transactional copy), interview (writer over Kafka against a raw
-transactional produce), transactions (back-to-back transactions on one producer: the floor of each
-exactly-once step), latency (HTTP and command→verdict at fixed offered rates; HTTP ceiling of one
-process), audit (verify against decode only), instances (1 against 2 processes of each service),
+against a raw consumer and a raw transactional copy), peers (the decision service against a Quix Streams
+application reaching the same decisions and raw consumers, each its own process: events/s, CPU per
+event, peak RSS, records and bytes written per input event per topic), interview (writer over Kafka
+against a raw transactional produce), transactions (back-to-back transactions on one producer: the floor
+of each exactly-once step), latency (HTTP and command→verdict at fixed offered rates; HTTP ceiling of
+one process), audit (verify against decode only), instances (1 against 2 processes of each service),
 profiles (cProfile of each service under load, of the projection and of verify: what bounds each
-figure). One broker is started for all of them (or ``KAFKA_BOOTSTRAP_SERVERS`` is used); every
-process a section starts is stopped by pid before the next one.
+figure). One broker is started for all of them (or ``KAFKA_BOOTSTRAP_SERVERS`` is used); every process a
+section starts is stopped by pid before the next one.
 
 Writes ``results.json`` (every figure, the commit, the machine's load around each section),
 ``results.md`` (headline table with targets, then each section's table) and PNG plots into ``--out``.
-``--quick`` sizes finish in about 20 minutes on a 2-core machine.
+``--quick`` sizes finish in about 25 minutes on a 2-core machine. ``--record`` appends the run's
+headline figures to ``docs/benchmarks/history.jsonl`` and regenerates the "Figures by commit" table
+in docs/benchmarks.md (``benchmarks.history``).
 """
 
 from __future__ import annotations
@@ -28,15 +32,30 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks import audit, decision, instances, interview, latency, profiles, restart, transactions
+from benchmarks import (
+    audit,
+    decision,
+    history,
+    instances,
+    interview,
+    latency,
+    peers,
+    profiles,
+    restart,
+    transactions,
+)
 from benchmarks.broker import bench_broker
 
 ROOT = Path(__file__).resolve().parents[1]
-SECTIONS = ("restart", "projection", "interview", "transactions", "latency", "audit", "instances", "profiles")
+SECTIONS = (
+    "restart", "projection", "peers", "interview", "transactions", "latency", "audit", "instances",
+    "profiles",
+)  # fmt: skip
 
 QUICK: dict[str, Any] = {
     "restart_sizes": [20_000, 100_000, 300_000],
     "projection_interviews": 1250,
+    "peers_events": 100_000,
     "interview_commands": 10_000,
     "latency_rates": [50, 200, 500],
     "latency_seconds": 10,
@@ -49,6 +68,7 @@ QUICK: dict[str, Any] = {
 FULL: dict[str, Any] = QUICK | {
     "restart_sizes": [20_000, 100_000, 300_000, 1_000_000],
     "projection_interviews": 6250,
+    "peers_events": 200_000,
     "interview_commands": 50_000,
     "latency_seconds": 30,
     "audit_events": 1_000_000,
@@ -78,6 +98,7 @@ def sections(cfg: dict[str, Any], out: Path) -> dict[str, Callable[[], Any]]:
     return {
         "restart": lambda: restart_section(cfg["restart_sizes"], out),
         "projection": lambda: decision.run(cfg["projection_interviews"]),
+        "peers": lambda: peers.run(peers.interviews_for(cfg["peers_events"]), out),
         "interview": lambda: interview.run(cfg["interview_commands"], interviews=100, partitions=6),
         "transactions": lambda: transactions.run(150),
         "latency": lambda: latency.run(cfg["latency_rates"], cfg["latency_seconds"], cfg["latency_clients"]),
@@ -157,6 +178,7 @@ def headline(results: dict[str, Any]) -> str:
                 None,
             )
         )
+    rows += [_row(*r) for r in peers.headline(figures(results, "peers"))]
     if w := figures(results, "interview"):
         rows.append(
             _row(
@@ -255,6 +277,8 @@ def markdown(results: dict[str, Any]) -> str:
     parts.append(headline(results))
     if rs := figures(results, "restart"):
         parts.append("## Restart\n\n" + restart.markdown(rs))
+    if pr := figures(results, "peers"):
+        parts.append("## Peers: the same records, each consumer in its own process\n\n" + peers.markdown(pr))
     if tx := figures(results, "transactions"):
         parts.append("## Back-to-back transactions on one producer\n\n" + transactions.markdown(tx))
     if lat := figures(results, "latency"):
@@ -365,6 +389,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--quick", action="store_true", help="Smaller sizes: the suite in about 20 minutes.")
     parser.add_argument("--only", nargs="+", choices=SECTIONS, default=list(SECTIONS))
     parser.add_argument("--sizes", type=int, nargs="+", help="History sizes of the restart section.")
+    parser.add_argument("--record", action="store_true", help="Append the figures to the history per commit.")
     args = parser.parse_args(argv)
     cfg = dict(QUICK if args.quick else FULL)
     if args.sizes:
@@ -373,6 +398,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     write(results, args.out)
     print("\n" + headline(results))
     print(f"written to {args.out}: results.json, results.md, PNG plots")
+    if args.record:
+        print(f"{history.record(results)} figures recorded in {history.HISTORY}; table in {history.DOC}")
     return results
 
 

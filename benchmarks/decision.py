@@ -19,10 +19,10 @@ import uuid
 from typing import Any
 
 import typer
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from benchmarks.broker import bench_broker
 from benchmarks.profiles import top_costs
+from benchmarks.raw_peers import raw_copy, raw_read
 from schemas.topics import Topics
 from services.decision.domain.replay import project
 from services.decision.entrypoints.runtime import build_runtime
@@ -36,60 +36,6 @@ from services.platform.topics import ensure_topics
 from testkit.auth import auth_env
 from testkit.interviews import stream
 from testkit.kafka import produce
-
-
-async def raw_read(client: dict[str, Any], topic: str, total: int) -> float:
-    """Seconds a plain read_committed consumer takes to read ``total`` records of ``topic``."""
-    consumer = AIOKafkaConsumer(
-        topic, group_id=f"raw-{uuid.uuid4().hex[:6]}", isolation_level="read_committed",
-        auto_offset_reset="earliest", enable_auto_commit=False, **client,
-    )  # fmt: skip
-    await consumer.start()
-    try:
-        started, seen = time.perf_counter(), 0
-        while seen < total:
-            batches = await consumer.getmany(timeout_ms=200, max_records=500)
-            seen += sum(len(records) for records in batches.values())
-        return time.perf_counter() - started
-    finally:
-        await consumer.stop()
-
-
-async def raw_copy(client: dict[str, Any], source: str, target: str, total: int, per_txn: int = 500) -> float:
-    """Seconds a no-op exactly-once processor takes to copy ``total`` records of ``source`` to ``target``.
-
-    One read_committed consumer in a fresh group and one transactional producer: each batch of up to
-    ``per_txn`` records is written unchanged (key, value, headers, same partition) in one transaction
-    that also commits the consumer's offsets, as the services do.
-    """
-    group = f"copy-{uuid.uuid4().hex[:6]}"
-    consumer = AIOKafkaConsumer(
-        source, group_id=group, isolation_level="read_committed", auto_offset_reset="earliest",
-        enable_auto_commit=False, **client,
-    )  # fmt: skip
-    producer = AIOKafkaProducer(transactional_id=f"copy-{uuid.uuid4()}", acks="all", linger_ms=2, **client)
-    await consumer.start()
-    await producer.start()
-    try:
-        started, copied = time.perf_counter(), 0
-        while copied < total:
-            batches = await consumer.getmany(timeout_ms=200, max_records=per_txn)
-            if not batches:
-                continue
-            async with producer.transaction():
-                offsets = {}
-                for tp, records in batches.items():
-                    for r in records:
-                        await producer.send(
-                            target, r.value, key=r.key, headers=list(r.headers), partition=tp.partition
-                        )
-                    offsets[tp] = records[-1].offset + 1
-                    copied += len(records)
-                await producer.send_offsets_to_transaction(offsets, group)
-        return time.perf_counter() - started
-    finally:
-        await producer.stop()
-        await consumer.stop()
 
 
 async def written(client: dict[str, Any], topics: Topics, per: int) -> dict[str, list[float]]:
