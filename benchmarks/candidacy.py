@@ -29,7 +29,7 @@ import typer
 from aiokafka import AIOKafkaProducer
 
 from benchmarks.broker import bench_broker
-from benchmarks.decision import raw_copy
+from benchmarks.raw_peers import raw_copy
 from schemas.envelope import Event
 from schemas.topics import Topics
 from services.decision.adapters.candidacy import CandidacyHandler
