@@ -114,9 +114,12 @@ def _round(doc: Any) -> RoundInput:
         _str(candidacy_id), revision, _str(policy_version), final, Mutual(mutual), _round_side(company),
         _round_side(candidate), tuple(map(_signal, _list(signals))),
     )  # fmt: skip
+    at = datetime.fromisoformat(_str(time))
+    if at.tzinfo is None:
+        raise MalformedRoundError("a time without its UTC offset")
     return RoundInput(
         _str(interview_id), _str(round_name), None if outcome is None else Outcome(outcome), _str(event_id),
-        chain_hash, datetime.fromisoformat(_str(time)), _str(correlationid), verdict,
+        chain_hash, at, _str(correlationid), verdict,
     )  # fmt: skip
 
 

@@ -110,7 +110,9 @@ def test_a_malformed_round_record_fails_loudly(value: bytes | None, headers: lis
 def test_a_round_with_a_wrong_value_fails_loudly() -> None:
     good, _ = _written(_events())[0]
     doc = json.loads(good.value or b"")
-    for index, wrong in ((11, "nonsense"), (8, "3"), (10, 1), (1, "abc"), (12, ["proceed", [], [["x"]]])):
+    wrongs = ((11, "nonsense"), (8, "3"), (10, 1), (1, "abc"), (12, ["proceed", [], [["x"]]]),
+              (2, "2025-01-06T11:00:19"), (6, "maybe"), (14, [["code"]]))  # fmt: skip
+    for index, wrong in wrongs:
         bad = list(doc)
         bad[index] = wrong
         with pytest.raises(MalformedRoundError):
