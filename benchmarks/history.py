@@ -3,12 +3,13 @@
     .venv/bin/python -m benchmarks.history [--add benchmarks/results/results.json] [--render]
 
 One JSON line per (commit, date, figure): its value and unit, the baseline measured in the same run
-(what, and its value) and the ratio. ``python -m benchmarks --record`` (and ``benchmarks.peers
---record``) append the run's figures and regenerate the "Figures by commit" table between the
+(what, and its value) and the ratio. ``python -m benchmarks --record`` appends the run's figures
+(any ``--only`` sections) and regenerates the "Figures by commit" table between the
 markers in docs/benchmarks.md: one line per figure, one column per commit (the latest ``COLUMNS``),
 each cell the value and its ratio to the same run's baseline, marked ▼ when the ratio (or, without a
-baseline, the value) is more than ``WORSE`` worse than in the column before. Lines before the first
-run of this module were written by hand from the sections of docs/benchmarks.md (``source``).
+baseline, the value) is more than ``WORSE`` worse than in the column before. The first lines (up to
+42549b1) were taken from the stored raw results and sections of docs/benchmarks.md (each names its
+``source``).
 """
 
 from __future__ import annotations
