@@ -262,7 +262,7 @@ def headline(results: dict[str, Any]) -> str:
         rows.append(_row("interview writer, 2 instances (one group)", f"{wr['two']['commands_per_s']:,.0f} "
                          "commands/s", f"{wr['one']['commands_per_s']:,.0f} commands/s with 1 instance",
                          wr["ratio_two_to_one"], "-", None))  # fmt: skip
-    head = "| figure | measured | baseline (same run) | ratio | target (issue 9) | |\n"
+    head = "| figure | measured | baseline (same run) | ratio | target (issues 9, 18) | |\n"
     head += "|---|---|---|---|---|---|\n"
     return head + "\n".join(rows) + "\n"
 
