@@ -4,14 +4,15 @@
 
 The project's generator writes ``--events`` interview events (story-first and checklist interviews
 alternating, 16 events each on average) to ``interview.events``; then, one after another, each
-consumer reads all of them in a consumer group of its own: a raw read_committed aiokafka consumer,
-a raw confluent-kafka consumer, a raw transactional copy on aiokafka (a no-op exactly-once
-processor), the Quix Streams peer (``benchmarks.quix_peer``: exactly-once, RocksDB state, policy v1's
-decisions) and the decision service (``python -m services.decision serve``). For each: events/s
-from the moment its group is assigned (and from process start), CPU per event, peak resident
-memory, and records and bytes written per input event per topic (``benchmarks.consumers``,
-``benchmarks.written``). The decisions are compared: the decision changes in the service's revisions
-(``decision.events``) and in the peer's output, and the same count from the pure rule without Kafka.
+consumer reads all of them in a consumer group of its own: a raw read_committed aiokafka consumer, a raw
+confluent-kafka consumer, a raw transactional copy on aiokafka (a no-op exactly-once processor), the
+Quix Streams peer (``benchmarks.quix_peer``: exactly-once, RocksDB state, policy v1's decisions) and the
+decision service's projector roles (``python -m services.decision projector``, then ``candidacy`` over
+the round records the first wrote). For each: events/s from the moment its group is assigned (and from
+process start), CPU per event, peak resident memory, and records and bytes written per input event per
+topic (``benchmarks.consumers``, ``benchmarks.written``). The decisions are compared: the decision
+changes in the service's revisions (``decision.events``) and in the peer's output, and the same count
+from the pure rule without Kafka.
 
 Quix Streams and confluent-kafka come with the ``bench`` extra (``pip install -e '.[bench]'``);
 without them their rows are skipped, with that command printed. Writes ``peers.json`` and
@@ -87,21 +88,28 @@ def quix(bootstrap: str, prefix: str, source: str, partitions: int, work: Path) 
 
 
 def decision_service(bootstrap: str, topics: Topics, partitions: int, work: Path) -> list[Consumer]:
-    """The decision service as one process (``serve``): one row per command.
+    """The decision service's projector roles (ADR 0016), one process and one row each.
 
-    When the service runs as roles (issue 18), each role is one more ``Consumer`` here, in the order
-    their inputs are written (a role reading another's output runs after it, over its backlog).
+    In the order their inputs are written: the verdict projector over ``interview.events``, then the
+    candidacy projector over the backlog of round records the first one wrote. The query role owns no
+    input partition (it reads what both wrote), so it is not a row here.
     """
     prefix, group = topics.prefix, f"{topics.prefix}decision-service"
     env = {"KAFKA_BOOTSTRAP_SERVERS": bootstrap, "KAFKA_TOPIC_PREFIX": prefix,
-           "KAFKA_PARTITIONS": str(partitions), "DECISION_PORT": str(free_port()),
-           "DECISION_STATE_DIR": str(work / "decision"),
+           "KAFKA_PARTITIONS": str(partitions), "DECISION_STATE_DIR": str(work / "decision"),
            "DECISION_LOG_LEVEL": "WARNING", **auth_env()}  # fmt: skip
-    groups = [Group(group, topics.interview_events),
-              Group(f"{group}.candidacy", topics.candidacy_rounds, transactional=True)]  # fmt: skip
-    return [Consumer("decision service (serve)", [PY, "-m", "services.decision", "serve"], groups, env,
-                     note="verdicts, candidacies, read models, HTTP API in one process",
-                     decisions=(topics.decision_events, revision_decisions))]  # fmt: skip
+
+    def role(name: str, groups: list[Group], note: str, **extra: Any) -> Consumer:
+        argv = [PY, "-m", "services.decision", name]
+        return Consumer(f"decision service: {name}", argv, groups, {**env, "DECISION_PORT": str(free_port())},
+                        note=note, **extra)  # fmt: skip
+
+    projector = role("projector", [Group(group, topics.interview_events)],
+                     "verdicts, state changelog, participants, round records",
+                     decisions=(topics.decision_events, revision_decisions))  # fmt: skip
+    candidacy = role("candidacy", [Group(f"{group}.candidacy", topics.candidacy_rounds, transactional=True)],
+                     "candidacy projector over the round records the verdict projector wrote")  # fmt: skip
+    return [projector, candidacy]
 
 
 def expected_changes(events: list[Event]) -> int:
