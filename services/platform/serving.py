@@ -73,8 +73,8 @@ def http_server(http: Http) -> QuietServer:
 def run_loop(main: Coroutine[Any, Any, T]) -> T:
     """Run ``main`` to completion on uvloop when it is installed, else on asyncio's own loop.
 
-    uvloop (libuv) makes the event loop's own work per socket read and write several times cheaper;
-    with httptools as uvicorn's parser it halves the CPU of a request (docs/decisions/0019).
+    uvloop (libuv) does the event loop's own work per socket read and write in C; with httptools as
+    uvicorn's parser it is the HTTP fronts' server stack (docs/decisions/0019).
     """
     try:
         import uvloop
