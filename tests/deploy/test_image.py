@@ -177,21 +177,24 @@ def test_services_from_the_install_serve_probes_and_stop_on_sigterm(
             "PRIVACY_KEK_FILE": str(writable / "kek"), "PRIVACY_DEV_KEK": "true",
             **{k: v for k, v in os.environ.items() if k.startswith("AUTH_")}}  # fmt: skip
     before = snapshot(installed)
-    ports = {"interview": free_port(), "decision": free_port()}
-    for component in ("interview", "decision"):  # interview first: it creates the topics
-        name = component.upper()
-        env = {**base, f"{name}_HOST": "127.0.0.1", f"{name}_PORT": str(ports[component]),
+    # As the chart runs them: the interview service, and each decision role its own process (ADR 0016).
+    commands = {"interview": "serve", "decision-projector": "projector", "decision-candidacy": "candidacy",
+                "decision-query": "query"}  # fmt: skip
+    for component, command in commands.items():  # interview first: it creates the topics
+        service = component.split("-")[0]
+        name, port = service.upper(), free_port()
+        env = {**base, f"{name}_HOST": "127.0.0.1", f"{name}_PORT": str(port),
                f"{name}_STATE_DIR": str(tmp_path / f"state-{component}")}  # fmt: skip
         with (tmp_path / f"{component}.log").open("w") as log:
-            process = subprocess.Popen(["hiring-pipeline", component, "serve"], env=env, cwd=writable,
+            process = subprocess.Popen(["hiring-pipeline", service, command], env=env, cwd=writable,
                                        stdout=log, stderr=subprocess.STDOUT, text=True)  # fmt: skip
         serve.append(process)
-        url = f"http://127.0.0.1:{ports[component]}"
+        url = f"http://127.0.0.1:{port}"
         _wait_for(f"{url}/healthz", 200, process)
         _wait_for(f"{url}/readyz", 200, process)
     for process in serve:
         process.send_signal(signal.SIGTERM)
-    for process, component in zip(serve, ("interview", "decision"), strict=True):
+    for process, component in zip(serve, commands, strict=True):
         assert process.wait(30) == 0, (tmp_path / f"{component}.log").read_text()[-3000:]
     assert not home.exists(), "the services wrote under HOME, which does not exist in the image"
     assert snapshot(installed) == before, "the services wrote into the (read-only) install"
