@@ -195,7 +195,7 @@ def _side_bytes(verdict: SideVerdict) -> bytes:
         }  # fmt: skip
     else:  # a field was added: the general way
         doc = verdict.model_dump(mode="json")
-        doc["score"] = _exact(doc["score"])
+        doc["score"] = _exact(verdict.score)
         doc["reasons"] = [_reason_doc(r) for r in verdict.reasons]
         doc["perspective"] = [_reason_doc(r) for r in verdict.perspective]
     encoded = canonical.dumps(doc)
