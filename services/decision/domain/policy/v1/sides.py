@@ -142,7 +142,26 @@ def mutual(company: Decision, candidate: Decision) -> Mutual:
 
 
 def agreement(*verdicts: SideVerdict) -> Agreement:
-    """Mean agreement over counted goals with 2+ assessors, and the goals with a split panel."""
+    """Mean agreement over counted goals with 2+ assessors, and the goals with a split panel.
+
+    The same object again for the same side verdict objects (an event that changed no assessment).
+    """
+    key = tuple(map(id, verdicts))
+    hit = _AGREEMENTS.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], verdicts, strict=True)):  # it holds them
+        _AGREEMENTS.move_to_end(key)
+        return hit[1]
+    made = _agreement(verdicts)
+    _AGREEMENTS[key] = (verdicts, made)
+    if len(_AGREEMENTS) > MEMO_SIZE:
+        _AGREEMENTS.popitem(last=False)
+    return made
+
+
+_AGREEMENTS: OrderedDict[tuple[int, ...], tuple[tuple[SideVerdict, ...], Agreement]] = OrderedDict()
+
+
+def _agreement(verdicts: Sequence[SideVerdict]) -> Agreement:
     reasons = [r for v in verdicts for r in v.reasons]
     rated = [r.agreement for r in reasons if len(r.assessments) > 1]
     overall = round(sum(rated) / len(rated), 4) if rated else None
