@@ -5,12 +5,11 @@ from __future__ import annotations
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, replace
-from typing import Any
 
 from schemas import canonical
 from schemas.chain import GENESIS_HASH
 from schemas.common import ActorSide
-from schemas.decision import Agreement, Reason, SideVerdict, Signal, VerdictChanged
+from schemas.decision import Agreement, SideVerdict, Signal, VerdictChanged
 from schemas.envelope import Event
 from schemas.interview import InterviewOpened
 from schemas.registry import DECISION_SOURCE, build_event
@@ -186,43 +185,15 @@ def _side_bytes(verdict: SideVerdict) -> bytes:
     if hit is not None and hit[0] is verdict:  # the entry holds the object, so its id is not reused
         _SIDE_BYTES.move_to_end(id(verdict))  # least recently used goes first
         return hit[1]
-    if _SIDE_HAND_WRITTEN:
-        v = verdict
-        doc = {
-            "decision": str(v.decision), "missing": [str(g) for g in v.missing],
-            "perspective": [_reason_doc(r) for r in v.perspective],
-            "reasons": [_reason_doc(r) for r in v.reasons], "score": _exact(v.score), "side": str(v.side),
-        }  # fmt: skip
-    else:  # a field was added: the general way
-        doc = verdict.model_dump(mode="json")
-        doc["score"] = _exact(verdict.score)
-        doc["reasons"] = [_reason_doc(r) for r in verdict.reasons]
-        doc["perspective"] = [_reason_doc(r) for r in verdict.perspective]
+    doc = verdict.model_dump(mode="json")
+    doc["score"] = _exact(doc["score"])
+    for reason in (*doc["reasons"], *doc["perspective"]):
+        reason["mean"], reason["agreement"] = _exact(reason["mean"]), _exact(reason["agreement"])
     encoded = canonical.dumps(doc)
     _SIDE_BYTES[id(verdict)] = (verdict, encoded)
     if len(_SIDE_BYTES) > _SIDE_BYTES_MAX:
         _SIDE_BYTES.popitem(last=False)
     return encoded
-
-
-_REASON_DOCS: OrderedDict[int, tuple[Reason, dict[str, Any]]] = OrderedDict()
-_SIDE_HAND_WRITTEN = set(SideVerdict.model_fields) == {
-    "decision", "missing", "perspective", "reasons", "score", "side",
-}  # fmt: skip
-
-
-def _reason_doc(reason: Reason) -> dict[str, Any]:
-    """A reason's JSON (its floats exact), once per reason object (the policy reuses unchanged ones)."""
-    hit = _REASON_DOCS.get(id(reason))
-    if hit is not None and hit[0] is reason:  # the entry holds the object, so its id is not reused
-        _REASON_DOCS.move_to_end(id(reason))
-        return hit[1]
-    doc = reason.model_dump(mode="json")
-    doc["mean"], doc["agreement"] = _exact(doc["mean"]), _exact(doc["agreement"])
-    _REASON_DOCS[id(reason)] = (reason, doc)
-    if len(_REASON_DOCS) > _SIDE_BYTES_MAX * 2:
-        _REASON_DOCS.popitem(last=False)
-    return doc
 
 
 def _exact(value: float | None) -> float | int | None:

@@ -49,32 +49,6 @@ def _reason(found: Sequence[AssessmentFact], goal: GoalId) -> Reason | None:
     )  # fmt: skip
 
 
-REASONS_SIZE = 8192
-"""Groups of assessments whose reason is remembered (bounded; most recently used kept)."""
-
-_REASONS: OrderedDict[tuple[Any, ...], tuple[tuple[AssessmentFact, ...], Reason | None]] = OrderedDict()
-
-
-def _same_reason(found: Sequence[AssessmentFact], goal: GoalId) -> Reason | None:
-    """``_reason``, the same object again while the goal's assessments by that side are the same ones.
-
-    One assessment changes one (goal, side) group: the other reasons of both sides' verdicts come back
-    unchanged (and so does their canonical JSON, remembered per reason by the revision encoder).
-    """
-    if not found:
-        return None
-    key = (goal, *map(id, found))
-    hit = _REASONS.get(key)
-    if hit is not None and all(a is b for a, b in zip(hit[0], found, strict=True)):  # it holds them
-        _REASONS.move_to_end(key)
-        return hit[1]
-    made = _reason(found, goal)
-    _REASONS[key] = (tuple(found), made)
-    if len(_REASONS) > REASONS_SIZE:
-        _REASONS.popitem(last=False)
-    return made
-
-
 def _decide(
     reasons: Sequence[Reason], missing: Sequence[GoalId], t: ThresholdsV1
 ) -> tuple[Decision, float | None]:
@@ -122,10 +96,10 @@ def _side_verdict(
     by: dict[tuple[GoalId, Side], list[AssessmentFact]] = {}
     for a in assessments:
         by.setdefault((a.goal, a.side), []).append(a)
-    counted = {goal: _same_reason(by.get((goal, side), ()), goal) for goal in goals}
+    counted = {goal: _reason(by.get((goal, side), ()), goal) for goal in goals}
     reasons = tuple(r for r in counted.values() if r is not None)
     missing = tuple(goal for goal, r in counted.items() if r is None)
-    perspective = tuple(r for r in (_same_reason(by.get((goal, other), ()), goal) for goal in goals) if r)
+    perspective = tuple(r for r in (_reason(by.get((goal, other), ()), goal) for goal in goals) if r)
     decision, score = _decide(reasons, missing, t)
     return SideVerdict.built(
         side=side, decision=decision, score=score, reasons=reasons, missing=missing, perspective=perspective
@@ -142,26 +116,7 @@ def mutual(company: Decision, candidate: Decision) -> Mutual:
 
 
 def agreement(*verdicts: SideVerdict) -> Agreement:
-    """Mean agreement over counted goals with 2+ assessors, and the goals with a split panel.
-
-    The same object again for the same side verdict objects (an event that changed no assessment).
-    """
-    key = tuple(map(id, verdicts))
-    hit = _AGREEMENTS.get(key)
-    if hit is not None and all(a is b for a, b in zip(hit[0], verdicts, strict=True)):  # it holds them
-        _AGREEMENTS.move_to_end(key)
-        return hit[1]
-    made = _agreement(verdicts)
-    _AGREEMENTS[key] = (verdicts, made)
-    if len(_AGREEMENTS) > MEMO_SIZE:
-        _AGREEMENTS.popitem(last=False)
-    return made
-
-
-_AGREEMENTS: OrderedDict[tuple[int, ...], tuple[tuple[SideVerdict, ...], Agreement]] = OrderedDict()
-
-
-def _agreement(verdicts: Sequence[SideVerdict]) -> Agreement:
+    """Mean agreement over counted goals with 2+ assessors, and the goals with a split panel."""
     reasons = [r for v in verdicts for r in v.reasons]
     rated = [r.agreement for r in reasons if len(r.assessments) > 1]
     overall = round(sum(rated) / len(rated), 4) if rated else None
