@@ -195,9 +195,7 @@ def create_app(runtime: DecisionRuntime, probe: BrokerProbe | None = None) -> Fa
         if not runtime.ready:
             return problem_response(
                 ProblemError(
-                    503,
-                    "not_ready",
-                    "Not ready",
+                    503, "not_ready", "Not ready",
                     "restoring partitions or reading the latest verdicts and the participants",
                 ).problem
             )

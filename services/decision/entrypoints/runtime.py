@@ -127,18 +127,8 @@ def build_runtime(settings: DecisionSettings) -> DecisionRuntime:
     candidacy = build_candidacy(settings, client, topics)
     latest_feed = StoreFeed(client, topics.verdicts, store, source="latest")  # ADR 0015
     runtime = DecisionRuntime(
-        settings,
-        client,
-        topics,
-        handler,
-        processor,
-        store,
-        feed,
-        progress,
-        participants,
-        participant_feed,
-        latest_feed,
-        candidacy,
+        settings, client, topics, handler, processor, store, feed, progress, participants, participant_feed,
+        latest_feed, candidacy,
     )
     runtime.calibration = open_calibration(state_dir, topics.verdicts)  # ADR 0013, 0015
     runtime.calibration_feed = StoreFeed(client, topics.verdicts, runtime.calibration)
