@@ -61,7 +61,7 @@ async def projected(
     settings: DecisionSettings, total: int, profile: cProfile.Profile | None = None
 ) -> tuple[float, float, float]:
     """Seconds the service takes to project and commit ``total`` records: from its start, from ready;
-    and the CPU-seconds it used from ready."""
+    and the CPU-seconds this process used from ready."""
     runtime, stop = build_runtime(settings), asyncio.Event()
     started = time.perf_counter()
     task = asyncio.create_task(run_decision_service(settings, stop, runtime))

@@ -27,6 +27,7 @@ from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 
 from schemas import dlq
+from schemas.chain import HASH_HEADER
 from schemas.commands import CommandEnvelope, CommandResult
 from schemas.envelope import SEQUENCE_WIDTH, Attributes
 from schemas.registry import REGISTRY, SCHEMA_BASE, EventType
@@ -217,12 +218,20 @@ def kafka_headers(envelope: dict[str, Any]) -> dict[str, Any]:
         prop["x-kafka-header"]: {k: v for k, v in prop.items() if k != "x-kafka-header"}
         for prop in envelope["properties"].values()
     }
+    required = list(props)
+    props[HASH_HEADER] = {
+        "type": "string",
+        "pattern": "^[0-9a-f]{64}$",
+        "description": "SHA-256 of this record's canonical form (its chain hash), written with the record "
+        "by its producer so the next processor need not recompute it; not a CloudEvents attribute and not "
+        "part of the hash; absent on records written before it existed; verifiers recompute it.",
+    }
     return {
         "type": "object",
         "title": "CloudEventsKafkaHeaders",
         "description": envelope["description"],
         "properties": props,
-        "required": list(props),
+        "required": required,
     }
 
 
