@@ -21,6 +21,9 @@ from pydantic_core import PydanticCustomError, core_schema
 MAX_SAFE_INT = 2**53 - 1
 """Largest integer every JSON reader (and RFC 8785) represents exactly."""
 
+Hex64 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+"""A SHA-256 digest in lower-case hex (the hash chain's ``prevhash``, a revision's ``input_hash``)."""
+
 Id = Annotated[
     str,
     StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$"),

@@ -7,8 +7,18 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from schemas.common import MAX_SAFE_INT, Frozen, GoalId, Id, Outcome, PolicyVersion, Rating, Round, Side
-from schemas.envelope import Hex64
+from schemas.common import (
+    MAX_SAFE_INT,
+    Frozen,
+    GoalId,
+    Hex64,
+    Id,
+    Outcome,
+    PolicyVersion,
+    Rating,
+    Round,
+    Side,
+)
 
 
 class Decision(StrEnum):

@@ -8,16 +8,15 @@ from enum import Enum
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, Field, StringConstraints, field_serializer, model_validator
+from pydantic import AwareDatetime, Field, StringConstraints, field_serializer
 
 from schemas import canonical
 from schemas.chain import record_hash
-from schemas.common import MAX_SAFE_INT, ActorSide, Frozen, Id
+from schemas.common import MAX_SAFE_INT, ActorSide, Frozen, Hex64, Id
 
 SEQUENCE_WIDTH = 20
 _STORED = "_stored_record"
 
-Hex64 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 TraceParent = Annotated[str, StringConstraints(pattern=r"^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")]
 AuthType = Literal["app_user", "user", "service_account", "api_key", "system", "unauthenticated", "unknown"]
 """``authtype`` of the CloudEvents Auth Context extension."""
@@ -129,22 +128,15 @@ _FIELD_ORDER: tuple[str, ...] = tuple(Attributes.model_fields)
 
 
 class Event(Frozen):
-    """One event: envelope attributes and its typed data."""
+    """One event: envelope attributes and its typed data.
+
+    The data's model is the one its type names by construction: ``codec.decode`` validates the value
+    with the registry's model for the type, and ``registry.build_event`` takes the type from the data's
+    model. So the envelope needs no registry (which imports it): the contract has no import cycle.
+    """
 
     attributes: Attributes
     data: Frozen
-
-    @model_validator(mode="after")
-    def _data_matches_type(self) -> Event:
-        from schemas.registry import REGISTRY
-
-        expected = REGISTRY.get(self.attributes.type)
-        if expected is not None and not isinstance(self.data, expected.model):
-            raise ValueError(
-                f"data is {type(self.data).__name__}, type {self.attributes.type} "
-                f"needs {expected.model.__name__}"
-            )
-        return self
 
     def data_json(self) -> dict[str, Any]:
         """The data as plain JSON values."""

@@ -38,7 +38,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
 
-from services.platform.problems import problem_json, problem_type
+from services.platform.problems import problem_body, problem_json
 
 log = structlog.get_logger("auth")
 
@@ -451,15 +451,7 @@ async def _authenticate(verifier: Verifier, request: Request, key: str) -> Princ
 async def refusal(request: Request, exc: Exception) -> JSONResponse:
     """The problem+json answer to an ``AccessError`` (with its ``WWW-Authenticate`` challenge)."""
     assert isinstance(exc, AccessError)
-    body = {
-        "type": problem_type(exc.code),
-        "title": exc.code.replace("_", " "),
-        "status": exc.status,
-        "detail": exc.detail,
-        "code": exc.code,
-        "instance": request.url.path,
-    }
-    response = problem_json(body, exc.status)
+    response = problem_json(problem_body(exc.status, exc.code, exc.detail, request.url.path), exc.status)
     if exc.challenge:
         response.headers["WWW-Authenticate"] = exc.challenge
     elif exc.status == 403:

@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from services.platform.problems import problem_json, problem_type
+from services.platform.problems import problem_body, problem_json
 
 log = structlog.get_logger("http")
 
@@ -41,13 +41,6 @@ CODES: dict[int, str] = {
     500: "internal_error",
 }
 """Stable codes of the errors the framework itself raises."""
-
-
-def problem_body(status: int, code: str, detail: str, instance: str | None = None) -> dict[str, Any]:
-    """An RFC 9457 body with our code; ``instance`` is the request path."""
-    body = {"type": problem_type(code), "title": code.replace("_", " "), "status": status}
-    body |= {"detail": detail, "code": code}
-    return body | ({"instance": instance} if instance else {})
 
 
 class BodyLimit:

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 from schemas.codec import field_problems
 
@@ -15,6 +16,36 @@ MAX_PROBLEMS = 10
 """Invalid fields a problem lists at most; the rest are counted."""
 MAX_TEXT = 300
 """Longest field path or message quoted (field names and values come from the client)."""
+
+
+class Problem(BaseModel):
+    """A refusal: ``code`` is stable, ``detail`` names the field and what is allowed.
+
+    The one problem model of every API (and of the framework's own errors); the optional members are
+    left out of a body when not set.
+    """
+
+    type: str = Field(description="URI of the problem type, ending with the code.")
+    title: str = Field(description="Short summary of the problem type.")
+    status: int = Field(description="HTTP status code.")
+    detail: str = Field(description="What is wrong with this request and what is allowed.")
+    code: str = Field(description="Stable machine-readable code, e.g. version_conflict.")
+    field: str | None = Field(default=None, description="Offending field, e.g. payload.evidence[0].")
+    instance: str | None = Field(default=None, description="The request path.")
+    command_id: str | None = Field(default=None, description="Command id given to this request.")
+    current_version: int | None = Field(default=None, description="Interview version when refused.")
+    replay_of: str | None = Field(
+        default=None, description="Set on a retry: the command whose first result (this refusal) is repeated."
+    )
+
+
+def problem_body(
+    status: int, code: str, detail: str, instance: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    """An RFC 9457 body with our code (members not set are left out); ``instance`` is the request path."""
+    body = {"type": problem_type(code), "title": code.replace("_", " "), "status": status}
+    body |= {"detail": detail, "code": code}
+    return body | {k: v for k, v in ({"instance": instance} | extra).items() if v is not None}
 
 
 def problem_type(code: str) -> str:

@@ -7,23 +7,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 
 from services.platform.http_limits import install_problems
-from services.platform.problems import MEDIA_TYPE, invalid_fields, problem_json, problem_type
+from services.platform.problems import MEDIA_TYPE, Problem, invalid_fields, problem_json, problem_type
 
 RETRY_AFTER_S = 1
 """Seconds a client waits before asking again after a 503."""
-
-
-class Problem(BaseModel):
-    """An error as problem+json, with a stable ``code``."""
-
-    type: str
-    title: str
-    status: int
-    detail: str
-    code: str
 
 
 class ProblemError(Exception):
@@ -42,7 +31,7 @@ def catching_up(what: str) -> ProblemError:
 
 def problem_response(problem: Problem) -> JSONResponse:
     """A problem as an HTTP response (503: with ``Retry-After``)."""
-    response = problem_json(problem.model_dump(), problem.status)
+    response = problem_json(problem.model_dump(exclude_none=True), problem.status)
     if problem.status == 503:
         response.headers["Retry-After"] = str(RETRY_AFTER_S)
     return response

@@ -7,10 +7,9 @@ from typing import Any
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
 from starlette.requests import Request
 
-from services.platform.problems import MEDIA_TYPE, invalid_fields, problem_json, problem_type
+from services.platform.problems import MEDIA_TYPE, Problem, invalid_fields, problem_json, problem_type
 
 STATUS: dict[str, int] = {
     "invalid_command": 422,
@@ -39,23 +38,6 @@ STATUS: dict[str, int] = {
 }
 RETRY_AFTER_S = 1
 """Seconds a client waits before retrying a 503 or 504 (with the same Idempotency-Key)."""
-
-
-class Problem(BaseModel):
-    """A refusal: ``code`` is stable, ``detail`` names the field and what is allowed."""
-
-    type: str = Field(description="URI of the problem type, ending with the code.")
-    title: str = Field(description="Short summary of the problem type.")
-    status: int = Field(description="HTTP status code.")
-    detail: str = Field(description="What is wrong with this request and what is allowed.")
-    code: str = Field(description="Stable machine-readable code, e.g. version_conflict.")
-    field: str | None = Field(default=None, description="Offending field, e.g. payload.evidence[0].")
-    instance: str | None = Field(default=None, description="The request path.")
-    command_id: str | None = Field(default=None, description="Command id given to this request.")
-    current_version: int | None = Field(default=None, description="Interview version when refused.")
-    replay_of: str | None = Field(
-        default=None, description="Set on a retry: the command whose first result (this refusal) is repeated."
-    )
 
 
 def problem(code: str, detail: str, request: Request | None = None, **extra: Any) -> JSONResponse:
