@@ -1,0 +1,120 @@
+"""The rater-effects fit behind calibration v2: rating = item effect + interviewer effect + noise (ADR 0021).
+
+An *item* is one goal of one interview; its effect absorbs how good the candidate was on it, so an
+interviewer's effect (severity) is estimated only from items someone else also rated, against everyone
+they ever shared an item with, directly or through others. Least squares with the item effects
+eliminated (within-item centring) leaves an interviewer-by-interviewer system ``L b = r``: ``L`` is the
+graph Laplacian of shared ratings, ``r`` each interviewer's summed deviations from the item means. A ridge
+``shrinkage * I`` shrinks thin data toward the pool (a prior of ``shrinkage`` pseudo-items agreeing with
+it) and fixes the free level of each connected group of interviewers at mean zero. The level actually
+reported is the *median* interviewer's (robust: one deviant in a panel of three does not move the two who
+agree). Standard errors are cluster-robust by interview (sandwich ``A⁻¹ M A⁻¹``, ``M`` the summed outer
+products of each interview's residual scores, times ``G/(G-1)``): no assumption that all interviewers are
+equally noisy, and the goals of one interview may be correlated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class RaterEffects:
+    """Per interviewer (by index): severity against the median interviewer, its standard error, support."""
+
+    severity: Floats
+    standard_error: Floats
+    shared_interviews: Ints
+
+
+def _pairs(group: Ints) -> tuple[Ints, Ints]:
+    """Every ordered pair (j, k), j != k, of row positions in the same group (rows sorted by group)."""
+    n = len(group)
+    if n == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    sizes = np.diff(np.r_[starts, n])
+    size = np.repeat(sizes, sizes)
+    pos = np.arange(n) - np.repeat(starts, sizes)
+    left: list[Ints] = []
+    right: list[Ints] = []
+    for d in range(1, int(sizes.max())):
+        j = np.flatnonzero(pos + d < size)
+        left += [j, j + d]
+        right += [j + d, j]
+    if not left:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(left), np.concatenate(right)
+
+
+def _outer_sum(group: Ints, index: Ints, weight: Floats, out: Floats) -> None:
+    """Add, per group, ``sum_j sum_k weight_j * weight_k`` at ``out[index_j, index_k]`` (rows by group)."""
+    np.add.at(out, (index, index), weight * weight)
+    j, k = _pairs(group)
+    np.add.at(out, (index[j], index[k]), weight[j] * weight[k])
+
+
+def fit(
+    item: Ints, interview: Ints, rater: Ints, points: Floats, raters: int, shrinkage: float
+) -> RaterEffects:
+    """Fit the additive model over ratings given as parallel arrays (one row per rating)."""
+    n_item = np.bincount(item)
+    shared = n_item[item] >= 2  # a rating alone on its item says nothing about its rater
+    item, interview, rater, points = item[shared], interview[shared], rater[shared], points[shared]
+    order = np.lexsort((rater, item))
+    item, interview, rater, points = item[order], interview[order], rater[order], points[order]
+    n = np.bincount(item).astype(np.float64)[item]
+    centred = points - (np.bincount(item, points) / np.maximum(np.bincount(item), 1))[item]
+    laplacian = np.zeros((raters, raters))
+    np.add.at(laplacian, (rater, rater), np.ones(len(rater)))
+    j, k = _pairs(item)
+    np.add.at(laplacian, (rater[j], rater[k]), -1.0 / n[j])
+    np.add.at(laplacian, (rater, rater), -1.0 / n)
+    bread = laplacian + shrinkage * np.eye(raters)
+    summed = np.bincount(rater, centred, minlength=raters)
+    effect: Floats = np.linalg.solve(bread, summed).astype(np.float64)
+    # The meat estimates the noise, so its residuals are the unshrunk least-squares fit's: the ridge's
+    # residuals would also hold the shrinkage's bias and widen every interval.
+    unshrunk = np.linalg.lstsq(laplacian, summed)[0]
+    fitted = unshrunk[rater] - (np.bincount(item, unshrunk[rater]) / np.maximum(np.bincount(item), 1))[item]
+    residual = centred - fitted
+    meat = np.zeros((raters, raters))
+    key = interview * raters + rater  # one score per interview and rater
+    keys, inverse = np.unique(key, return_inverse=True)
+    score = np.bincount(inverse, residual).astype(np.float64)
+    clusters = len(np.unique(interview))
+    _outer_sum(keys // raters, keys % raters, score, meat)
+    inverse_bread = np.linalg.inv(bread)
+    cov = inverse_bread @ meat @ inverse_bread * (clusters / max(clusters - 1, 1))
+    supported = np.bincount(np.unique(keys % raters), minlength=raters) > 0
+    return _against_median(effect, cov, supported, _shared_interviews(keys, raters))
+
+
+def _shared_interviews(keys: Ints, raters: int) -> Ints:
+    return np.bincount(keys % raters, minlength=raters).astype(np.int64)
+
+
+def _against_median(
+    effect: Floats, cov: Floats, supported: npt.NDArray[np.bool_], shared: Ints
+) -> RaterEffects:
+    """Severity against the median interviewer with shared data; its standard error as a contrast."""
+    raters = len(effect)
+    weight = np.zeros(raters)
+    candidates = np.flatnonzero(supported)
+    if len(candidates):
+        ranked = candidates[np.argsort(effect[candidates], kind="stable")]
+        middle = ranked[(len(ranked) - 1) // 2 : len(ranked) // 2 + 1]
+        weight[middle] = 1.0 / len(middle)
+    severity = effect - weight @ effect
+    contrast = np.eye(raters) - weight  # row r: e_r - w
+    variance = np.einsum("ij,jk,ik->i", contrast, cov, contrast)
+    # The reference itself has severity 0 by construction; show its uncertainty against the pool mean.
+    reference = weight > 0
+    variance[reference] = np.diag(cov)[reference]
+    return RaterEffects(severity, np.sqrt(np.maximum(variance, 0.0)), shared)
