@@ -5,7 +5,10 @@ of every interview, so a new replica reads one record per interview once compact
 carries every assessment in force with its assessor and the company's decision, so the table keeps, per
 interview, the company-side ratings and that decision (the latest final revision wins: a side-by-side
 policy version may publish another). Only final revisions are decoded (the canonical JSON is checked for
-``"final":true`` first). The report is computed from the table on request and cached until a change.
+``"final":true`` first). The rows are also held in memory once read (an update costs one row, not a
+re-read of the file); the report (calibration v2, a rater-effects fit over every row: ADR 0021) is
+computed on request and cached until a change, so a stream of updates costs one fit per read that
+follows one, never one per update (docs/benchmarks.md: the fit's cost at 50,000 interviews).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from services.decision.domain.calibration import (
 )
 from services.platform.state import exclusive_file
 
-FORMAT = "calibration/1"
+FORMAT = "calibration/1"  # the rows; the method that reads them is the report's `method`
 _FINAL = b'"final":true'
 
 
@@ -40,7 +43,9 @@ class CalibrationStore(SqliteFedStore):
 
     def __init__(self, path: Path, rules: CalibrationRules | None = None) -> None:
         self.rules = rules or CalibrationRules()
-        self._cached: CalibrationReport | None = None
+        self._cached: tuple[int, CalibrationReport] | None = None
+        self._held: dict[str, InterviewRatings] | None = None  # read from the file on first use
+        self._version = 0  # bumped by every change: a report computed meanwhile is not kept as current
         super().__init__(path)
 
     def add_records(self, records: list[Any]) -> None:
@@ -53,12 +58,14 @@ class CalibrationStore(SqliteFedStore):
             if isinstance(event.data, VerdictChanged) and (found := ratings_of(event.data)) is not None:
                 ratings = [[r.assessor, r.goal.value, r.points] for r in found.ratings]
                 rows.append((found.interview_id, found.decision.value, json.dumps(ratings)))
+                if self._held is not None:
+                    self._held[found.interview_id] = found
         if rows:
             self._db.executemany("INSERT OR REPLACE INTO final VALUES (?, ?, ?)", rows)
-            self._cached = None
+            self._version += 1
 
     def interviews(self) -> list[InterviewRatings]:
-        """Every concluded interview held."""
+        """Every concluded interview in the file."""
         rows = self._db.execute(
             "SELECT interview, decision, ratings FROM final ORDER BY interview"
         ).fetchall()
@@ -69,13 +76,24 @@ class CalibrationStore(SqliteFedStore):
 
     def _forget(self) -> None:
         super()._forget()
-        self._cached = None
+        self._held = None
+        self._version += 1
 
     def report(self) -> CalibrationReport:
-        """The calibration over every concluded interview held (cached until the next change)."""
-        if self._cached is None:
-            self._cached = calibrate(self.interviews(), self.rules)
-        return self._cached
+        """The calibration over every concluded interview held (cached until the next change).
+
+        Safe to call from a worker thread while the feed adds rows: it fits a snapshot, and keeps the
+        result as current only if nothing changed meanwhile.
+        """
+        version, cached = self._version, self._cached
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        if self._held is None:
+            self._held = {iv.interview_id: iv for iv in self.interviews()}
+        report = calibrate(list(self._held.values()), self.rules)
+        if self._version == version:
+            self._cached = (version, report)
+        return report
 
 
 def open_calibration(directory: Path, topic: str) -> CalibrationStore:

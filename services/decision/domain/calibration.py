@@ -25,9 +25,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
+from threadpoolctl import threadpool_limits
 
 from schemas.common import RATING_POINTS, GoalId
-from schemas.decision import Decision, VerdictChanged
+from schemas.decision import VerdictChanged
 from services.decision.domain.calibration_table import (
     GOALS,
     Figures,
@@ -35,6 +36,12 @@ from services.decision.domain.calibration_table import (
     per_goal,
     per_interviewer,
     table,
+)
+from services.decision.domain.calibration_table import (
+    InterviewRatings as InterviewRatings,  # re-exported: the read model and the audit build these
+)
+from services.decision.domain.calibration_table import (
+    Rated as Rated,
 )
 from services.decision.domain.rater_effects import RaterEffects, fit
 
@@ -127,24 +134,6 @@ class CalibrationReport(Model):
     flagged: tuple[str, ...] = Field(description="Interviewers flagged overall or on at least one goal.")
 
 
-@dataclass(frozen=True)
-class Rated:
-    """One assessment in force by a company-side assessor."""
-
-    assessor: str
-    goal: GoalId
-    points: float
-
-
-@dataclass(frozen=True)
-class InterviewRatings:
-    """What calibration needs of one concluded interview."""
-
-    interview_id: str
-    decision: Decision
-    ratings: tuple[Rated, ...]
-
-
 def ratings_of(verdict: VerdictChanged) -> InterviewRatings | None:
     """The company side's assessments in force and the company decision of a final revision."""
     if not verdict.final:
@@ -227,10 +216,13 @@ def calibrate(
     rules = rules or CalibrationRules()
     latest = {iv.interview_id: iv for iv in interviews}
     chosen = [latest[k] for k in sorted(latest)]
-    t = table([(iv.decision, [(r.assessor, r.goal, r.points) for r in iv.ratings]) for iv in chosen])
+    t = table(chosen)
     if not t.names:
         return CalibrationReport(rules=rules, interviews=len(chosen), interviewers=(), flagged=())
-    overall, by_goal = _fits(t, rules)
+    # One BLAS thread: the systems are interviewers x interviewers (hundreds), where a second thread
+    # only contends for shared cores (25x slower on a loaded 2-core machine: docs/benchmarks.md).
+    with threadpool_limits(limits=1, user_api="blas"):
+        overall, by_goal = _fits(t, rules)
     goals, people = per_goal(t), per_interviewer(t)
     out = []
     for k, who in enumerate(t.names):

@@ -22,6 +22,24 @@ _SIGN = {Decision.PROCEED: 1.0, Decision.DECLINE: -1.0}
 
 
 @dataclass(frozen=True)
+class Rated:
+    """One assessment in force by a company-side assessor."""
+
+    assessor: str
+    goal: GoalId
+    points: float
+
+
+@dataclass(frozen=True)
+class InterviewRatings:
+    """What calibration needs of one concluded interview."""
+
+    interview_id: str
+    decision: Decision
+    ratings: tuple[Rated, ...]
+
+
+@dataclass(frozen=True)
 class RatingTable:
     """Every company-side rating in force, by index: ``names[rater]``, ``GOALS[goal]``."""
 
@@ -39,13 +57,15 @@ class RatingTable:
         return self.interview * len(GOALS) + self.goal
 
 
-def table(interviews: Sequence[tuple[Decision, Sequence[tuple[str, GoalId, float]]]]) -> RatingTable:
+def table(interviews: Sequence[InterviewRatings]) -> RatingTable:
     """The arrays of these interviews (index = position), repeated ratings of an item averaged."""
-    names = tuple(sorted({who for _, rated in interviews for who, _, _ in rated}))
+    names = tuple(sorted({r.assessor for iv in interviews for r in iv.ratings}))
     number = {who: k for k, who in enumerate(names)}
     goal_number = {g: k for k, g in enumerate(GOALS)}
     flat = [
-        (n, goal_number[g], number[who], p) for n, (_, rated) in enumerate(interviews) for who, g, p in rated
+        (n, goal_number[r.goal], number[r.assessor], r.points)
+        for n, iv in enumerate(interviews)
+        for r in iv.ratings
     ]
     raw = np.array(flat, dtype=np.float64).reshape(-1, 4)
     g_n, r_n = len(GOALS), max(len(names), 1)
@@ -53,7 +73,7 @@ def table(interviews: Sequence[tuple[Decision, Sequence[tuple[str, GoalId, float
     keys, inverse = np.unique(key, return_inverse=True)
     repeats = np.bincount(inverse).astype(np.int64)
     points = np.bincount(inverse, raw[:, 3]) / np.maximum(repeats, 1)
-    decision = np.array([_SIGN.get(d, 0.0) for d, _ in interviews], dtype=np.float64)
+    decision = np.array([_SIGN.get(iv.decision, 0.0) for iv in interviews], dtype=np.float64)
     return RatingTable(names, keys // r_n // g_n, keys // r_n % g_n, keys % r_n, points, repeats, decision)
 
 

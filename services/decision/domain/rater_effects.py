@@ -90,8 +90,8 @@ def fit(
     score = np.bincount(inverse, residual).astype(np.float64)
     clusters = len(np.unique(interview))
     _outer_sum(keys // raters, keys % raters, score, meat)
-    inverse_bread = np.linalg.inv(bread)
-    cov = inverse_bread @ meat @ inverse_bread * (clusters / max(clusters - 1, 1))
+    half = np.linalg.solve(bread, meat)  # A^-1 M; A is symmetric, so A^-1 M A^-1 = (A^-1 (A^-1 M)')'
+    cov = np.linalg.solve(bread, half.T).T * (clusters / max(clusters - 1, 1))
     supported = np.bincount(np.unique(keys % raters), minlength=raters) > 0
     return _against_median(effect, cov, supported, _shared_interviews(keys, raters))
 
@@ -112,8 +112,9 @@ def _against_median(
         middle = ranked[(len(ranked) - 1) // 2 : len(ranked) // 2 + 1]
         weight[middle] = 1.0 / len(middle)
     severity = effect - weight @ effect
-    contrast = np.eye(raters) - weight  # row r: e_r - w
-    variance = np.einsum("ij,jk,ik->i", contrast, cov, contrast)
+    # Var(b_r - w.b) = V_rr - 2 (V w)_r + w'Vw, for every r at once.
+    cov_w = cov @ weight
+    variance = np.diag(cov) - 2 * cov_w + weight @ cov_w
     # The reference itself has severity 0 by construction; show its uncertainty against the pool mean.
     reference = weight > 0
     variance[reference] = np.diag(cov)[reference]
