@@ -5,7 +5,8 @@
 Interviews with a panel of three drawn from ``--raters`` interviewers, each rating three goals, put
 straight into a ``CalibrationStore`` file (the Kafka feed is the store's own cost, per record, not the
 fit's). Timed: reading the table back (SQLite + JSON, the baseline: what any report over it costs),
-the whole v2 report, its parts (arrays, the four fits), a cached read; with ``--baseline-commit``, the
+the whole v2 report, its parts (arrays, the four fits: with one BLAS thread as the report runs them,
+and with as many as BLAS starts by itself), a cached read; with ``--baseline-commit``, the
 v1 report (panel-mean offsets) of that commit over the same interviews, in the same run. No broker.
 """
 
@@ -23,6 +24,8 @@ import types
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from threadpoolctl import threadpool_limits
 
 from schemas.common import GoalId
 from services.decision.adapters.calibration_store import CalibrationStore
@@ -78,7 +81,9 @@ def run(interviews: int, raters: int, baseline_commit: str | None) -> dict[str, 
         fill(store, interviews, raters)
         held = timed("read the table (baseline)", store.interviews, out)
         t = timed("arrays", lambda: table(held), out)
-        timed("fits (overall + 3 goals)", lambda: _fits(t, store.rules), out)
+        with threadpool_limits(limits=1, user_api="blas"):
+            timed("fits (overall + 3 goals)", lambda: _fits(t, store.rules), out)
+        timed("fits, BLAS's own threads", lambda: _fits(t, store.rules), out)
         report = timed("v2 report from held rows", lambda: calibrate(held, store.rules), out)
         timed("store.report() uncached", store.report, out)
         timed("store.report() cached", store.report, out)

@@ -121,6 +121,7 @@ class InterviewerCalibration(Model):
     )
     standard_error: float | None = Field(None, description="Cluster-robust standard error of the severity.")
     interval: tuple[float, float] | None = Field(None, description="95 % Student-t interval of the severity.")
+    severity_flagged: bool = Field(False, description="The overall severity alone meets the flag rule.")
     note: str = Field("", description="Why the overall severity is or is not flagged.")
 
 
@@ -235,7 +236,8 @@ def calibrate(
             interviewer=who, interviews=int(people.interviews[k]), assessments=int(people.assessments[k]),
             decided=decided, agreed=agreed, agreement_rate=_r(agreed / decided) if decided else None,
             flagged=flagged or any(g.flagged for g in mine), goals=mine, shared_interviews=e.shared,
-            severity=e.severity, standard_error=e.standard_error, interval=e.interval, note=note,
+            severity=e.severity, standard_error=e.standard_error, interval=e.interval,
+            severity_flagged=flagged, note=note,
         ))  # fmt: skip
     flagged_names = tuple(c.interviewer for c in out if c.flagged)
     return CalibrationReport(
