@@ -79,14 +79,17 @@ def run(interviews: int, raters: int, baseline_commit: str | None) -> dict[str, 
     with tempfile.TemporaryDirectory() as tmp:
         store = CalibrationStore(Path(tmp) / "calibration.sqlite")
         fill(store, interviews, raters)
+        before = _rss_mb()
+        timed("store.report() uncached", store.report, out)  # reads the rows into memory, then fits
+        out["store_rows_and_report_mb"] = round(_rss_mb() - before, 1)
+        print(f"{'memory the store took':>28}: {out['store_rows_and_report_mb']:8.1f} MB")
+        timed("store.report() cached", store.report, out)
         held = timed("read the table (baseline)", store.interviews, out)
         t = timed("arrays", lambda: table(held), out)
         with threadpool_limits(limits=1, user_api="blas"):
             timed("fits (overall + 3 goals)", lambda: _fits(t, store.rules), out)
         timed("fits, BLAS's own threads", lambda: _fits(t, store.rules), out)
         report = timed("v2 report from held rows", lambda: calibrate(held, store.rules), out)
-        timed("store.report() uncached", store.report, out)
-        timed("store.report() cached", store.report, out)
         if baseline_commit:
             timed(f"v1 report ({baseline_commit})", lambda: v1_calibrate(baseline_commit)(held), out)
         store.close()
@@ -94,6 +97,14 @@ def run(interviews: int, raters: int, baseline_commit: str | None) -> dict[str, 
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     print(f"flagged: {out['flagged']}; peak RSS {out['peak_rss_mb']} MB")
     return out
+
+
+def _rss_mb() -> float:
+    """The process's resident memory now."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
