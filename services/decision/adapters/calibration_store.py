@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from sys import intern
 from typing import Any
 
 from schemas.codec import decode
@@ -59,7 +60,7 @@ class CalibrationStore(SqliteFedStore):
                 ratings = [[r.assessor, r.goal.value, r.points] for r in found.ratings]
                 rows.append((found.interview_id, found.decision.value, json.dumps(ratings)))
                 if self._held is not None:
-                    self._held[found.interview_id] = found
+                    self._held[found.interview_id] = _interned(found)
         if rows:
             self._db.executemany("INSERT OR REPLACE INTO final VALUES (?, ?, ?)", rows)
             self._version += 1
@@ -70,7 +71,9 @@ class CalibrationStore(SqliteFedStore):
             "SELECT interview, decision, ratings FROM final ORDER BY interview"
         ).fetchall()
         return [
-            InterviewRatings(iv, Decision(d), tuple(Rated(a, GoalId(g), p) for a, g, p in json.loads(r)))
+            InterviewRatings(
+                iv, Decision(d), tuple(Rated(intern(a), GoalId(g), p) for a, g, p in json.loads(r))
+            )
             for iv, d, r in rows
         ]
 
@@ -94,6 +97,12 @@ class CalibrationStore(SqliteFedStore):
         if self._version == version:
             self._cached = (version, report)
         return report
+
+
+def _interned(found: InterviewRatings) -> InterviewRatings:
+    """The same ratings with each assessor's name shared (held for every interview: memory)."""
+    rated = tuple(Rated(intern(r.assessor), r.goal, r.points) for r in found.ratings)
+    return InterviewRatings(found.interview_id, found.decision, rated)
 
 
 def open_calibration(directory: Path, topic: str) -> CalibrationStore:

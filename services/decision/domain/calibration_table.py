@@ -21,7 +21,7 @@ GOALS = tuple(GoalId)
 _SIGN = {Decision.PROCEED: 1.0, Decision.DECLINE: -1.0}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: the read model holds hundreds of thousands
 class Rated:
     """One assessment in force by a company-side assessor."""
 
@@ -30,7 +30,7 @@ class Rated:
     points: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InterviewRatings:
     """What calibration needs of one concluded interview."""
 
