@@ -5,7 +5,7 @@ of every interview, so a new replica reads one record per interview once compact
 carries every assessment in force with its assessor and the company's decision, so the table keeps, per
 interview, the company-side ratings and that decision (the latest final revision wins: a side-by-side
 policy version may publish another). Only final revisions are decoded (the canonical JSON is checked for
-``"final":true`` first). The rows are also held in memory once read (an update costs one row, not a
+``"final":true`` first). The rows are also held in memory, read at open (an update costs one row, not a
 re-read of the file); the report (calibration v2, a rater-effects fit over every row: ADR 0021) is
 computed on request and cached until a change, so a stream of updates costs one fit per read that
 follows one, never one per update (docs/benchmarks.md: the fit's cost at 50,000 interviews).
@@ -14,6 +14,7 @@ follows one, never one per update (docs/benchmarks.md: the fit's cost at 50,000 
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from sys import intern
 from typing import Any
@@ -45,9 +46,13 @@ class CalibrationStore(SqliteFedStore):
     def __init__(self, path: Path, rules: CalibrationRules | None = None) -> None:
         self.rules = rules or CalibrationRules()
         self._cached: tuple[int, CalibrationReport] | None = None
-        self._held: dict[str, InterviewRatings] | None = None  # read from the file on first use
+        self._held: dict[str, InterviewRatings] = {}
         self._version = 0  # bumped by every change: a report computed meanwhile is not kept as current
+        self._fitting = threading.Lock()
         super().__init__(path)
+        # Read once at open (about 2 s at 50,000 interviews), then kept up to date by add_records: no
+        # lazy load that a concurrent update could miss.
+        self._held = {iv.interview_id: _interned(iv) for iv in self.interviews()}
 
     def add_records(self, records: list[Any]) -> None:
         """Keep the ratings of final revisions among ``decision.events`` records."""
@@ -59,8 +64,7 @@ class CalibrationStore(SqliteFedStore):
             if isinstance(event.data, VerdictChanged) and (found := ratings_of(event.data)) is not None:
                 ratings = [[r.assessor, r.goal.value, r.points] for r in found.ratings]
                 rows.append((found.interview_id, found.decision.value, json.dumps(ratings)))
-                if self._held is not None:
-                    self._held[found.interview_id] = _interned(found)
+                self._held[found.interview_id] = _interned(found)
         if rows:
             self._db.executemany("INSERT OR REPLACE INTO final VALUES (?, ?, ?)", rows)
             self._version += 1
@@ -71,32 +75,29 @@ class CalibrationStore(SqliteFedStore):
             "SELECT interview, decision, ratings FROM final ORDER BY interview"
         ).fetchall()
         return [
-            InterviewRatings(
-                iv, Decision(d), tuple(Rated(intern(a), GoalId(g), p) for a, g, p in json.loads(r))
-            )
+            InterviewRatings(iv, Decision(d), tuple(Rated(a, GoalId(g), p) for a, g, p in json.loads(r)))
             for iv, d, r in rows
         ]
 
     def _forget(self) -> None:
         super()._forget()
-        self._held = None
+        self._held = {}
         self._version += 1
 
     def report(self) -> CalibrationReport:
         """The calibration over every concluded interview held (cached until the next change).
 
-        Safe to call from a worker thread while the feed adds rows: it fits a snapshot, and keeps the
-        result as current only if nothing changed meanwhile.
+        Safe to call from a worker thread while the feed adds rows: it fits a snapshot of the rows held,
+        and keeps the result as current only if nothing changed meanwhile.
         """
-        version, cached = self._version, self._cached
-        if cached is not None and cached[0] == version:
-            return cached[1]
-        if self._held is None:
-            self._held = {iv.interview_id: iv for iv in self.interviews()}
-        report = calibrate(list(self._held.values()), self.rules)
-        if self._version == version:
-            self._cached = (version, report)
-        return report
+        with self._fitting:  # one fit at a time: readers arriving meanwhile take its result
+            version, cached = self._version, self._cached
+            if cached is not None and cached[0] == version:
+                return cached[1]
+            report = calibrate(list(self._held.values()), self.rules)  # list(): one atomic snapshot
+            if self._version == version:
+                self._cached = (version, report)
+            return report
 
 
 def _interned(found: InterviewRatings) -> InterviewRatings:
