@@ -14,6 +14,7 @@ follows one, never one per update (docs/benchmarks.md: the fit's cost at 50,000 
 from __future__ import annotations
 
 import json
+from json import loads
 import threading
 from pathlib import Path
 from sys import intern
@@ -35,6 +36,7 @@ from services.platform.state import exclusive_file
 
 FORMAT = "calibration/1"  # the rows; the method that reads them is the report's `method`
 _FINAL = b'"final":true'
+_GOAL = {g.value: g for g in GoalId}  # a dict look-up: GoalId(value) costs more, per rating
 
 
 class CalibrationStore(SqliteFedStore):
@@ -52,7 +54,7 @@ class CalibrationStore(SqliteFedStore):
         super().__init__(path)
         # Read once at open (about 2 s at 50,000 interviews), then kept up to date by add_records: no
         # lazy load that a concurrent update could miss.
-        self._held = {iv.interview_id: _interned(iv) for iv in self.interviews()}
+        self._held = {iv.interview_id: iv for iv in self.interviews()}
 
     def add_records(self, records: list[Any]) -> None:
         """Keep the ratings of final revisions among ``decision.events`` records."""
@@ -75,7 +77,7 @@ class CalibrationStore(SqliteFedStore):
             "SELECT interview, decision, ratings FROM final ORDER BY interview"
         ).fetchall()
         return [
-            InterviewRatings(iv, Decision(d), tuple(Rated(a, GoalId(g), p) for a, g, p in json.loads(r)))
+            InterviewRatings(iv, Decision(d), tuple(Rated(intern(a), _GOAL[g], p) for a, g, p in loads(r)))
             for iv, d, r in rows
         ]
 
