@@ -14,8 +14,8 @@ follows one, never one per update (docs/benchmarks.md: the fit's cost at 50,000 
 from __future__ import annotations
 
 import json
-from json import loads
 import threading
+from json import loads
 from pathlib import Path
 from sys import intern
 from typing import Any
