@@ -60,44 +60,52 @@ def _outer_sum(group: Ints, index: Ints, weight: Floats, out: Floats) -> None:
     np.add.at(out, (index[j], index[k]), weight[j] * weight[k])
 
 
+def _item_mean(item: Ints, values: Floats) -> Floats:
+    """Each row's item mean of ``values``."""
+    return (np.bincount(item, values) / np.maximum(np.bincount(item), 1))[item]
+
+
+def _laplacian(item: Ints, rater: Ints, raters: int) -> Floats:
+    """``X'X - sum_i s_i s_i' / n_i``: the normal equations' matrix once item effects are eliminated."""
+    n = np.bincount(item).astype(np.float64)[item]
+    out = np.zeros((raters, raters))
+    np.add.at(out, (rater, rater), 1.0 - 1.0 / n)
+    j, k = _pairs(item)
+    np.add.at(out, (rater[j], rater[k]), -1.0 / n[j])
+    return out
+
+
+def _meat(interview: Ints, rater: Ints, residual: Floats, raters: int) -> tuple[Floats, Ints, int]:
+    """Summed outer products of each interview's residual scores; shared interviews per rater; clusters."""
+    keys, inverse = np.unique(interview * raters + rater, return_inverse=True)  # per interview and rater
+    score = np.bincount(inverse, residual).astype(np.float64)
+    meat = np.zeros((raters, raters))
+    _outer_sum(keys // raters, keys % raters, score, meat)
+    shared = np.bincount(keys % raters, minlength=raters).astype(np.int64)
+    return meat, shared, len(np.unique(interview))
+
+
 def fit(
     item: Ints, interview: Ints, rater: Ints, points: Floats, raters: int, shrinkage: float
 ) -> RaterEffects:
     """Fit the additive model over ratings given as parallel arrays (one row per rating)."""
-    n_item = np.bincount(item)
-    shared = n_item[item] >= 2  # a rating alone on its item says nothing about its rater
-    item, interview, rater, points = item[shared], interview[shared], rater[shared], points[shared]
-    order = np.lexsort((rater, item))
-    item, interview, rater, points = item[order], interview[order], rater[order], points[order]
-    n = np.bincount(item).astype(np.float64)[item]
-    centred = points - (np.bincount(item, points) / np.maximum(np.bincount(item), 1))[item]
-    laplacian = np.zeros((raters, raters))
-    np.add.at(laplacian, (rater, rater), np.ones(len(rater)))
-    j, k = _pairs(item)
-    np.add.at(laplacian, (rater[j], rater[k]), -1.0 / n[j])
-    np.add.at(laplacian, (rater, rater), -1.0 / n)
+    shared = np.bincount(item)[item] >= 2  # a rating alone on its item says nothing about its rater
+    order = np.lexsort((rater[shared], item[shared]))
+    item, interview = item[shared][order], interview[shared][order]
+    rater, points = rater[shared][order], points[shared][order]
+    centred = points - _item_mean(item, points)
+    laplacian = _laplacian(item, rater, raters)
     bread = laplacian + shrinkage * np.eye(raters)
     summed = np.bincount(rater, centred, minlength=raters)
     effect: Floats = np.linalg.solve(bread, summed).astype(np.float64)
     # The meat estimates the noise, so its residuals are the unshrunk least-squares fit's: the ridge's
     # residuals would also hold the shrinkage's bias and widen every interval.
-    unshrunk = np.linalg.lstsq(laplacian, summed)[0]
-    fitted = unshrunk[rater] - (np.bincount(item, unshrunk[rater]) / np.maximum(np.bincount(item), 1))[item]
-    residual = centred - fitted
-    meat = np.zeros((raters, raters))
-    key = interview * raters + rater  # one score per interview and rater
-    keys, inverse = np.unique(key, return_inverse=True)
-    score = np.bincount(inverse, residual).astype(np.float64)
-    clusters = len(np.unique(interview))
-    _outer_sum(keys // raters, keys % raters, score, meat)
+    unshrunk: Floats = np.linalg.lstsq(laplacian, summed)[0].astype(np.float64)
+    residual = centred - (unshrunk[rater] - _item_mean(item, unshrunk[rater]))
+    meat, per_rater, clusters = _meat(interview, rater, residual, raters)
     half = np.linalg.solve(bread, meat)  # A^-1 M; A is symmetric, so A^-1 M A^-1 = (A^-1 (A^-1 M)')'
     cov = np.linalg.solve(bread, half.T).T * (clusters / max(clusters - 1, 1))
-    supported = np.bincount(np.unique(keys % raters), minlength=raters) > 0
-    return _against_median(effect, cov, supported, _shared_interviews(keys, raters))
-
-
-def _shared_interviews(keys: Ints, raters: int) -> Ints:
-    return np.bincount(keys % raters, minlength=raters).astype(np.int64)
+    return _against_median(effect, cov, per_rater > 0, per_rater)
 
 
 def _against_median(
