@@ -151,22 +151,30 @@ async def final_calibration(
 
 
 def print_calibration(console: Console, report: dict[str, Any]) -> None:
-    """Who is flagged, with each flagged goal's offset and interval; the others in one line."""
+    """Who is flagged, with the flagged severities (overall, per goal); the others in one line."""
     rules = report["rules"]
     console.print(
-        f"calibration over {report['interviews']} concluded interviews "
+        f"calibration over {report['interviews']} concluded interviews, "
+        f"method {report.get('method', '?')} "
         f"(flag: >= {rules['min_shared_interviews']} shared interviews, "
-        f"|offset| >= {rules['min_offset']}, 95 % interval excluding 0)",
+        f"|severity| >= {rules['min_offset']}, 95 % interval excluding 0)",
         soft_wrap=True,
     )
     for person in report["interviewers"]:
         if not person["flagged"]:
             continue
-        for goal in person["goals"]:
-            if goal["flagged"]:
+        overall = {
+            "goal": "all goals",
+            "offset": person.get("severity"),
+            "interval": person.get("interval"),
+            "flagged": person.get("severity_flagged"),
+            "shared_interviews": person.get("shared_interviews"),
+        }
+        for goal in (overall, *person["goals"]):
+            if goal["flagged"] and goal["offset"] is not None and goal["interval"] is not None:
                 low, high = goal["interval"]
                 console.print(
-                    f"  flagged {person['interviewer']}: {goal['goal']} offset {goal['offset']:+.2f} "
+                    f"  flagged {person['interviewer']}: {goal['goal']} severity {goal['offset']:+.2f} "
                     f"[{low:+.2f}, {high:+.2f}] over {goal['shared_interviews']} shared interviews",
                     soft_wrap=True,
                 )

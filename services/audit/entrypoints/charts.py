@@ -238,7 +238,7 @@ class OffsetBar:
 
 
 def offsets(bars: Sequence[OffsetBar], limit: float = 3.0, width: int = 760) -> str:
-    """A horizontal bar per interviewer and goal: offset from the panel (points) and its 95 % interval."""
+    """A horizontal bar per interviewer and goal: severity (points) and its 95 % interval."""
     if not bars:
         return "<p>No interviewer has rated a goal someone else also rated.</p>"
     row, label_w, top = 18, 260, 30
@@ -251,8 +251,9 @@ def offsets(bars: Sequence[OffsetBar], limit: float = 3.0, width: int = 760) -> 
     parts = [
         f"<svg class='calibration' xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
         f"viewBox='0 0 {width} {height}' role='img' "
-        "aria-label='offset from the panel per interviewer and goal'>",
-        "<title>Offset from the panel per interviewer and goal (rating points, 95 % interval)</title>",
+        "aria-label='severity per interviewer and goal'>",
+        "<title>Severity per interviewer and goal (rating points against the median interviewer, "
+        "95 % interval)</title>",
     ]
     for tick in range(-int(limit), int(limit) + 1):
         parts.append(

@@ -119,19 +119,28 @@ def print_what_if(console: Console, report: WhatIfReport) -> None:
     console.print(table)
 
 
+def _interval(interval: tuple[float, float] | None) -> str:
+    return "-" if interval is None else f"{interval[0]:+.2f}..{interval[1]:+.2f}"
+
+
 def print_calibration(console: Console, report: CalibrationReport) -> None:
-    """One row per interviewer and goal: offset from the panel, interval, agreement, flag."""
+    """Per interviewer a row for all goals, then one per goal: severity, interval, agreement, flag."""
     r = report.rules
     console.print(
-        f"{report.interviews} concluded interviews; flag: >= {r.min_shared_interviews} shared interviews, "
-        f"|offset| >= {r.min_offset:.2f} points, 95 % interval excluding 0"
+        f"{report.interviews} concluded interviews; method {report.method} (severity: rating = item + "
+        f"interviewer effect, against the median interviewer, shrinkage {r.shrinkage:g}); flag: >= "
+        f"{r.min_shared_interviews} shared interviews, |severity| >= {r.min_offset:.2f} points, "
+        "95 % interval excluding 0"
     )
-    table = Table("interviewer", "goal", "n", "shared", "offset", "95 % interval", "agreement", "flag")
+    table = Table("interviewer", "goal", "n", "shared", "severity", "95 % interval", "agreement", "flag")
     for c in report.interviewers:
+        table.add_row(c.interviewer, "(all)", str(c.assessments), str(c.shared_interviews),
+                      "-" if c.severity is None else f"{c.severity:+.2f}", _interval(c.interval),
+                      "-" if c.agreement_rate is None else f"{c.agreement_rate:.0%}",
+                      "FLAG" if c.flagged else "")  # fmt: skip
         for g in c.goals:
-            interval = "-" if g.interval is None else f"{g.interval[0]:+.2f}..{g.interval[1]:+.2f}"
             table.add_row(c.interviewer, g.goal.value, str(g.assessments), str(g.shared_interviews),
-                          "-" if g.offset is None else f"{g.offset:+.2f}", interval,
+                          "-" if g.offset is None else f"{g.offset:+.2f}", _interval(g.interval),
                           "-" if g.agreement_rate is None else f"{g.agreement_rate:.0%}",
                           "FLAG" if g.flagged else "")  # fmt: skip
     console.print(table)

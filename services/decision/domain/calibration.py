@@ -1,34 +1,52 @@
-"""Interviewer calibration: each interviewer's ratings against the rest of the panel on the same interviews.
+"""Interviewer calibration v2: each interviewer's severity from a rater-effects model (ADR 0021, 0013).
 
 A pure read model over the final verdicts (``decision.verdict_changed`` with ``final``): a final revision
 carries every assessment still in force (a superseded one is replaced by the later one), each with its
 assessor and points, and the company's final decision. Calibration informs people; it never changes a
-verdict. The rules are ``CalibrationRules`` (docs/design.md section 7, ADR 0013):
+verdict. The rules are ``CalibrationRules`` (docs/design.md, ADR 0021):
 
 - ratings are points: strong_no -2, no -1, yes +1, strong_yes +2 (``schemas.common.RATING_POINTS``);
-- only company-side assessors (interviewers) are calibrated; the panel of an interview and goal is the
-  other company-side assessors of that goal in that interview;
-- per interviewer and goal, on each *shared* interview (the goal also rated by someone else there),
-  ``d = own points - mean of the others' points``; the offset is the mean of ``d``, with its standard
-  error (sample standard deviation / sqrt(n)) and a 95 % Student-t interval;
+- only company-side assessors (interviewers) are calibrated; an *item* is one goal of one interview;
+- severity: ``rating = item effect + interviewer effect`` fitted by least squares over every item rated
+  by at least two interviewers (``rater_effects``), ridge-shrunk toward the pool by ``shrinkage``,
+  reported against the median interviewer, with a cluster-robust standard error and a 95 % Student-t
+  interval (df = shared interviews - 1); per goal (one fit per goal) and overall (one fit over all goals);
 - agreement: on interviews whose company decision is proceed or decline, the share where the sign of
   the interviewer's rating (per goal) or of their mean rating (overall) matches it;
-- flag: at least ``min_shared_interviews`` shared interviews, ``|offset| >= min_offset`` and the
-  interval excluding zero. Thin data is never flagged.
+- flag: at least ``min_shared_interviews`` shared interviews, ``|severity| >= min_offset`` and the
+  interval excluding zero, overall or on any goal. Thin data is never flagged.
 """
 
 from __future__ import annotations
 
 import math
-import statistics
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
+from threadpoolctl import threadpool_limits
 
 from schemas.common import RATING_POINTS, GoalId
-from schemas.decision import Decision, VerdictChanged
+from schemas.decision import VerdictChanged
+from services.decision.domain.calibration_table import (
+    GOALS,
+    Figures,
+    RatingTable,
+    per_goal,
+    per_interviewer,
+    table,
+)
+from services.decision.domain.calibration_table import (
+    InterviewRatings as InterviewRatings,  # re-exported: the read model and the audit build these
+)
+from services.decision.domain.calibration_table import (
+    Rated as Rated,
+)
+from services.decision.domain.rater_effects import RaterEffects, fit
+
+METHOD = "rater-effects/2"
+"""The calibration method's name and version, shown in every report."""
 
 _T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262,
          10: 2.228, 11: 2.201, 12: 2.179, 13: 2.160, 14: 2.145, 15: 2.131, 16: 2.120, 17: 2.110,
@@ -51,10 +69,13 @@ class Model(BaseModel):
 
 
 class CalibrationRules(Model):
-    """When an offset is shown as a flag."""
+    """How severity is estimated and when it is shown as a flag."""
 
     min_shared_interviews: int = Field(8, ge=2, description="Shared interviews needed before a flag.")
-    min_offset: float = Field(0.75, gt=0, description="Smallest |offset| (rating points) that is flagged.")
+    min_offset: float = Field(0.75, gt=0, description="Smallest |severity| (rating points) that is flagged.")
+    shrinkage: float = Field(
+        1.0, gt=0, description="Ridge weight: pseudo-items on which each interviewer agrees with the pool."
+    )
     scale: dict[str, int] = Field(
         default_factory=lambda: {str(k): v for k, v in RATING_POINTS.items()},
         description="Points of each rating.",
@@ -70,15 +91,16 @@ class GoalCalibration(Model):
     panel_assessments: int = Field(description="The others' assessments on those interviews.")
     mean_rating: float = Field(description="Mean of the interviewer's points.")
     panel_mean: float | None = Field(description="Mean over shared interviews of the others' mean.")
-    offset: float | None = Field(description="Mean of (own - others' mean) on shared interviews.")
-    standard_error: float | None = Field(
-        description="Sample standard deviation of the differences / sqrt(n)."
+    offset: float | None = Field(
+        description="Severity on this goal (rater-effects fit, points against the median interviewer; "
+        "negative: rates lower)."
     )
+    standard_error: float | None = Field(description="Cluster-robust (by interview) standard error.")
     interval: tuple[float, float] | None = Field(description="95 % Student-t interval of the offset.")
     decided: int = Field(description="Interviews with a final company decision proceed or decline.")
     agreed: int = Field(description="Of those, how many the rating's sign matches.")
     agreement_rate: float | None = Field(description="agreed / decided.")
-    flagged: bool = Field(description="Offset large and well supported (see the rules).")
+    flagged: bool = Field(description="Severity large and well supported (see the rules).")
     note: str = Field(description="Why it is or is not flagged.")
 
 
@@ -91,35 +113,26 @@ class InterviewerCalibration(Model):
     decided: int
     agreed: int
     agreement_rate: float | None = Field(description="Sign of their mean rating vs the company decision.")
-    flagged: bool = Field(description="Any goal flagged.")
+    flagged: bool = Field(description="Overall severity or any goal flagged.")
     goals: tuple[GoalCalibration, ...]
+    shared_interviews: int = Field(0, description="Interviews where someone else rated a goal they rated.")
+    severity: float | None = Field(
+        None, description="Overall severity over all goals (points against the median interviewer)."
+    )
+    standard_error: float | None = Field(None, description="Cluster-robust standard error of the severity.")
+    interval: tuple[float, float] | None = Field(None, description="95 % Student-t interval of the severity.")
+    severity_flagged: bool = Field(False, description="The overall severity alone meets the flag rule.")
+    note: str = Field("", description="Why the overall severity is or is not flagged.")
 
 
 class CalibrationReport(Model):
     """Calibration of every interviewer over the final verdicts seen."""
 
+    method: str = Field(METHOD, description="The calibration method and its version.")
     rules: CalibrationRules
     interviews: int = Field(description="Final verdicts read.")
     interviewers: tuple[InterviewerCalibration, ...]
-    flagged: tuple[str, ...] = Field(description="Interviewers with at least one flagged goal.")
-
-
-@dataclass(frozen=True)
-class Rated:
-    """One assessment in force by a company-side assessor."""
-
-    assessor: str
-    goal: GoalId
-    points: int
-
-
-@dataclass(frozen=True)
-class InterviewRatings:
-    """What calibration needs of one concluded interview."""
-
-    interview_id: str
-    decision: Decision
-    ratings: tuple[Rated, ...]
+    flagged: tuple[str, ...] = Field(description="Interviewers flagged overall or on at least one goal.")
 
 
 def ratings_of(verdict: VerdictChanged) -> InterviewRatings | None:
@@ -132,70 +145,69 @@ def ratings_of(verdict: VerdictChanged) -> InterviewRatings | None:
 
 
 def _r(x: float) -> float:
-    return round(x, 4)
+    return round(float(x), 4)
 
 
-def _agrees(points: float, decision: Decision) -> bool | None:
-    if decision is Decision.UNDECIDED or points == 0:
-        return None
-    return (points > 0) == (decision is Decision.PROCEED)
+@dataclass(frozen=True)
+class Estimate:
+    """One severity with what the flag rule needs."""
+
+    shared: int
+    severity: float | None
+    standard_error: float | None
+    interval: tuple[float, float] | None
 
 
-def _goal(
-    who: str, goal: GoalId, interviews: list[InterviewRatings], rules: CalibrationRules
-) -> GoalCalibration | None:
-    own: list[int] = []
-    diffs: list[float] = []
-    panel_means: list[float] = []
-    panel = decided = agreed = 0
-    for iv in interviews:
-        mine = [r.points for r in iv.ratings if r.goal == goal and r.assessor == who]
-        if not mine:
-            continue
-        others = [r.points for r in iv.ratings if r.goal == goal and r.assessor != who]
-        own.extend(mine)
-        mean_mine = sum(mine) / len(mine)
-        if (agree := _agrees(mean_mine, iv.decision)) is not None:
-            decided, agreed = decided + 1, agreed + agree
-        if others:
-            others_mean = sum(others) / len(others)
-            panel += len(others)
-            panel_means.append(others_mean)
-            diffs.append(mean_mine - others_mean)
-    if not own:
-        return None
-    n = len(diffs)
-    offset = statistics.fmean(diffs) if diffs else None
-    se = statistics.stdev(diffs) / math.sqrt(n) if n >= 2 else None
-    interval = None
-    if offset is not None and se is not None:
-        half = t_quantile(n - 1) * se
-        interval = (_r(offset - half), _r(offset + half))
-    flagged, note = _verdict(n, offset, interval, rules)
+def estimate(effects: RaterEffects, k: int) -> Estimate:
+    """Interviewer ``k``'s severity, rounded, with its 95 % interval (none without shared data)."""
+    n = int(effects.shared_interviews[k])
+    if n == 0:
+        return Estimate(0, None, None, None)
+    sev, se = float(effects.severity[k]), float(effects.standard_error[k])
+    half = t_quantile(n - 1) * se
+    interval = None if math.isinf(half) else (_r(sev - half), _r(sev + half))
+    return Estimate(n, _r(sev), _r(se), interval)
+
+
+def judge(e: Estimate, rules: CalibrationRules) -> tuple[bool, str]:
+    """The flag rule: enough shared interviews, a large severity, an interval excluding zero."""
+    n, sev, interval = e.shared, e.severity, e.interval
+    if n < rules.min_shared_interviews or sev is None or interval is None:
+        return False, f"thin data: {n} shared interviews (a flag needs {rules.min_shared_interviews})"
+    if abs(sev) < rules.min_offset:
+        return False, f"severity {sev:+.2f} within ±{rules.min_offset:.2f}"
+    if interval[0] <= 0 <= interval[1]:
+        return False, f"95 % interval {interval[0]:+.2f}..{interval[1]:+.2f} includes 0"
+    direction = "lower" if sev < 0 else "higher"
+    return True, (
+        f"rates {abs(sev):.2f} points {direction} than the panel on {n} shared interviews "
+        f"(95 % interval {interval[0]:+.2f}..{interval[1]:+.2f})"
+    )
+
+
+def _goal(goal: int, k: int, f: Figures, fitted: RaterEffects, rules: CalibrationRules) -> GoalCalibration:
+    i = k * len(GOALS) + goal
+    e = estimate(fitted, k)
+    flagged, note = judge(e, rules)
+    decided, agreed = int(f.decided[i]), int(f.agreed[i])
     return GoalCalibration(
-        goal=goal, assessments=len(own), shared_interviews=n, panel_assessments=panel,
-        mean_rating=_r(statistics.fmean(own)),
-        panel_mean=_r(statistics.fmean(panel_means)) if panel_means else None,
-        offset=None if offset is None else _r(offset), standard_error=None if se is None else _r(se),
-        interval=interval, decided=decided, agreed=agreed,
+        goal=GOALS[goal], assessments=int(f.assessments[i]), shared_interviews=e.shared,
+        panel_assessments=int(f.panel_assessments[i]), mean_rating=_r(f.mean_rating[i]),
+        panel_mean=None if np.isnan(f.panel_mean[i]) else _r(f.panel_mean[i]), offset=e.severity,
+        standard_error=e.standard_error, interval=e.interval, decided=decided, agreed=agreed,
         agreement_rate=_r(agreed / decided) if decided else None, flagged=flagged, note=note,
     )  # fmt: skip
 
 
-def _verdict(
-    n: int, offset: float | None, interval: tuple[float, float] | None, rules: CalibrationRules
-) -> tuple[bool, str]:
-    if n < rules.min_shared_interviews or offset is None or interval is None:
-        return False, f"thin data: {n} shared interviews (a flag needs {rules.min_shared_interviews})"
-    if abs(offset) < rules.min_offset:
-        return False, f"offset {offset:+.2f} within ±{rules.min_offset:.2f}"
-    if interval[0] <= 0 <= interval[1]:
-        return False, f"95 % interval {interval[0]:+.2f}..{interval[1]:+.2f} includes 0"
-    direction = "lower" if offset < 0 else "higher"
-    return True, (
-        f"rates {abs(offset):.2f} points {direction} than the panel on {n} shared interviews "
-        f"(95 % interval {interval[0]:+.2f}..{interval[1]:+.2f})"
-    )
+def _fits(t: RatingTable, rules: CalibrationRules) -> tuple[RaterEffects, dict[int, RaterEffects]]:
+    """The overall fit (items: interview x goal) and one fit per goal rated (items: interviews)."""
+    raters = len(t.names)
+    overall = fit(t.item, t.interview, t.rater, t.points, raters, rules.shrinkage)
+    by_goal = {}
+    for goal in np.unique(t.goal).tolist():
+        m = t.goal == goal
+        by_goal[goal] = fit(t.interview[m], t.interview[m], t.rater[m], t.points[m], raters, rules.shrinkage)
+    return overall, by_goal
 
 
 def calibrate(
@@ -205,26 +217,32 @@ def calibrate(
     rules = rules or CalibrationRules()
     latest = {iv.interview_id: iv for iv in interviews}
     chosen = [latest[k] for k in sorted(latest)]
-    by_assessor: dict[str, list[InterviewRatings]] = defaultdict(list)
-    for iv in chosen:
-        for who in sorted({r.assessor for r in iv.ratings}):
-            by_assessor[who].append(iv)
+    t = table(chosen)
+    if not t.names:
+        return CalibrationReport(rules=rules, interviews=len(chosen), interviewers=(), flagged=())
+    # One BLAS thread: the systems are interviewers x interviewers (hundreds), where a second thread
+    # only contends for shared cores (25x slower on a loaded 2-core machine: docs/benchmarks.md).
+    with threadpool_limits(limits=1, user_api="blas"):
+        overall, by_goal = _fits(t, rules)
+    goals, people = per_goal(t), per_interviewer(t)
     out = []
-    for who in sorted(by_assessor):
-        mine = by_assessor[who]
-        goals = tuple(g for goal in GoalId if (g := _goal(who, goal, mine, rules)) is not None)
-        decided = agreed = 0
-        for iv in mine:
-            points = [r.points for r in iv.ratings if r.assessor == who]
-            if (agree := _agrees(sum(points) / len(points), iv.decision)) is not None:
-                decided, agreed = decided + 1, agreed + agree
+    for k, who in enumerate(t.names):
+        mine = tuple(_goal(g, k, goals, by_goal[g], rules) for g in sorted(by_goal) if goals.interviews[
+            k * len(GOALS) + g])  # fmt: skip
+        e = estimate(overall, k)
+        flagged, note = judge(e, rules)
+        decided, agreed = int(people.decided[k]), int(people.agreed[k])
         out.append(InterviewerCalibration(
-            interviewer=who, interviews=len(mine), assessments=sum(g.assessments for g in goals),
+            interviewer=who, interviews=int(people.interviews[k]), assessments=int(people.assessments[k]),
             decided=decided, agreed=agreed, agreement_rate=_r(agreed / decided) if decided else None,
-            flagged=any(g.flagged for g in goals), goals=goals,
+            flagged=flagged or any(g.flagged for g in mine), goals=mine, shared_interviews=e.shared,
+            severity=e.severity, standard_error=e.standard_error, interval=e.interval,
+            severity_flagged=flagged, note=note,
         ))  # fmt: skip
-    flagged = tuple(c.interviewer for c in out if c.flagged)
-    return CalibrationReport(rules=rules, interviews=len(chosen), interviewers=tuple(out), flagged=flagged)
+    flagged_names = tuple(c.interviewer for c in out if c.flagged)
+    return CalibrationReport(
+        rules=rules, interviews=len(chosen), interviewers=tuple(out), flagged=flagged_names
+    )
 
 
 def calibrate_verdicts(

@@ -1,4 +1,4 @@
-"""Interviewer calibration over HTTP (ADR 0013): for auditors, recruiters and interviewers, not candidates.
+"""Interviewer calibration over HTTP (ADR 0013; method v2, ADR 0021): never to candidates.
 
 ``GET /calibration`` is the whole report; ``GET /calibration/interviewers/{id}`` one interviewer. Both
 answer 503 ``not_ready`` until the calibration store has read compacted ``decision.verdicts`` (the final
@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import FastAPI, Path
+from starlette.concurrency import run_in_threadpool
 
 from schemas.common import Id
 from services.decision.adapters.calibration_store import CalibrationStore
@@ -33,14 +34,15 @@ def mount_calibration(app: FastAPI, query: QueryRuntime) -> None:
 
     @app.get(ROUTES[0], responses=PROBLEM_RESPONSES, tags=["calibration"])
     async def calibration() -> CalibrationReport:
-        """Every interviewer's offset from the panel and agreement with final verdicts, per goal, flagged
-        when large and well supported (informs people; never changes a verdict)."""
-        return store().report()
+        """Every interviewer's severity (rater-effects model, ``method``), overall and per goal, with its
+        interval and agreement with final verdicts, flagged when large and well supported (informs
+        people; never changes a verdict)."""
+        return await run_in_threadpool(store().report)  # a refit takes a while: not on the event loop
 
     @app.get(ROUTES[1], responses=PROBLEM_RESPONSES, tags=["calibration"])
     async def interviewer(interviewer_id: InterviewerId) -> InterviewerCalibration:
         """One interviewer's calibration."""
-        for found in store().report().interviewers:
+        for found in (await run_in_threadpool(store().report)).interviewers:
             if found.interviewer == interviewer_id:
                 return found
         detail = f"interviewer {interviewer_id!r} has no assessment in a concluded interview"

@@ -46,13 +46,18 @@ async def test_calibration_routes_flag_the_offset_interviewer(
         assert await eventually(all_read, timeout=60)
         report = (await http.get("/calibration")).json()
         assert report["flagged"] == [OFFSET_INTERVIEWER]
+        assert report["method"] == "rater-effects/2"
         assert report["rules"]["min_shared_interviews"] == 8
         assert report["rules"]["scale"] == {"strong_no": -2, "no": -1, "yes": 1, "strong_yes": 2}
         vic = (await http.get(f"/calibration/interviewers/{OFFSET_INTERVIEWER}")).json()
         assert vic["flagged"] is True
         assert all(g["offset"] < -1 and g["flagged"] for g in vic["goals"])
+        assert vic["severity_flagged"] is True
+        assert vic["severity"] < -1
+        assert vic["interval"][1] < 0
         ana = (await http.get("/calibration/interviewers/ana")).json()
         assert ana["flagged"] is False
+        assert abs(ana["severity"]) < 0.75
         missing = await http.get("/calibration/interviewers/nobody")
         assert (missing.status_code, missing.json()["code"]) == (404, "interviewer_not_found")
         assert missing.headers["content-type"] == "application/problem+json"

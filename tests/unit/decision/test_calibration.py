@@ -57,8 +57,12 @@ def test_thin_data_flags_no_one_even_with_a_large_offset() -> None:
     report = _report(8, offset=-3.0)
     assert report.flagged == ()
     vic = next(c for c in report.interviewers if c.interviewer == OFFSET_INTERVIEWER)
-    assert all(g.offset is not None and g.offset <= -1 for g in vic.goals)  # visible, yet only 5 shared
+    # Visible (shrunk toward the pool on thin data), yet only 5 shared interviews.
+    assert all(g.offset is not None and g.offset <= -0.5 for g in vic.goals)
     assert all(g.note.startswith("thin data") for g in vic.goals)
+    assert vic.severity is not None
+    assert vic.severity < -1
+    assert vic.note.startswith("thin data")
 
 
 def _iv(
@@ -69,29 +73,43 @@ def _iv(
     return InterviewRatings(f"iv-{n}", decision, rated)
 
 
-def test_offset_is_own_minus_the_others_mean_on_shared_interviews() -> None:
+def test_a_fixed_panel_severity_is_the_shrunk_gap_to_the_median_interviewer() -> None:
     solo = InterviewRatings("solo", Decision.PROCEED, (Rated("me", GoalId.COMPANY_LEVEL, 2),))
     interviews = [*(_iv(n, -1, (1, 2)) for n in range(10)), solo]
-    me = next(c for c in calibrate(interviews).interviewers if c.interviewer == "me")
+    report = calibrate(interviews)
+    assert report.method == "rater-effects/2"
+    me, o0, o1 = (next(c for c in report.interviewers if c.interviewer == w) for w in ("me", "o0", "o1"))
     (goal,) = me.goals
     assert (goal.assessments, goal.shared_interviews, goal.panel_assessments) == (11, 10, 20)
-    assert goal.offset == -2.5
+    # Least squares: me sits 2 below o0 (the median) and o1 1 above; the Laplacian's eigenvalue on a
+    # fixed panel of three over 10 items is 10, so the ridge (1) shrinks every gap by 10 / 11.
+    assert goal.offset == round(-2 * 10 / 11, 4)
+    assert o0.goals[0].offset == 0.0
+    assert o1.goals[0].offset == round(10 / 11, 4)
+    assert me.severity == goal.offset  # one goal: overall and per goal are the same fit
+    assert goal.standard_error == 0.0  # no residual: every interview says the same
     assert goal.panel_mean == 1.5
-    assert goal.standard_error == 0.0
     assert goal.mean_rating == round((10 * -1 + 2) / 11, 4)
     assert (goal.decided, goal.agreed) == (11, 1)
     assert goal.flagged
+    assert me.flagged
+    assert report.flagged == ("me", "o1")  # o1 is 0.91 above the median: flagged too, and rightly
 
 
-def test_a_large_offset_with_a_wide_interval_is_not_flagged() -> None:
-    swings = [_iv(n, -2 if n % 2 else 2, (1,)) for n in range(10)]  # mean offset -1.0 but noisy
+def test_a_large_severity_with_a_wide_interval_is_not_flagged() -> None:
+    swings = [_iv(n, -2 if n % 2 else 2, (1, 1)) for n in range(12)]  # gaps -3 and +1: mean -1, noisy
     me = next(c for c in calibrate(swings).interviewers if c.interviewer == "me")
     (goal,) = me.goals
-    assert goal.offset == -1.0
+    assert goal.offset == round(-1 * 12 / 13, 4)  # the mean gap, shrunk: beyond 0.75
     assert goal.interval is not None
     assert goal.interval[0] < 0 < goal.interval[1]
     assert not goal.flagged
     assert "includes 0" in goal.note
+
+
+def test_no_rating_gives_an_empty_report() -> None:
+    report = calibrate([InterviewRatings("x", Decision.UNDECIDED, ())])
+    assert (report.interviews, report.interviewers, report.flagged) == (1, (), ())
 
 
 def test_t_quantiles() -> None:

@@ -32,3 +32,21 @@ def test_final_revisions_make_the_report_and_survive_a_reopen(tmp_path: Path) ->
     assert again.report().interviews == 0
     assert again.position(0) == 0
     again.close()
+
+
+def test_the_report_is_cached_until_a_change_and_rows_held_match_the_file(tmp_path: Path) -> None:
+    revisions = project(calibration_stream(36))
+    store = CalibrationStore(tmp_path / "calibration.sqlite")
+    half = len(revisions) // 2
+    store.add_records([encode(e) for e in revisions[:half]])
+    first = store.report()
+    assert store.report() is first  # no change: the same report, no refit
+    store.add_records([encode(e) for e in revisions[half:]])  # rows held now: updated in memory
+    second = store.report()
+    assert second is not first
+    assert second.interviews == 36
+    assert second.method == "rater-effects/2"
+    fresh = CalibrationStore(tmp_path / "calibration.sqlite")  # a new process reads the file instead
+    assert fresh.report() == second
+    fresh.close()
+    store.close()
