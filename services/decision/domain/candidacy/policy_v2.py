@@ -112,9 +112,7 @@ def evaluate(rounds: Sequence[RoundInput], t: CandidacyThresholdsV2 = THRESHOLDS
         status = CandidacyStatus.OPEN
     else:
         status = CandidacyStatus.CONCLUDED
-    refs = tuple(
-        RoundRefV2(**dict(v1.round_ref(r)), counted=any(r is u for u in used)) for r in rounds
-    )
+    refs = tuple(RoundRefV2(**dict(v1.round_ref(r)), counted=any(r is u for u in used)) for r in rounds)
     return CandidacyVerdict(
         rounds=refs, status=status, company=company, candidate=candidate, mutual=mutual,
         signals=v1.signals(used),
