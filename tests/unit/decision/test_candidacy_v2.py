@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from rich.console import Console
 
 from schemas.common import GoalId
 from schemas.decision import (
@@ -16,6 +17,7 @@ from schemas.decision import (
     Mutual,
 )
 from services.decision.domain.candidacy.versions import PolicyChoice
+from services.launcher.candidacy_sample import print_candidacy
 from testkit.candidacies import (
     SCENARIOS,
     Scenario,
@@ -120,3 +122,14 @@ def test_the_policy_of_a_new_candidacy_follows_the_settings() -> None:
     assert PolicyChoice(V2, since=first.time).for_first(first) == V2
     with pytest.raises(ValueError, match="unknown candidacy policy"):
         PolicyChoice("candidacy-v9")
+
+
+def test_the_main_run_prints_the_holds_and_the_rounds_not_counted() -> None:
+    console = Console(record=True, width=400)
+    for scenario in (declined_in_final(), round_after_withdrawal()):
+        print_candidacy(console, {"verdict": final_v2(scenario).model_dump(mode="json")})
+    text = console.export_text()
+    assert "company: undecided — held undecided" in text
+    assert "hold declined_in_round: company.level -1.50 in final (iv-late-no-final)" in text
+    assert "iv-after-final revision" in text
+    assert "completed), not counted" in text
