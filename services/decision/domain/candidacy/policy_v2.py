@@ -3,8 +3,8 @@
 ``candidacy-v1``'s combination (``policy``), with three rules on top:
 
 - **A declined round is never averaged away.** A round whose own mean on a side's required goal is at
-  or below the decline limit *holds* that side unless a later round (in the order first seen) assessed
-  the goal with a mean above ``clear_goal_mean_above``: a held side that would proceed on the
+  or below the decline limit *holds* that side unless a round concluded later assessed the goal with a
+  mean above ``clear_goal_mean_above``: a held side that would proceed on the
   combination is ``undecided`` instead, its ``holds`` naming each round (``declined_in_round``). A side
   the combination declines stays ``decline`` (its holds listed too).
 - **Rounds after a withdrawal do not count.** The candidacy ends with the first round concluded with a
@@ -69,8 +69,9 @@ def holds(
     out: list[CandidacyHold] = []
     for goal in goals:
         parts = [(r, g) for r in concluded if (g := v1.round_goal(r, side, goal, t)) is not None]
-        for i, (r, g) in enumerate(parts):
-            cleared = any(later.mean > t.clear_goal_mean_above for _, later in parts[i + 1 :])
+        for r, g in parts:
+            # Later by conclusion time, a fact of both histories: rounds arrive in any order.
+            cleared = any(o.mean > t.clear_goal_mean_above for q, o in parts if q.time > r.time)
             if g.declined and not cleared:
                 out.append(CandidacyHold(
                     code="declined_in_round", goal=goal, interview_id=r.interview_id, round=r.round,
