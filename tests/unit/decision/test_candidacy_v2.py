@@ -133,3 +133,17 @@ def test_the_main_run_prints_the_holds_and_the_rounds_not_counted() -> None:
     assert "hold declined_in_round: company.level -1.50 in final (iv-late-no-final)" in text
     assert "iv-after-final revision" in text
     assert "completed), not counted" in text
+
+
+@pytest.mark.parametrize(("make", "held"), [(declined_in_final, True), (disagreeing, False)])
+def test_later_means_concluded_later_whatever_order_the_rounds_arrive_in(make: object, held: bool) -> None:
+    """Round records of different interviews reach the candidacy projector in any order."""
+    scenario: Scenario = make()  # type: ignore[operator]
+    inputs = round_inputs(scenario.events())
+    last = scenario.rounds[-1].interview_id
+    reordered = [i for i in inputs if i.interview_id == last] + [i for i in inputs if i.interview_id != last]
+    for order in (inputs, reordered):
+        data = candidacy_revisions(order, V2)[-1].data
+        assert isinstance(data, CandidacyVerdictChangedV2)
+        assert bool(data.company.holds) is held
+        assert data.company.decision is (Decision.UNDECIDED if held else Decision.PROCEED)
