@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
@@ -200,3 +200,48 @@ class CandidacyVerdictChanged(Frozen):
     candidate: CandidacySide = Field(description="Should the candidate proceed with the company?")
     mutual: Mutual = Field(description="Combination of both decisions.")
     signals: tuple[Signal, ...] = Field(description="Pipeline-quality signals across rounds (advisory).")
+
+
+# candidacy-v2 (docs/decisions/0022): the v1 shapes above stay as they are; v2 adds to them.
+
+
+class RoundRefV2(RoundRef):
+    """A round of a ``candidacy-v2`` candidacy: as in v1, and whether it counts."""
+
+    counted: bool = Field(
+        description="False for a round held after the candidacy ended with a withdrawal: cited, not combined."
+    )
+
+
+class CandidacyHold(Frozen):
+    """Why a side that would proceed on the combination alone is held ``undecided`` (candidacy-v2)."""
+
+    code: Literal["declined_in_round"] = Field(
+        description="declined_in_round: a round declined on a required goal and no later round cleared it."
+    )
+    goal: GoalId = Field(description="The required goal the round declined on.")
+    interview_id: Id = Field(description="The round's interview.")
+    round: Round = Field(description="Round name.")
+    revision: int = Field(ge=1, le=MAX_SAFE_INT, description="The interview verdict revision cited.")
+    mean: float = Field(description="That round's own mean on the goal (at or below the decline limit).")
+
+
+class CandidacySideV2(CandidacySide):
+    """One side's ``candidacy-v2`` verdict: a score only beside a decision, and the holds."""
+
+    score: float | None = Field(
+        description="Mean of the required goals' weighted means beside proceed or decline; None while "
+        "undecided (an open candidacy shows no score; the goals' means stay in the reasons)."
+    )
+    holds: tuple[CandidacyHold, ...] = Field(
+        description="Rounds that declined on a required goal and were not cleared by a later round; a side "
+        "with any is never proceed (it is undecided, or decline when the combination declines)."
+    )
+
+
+class CandidacyVerdictChangedV2(CandidacyVerdictChanged):
+    """A ``candidacy-v2`` revision: v1's shape with counted rounds, holds, and no score while undecided."""
+
+    rounds: tuple[RoundRefV2, ...] = Field(description="Every round known, in the order first seen.")
+    company: CandidacySideV2 = Field(description="Should the company proceed with the candidate?")
+    candidate: CandidacySideV2 = Field(description="Should the candidate proceed with the company?")

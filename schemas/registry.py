@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from schemas.common import ActorSide, Frozen
-from schemas.decision import CandidacyVerdictChanged, VerdictChanged
+from schemas.decision import CandidacyVerdictChanged, CandidacyVerdictChangedV2, VerdictChanged
 from schemas.envelope import Attributes, Event
 from schemas.interview import (
     GoalAssessed,
@@ -49,6 +49,11 @@ class EventType:
         return self.name.removeprefix("hiring.").rsplit(".", 1)[0]
 
 
+_BESIDE = frozenset({"hiring.decision.candidacy_verdict_changed.v1"})
+"""Past versions still written beside a newer one: a candidacy keeps its policy, and candidacy-v1's
+revisions keep v1's shape forever (docs/decisions/0022). They are current, so never upcast."""
+
+
 def _types() -> dict[str, EventType]:
     items: list[tuple[str, type[Frozen], str]] = [
         ("hiring.interview.goal_assessed.v1", GoalAssessedV1, INTERVIEW_EVENTS),
@@ -65,13 +70,14 @@ def _types() -> dict[str, EventType]:
         ("hiring.interview.concluded.v1", InterviewConcluded, INTERVIEW_EVENTS),
         ("hiring.decision.verdict_changed.v1", VerdictChanged, DECISION_EVENTS),
         ("hiring.decision.candidacy_verdict_changed.v1", CandidacyVerdictChanged, CANDIDACY_EVENTS),
+        ("hiring.decision.candidacy_verdict_changed.v2", CandidacyVerdictChangedV2, CANDIDACY_EVENTS),
     ]
     newest: dict[str, str] = {}
     for name, _model, _topic in items:
         base = name.rsplit(".", 1)[0]
         newest[base] = max(newest.get(base, name), name, key=lambda n: int(n.rsplit(".v", 1)[1]))
     return {
-        name: EventType(name, model, topic, current=newest[name.rsplit(".", 1)[0]] == name)
+        name: EventType(name, model, topic, current=newest[name.rsplit(".", 1)[0]] == name or name in _BESIDE)
         for name, model, topic in items
     }
 

@@ -37,11 +37,13 @@ def round_script(
     checklist: bool = False,
     outcome: Outcome | None = Outcome.COMPLETED,
     start: datetime = EPOCH,
+    second: dict[GoalId, Rating] | None = None,
 ) -> Script:
     """One round: a story (or a checklist), assessments of the goals given, concluded with ``outcome``.
 
     ``company``/``candidate``: one rating for each of the side's goals, a rating per goal (goals left out
     are not assessed), or None (that side assesses nothing). ``outcome`` None leaves the round open.
+    ``second``: the second interviewer's ratings where they differ from the first's.
     """
     s = Script(interview_id, start=start).opened(candidacy_id=candidacy_id, round_name=round_name)
     if checklist:
@@ -57,7 +59,7 @@ def round_script(
         s.ask("q9", QuestionKind.ABOUT_ROLE, asker="cand").answer("a9", "q9", answerer="int1")
     for i, (goal, rating) in enumerate(_ratings(company, COMPANY), 1):
         s.assess(f"c{i}", goal, rating, evidence=cited)
-        s.assess(f"d{i}", goal, rating, by="int2", evidence=cited)
+        s.assess(f"d{i}", goal, (second or {}).get(goal, rating), by="int2", evidence=cited)
     for i, (goal, rating) in enumerate(_ratings(candidate, CANDIDATE), 1):
         s.assess(f"k{i}", goal, rating, by="cand", evidence=("a9",) if candidate_asks else cited)
     if outcome is not None:
@@ -143,6 +145,28 @@ def checklist_only(candidacy_id: str = "cy-script", prefix: str = "iv-script") -
     ))  # fmt: skip
 
 
+def declined_in_final(candidacy_id: str = "cy-late-no", prefix: str = "iv-late-no") -> Scenario:
+    """The final round's panel rates company.level strong_no and no; the earlier rounds were positive."""
+    strong = dict.fromkeys(COMPANY, Rating.STRONG_YES)
+    final = {**strong, GoalId.COMPANY_LEVEL: Rating.STRONG_NO}
+    return Scenario(candidacy_id, (
+        round_script(f"{prefix}-screen", candidacy_id, "screen", company=strong, start=_hours(0)),
+        round_script(f"{prefix}-technical", candidacy_id, "technical", company=strong, start=_hours(1)),
+        round_script(f"{prefix}-final", candidacy_id, "final", company=final, start=_hours(2),
+                     second={GoalId.COMPANY_LEVEL: Rating.NO}),
+    ))  # fmt: skip
+
+
+def round_after_withdrawal(candidacy_id: str = "cy-after", prefix: str = "iv-after") -> Scenario:
+    """The candidate withdraws in the technical round; a final is held anyway, the company rating it low."""
+    return Scenario(candidacy_id, (
+        round_script(f"{prefix}-screen", candidacy_id, "screen", start=_hours(0)),
+        round_script(f"{prefix}-technical", candidacy_id, "technical", candidate=None,
+                     outcome=Outcome.WITHDRAWN_BY_CANDIDATE, start=_hours(1)),
+        round_script(f"{prefix}-final", candidacy_id, "final", company=Rating.STRONG_NO, start=_hours(5)),
+    ))  # fmt: skip
+
+
 SCENARIOS = (three_rounds, disagreeing, missing_round, withdrawn, still_open, checklist_only)
 
 
@@ -172,12 +196,13 @@ def round_inputs(events: Iterable[Event]) -> list[RoundInput]:
     return [item for _, item in verdict_revisions(events)]
 
 
-def candidacy_revisions(inputs: Iterable[RoundInput]) -> list[Event]:
+def candidacy_revisions(inputs: Iterable[RoundInput], policy: str = "candidacy-v1") -> list[Event]:
     """What the candidacy projection publishes for these inputs (any number of candidacies)."""
     states: dict[str, CandidacyState] = {}
     out = []
     for item in inputs:
-        states[item.candidacy_id], revision = step(states.get(item.candidacy_id, CandidacyState()), item)
+        state = states.get(item.candidacy_id) or CandidacyState(policy=policy)
+        states[item.candidacy_id], revision = step(state, item)
         if revision is not None:
             out.append(revision)
     return out

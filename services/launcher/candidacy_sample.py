@@ -81,13 +81,18 @@ def print_candidacy(console: Console, revision: dict[str, Any]) -> None:
     out = [f"[bold]candidacy {v['candidacy_id']}[/bold] — revision {v['revision']} ({v['policy_version']}), "
            f"status {v['status']}, mutual [bold]{v['mutual']}[/bold]"]  # fmt: skip
     out += [f"  round {r['round']}: {r['interview_id']} revision {r['revision']} ({r['mutual']}, "
-            f"{r['outcome'] or 'open'})" for r in v["rounds"]]  # fmt: skip
+            f"{r['outcome'] or 'open'}){'' if r.get('counted', True) else ', not counted'}"
+            for r in v["rounds"]]  # fmt: skip
     for name in ("company", "candidate"):
         side = v[name]
         out.append(f"  {name}: [bold]{side['decision']}[/bold] — {side['text']}")
         for reason in side["reasons"]:
             evidence = len({e for g in reason["rounds"] for e in g["evidence_events"]})
             out.append(f"    {reason['text']} [{evidence} evidence events]")
+        out += [
+            f"    hold {h['code']}: {h['goal']} {h['mean']:+.2f} in {h['round']} ({h['interview_id']})"
+            for h in side.get("holds", ())
+        ]  # candidacy-v2 (ADR 0022)
     out += [f"  signal [yellow]{s['code']}[/yellow]: {s['message']}" for s in v["signals"]] or [
         "  signals: none"
     ]

@@ -193,7 +193,7 @@ ASSESSMENT_V2 = build_event(
     source=INTERVIEW_EVENTS[4].attributes.source,
 )
 
-def _candidacy() -> Event:
+def _candidacy(policy: str = "candidacy-v1") -> Event:
     """The candidacy revision the candidacy projection publishes for VERDICT as a concluded round."""
     from services.decision.domain.candidacy.revisions import CandidacyState, step
     from services.decision.domain.candidacy.rounds import RoundInput, round_verdict
@@ -202,12 +202,13 @@ def _candidacy() -> Event:
     assert isinstance(VERDICT.data, VerdictChanged)
     item = RoundInput(INTERVIEW, "technical", Outcome.COMPLETED, a.id, VERDICT.chain_hash, a.time,
                       a.correlationid, round_verdict(VERDICT.data))  # fmt: skip
-    _, event = step(CandidacyState(), item)
+    _, event = step(CandidacyState(policy=policy), item)
     assert event is not None
     return event
 
 
 CANDIDACY = _candidacy()
+CANDIDACY_V2 = _candidacy("candidacy-v2")
 
 SAMPLE_KEY = DataKey("c-91f3", "k-sample", bytes(range(32)))
 """The fixed data key of the sealed samples (a test value: golden files must be reproducible)."""
@@ -246,6 +247,6 @@ SEALED_EVENTS = [
 
 SAMPLES: dict[str, Event] = {
     event.attributes.type: event
-    for event in [*INTERVIEW_EVENTS, ASSESSMENT_V2, *SEALED_EVENTS, VERDICT, CANDIDACY]
+    for event in [*INTERVIEW_EVENTS, ASSESSMENT_V2, *SEALED_EVENTS, VERDICT, CANDIDACY, CANDIDACY_V2]
 }
 """CloudEvents type -> its fixed sample event."""

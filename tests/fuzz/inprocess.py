@@ -30,6 +30,7 @@ from services.decision.entrypoints.probes import Health, Probes
 from services.decision.entrypoints.settings import DecisionSettings
 from services.interview.adapters import wire
 from services.interview.domain import InterviewState, Rejection, Stamp, decide, evolve
+from services.interview.domain.state import retired
 from services.interview.entrypoints.http import create_app as interview_app
 from services.interview.entrypoints.settings import InterviewSettings
 from services.platform.settings import KafkaSettings
@@ -79,7 +80,7 @@ class InProcessGateway:
         else:
             for event in outcome:
                 state = evolve(state, event)
-            self.interviews[command.interview_id] = state
+            self.interviews[command.interview_id] = retired(state)  # kept as the writer keeps it
             result, events = wire.accepted(command, outcome), outcome
         self.first[(command.interview_id, command.key)] = result
         return result, events

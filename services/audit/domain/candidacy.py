@@ -23,7 +23,7 @@ from schemas.envelope import Event
 from schemas.interview import InterviewConcluded, InterviewOpened
 from services.audit.domain.records import LogRecord
 from services.audit.domain.report import Discrepancy, Kind, VerifyReport
-from services.decision.domain.candidacy import policy
+from services.decision.domain.candidacy import policy, versions
 from services.decision.domain.candidacy.revisions import (
     CandidacyPublished,
     build_revision,
@@ -139,6 +139,7 @@ def replay(audit: CandidacyAudit, found: _Rounds) -> None:
     """Check the candidacy's revisions in order: sequence, chain, cited rounds, bytes."""
     rounds: tuple[RoundInput, ...] = ()
     previous: CandidacyPublished | None = None
+    version = policy.VERSION
     for n, rev in enumerate(audit.revisions, 1):
         record, event = rev.record, rev.event
         if event is None or not isinstance(event.data, CandidacyVerdictChanged):
@@ -171,7 +172,13 @@ def replay(audit: CandidacyAudit, found: _Rounds) -> None:
             detail = f"{record.where()}: cause {item.interview_id} r{item.revision} is not newer than before"
             audit.findings.append(_finding(Kind.CANDIDACY_ROUND_MISMATCH, record, detail, data.revision))
             return
-        expected = encode(build_revision(item, policy.evaluate(following), previous))
+        # The candidacy's policy is its first revision's, for good: a switch mid-chain differs here.
+        version = data.policy_version if previous is None else version
+        if version not in versions.EVALUATE:
+            detail = f"{record.where()}: unknown candidacy policy {version!r}"
+            audit.findings.append(_finding(Kind.CANDIDACY_REVISION_DIFFERS, record, detail, data.revision))
+            return
+        expected = encode(build_revision(item, versions.evaluate(version, following), previous, version))
         if expected.value == record.value and same_headers(expected.headers, record.wire_headers()):
             audit.matched += 1
         else:

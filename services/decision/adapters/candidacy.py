@@ -35,6 +35,7 @@ from services.decision.adapters.rebuild import committed_offset
 from services.decision.adapters.round_format import FORMAT_HEADER, MalformedRoundError, decode_round
 from services.decision.domain.candidacy.revisions import CandidacyState, step
 from services.decision.domain.candidacy.rounds import RoundInput, round_verdict
+from services.decision.domain.candidacy.versions import PolicyChoice
 from services.platform.eos import MAX_RECORD_BYTES, OutRecord, Record, record_bytes
 from services.platform.log_reader import read_partition
 from services.platform.state import PartitionStore, default_state_dir
@@ -93,9 +94,14 @@ class CandidacyHandler:
     """Steps each owned partition's candidacies; outputs and state changes go through the transaction."""
 
     def __init__(
-        self, client: dict[str, Any], topics: Topics, group: str, state_dir: Path | None = None
+        self,
+        client: dict[str, Any],
+        topics: Topics,
+        group: str,
+        state_dir: Path | None = None,
+        choice: PolicyChoice = PolicyChoice(),
     ) -> None:
-        self.client, self.topics, self.group = client, topics, group
+        self.client, self.topics, self.group, self.choice = client, topics, group, choice
         self._state_dir = state_dir or default_state_dir()
         self.stores: dict[int, PartitionStore] = {}
         self.batch: dict[int, Counter[str]] = {}
@@ -129,7 +135,8 @@ class CandidacyHandler:
         states: dict[str, CandidacyState] = {}
         async for record in read_partition(self.client, topic, partition, 0, end):
             item = round_input(record)
-            states[item.candidacy_id], _ = step(states.get(item.candidacy_id, CandidacyState()), item)
+            state = states.get(item.candidacy_id) or CandidacyState(policy=self.choice.for_first(item))
+            states[item.candidacy_id], _ = step(state, item)
         for state in states.values():
             for key, value in state_values(state, {r.interview_id for r in state.rounds}, {}).items():
                 store.put(key, value)
@@ -173,7 +180,7 @@ class CandidacyHandler:
             item = round_input(record)
             key = item.candidacy_id
             if key not in batch.states:
-                batch.states[key], legacy = self._state(partition, key)
+                batch.states[key], legacy = self._state(partition, key, item)
                 if legacy:
                     batch.legacy.add(key)
             after, revision = step(batch.states[key], item)
@@ -197,7 +204,7 @@ class CandidacyHandler:
         self.batch[partition] = counts
         return [*out, *store.changelog()]
 
-    def _state(self, partition: int, key: str) -> tuple[CandidacyState, bool]:
+    def _state(self, partition: int, key: str, item: RoundInput) -> tuple[CandidacyState, bool]:
         """The candidacy's committed state (cached, else from the store, else empty); True if version 1."""
         cache = self._cache.get(partition)
         if cache is not None and (cached := cache.get(key)) is not None:
@@ -207,7 +214,9 @@ class CandidacyHandler:
         if rounds:
             return state_from_rounds(rounds), False
         legacy = store.get(LEGACY + key)
-        return (load_legacy(legacy), True) if legacy is not None else (CandidacyState(), False)
+        if legacy is not None:
+            return load_legacy(legacy), True
+        return CandidacyState(policy=self.choice.for_first(item)), False  # a new candidacy
 
 
 class _Batch:

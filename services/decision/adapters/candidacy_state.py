@@ -6,10 +6,11 @@ Version 2 keeps what recovery needs, one key per round, so a change writes only 
 
 ``round`` is the round as it came in (the format-2 array of ``round_format``, its bytes copied as
 received), ``position`` its place among the candidacy's rounds (the order first seen), ``published``
-``[revision, chain_hash, time]`` of the candidacy's last revision when this round was written. Every
+``[revision, chain_hash, time]`` of the candidacy's last revision when this round was written (and a
+fourth item, the candidacy policy, when it is not ``candidacy-v1``: ADR 0022). Every
 change that publishes a revision writes the round that caused it, so the candidacy's last revision is
 the highest ``published`` among its rounds. Its verdict is not stored: ``step`` keeps it equal to
-``candidacy-v1`` of the rounds, so loading recomputes it.
+the candidacy's policy of the rounds, so loading recomputes it.
 
 Version 1 (ADR 0012) kept one key per candidacy, ``c:<candidacy id>``, a JSON object with every round's
 full revision and the last verdict: still read, and replaced (the key tombstoned) at the candidacy's
@@ -27,7 +28,7 @@ from schemas.common import Outcome
 from schemas.decision import VerdictChanged
 from schemas.envelope import format_time
 from services.decision.adapters.round_format import MalformedRoundError, dumps, encode_round, round_from_doc
-from services.decision.domain.candidacy import policy
+from services.decision.domain.candidacy import versions
 from services.decision.domain.candidacy.revisions import CandidacyPublished, CandidacyState
 from services.decision.domain.candidacy.rounds import RoundInput, round_verdict
 
@@ -46,10 +47,13 @@ def round_prefix(candidacy_id: str) -> str:
     return f"{ROUND}{candidacy_id}/"
 
 
-def _published_doc(p: CandidacyPublished | None) -> bytes:
+def _published_doc(state: CandidacyState) -> bytes:
+    p = state.published
     if p is None:
         return b"null"
-    return dumps([p.revision, p.chain_hash, format_time(p.time) if p.time else None])
+    doc = [p.revision, p.chain_hash, format_time(p.time) if p.time else None]
+    # Another policy than candidacy-v1 is named (v1's values stay as they were written: ADR 0022).
+    return dumps(doc if state.policy == versions.DEFAULT else [*doc, state.policy])
 
 
 def state_values(
@@ -60,7 +64,7 @@ def state_values(
     ``received`` maps an interview to the round taken from a format-2 record and its bytes: when that is
     still the state's round, its bytes are written as they came (no re-encoding).
     """
-    published, out = _published_doc(state.published), {}
+    published, out = _published_doc(state), {}
     for position, r in enumerate(state.rounds):
         if r.interview_id in interviews:
             item, raw = received.get(r.interview_id, (None, b""))
@@ -73,9 +77,11 @@ def state_values(
 def _with_published(rounds: tuple[RoundInput, ...], published: Any) -> CandidacyState:
     if published is None:
         return CandidacyState(rounds)
-    revision, chain_hash, time = published
+    revision, chain_hash, time, *named = published
+    version = named[0] if named else versions.DEFAULT
     at = datetime.fromisoformat(time) if time else None
-    return CandidacyState(rounds, CandidacyPublished(revision, chain_hash, policy.evaluate(rounds), at))
+    verdict = versions.evaluate(version, rounds)
+    return CandidacyState(rounds, CandidacyPublished(revision, chain_hash, verdict, at), version)
 
 
 def state_from_rounds(values: Iterable[bytes]) -> CandidacyState:

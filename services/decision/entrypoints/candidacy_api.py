@@ -9,7 +9,7 @@ from fastapi import FastAPI, Path, Query
 from pydantic import AwareDatetime, BaseModel, Field
 
 from schemas.common import Id
-from schemas.decision import CandidacyVerdictChanged
+from schemas.decision import CandidacyVerdictChanged, CandidacyVerdictChangedV2
 from schemas.envelope import Event
 from services.decision.entrypoints.problems import PROBLEM_RESPONSES, ProblemError, catching_up
 from services.decision.entrypoints.runtime import QueryRuntime
@@ -24,7 +24,9 @@ class CandidacyRevision(BaseModel):
     time: datetime = Field(description="Time of the round verdict revision that caused it.")
     causationid: str = Field(description="CloudEvents id of that round verdict revision.")
     prevhash: str = Field(description="Hash chain over the candidacy's revisions.")
-    verdict: CandidacyVerdictChanged
+    verdict: CandidacyVerdictChangedV2 | CandidacyVerdictChanged = Field(
+        description="The revision's data under its candidacy policy (candidacy-v2's shape, or v1's)."
+    )
 
 
 def _revision(event: Event) -> CandidacyRevision:

@@ -25,6 +25,7 @@ from services.decision.adapters.verdict_store import (
     VerdictStore,
     open_store,
 )
+from services.decision.domain.candidacy.versions import PolicyChoice
 from services.decision.domain.policy import Policies
 from services.decision.entrypoints.settings import DecisionSettings
 from services.platform.eos import Record, TransactionalProcessor
@@ -183,7 +184,8 @@ def build_projector(settings: DecisionSettings) -> ProjectorRuntime:
 def build_candidacy(settings: DecisionSettings) -> CandidacyRuntime:
     """The candidacy projector from its settings: its own group ``<group>.candidacy``."""
     client, topics = settings.kafka.client_kwargs(), Topics(settings.kafka.topic_prefix)
-    handler = CandidacyHandler(client, topics, settings.candidacy_group, _state_dir(settings))
+    choice = PolicyChoice(settings.candidacy_policy, settings.candidacy_policy_since)
+    handler = CandidacyHandler(client, topics, settings.candidacy_group, _state_dir(settings), choice)
     metrics = CandidacyMetrics()
     processor = TransactionalProcessor(
         client, input_topic=topics.candidacy_rounds, group_id=settings.candidacy_group,

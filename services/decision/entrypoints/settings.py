@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.platform.auth import AuthSettings
@@ -40,6 +41,16 @@ class DecisionSettings(BaseSettings):
         default=None,
         description="Unset: each interview is evaluated under the policy version it was opened with. "
         "Set (e.g. v2): every interview is evaluated under that version, e.g. to run it side by side.",
+    )
+    candidacy_policy: Literal["candidacy-v1", "candidacy-v2"] = Field(
+        default="candidacy-v1",
+        description="Candidacy policy of new candidacies (docs/decisions/0022); a candidacy keeps the policy "
+        "of its first revision for good.",
+    )
+    candidacy_policy_since: AwareDatetime | None = Field(
+        default=None,
+        description="New candidacies whose first round revision is earlier than this keep candidacy-v1; set "
+        "it when switching, so a state rebuilt from the round records chooses as before.",
     )
     max_records: int = Field(default=500, ge=1, description="Records per transaction at most.")
     shutdown_grace_s: float = Field(default=7.0, gt=0, description="Time the open batch gets on SIGTERM.")

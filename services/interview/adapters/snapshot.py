@@ -15,7 +15,7 @@ from schemas.common import GoalId, Side
 from services.interview.adapters.wire import RESULT_ADAPTER
 from services.interview.domain import InterviewState
 
-STATE_FORMAT = "interview-writer/2"  # /2: the candidate id (whose key seals the text)
+STATE_FORMAT = "interview-writer/3"  # /2: the candidate id; /3: a concluded one keeps its participants
 INTERVIEW = "i:"
 """Key prefix of an interview's state: ``i:<interview id>``."""
 KEY = "k:"
@@ -39,9 +39,10 @@ def dump_state(state: InterviewState) -> bytes:
         doc["t"] = state.last_time.isoformat()
     if state.unreadable is not None:
         doc["u"] = state.unreadable
-    if not state.concluded:  # a retired interview keeps no ids (``domain.state.retired``)
+    doc["p"] = {pid: side.value for pid, side in state.participants.items()}  # kept once concluded
+    if not state.concluded:  # a retired interview keeps no item ids (``domain.state.retired``)
         doc |= {
-            "p": {pid: side.value for pid, side in state.participants.items()}, "cid": state.candidate_id,
+            "cid": state.candidate_id,
             "s": sorted(state.stories), "a": sorted(state.answers), "q": dict(state.questions),
             "g": [[who, goal.value, aid] for (who, goal), aid in state.assessments.items()],
             "i": sorted(state.item_ids),

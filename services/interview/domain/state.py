@@ -62,12 +62,17 @@ def parked(interview_id: str, reason: str) -> InterviewState:
 
 
 def retired(state: InterviewState) -> InterviewState:
-    """What a concluded interview still needs: enough to refuse every command and to chain (no ids)."""
+    """What a concluded interview still needs: who took part, to chain, and to refuse (no item ids).
+
+    The participants stay so that one of them hears ``concluded`` and a stranger still hears only
+    ``not_a_participant`` (docs/decisions/0022): a handful of ids, against every item id dropped.
+    """
     if not state.concluded or state.unreadable is not None:
         return state
     return InterviewState(
-        state.interview_id, state.version, state.last_hash, state.last_time, opened=True, concluded=True
-    )
+        state.interview_id, state.version, state.last_hash, state.last_time, opened=True, concluded=True,
+        participants=state.participants,
+    )  # fmt: skip
 
 
 def fold(interview_id: str, events: Iterable[Event]) -> InterviewState:

@@ -9,7 +9,15 @@ from schemas.topics import CANDIDACY_EVENTS, DECISION_EVENTS, INTERVIEW_EVENTS
 from services.audit.domain.records import LogRecord, records_of
 from services.audit.domain.report import Kind
 from services.audit.domain.verify import verify
-from testkit.candidacies import candidacy_revisions, still_open, three_rounds, verdict_revisions, withdrawn
+from testkit.candidacies import (
+    candidacy_revisions,
+    declined_in_final,
+    round_after_withdrawal,
+    still_open,
+    three_rounds,
+    verdict_revisions,
+    withdrawn,
+)
 
 
 def logs() -> tuple[list[LogRecord], list[LogRecord], list[LogRecord]]:
@@ -54,3 +62,30 @@ def test_a_lost_revision_and_an_unknown_round_are_found() -> None:
     assert Kind.CANDIDACY_SEQUENCE in {d.kind for d in audit.report.discrepancies}
     audit = verify(interviews, decisions[1:], candidacy_records=candidacies)
     assert Kind.CANDIDACY_ROUND_MISMATCH in {d.kind for d in audit.report.discrepancies}
+
+
+def test_candidacy_v2_revisions_are_reproduced_beside_v1_ones() -> None:
+    """A history mixing candidacies under candidacy-v1 and candidacy-v2 (ADR 0022) verifies as a whole."""
+    v1_events = [e for s in (three_rounds(), withdrawn()) for e in s.events()]
+    v2_events = [e for s in (declined_in_final(), round_after_withdrawal(), still_open()) for e in s.events()]
+    v1_revisions, v2_revisions = verdict_revisions(v1_events), verdict_revisions(v2_events)
+    candidacies = [
+        *candidacy_revisions(item for _, item in v1_revisions),
+        *candidacy_revisions((item for _, item in v2_revisions), "candidacy-v2"),
+    ]
+    assert {e.attributes.type.rsplit(".", 1)[1] for e in candidacies} == {"v1", "v2"}
+    records = records_of(candidacies, topic=CANDIDACY_EVENTS)
+    interviews = records_of([*v1_events, *v2_events], topic=INTERVIEW_EVENTS)
+    decisions = records_of([r for r, _ in [*v1_revisions, *v2_revisions]], topic=DECISION_EVENTS)
+    audit = verify(interviews, decisions, candidacy_records=records)
+    assert audit.report.ok, audit.report.discrepancies[:3]
+    assert audit.report.counts.candidacy_revisions_matched == len(records)
+    # An edited v2 revision (a hold removed, so the side reads proceed) is found.
+    victim = next(i for i, e in enumerate(candidacies) if '"holds":[{' in (records[i].value or b"").decode())
+    doc = json.loads(records[victim].value or b"{}")
+    doc["company"]["holds"], doc["company"]["decision"] = [], "proceed"
+    edited = replace(records[victim], value=json.dumps(doc, separators=(",", ":")).encode())
+    audit = verify(
+        interviews, decisions, candidacy_records=[*records[:victim], edited, *records[victim + 1 :]]
+    )
+    assert Kind.CANDIDACY_REVISION_DIFFERS in {d.kind for d in audit.report.discrepancies}

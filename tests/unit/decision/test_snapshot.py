@@ -73,5 +73,5 @@ def test_interview_state_round_trips_and_a_concluded_one_keeps_only_what_refuses
     assert (small.version, small.last_hash, small.opened, small.concluded) == (
         concluded.version, concluded.last_hash, True, True
     )  # fmt: skip
-    assert not small.participants
+    assert small.participants == concluded.participants  # who may be told `concluded` (ADR 0022)
     assert not small.item_ids

@@ -58,6 +58,11 @@ REQUESTS: list[Request] = [
     post("stories", STORY | {"actor_id": None, "expected_version": 2, "story_id": "s3"}, **CANDIDATE),
     post("conclusion", {"actor_id": "alice", "expected_version": 3, "outcome": "completed"}),
     post("conclusion", {"actor_id": "alice", "expected_version": 4, "outcome": "completed"}),  # concluded
+    # After conclusion (the interview retired as the writer keeps it): a participant hears concluded,
+    # a stranger what a stranger hears of an interview nobody opened (docs/decisions/0022).
+    post("stories", STORY | {"actor_id": None, "expected_version": 4, "story_id": "s4"}, **CANDIDATE),
+    post("stories", STORY | {"actor_id": None, "expected_version": 4}, **bearer("candidate", "cand-9")),
+    post("stories", STORY | {"actor_id": None, "expected_version": 0}, iid="lane-x", **CANDIDATE),
 ]
 
 
@@ -128,3 +133,17 @@ async def test_the_command_sent_equals_the_envelope_validated_afresh(fast_lane: 
         assert again == command
         assert again.model_dump_json(exclude_none=True) == wire
         assert again.model_dump_json() == command.model_dump_json()
+
+
+@pytest.mark.parametrize("fast_lane", [True, False])
+async def test_after_conclusion_a_participant_hears_concluded_and_a_stranger_nothing(fast_lane: bool) -> None:
+    participant, stranger, unknown = (
+        (status, json.loads(text)) for status, _, text in (await _answers(fast_lane, REQUESTS))[-3:]
+    )
+    assert (participant[0], participant[1]["code"]) == (409, "concluded")
+    assert participant[1]["current_version"] == 4
+    assert (stranger[0], stranger[1]["code"]) == (403, "not_a_participant")
+    assert "current_version" not in stranger[1]
+    assert "concluded" not in stranger[1]["detail"]
+    assert (unknown[0], unknown[1]["code"]) == (403, "not_a_participant")
+    assert unknown[1]["detail"] == stranger[1]["detail"].replace(IID, "lane-x")

@@ -78,7 +78,8 @@ def _side_of(r: RoundInput, side: Side) -> RoundSide:
     return r.verdict.company if side is Side.COMPANY else r.verdict.candidate
 
 
-def _round_goal(r: RoundInput, side: Side, goal: GoalId, t: CandidacyThresholds) -> RoundGoal | None:
+def round_goal(r: RoundInput, side: Side, goal: GoalId, t: CandidacyThresholds) -> RoundGoal | None:
+    """One round's part of a goal's reason (None when the round's side did not assess it)."""
     found = next((x for x in _side_of(r, side).reasons if x.goal == goal), None)
     if found is None:
         return None
@@ -93,7 +94,7 @@ def goal_reason(
     concluded: Sequence[RoundInput], side: Side, goal: GoalId, t: CandidacyThresholds = THRESHOLDS
 ) -> CandidacyReason | None:
     """The goal across the concluded rounds: round means weighted by assessment count; None if none."""
-    parts = tuple(g for g in (_round_goal(r, side, goal, t) for r in concluded) if g is not None)
+    parts = tuple(g for g in (round_goal(r, side, goal, t) for r in concluded) if g is not None)
     if not parts:
         return None
     count = sum(g.assessments for g in parts)

@@ -11,7 +11,7 @@ from schemas.common import ActorSide
 from schemas.decision import CandidacyVerdictChanged
 from schemas.envelope import Event
 from schemas.registry import DECISION_SOURCE, build_event
-from services.decision.domain.candidacy import policy
+from services.decision.domain.candidacy import policy, versions
 from services.decision.domain.candidacy.policy import CandidacyVerdict
 from services.decision.domain.candidacy.rounds import RoundInput
 
@@ -39,6 +39,8 @@ class CandidacyState:
 
     rounds: tuple[RoundInput, ...] = ()
     published: CandidacyPublished | None = None
+    policy: str = policy.VERSION
+    """The candidacy policy its revisions are made under (chosen at its first round, kept for good)."""
 
 
 def candidacy_revision_id(candidacy_id: str, revision: int, policy_version: str) -> str:
@@ -60,16 +62,17 @@ def step(state: CandidacyState, item: RoundInput) -> tuple[CandidacyState, Event
     """Take a round verdict revision; a candidacy revision when the candidacy verdict changed.
 
     A revision already taken (or an older one: the repartition topic is at least once across a
-    decision-service rebuild) changes nothing. The first policy version seen for an interview is kept.
+    decision-service rebuild) changes nothing. The first policy version seen for an interview is kept,
+    and the candidacy's own policy (``state.policy``) makes every revision.
     """
     rounds = with_round(state.rounds, item)
     if rounds is None:
         return state, None
-    verdict = policy.evaluate(rounds)
+    verdict = versions.evaluate(state.policy, rounds)
     state = replace(state, rounds=rounds)
     if state.published is not None and state.published.verdict == verdict:
         return state, None
-    event = build_revision(item, verdict, state.published)
+    event = build_revision(item, verdict, state.published, state.policy)
     published = CandidacyPublished(
         event.attributes.sequence, event.chain_hash, verdict, event.attributes.time
     )
@@ -77,18 +80,21 @@ def step(state: CandidacyState, item: RoundInput) -> tuple[CandidacyState, Event
 
 
 def build_revision(
-    cause: RoundInput, verdict: CandidacyVerdict, previous: CandidacyPublished | None
+    cause: RoundInput,
+    verdict: CandidacyVerdict,
+    previous: CandidacyPublished | None,
+    version: str = policy.VERSION,
 ) -> Event:
     """The ``candidacy_verdict_changed`` event following ``previous`` (time and ids from the cause)."""
     revision = previous.revision + 1 if previous else 1
     time = max(cause.time, previous.time) if previous and previous.time else cause.time
-    data = CandidacyVerdictChanged(
-        candidacy_id=cause.candidacy_id, revision=revision, policy_version=policy.VERSION,
+    data = versions.MODEL[version](
+        candidacy_id=cause.candidacy_id, revision=revision, policy_version=version,
         cause=cause.interview_id, input_hash=cause.chain_hash, rounds=verdict.rounds, status=verdict.status,
         company=verdict.company, candidate=verdict.candidate, mutual=verdict.mutual, signals=verdict.signals,
     )  # fmt: skip
     return build_event(
-        data, event_id=candidacy_revision_id(cause.candidacy_id, revision, policy.VERSION),
+        data, event_id=candidacy_revision_id(cause.candidacy_id, revision, version),
         subject=cause.candidacy_id, sequence=revision,
         prevhash=previous.chain_hash if previous else GENESIS_HASH,
         time=time, actorid=ACTOR_ID, actorside=ActorSide.SYSTEM, correlationid=cause.correlationid,
