@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from schemas.codec import encode, headers_to_attributes
@@ -40,10 +41,12 @@ def wire_doc(key: str | None, attributes: dict[str, str], value: bytes | None) -
 def revision_diff(expected: Event, record: LogRecord) -> list[FieldDiff] | None:
     """None when the published record is byte-identical to the recomputed one, else the diff."""
     wire = encode(expected)
-    attributes = headers_to_attributes(wire.headers)
     key = wire.key.decode()
-    if wire.value == record.value and attributes == dict(record.attributes) and key == record.key:
+    # ``expected.wire()`` is what the ``ce_*`` and ``content-type`` headers carry (the codec writes them
+    # from it), so the equal case needs no header parsing.
+    if wire.value == record.value and key == record.key and expected.wire() == _as_dict(record.attributes):
         return None
+    attributes = headers_to_attributes(wire.headers)
     found = diff(
         wire_doc(key, attributes, wire.value), wire_doc(record.key, dict(record.attributes), record.value)
     )
@@ -51,6 +54,10 @@ def revision_diff(expected: Event, record: LogRecord) -> list[FieldDiff] | None:
         return found
     raw = (record.value or b"").decode("utf-8", errors="replace")
     return [FieldDiff(path="value", change="changed", expected=wire.value.decode(), actual=raw)]
+
+
+def _as_dict(attributes: Mapping[str, str]) -> dict[str, str]:
+    return attributes if isinstance(attributes, dict) else dict(attributes)
 
 
 def published_by_version(log: InterviewLog) -> tuple[dict[str, list[Entry]], list[Discrepancy]]:
