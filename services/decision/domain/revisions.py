@@ -106,7 +106,8 @@ def accept(
     if problem is not None:
         poison = Poison(item.attributes.subject, offset, *problem)
         return replace(state, parked=poison), poison
-    return replace(state, projection=evolve(state.projection, item)), None
+    # The constructor, not ``dataclasses.replace``: this runs for every input record (3x cheaper).
+    return InterviewState(evolve(state.projection, item), state.published, state.parked), None
 
 
 def settled(state: InterviewState) -> InterviewState:
@@ -143,7 +144,7 @@ def revise(state: InterviewState, policies: Policies, cause: Event) -> tuple[Int
         return state, None
     event = build_revision(state.projection, verdict, state.published, policy.version, cause.chain_hash)
     published = Published(event.attributes.sequence, event.chain_hash, verdict, state.projection.sequence)
-    return replace(state, published=published), event
+    return InterviewState(state.projection, published, state.parked), event
 
 
 def step(
