@@ -227,7 +227,7 @@ def verify_logs(
         audit = audit_interview(decode_log(raw, words, lazy=True))
         report.add(audit)
         if stream.wants(raw.interview_id):
-            stream.add(raw.interview, raw.decision)
+            stream.add_audited(raw, audit.log)
         kept = flagged if audit.findings else clean
         if len(kept) < keep:
             kept.append(audit)
