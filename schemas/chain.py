@@ -45,5 +45,5 @@ def record_hash(attributes: Mapping[str, str], value: bytes, *, canonical_value:
     """
     if not canonical_value:
         value = canonical.dumps(canonical.loads(value))
-    document = b'{"attributes":' + canonical.dumps(dict(attributes)) + b',"data":' + value + b"}"
+    document = b'{"attributes":' + canonical.dumps_strings(attributes) + b',"data":' + value + b"}"
     return hashlib.sha256(document).hexdigest()

@@ -101,8 +101,15 @@ def decode(
     return event
 
 
-def decode_parts(attrs: dict[str, str], value: bytes | None, key: bytes | None = None) -> Event:
-    """Decode from attribute strings and the data bytes (shared by Kafka and JSONL readers)."""
+def decode_parts(
+    attrs: dict[str, str], value: bytes | None, key: bytes | None = None, *, exact_hash: bool = False
+) -> Event:
+    """Decode from attribute strings and the data bytes (shared by Kafka and JSONL readers).
+
+    ``exact_hash`` sets the event's ``chain_hash`` from this very parse: the canonical form of the
+    value just parsed, hashed with the stored attributes (what ``record_hash`` of the stored record
+    computes, without parsing the value a second time; the audit's one hash per record, ADR 0020).
+    """
     stored = attrs, value
     attrs, value = upcast(attrs, value)  # past versions are read as the current one
     event_type = attrs.get("type")
@@ -117,9 +124,15 @@ def decode_parts(attrs: dict[str, str], value: bytes | None, key: bytes | None =
         )
         raise ContractError(code, [FieldProblem("header ce_type", f"{event_type!r} {why}")])
     attributes = _attributes(attrs)
-    data = _data(REGISTRY[event_type].model, value)
+    payload = _payload(value)
+    data = _validated(REGISTRY[event_type].model, payload)
     _check_key(attributes, key)
-    return Event(attributes=attributes, data=data).read_from(*stored)  # type: ignore[arg-type]
+    # Both parts were just validated and the data's model is the one registered for its type, which
+    # is all the validating constructor would check.
+    event = Event.trusted(attributes, data).read_from(*stored)  # type: ignore[arg-type]
+    if exact_hash and value is stored[1]:  # not upcast: the payload is the stored value's
+        event.__dict__["chain_hash"] = record_hash(stored[0], canonical.dumps(payload), canonical_value=True)
+    return event
 
 
 def _attributes(attrs: dict[str, str]) -> Attributes:
@@ -129,13 +142,16 @@ def _attributes(attrs: dict[str, str]) -> Attributes:
         raise ContractError("invalid_envelope", _problems(exc, "header ce_")) from None
 
 
-def _data(model: type[Any], value: bytes | None) -> Any:
+def _payload(value: bytes | None) -> Any:
     if value is None:
         raise ContractError("missing_data", [FieldProblem("value", "is empty; JSON object expected")])
     try:
-        payload = canonical.loads(value)
+        return canonical.loads(value)
     except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, NaN/Infinity
         raise ContractError("malformed_json", [FieldProblem("value", str(exc))]) from None
+
+
+def _validated(model: type[Any], payload: Any) -> Any:
     try:
         return model.model_validate(payload)
     except ValidationError as exc:

@@ -67,3 +67,31 @@ def test_edges_of_the_fast_path(value: Any) -> None:
             canonical.dumps(value)
         return
     assert canonical.dumps(value) == reference
+
+
+@settings(max_examples=400)
+@given(st.dictionaries(st.text(max_size=8), st.text() | st.integers(-5, 5) | st.none(), max_size=20))
+def test_string_maps_equal_the_reference(value: dict[str, Any]) -> None:
+    """``dumps_strings`` (the attributes of every hashed record) writes what the reference writes."""
+    try:
+        reference = rfc8785.dumps(value)
+    except rfc8785.CanonicalizationError:
+        with pytest.raises(rfc8785.CanonicalizationError):
+            canonical.dumps_strings(value)
+        return
+    assert canonical.dumps_strings(value) == reference
+
+
+@pytest.mark.parametrize(
+    "value",
+    [{"\ue000": "a", "\U00010000": "b"}, {"a": "\ue000\U00010000"}, {"a": 'q"\\'}, {"a": "\ud800"},
+     {"time": "2026-12-07T10:00:00.000000Z", "x": "1e+16 2.0"}],
+)  # fmt: skip
+def test_edges_of_string_maps(value: dict[str, Any]) -> None:
+    try:
+        reference = rfc8785.dumps(value)
+    except rfc8785.CanonicalizationError:
+        with pytest.raises(rfc8785.CanonicalizationError):
+            canonical.dumps_strings(value)
+        return
+    assert canonical.dumps_strings(value) == reference

@@ -12,7 +12,7 @@ published one byte for byte, checking sequences and the hash chain on the way.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from schemas.chain import GENESIS_HASH, HASH_HEADER
@@ -21,6 +21,7 @@ from schemas.common import Outcome
 from schemas.decision import CandidacyVerdictChanged, VerdictChanged
 from schemas.envelope import Event
 from schemas.interview import InterviewConcluded, InterviewOpened
+from services.audit.domain.history import InterviewLog, RawLog
 from services.audit.domain.records import LogRecord
 from services.audit.domain.report import Discrepancy, Kind, VerifyReport
 from services.decision.domain.candidacy import policy, versions
@@ -123,12 +124,22 @@ def _collect(
     interview_records: Iterable[LogRecord],
     decision_records: Iterable[LogRecord],
 ) -> None:
+    _keep(found, cited, interview_records, decision_records, _decoded)
+
+
+def _keep(
+    found: _Rounds,
+    cited: set[str],
+    interview_records: Iterable[LogRecord],
+    decision_records: Iterable[LogRecord],
+    decoded: Callable[[LogRecord], Event | str | None],
+) -> None:
     for record in decision_records:
-        event = _decoded(record) if record.subject() in cited else None
+        event = decoded(record) if record.subject() in cited else None
         if isinstance(event, Event) and isinstance(event.data, VerdictChanged):
             found.revisions[(record.subject(), event.data.policy_version, event.data.revision)] = event
     for record in interview_records:
-        if record.subject() in cited and isinstance(event := _decoded(record), Event):
+        if record.subject() in cited and isinstance(event := decoded(record), Event):
             if isinstance(event.data, InterviewOpened):
                 found.rounds.setdefault(record.subject(), event.data.round)
             elif isinstance(event.data, InterviewConcluded):
@@ -222,6 +233,11 @@ class CandidacyStream:
     def add(self, interview_records: Iterable[LogRecord], decision_records: Iterable[LogRecord]) -> None:
         """Keep what the cited rounds need from these records (others are passed over)."""
         _collect(self._found, self._cited, interview_records, decision_records)
+
+    def add_audited(self, raw: RawLog, log: InterviewLog) -> None:
+        """``add`` with the events the interview's audit already decoded (each record decoded once)."""
+        events = {id(e.record): e.event for e in (*log.entries, *log.skipped, *log.published)}
+        _keep(self._found, self._cited, raw.interview, raw.decision, lambda record: events.get(id(record)))
 
     def finish(self) -> list[CandidacyAudit]:
         """Replay every candidacy against the rounds collected."""

@@ -53,6 +53,9 @@ class InterviewLog:
     entries: list[Entry] = field(default_factory=list)
     published: list[Entry] = field(default_factory=list)
     skipped: list[Entry] = field(default_factory=list)
+    pending: list[LogRecord] = field(default_factory=list)
+    """Published records not decoded yet (``decode_log(..., lazy=True)``): the audit resolves them
+    against its recomputation (``published.settle``) before it reads ``published``."""
 
     def items(self) -> list[Event | Poison]:
         """The decision service's inputs for this interview, in log order (DLQ words applied)."""
@@ -90,16 +93,26 @@ def quick_hash(attributes: dict[str, str], value: bytes | None) -> str | None:
 
 
 def entry_of(record: LogRecord, hashed: bool = True) -> Entry:
-    """Decode one record; a contract violation is kept as the entry's problem."""
+    """Decode one record; a contract violation is kept as the entry's problem.
+
+    ``hashed``: the entry's hash is the stored record's chain hash, taken from the one parse the
+    decoding makes (the event's ``chain_hash`` is set to it, so the replay does not hash the record
+    again); a record that does not decode gets ``quick_hash``, which the chain check confirms.
+    """
     attributes = dict(record.attributes)
     key = record.key.encode() if record.key is not None else None
     try:
-        event: Event | None = decode_parts(attributes, record.value, key)
+        event: Event | None = decode_parts(attributes, record.value, key, exact_hash=hashed)
         problem = None
     except ContractError as exc:
         event, problem = None, exc
     sequence = event.attributes.sequence if event else _int(attributes.get("sequence"))
-    digest = quick_hash(attributes, record.value) if hashed else None
+    if not hashed:
+        digest = None
+    elif event is not None:
+        digest = event.chain_hash
+    else:
+        digest = quick_hash(attributes, record.value)
     return Entry(record, event, problem, sequence, digest)
 
 
@@ -133,8 +146,11 @@ def split(interview_records: Iterable[LogRecord], decision_records: Iterable[Log
     return list(logs.values())
 
 
-def decode_log(raw: RawLog, words: DlqWords = NO_WORDS) -> InterviewLog:
-    """Decode one interview's records; apply the DLQ's words (``skip`` leaves a record out)."""
+def decode_log(raw: RawLog, words: DlqWords = NO_WORDS, lazy: bool = False) -> InterviewLog:
+    """Decode one interview's records; apply the DLQ's words (``skip`` leaves a record out).
+
+    ``lazy`` leaves the published records ``pending`` for ``audit_interview`` to resolve.
+    """
     entries, skipped = [], []
     for record in raw.interview:
         entry = entry_of(record)
@@ -145,6 +161,8 @@ def decode_log(raw: RawLog, words: DlqWords = NO_WORDS) -> InterviewLog:
                 skipped.append(entry)
                 continue
         entries.append(entry)
+    if lazy:
+        return InterviewLog(raw.interview_id, entries, [], skipped, list(raw.decision))
     published = [entry_of(r, hashed=False) for r in raw.decision]
     return InterviewLog(raw.interview_id, entries, published, skipped)
 

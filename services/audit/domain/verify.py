@@ -11,9 +11,10 @@ from schemas.envelope import Event
 from schemas.topics import DLQ
 from services.audit.domain.candidacy import CandidacyAudit, CandidacyStream, with_candidacies
 from services.audit.domain.chain import check_chain, finding
-from services.audit.domain.compare import compare, published_by_version, recompute
+from services.audit.domain.compare import compare, published_by_version, recompute, revision_diff, revision_of
 from services.audit.domain.dlq import POISON, RETRY, DlqWords, dlq_words
 from services.audit.domain.history import Entry, InterviewLog, RawLog, decode_log, revision_data, split
+from services.audit.domain.published import settle
 from services.audit.domain.records import LogRecord
 from services.audit.domain.report import Counts, Discrepancy, Kind, VerifyReport
 from services.decision.domain.policy import versions
@@ -55,7 +56,13 @@ class Audit:
 
 
 def audit_interview(log: InterviewLog) -> InterviewAudit:
-    """Check one interview's chain, recompute its revisions and compare them with the published ones."""
+    """Check one interview's chain, recompute its revisions and compare them with the published ones.
+
+    Published records left pending by a lazy ``decode_log`` are resolved first: one byte-identical to
+    its recomputation is that event, any other is decoded in full (``published.settle``).
+    """
+    recomputation = Recomputation(log)
+    settle(log, recomputation.by_revision, lambda event, record: revision_diff(event, record) is None)
     audit = InterviewAudit(log, findings=check_chain(log), info=dlq_info(log))
     published, problems = published_by_version(log)
     audit.findings.extend(problems)
@@ -66,11 +73,34 @@ def audit_interview(log: InterviewLog) -> InterviewAudit:
         if version not in versions():
             audit.findings.append(_unknown_policy(log, version, published.get(version, [])))
             continue
-        audit.expected[version] = recompute(log, version)
+        audit.expected[version] = recomputation.events(version)
         found, matched = compare(log, audit.expected[version], published.get(version, []))
         audit.findings.extend(found)
         audit.matched += matched
     return audit
+
+
+@dataclass
+class Recomputation:
+    """An interview's recomputed revisions per policy version, each version replayed once."""
+
+    log: InterviewLog
+    done: dict[str, list[Event]] = field(default_factory=dict)
+    indexed: dict[str, dict[int, Event] | None] = field(default_factory=dict)
+
+    def events(self, version: str) -> list[Event]:
+        """Every revision the decision service publishes for this log under ``version``."""
+        if version not in self.done:
+            self.done[version] = recompute(self.log, version)
+        return self.done[version]
+
+    def by_revision(self, version: str) -> dict[int, Event] | None:
+        """``events`` by revision number; None for a version this build does not know."""
+        if version not in self.indexed:
+            known = version in versions()
+            events = self.events(version) if known else []
+            self.indexed[version] = {revision_of(e).revision: e for e in events} if known else None
+        return self.indexed[version]
 
 
 def _unknown_policy(log: InterviewLog, version: str, published: list[Entry]) -> Discrepancy:
@@ -194,10 +224,10 @@ def verify_logs(
     for count, raw in enumerate(logs, 1):
         if count % collect_every == 0:
             gc.collect(1)
-        audit = audit_interview(decode_log(raw, words))
+        audit = audit_interview(decode_log(raw, words, lazy=True))
         report.add(audit)
         if stream.wants(raw.interview_id):
-            stream.add(raw.interview, raw.decision)
+            stream.add_audited(raw, audit.log)
         kept = flagged if audit.findings else clean
         if len(kept) < keep:
             kept.append(audit)

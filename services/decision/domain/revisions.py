@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, replace
@@ -20,6 +21,7 @@ from services.decision.domain.verdict import Verdict
 ACTOR_ID = "decision-service"
 REVISION_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://hiring-pipeline.example/decision-service")
 """Namespace of the deterministic revision ids: uuid5(namespace, "<interview>/<revision>/<policy>")."""
+_NAMESPACE_BYTES = REVISION_NAMESPACE.bytes
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,14 @@ class InterviewState:
 
 def revision_id(interview_id: str, revision: int, policy_version: str) -> str:
     """Deterministic id of a revision, so a duplicate is recognisable downstream."""
-    return str(uuid.uuid5(REVISION_NAMESPACE, f"{interview_id}/{revision}/{policy_version}"))
+    # ``str(uuid.uuid5(REVISION_NAMESPACE, name))`` written out: ``UUID``'s constructor costs more
+    # than the SHA-1 (a test holds both equal).
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + f"{interview_id}/{revision}/{policy_version}".encode(),
+                                    usedforsecurity=False).digest()[:16])  # fmt: skip
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def check(state: InterviewState, event: Event) -> tuple[str, str] | None:
@@ -97,7 +106,8 @@ def accept(
     if problem is not None:
         poison = Poison(item.attributes.subject, offset, *problem)
         return replace(state, parked=poison), poison
-    return replace(state, projection=evolve(state.projection, item)), None
+    # The constructor, not ``dataclasses.replace``: this runs for every input record (3x cheaper).
+    return InterviewState(evolve(state.projection, item), state.published, state.parked), None
 
 
 def settled(state: InterviewState) -> InterviewState:
@@ -134,7 +144,7 @@ def revise(state: InterviewState, policies: Policies, cause: Event) -> tuple[Int
         return state, None
     event = build_revision(state.projection, verdict, state.published, policy.version, cause.chain_hash)
     published = Published(event.attributes.sequence, event.chain_hash, verdict, state.projection.sequence)
-    return replace(state, published=published), event
+    return InterviewState(state.projection, published, state.parked), event
 
 
 def step(

@@ -107,3 +107,15 @@ def test_a_built_revision_hashes_as_the_record_it_is_stored_as() -> None:
     for event in project(story_first("iv").events):
         record = encode(event)
         assert decode(record.value, record.headers, record.key).chain_hash == event.chain_hash
+
+
+def test_revision_ids_are_uuid5_of_the_namespace() -> None:
+    """The written-out uuid5 gives the standard library's ids (a changed id would change every revision)."""
+    import uuid
+
+    from services.decision.domain.revisions import REVISION_NAMESPACE
+
+    names = itertools.product(["iv-a", "bench-17", "é-ü"], [1, 9, 12345], ["v1", "v2"])
+    for interview, revision, policy in names:
+        name = f"{interview}/{revision}/{policy}"
+        assert revision_id(interview, revision, policy) == str(uuid.uuid5(REVISION_NAMESPACE, name))
