@@ -61,7 +61,7 @@ class BodyLimit:
         if body is None:
             await self._refuse(scope, send, "the body kept coming")
             return
-        await self.app(scope, _replay(body, receive), send)
+        await self.app(scope, replay_body(body, receive), send)
 
     async def _read(self, receive: Receive) -> bytes | None:
         """The whole body, or None once it passes the limit."""
@@ -98,7 +98,8 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
+def replay_body(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that hands the app the body already read, then the client's next messages."""
     sent = False
 
     async def replay() -> Message:

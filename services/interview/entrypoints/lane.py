@@ -29,7 +29,7 @@ from starlette.routing import Route
 
 from schemas.common import Id
 from services.platform.auth import AccessError, refusal
-from services.platform.http_limits import ASGIApp, Message, Receive, Scope, Send
+from services.platform.http_limits import ASGIApp, Receive, Scope, Send, replay_body
 
 Submit = Callable[[Request, str, Any, str | None, str | None], Awaitable[Response]]
 _PATH = re.compile(r"/interviews/([^/]+)/([a-z]+)")
@@ -62,10 +62,10 @@ class CommandLane:
             await self.app(scope, receive, send)
             return
         body = await _whole_body(receive)
-        replay = _replay(body, receive)
+        replay = replay_body(body, receive)
         response = await self._serve(scope, replay, command, match[1], body)
         if response is None:  # not ours to answer: the route answers exactly as it always has
-            await self.app(scope, _replay(body, receive), send)
+            await self.app(scope, replay_body(body, receive), send)
         else:
             await response(scope, replay, send)
 
@@ -117,16 +117,3 @@ async def _whole_body(receive: Receive) -> bytes:
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
             return b"".join(chunks)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()  # http.disconnect when the client goes
-
-    return replay

@@ -189,18 +189,21 @@ def signals(rounds: Sequence[RoundInput]) -> tuple[Signal, ...]:
     return tuple(out)
 
 
+def standing(rounds: Sequence[RoundInput], ended: bool, mutual: Mutual) -> tuple[CandidacyStatus, Mutual]:
+    """The candidacy's status, and its mutual verdict once a withdrawal made an undecided side final."""
+    if ended:
+        return CandidacyStatus.WITHDRAWN, Mutual.NO_FIT if mutual is Mutual.UNDECIDED else mutual
+    if not rounds or any(not r.verdict.final for r in rounds):
+        return CandidacyStatus.OPEN, mutual
+    return CandidacyStatus.CONCLUDED, mutual
+
+
 def evaluate(rounds: Sequence[RoundInput], t: CandidacyThresholds = THRESHOLDS) -> CandidacyVerdict:
     """The candidacy verdict of ``rounds`` (the latest revision of each, in the order first seen)."""
     company = side_verdict(rounds, Side.COMPANY, COMPANY_GOALS, t)
     candidate = side_verdict(rounds, Side.CANDIDATE, CANDIDATE_GOALS, t)
-    mutual = combine(company.decision, candidate.decision)
-    if any(_withdrawn_in(rounds, side) for side in WITHDRAWN):
-        status = CandidacyStatus.WITHDRAWN
-        mutual = Mutual.NO_FIT if mutual is Mutual.UNDECIDED else mutual  # ended: undecided is final
-    elif not rounds or any(not r.verdict.final for r in rounds):
-        status = CandidacyStatus.OPEN
-    else:
-        status = CandidacyStatus.CONCLUDED
+    ended = any(_withdrawn_in(rounds, side) for side in WITHDRAWN)
+    status, mutual = standing(rounds, ended, combine(company.decision, candidate.decision))
     return CandidacyVerdict(
         rounds=tuple(round_ref(r) for r in rounds), status=status, company=company, candidate=candidate,
         mutual=mutual, signals=signals(rounds),

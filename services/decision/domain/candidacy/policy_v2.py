@@ -23,9 +23,7 @@ from schemas.common import GoalId, Side
 from schemas.decision import (
     CandidacyHold,
     CandidacySideV2,
-    CandidacyStatus,
     Decision,
-    Mutual,
     RoundRefV2,
 )
 from services.decision.domain.candidacy import policy as v1
@@ -105,14 +103,8 @@ def evaluate(rounds: Sequence[RoundInput], t: CandidacyThresholdsV2 = THRESHOLDS
     used = counted(rounds)
     company = side_verdict(used, Side.COMPANY, COMPANY_GOALS, t)
     candidate = side_verdict(used, Side.CANDIDATE, CANDIDATE_GOALS, t)
-    mutual = combine(company.decision, candidate.decision)
-    if ended_by(rounds) is not None:
-        status = CandidacyStatus.WITHDRAWN
-        mutual = Mutual.NO_FIT if mutual is Mutual.UNDECIDED else mutual  # ended: undecided is final
-    elif not rounds or any(not r.verdict.final for r in rounds):
-        status = CandidacyStatus.OPEN
-    else:
-        status = CandidacyStatus.CONCLUDED
+    ended = ended_by(rounds) is not None
+    status, mutual = v1.standing(rounds, ended, combine(company.decision, candidate.decision))
     refs = tuple(RoundRefV2(**dict(v1.round_ref(r)), counted=any(r is u for u in used)) for r in rounds)
     return CandidacyVerdict(
         rounds=refs, status=status, company=company, candidate=candidate, mutual=mutual,
