@@ -8,7 +8,8 @@ application reaching the same decisions and raw consumers, each its own process:
 event, peak RSS, records and bytes written per input event per topic), interview (writer over Kafka
 against a raw transactional produce), transactions (back-to-back transactions on one producer: the floor
 of each exactly-once step), latency (HTTP and command→verdict at fixed offered rates; HTTP ceiling of
-one process), audit (verify against decode only), instances (1 against 2 processes of each service),
+one process), audit (verify against decode only), instances (1, 2, 3 processes per
+decision projector role; 1 against 2 writers),
 profiles (cProfile of each service under load, of the projection and of verify: what bounds each
 figure). One broker is started for all of them (or ``KAFKA_BOOTSTRAP_SERVERS`` is used); every process a
 section starts is stopped by pid before the next one.
@@ -249,16 +250,13 @@ def headline(results: dict[str, Any]) -> str:
             )
     if i := figures(results, "instances"):
         d, wr = i["decision"], i["interview"]
-        rows.append(
-            _row(
-                "decision, 2 instances (one group)",
-                f"{d['two']['events_per_s_from_start']:,.0f} events/s",
-                f"{d['one']['events_per_s_from_start']:,.0f} events/s with 1 instance",
-                d["ratio_two_to_one"],
-                "-",
-                None,
-            )
-        )
+        for name in instances.ROLES:
+            one, *more = d[name]
+            for r in more:
+                rows.append(_row(f"decision {name}, {r['processes']} processes (one group): CPU per event",
+                                 f"{r['cpu_us_per_event']:,.0f} µs, {r['events_per_s']:,.0f} events/s",
+                                 f"{one['cpu_us_per_event']:,.0f} µs with 1 process",
+                                 r["cpu_per_event_to_one"], "flat (ratio ≈ 1)", None))  # fmt: skip
         rows.append(_row("interview writer, 2 instances (one group)", f"{wr['two']['commands_per_s']:,.0f} "
                          "commands/s", f"{wr['one']['commands_per_s']:,.0f} commands/s with 1 instance",
                          wr["ratio_two_to_one"], "-", None))  # fmt: skip
@@ -284,7 +282,7 @@ def markdown(results: dict[str, Any]) -> str:
     if lat := figures(results, "latency"):
         parts.append("## Latency at fixed offered rates\n\n" + latency.markdown(lat))
     if i := figures(results, "instances"):
-        parts.append("## One against two instances\n\n" + instances.markdown(i))
+        parts.append("## Scale-out: 1, 2 and 3 processes per role\n\n" + instances.markdown(i))
     if prof := figures(results, "profiles"):
         load = prof["under_load"]
         listed = [

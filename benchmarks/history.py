@@ -52,6 +52,8 @@ FIGURES = (
     Figure("restart_new_disk_s_300k", "decision ready, new disk, 304 k events (vs raw read)", "s", False),
     Figure("restart_new_disk_s_1m", "decision ready, new disk, 1 M events (vs raw read)", "s", False),
     Figure("decision_two_to_one", "decision, 2 processes / 1 process", "ratio"),
+    Figure("projector_cpu_3_to_1", "verdict projector, 3 processes: CPU/event (vs 1)", "µs", False),
+    Figure("candidacy_cpu_3_to_1", "candidacy projector, 3 processes: CPU/event (vs 1)", "µs", False),
     Figure("peers_service_events_per_s", "peers: decision service (vs Quix Streams peer)", "events/s"),
     Figure("peers_service_cpu_us", "peers: decision service CPU per event (vs Quix peer)", "µs", False),
     Figure("peers_service_bytes_per_event", "peers: decision service, bytes written per event", "B", False),
@@ -100,11 +102,22 @@ def rows(results: Mapping[str, Any]) -> list[dict[str, Any]]:
             ready, base = r["new_disk"]["decision"]["ready_s"], r["raw_read_s"]
             out.append(row(run, f"restart_new_disk_s_{size}", ready, "raw read of the history", base))
     if i := got.get("instances"):
-        d = i["decision"]
-        note = f"{d['one']['events']:,} events"
-        out.append(row(run, "decision_two_to_one", d["ratio_two_to_one"], note=note))
+        out += scaleout_rows(run, i["decision"])
     if peers := got.get("peers"):
         out += peer_rows(run, peers)
+    return out
+
+
+def scaleout_rows(run: Mapping[str, str], d: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The instances section's tracked figures: the old two-to-one ratio, or CPU per event per role."""
+    if "two" in d:  # before issue 18: one against two ``decision serve`` processes
+        return [row(run, "decision_two_to_one", d["ratio_two_to_one"], note=f"{d['one']['events']:,} events")]
+    out = []
+    for name in ("projector", "candidacy"):
+        by = {r["processes"]: r for r in d.get(name, [])}
+        if 1 in by and 3 in by:
+            out.append(row(run, f"{name}_cpu_3_to_1", by[3]["cpu_us_per_event"], "1 process",
+                           by[1]["cpu_us_per_event"], note=f"{by[3]['events']:,} events"))  # fmt: skip
     return out
 
 

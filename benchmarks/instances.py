@@ -1,114 +1,72 @@
-"""One against two instances of each service, over the same records.
+"""Scale-out: 1, 2 and 3 processes of each decision projector role in one group; 1 against 2 writers.
 
     .venv/bin/python -m benchmarks.instances [--events 40000] [--commands 10000]
 
-Decision service: the same interview events are produced to two fresh topic sets; one
-``services.decision serve`` process projects the first, two processes in one consumer group the
-second; timed from the start of the processes until every event is projected (the processes'
-``decision_events_projected_total``), and from the first projected event. Interview writer (Kafka
-intake, no HTTP): the same commands preloaded to two topic sets; one writer process, then two in one
-group; timed from the first to the last committed result. Each process has its own state directory
-and all of them are stopped by pid. The machine has two cores, shared with the broker: two
-processes can at most add the second core.
+Decision service (ADR 0016 roles, issue 18 item 7): for each of 1, 2 and 3 processes, the same
+interview events (same seed) are produced to a fresh topic set; that many ``services.decision
+projector`` processes in one group project them, then that many ``services.decision candidacy``
+processes in one group project the round records the projectors wrote. Each configuration is measured
+by ``benchmarks.scaleout.measure_group``: events/s and the CPU-seconds per input event summed over the
+processes, from all assigned to all committed, and each process's peak RSS; the CPU per event is set
+against the 1-process run of the same role in the same run (flat is the target). Interview writer
+(Kafka intake, no HTTP): the same commands preloaded to two topic sets; one writer process, then two
+in one group; timed from the first to the last committed result. Every process has its own state
+directory and all of them are stopped by pid. The machine has two cores, shared with the broker.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
+import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from benchmarks.broker import bench_broker
+from benchmarks.consumers import Consumer, Group
 from benchmarks.interview import follow_results, preload, start_writer, stop_writers, workload
+from benchmarks.scaleout import cpu_ratios, measure_group
 from schemas.topics import Topics
-from services.platform.local_kafka import free_port
 from services.platform.topics import ensure_topics
+from testkit.auth import auth_env
 from testkit.history import fill_history
-from testkit.processes import Child
 
 PARTITIONS = 6
+COUNTS = (1, 2, 3)
+ROLES = ("projector", "candidacy")
 
 
-def decision_children(bootstrap: str, prefix: str, count: int, work: Path) -> list[Child]:
-    """``count`` decision processes in one group, each with its own port and state directory."""
-    kids = []
-    for n in range(count):
-        port = free_port()
-        env = {
-            "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-            "KAFKA_TOPIC_PREFIX": prefix,
-            "KAFKA_PARTITIONS": str(PARTITIONS),
-            "DECISION_PORT": str(port),
-            "DECISION_STATE_DIR": str(work / f"decision-{n}"),
-            "DECISION_LOG_LEVEL": "WARNING",
-        }
-        kids.append(Child("decision", port, env, work / f"decision-{n}.log"))
-    return kids
-
-
-def _projected(kids: list[Child]) -> float:
-    total = 0.0
-    for child in kids:
-        with contextlib.suppress(httpx.HTTPError):  # not serving yet
-            total += child.metric("decision_events_projected_total")
-    return total
-
-
-def time_decision(kids: list[Child], events: int, timeout: float = 900) -> dict[str, Any]:
-    """Start ``kids``; seconds until ``events`` are projected, from start and from the first one."""
-    began = time.monotonic()
-    for child in kids:
-        child.start()
-    first = 0.0
-    try:
-        while (done := _projected(kids)) < events:
-            if done and not first:
-                first = time.monotonic()
-            if time.monotonic() - began > timeout:
-                raise TimeoutError(f"{done:.0f} of {events} projected after {timeout:.0f}s")
-            for child in kids:
-                if child.proc is not None and child.proc.poll() is not None:
-                    raise RuntimeError(f"decision exited with {child.proc.returncode}; see {child.log}")
-            time.sleep(0.1)
-        end = time.monotonic()
-        rss = [child.rss_mb() for child in kids]
-    finally:
-        for child in kids:
-            if child.proc is not None:
-                child.stop(timeout=30)
-    first = first or end
-    return {
-        "instances": len(kids),
-        "seconds_from_start": end - began,
-        "events_per_s_from_start": events / (end - began),
-        "events_per_s_from_first": events / (end - first) if end > first else None,
-        "rss_mb": rss,
-    }
+def role(name: str, bootstrap: str, topics: Topics) -> Consumer:
+    """One decision role's process; ``measure_group`` gives each copy its port and state directory."""
+    group = f"{topics.prefix}decision-service"
+    env = {"KAFKA_BOOTSTRAP_SERVERS": bootstrap, "KAFKA_TOPIC_PREFIX": topics.prefix,
+           "KAFKA_PARTITIONS": str(PARTITIONS), "DECISION_LOG_LEVEL": "WARNING", **auth_env()}  # fmt: skip
+    g = (Group(group, topics.interview_events) if name == "projector"
+         else Group(f"{group}.candidacy", topics.candidacy_rounds, transactional=True))  # fmt: skip
+    return Consumer(name, [sys.executable, "-m", "services.decision", name], [g], env)
 
 
 async def decision(bootstrap: str, client: dict[str, Any], events: int, work: Path) -> dict[str, Any]:
-    """1 and 2 decision processes over the same events (same seed, two topic sets)."""
-    rows = []
-    for count in (1, 2):
+    """1, 2 and 3 processes of each projector role over the same events (fresh topics each)."""
+    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in ROLES}
+    for count in COUNTS:
         topics = Topics(f"bench{uuid.uuid4().hex[:8]}.")
         await ensure_topics(client, topics, PARTITIONS)
         produced = await fill_history(client, topics.interview_events, events, prefix="inst")
-        kids = decision_children(bootstrap, topics.prefix, count, work / topics.prefix)
-        (work / topics.prefix).mkdir(parents=True, exist_ok=True)
-        row = await asyncio.to_thread(time_decision, kids, produced)
-        row["events"] = produced
-        print(json.dumps({"decision": row}), flush=True)
-        rows.append(row)
-    ratio = rows[1]["events_per_s_from_start"] / rows[0]["events_per_s_from_start"]
-    return {"one": rows[0], "two": rows[1], "ratio_two_to_one": ratio}
+        for name in ROLES:  # the candidacy role reads the round records the projectors wrote
+            (work / topics.prefix).mkdir(parents=True, exist_ok=True)
+            consumer = role(name, bootstrap, topics)
+            row = await measure_group(consumer, count, client, produced, work / topics.prefix)
+            print(json.dumps({name: row}), flush=True)
+            rows[name].append(row)
+    for name in ROLES:
+        for row, ratio in zip(rows[name], cpu_ratios(rows[name]), strict=True):
+            row["cpu_per_event_to_one"] = ratio
+    return {"counts": list(COUNTS), **rows}
 
 
 async def interview(bootstrap: str, client: dict[str, Any], commands: int, interviews: int) -> dict[str, Any]:
@@ -154,17 +112,24 @@ def run(events: int = 40_000, commands: int = 10_000, interviews: int = 120) -> 
 
 
 def markdown(figures: dict[str, Any]) -> str:
-    """One row per service: one instance, two instances, the ratio."""
+    """Per decision role and process count: events/s, CPU per event and its ratio, peak RSS; the writer."""
     d, i = figures["decision"], figures["interview"]
-    one, two = d["one"]["events_per_s_from_start"], d["two"]["events_per_s_from_start"]
+    out = [
+        "| role, processes (one group) | events/s | CPU per event (all processes) | CPU per event / "
+        "1 process | peak RSS per process |",
+        "|---|---|---|---|---|",
+    ]
+    for name in ROLES:
+        for r in d[name]:
+            rate, ratio, rss = r["events_per_s"], r["cpu_per_event_to_one"], r["peak_rss_mb"]
+            out.append(f"| {name}, {r['processes']} | {rate:,.0f} | {r['cpu_us_per_event']:,.0f} µs "
+                       f"| {ratio:.2f} | {' / '.join(f'{m:.0f}' for m in rss)} MiB |")  # fmt: skip
     w_one, w_two = i["one"]["commands_per_s"], i["two"]["commands_per_s"]
-    return (
-        "| service | one instance | two instances (one group) | two / one |\n|---|---|---|---|\n"
-        f"| decision, {d['one']['events']:,} events (from process start) | {one:,.0f} events/s "
-        f"| {two:,.0f} events/s | {d['ratio_two_to_one']:.2f} |\n"
-        f"| interview writer over Kafka, {i['one']['commands']:,} commands | {w_one:,.0f} commands/s "
-        f"| {w_two:,.0f} commands/s | {i['ratio_two_to_one']:.2f} |\n"
-    )
+    out += ["", "| service | one instance | two instances (one group) | two / one |", "|---|---|---|---|",
+            f"| interview writer over Kafka, {i['one']['commands']:,} commands | {w_one:,.0f} commands/s "
+            f"| {w_two:,.0f} commands/s | {i['ratio_two_to_one']:.2f} |"]  # fmt: skip
+    events = d[ROLES[0]][0]["events"]
+    return f"{events:,} interview events, {figures['partitions']} partitions.\n\n" + "\n".join(out) + "\n"
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
