@@ -7,6 +7,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import httpx
+
 from schemas.topics import Topics
 from services.decision.entrypoints.settings import DecisionSettings
 from services.platform.broker import Broker
@@ -60,3 +62,10 @@ async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 30, 
             return True
         await asyncio.sleep(every)
     return False
+
+
+async def parked_count(base_url: str) -> int:
+    """How many interviews the decision service's /readyz reports parked (-1 while it is not ready)."""
+    async with httpx.AsyncClient(base_url=base_url) as http:
+        response = await http.get("/readyz")
+    return int(response.json().get("parked", -1)) if response.status_code == 200 else -1
