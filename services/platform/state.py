@@ -5,8 +5,8 @@ A handler reads and writes one input partition's keys through a ``PartitionStore
 buffer until the engine's transaction commits: the handler hands ``changelog()`` records to that
 same transaction (so the changelog can never be ahead of or behind the outputs and input offsets it
 goes with), and the engine then calls ``commit()`` with the changelog offsets, which applies the
-buffer to SQLite together with a checkpoint (how far into the changelog the file is). ``rollback()``
-forgets the buffer of an aborted transaction.
+buffer to SQLite together with a checkpoint (how far into the changelog the file is). After an aborted
+transaction the engine gives the partition up: ``close()`` forgets the buffer and the claim restores.
 
 A new owner restores from the changelog: from the file's checkpoint when the file survived (a restart
 on the same disk reads only the tail), else from the start of the compacted changelog, whose size is
@@ -149,10 +149,6 @@ class PartitionStore:
         """Delete every key in this transaction (tombstones, so the changelog forgets them too)."""
         for (key,) in self._db.execute("SELECT key FROM kv"):
             self._buffer.setdefault(key, None)
-
-    def rollback(self) -> None:
-        """The transaction aborted: forget its writes."""
-        self._buffer.clear()
 
     def close(self) -> None:
         """Forget buffered writes and close the file (the next owner restores)."""
