@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from schemas.common import GoalId, Outcome, QuestionKind, Rating
 from schemas.decision import VerdictChanged
 from schemas.envelope import Event
-from schemas.interview import InterviewConcluded, InterviewOpened
 from services.decision.domain.candidacy.revisions import CandidacyState, step
 from services.decision.domain.candidacy.rounds import RoundInput, round_verdict
 from services.decision.domain.policy import Policies
@@ -206,14 +205,3 @@ def candidacy_revisions(inputs: Iterable[RoundInput], policy: str = "candidacy-v
         if revision is not None:
             out.append(revision)
     return out
-
-
-def opened_round(events: Iterable[Event]) -> dict[str, tuple[str, str]]:
-    """interview id -> (candidacy id, round), from each interview.opened."""
-    return {e.attributes.subject: (e.data.candidacy_id, e.data.round) for e in events
-            if isinstance(e.data, InterviewOpened)}  # fmt: skip
-
-
-def concluded_outcome(events: Iterable[Event]) -> dict[str, Outcome]:
-    """interview id -> outcome, from each interview.concluded."""
-    return {e.attributes.subject: e.data.outcome for e in events if isinstance(e.data, InterviewConcluded)}

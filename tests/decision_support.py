@@ -7,7 +7,10 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import httpx
+
 from schemas.topics import Topics
+from services.decision.adapters.rebuild import committed_offset
 from services.decision.entrypoints.settings import DecisionSettings
 from services.platform.broker import Broker
 from services.platform.local_kafka import free_port as free_port  # re-exported for the tests
@@ -60,3 +63,26 @@ async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 30, 
             return True
         await asyncio.sleep(every)
     return False
+
+
+async def parked_count(base_url: str) -> int:
+    """How many interviews the decision service's /readyz reports parked (-1 while it is not ready)."""
+    async with httpx.AsyncClient(base_url=base_url) as http:
+        response = await http.get("/readyz")
+    return int(response.json().get("parked", -1)) if response.status_code == 200 else -1
+
+
+async def all_consumed(client: dict[str, Any], group: str, topic: str, timeout: float = 60) -> bool:
+    """True once ``group`` committed every record ``topic`` holds now, False after ``timeout``.
+
+    An exactly-once processor commits its input offsets in the transaction of the outputs they caused:
+    once every input is committed, nothing more can arrive from them (no fixed wait needed).
+    """
+    ends: dict[int, int] = {}
+    for record in await read_all(client, topic):
+        ends[record.partition] = max(ends.get(record.partition, 0), record.offset + 1)
+
+    async def done() -> bool:
+        return all([await committed_offset(client, group, topic, p) >= end for p, end in ends.items()])
+
+    return await eventually(done, timeout=timeout)

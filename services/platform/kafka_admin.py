@@ -10,15 +10,6 @@ from typing import Any
 from aiokafka.admin import AIOKafkaAdminClient
 
 
-async def _list_topics(bootstrap: str, **client: Any) -> list[str]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000, **client)
-    await admin.start()
-    try:
-        return list(await admin.list_topics())
-    finally:
-        await admin.close()
-
-
 def metadata_ok(bootstrap: str, **client: Any) -> bool:
     """True when a metadata request to ``bootstrap`` succeeds."""
     return cluster_id(bootstrap, **client) is not None

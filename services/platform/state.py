@@ -5,8 +5,8 @@ A handler reads and writes one input partition's keys through a ``PartitionStore
 buffer until the engine's transaction commits: the handler hands ``changelog()`` records to that
 same transaction (so the changelog can never be ahead of or behind the outputs and input offsets it
 goes with), and the engine then calls ``commit()`` with the changelog offsets, which applies the
-buffer to SQLite together with a checkpoint (how far into the changelog the file is). ``rollback()``
-forgets the buffer of an aborted transaction.
+buffer to SQLite together with a checkpoint (how far into the changelog the file is). After an aborted
+transaction the engine gives the partition up: ``close()`` forgets the buffer and the claim restores.
 
 A new owner restores from the changelog: from the file's checkpoint when the file survived (a restart
 on the same disk reads only the tail), else from the start of the compacted changelog, whose size is
@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import os
-import sqlite3
 import tempfile
 import time
 from collections.abc import Iterator
@@ -31,6 +30,7 @@ from aiokafka import TopicPartition
 
 from services.platform.eos import OutRecord
 from services.platform.log_reader import reader
+from services.platform.sqlite import connect, transaction
 
 RESTORE_CHUNK = 2000
 """Changelog records applied per SQLite transaction while restoring; the event loop runs between chunks."""
@@ -83,9 +83,7 @@ class PartitionStore:
     def __init__(self, directory: Path, changelog_topic: str, partition: int, state_format: str) -> None:
         self.topic, self.partition, self.format = changelog_topic, partition, state_format
         self.path = exclusive_file(directory, f"{changelog_topic}-{partition}.sqlite")
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")  # the changelog is the durable copy
+        self._db = connect(self.path)  # WAL, synchronous=NORMAL: the changelog is the durable copy
         self._db.execute("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB NOT NULL, at REAL)")
         self._db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
         self._buffer: dict[str, bytes | None] = {}
@@ -138,7 +136,7 @@ class PartitionStore:
         now = time.time()
         gone = [(key,) for key, value in self._buffer.items() if value is None]
         kept = [(key, value, now) for key, value in self._buffer.items() if value is not None]
-        with self._transaction():  # one statement per kind: the order of distinct keys does not matter
+        with transaction(self._db):  # one statement per kind: the order of distinct keys does not matter
             if gone:
                 self._db.executemany("DELETE FROM kv WHERE key = ?", gone)
             if kept:
@@ -151,10 +149,6 @@ class PartitionStore:
         """Delete every key in this transaction (tombstones, so the changelog forgets them too)."""
         for (key,) in self._db.execute("SELECT key FROM kv"):
             self._buffer.setdefault(key, None)
-
-    def rollback(self) -> None:
-        """The transaction aborted: forget its writes."""
-        self._buffer.clear()
 
     def close(self) -> None:
         """Forget buffered writes and close the file (the next owner restores)."""
@@ -177,14 +171,14 @@ class PartitionStore:
             read = await self._apply_until(consumer, tp, end)
         finally:
             await consumer.stop()
-        with self._transaction():
+        with transaction(self._db):
             self._set_meta("checkpoint", str(end))
         return Restored(read, time.monotonic() - began, start, self.count())
 
     def _usable_checkpoint(self, end: int) -> int:
         checkpoint = int(self._meta("checkpoint") or 0)
         if self._meta("format") != self.format or checkpoint > end:
-            with self._transaction():  # another state format, or the changelog was recreated
+            with transaction(self._db):  # another state format, or the changelog was recreated
                 self._db.execute("DELETE FROM kv")
                 self._db.execute("DELETE FROM meta")
                 self._set_meta("format", self.format)
@@ -196,7 +190,7 @@ class PartitionStore:
         while await consumer.position(tp) < end:
             batch = await consumer.getmany(tp, timeout_ms=500, max_records=RESTORE_CHUNK)
             records = [r for r in batch.get(tp, []) if r.offset < end]
-            with self._transaction():
+            with transaction(self._db):
                 for record in records:
                     key = record.key.decode()
                     if record.value is None:
@@ -216,19 +210,3 @@ class PartitionStore:
 
     def _set_meta(self, name: str, value: str) -> None:
         self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
-
-    def _transaction(self) -> _Transaction:
-        return _Transaction(self._db)
-
-
-class _Transaction:
-    """BEGIN ... COMMIT (ROLLBACK on error) on an autocommit connection."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
-
-    def __enter__(self) -> None:
-        self._db.execute("BEGIN")
-
-    def __exit__(self, kind: object, *_: object) -> None:
-        self._db.execute("ROLLBACK" if kind is not None else "COMMIT")

@@ -26,10 +26,10 @@ from schemas.topics import Topics
 from services.decision.domain.replay import project
 from services.decision.entrypoints.settings import DecisionSettings
 from services.platform.broker import Broker
-from services.platform.log_reader import partitions_of, reader
+from services.platform.log_reader import partitions_of, read_all, reader
 from services.platform.serving import HTTP_DRAIN_S
 from testkit.interviews import stream
-from tests.decision_support import by_key, env_for, free_port, produce, wait_for_records
+from tests.decision_support import all_consumed, by_key, env_for, free_port, produce, wait_for_records
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -150,9 +150,10 @@ async def test_exactly_once_across_kill_9(
         feeding = asyncio.create_task(feed(kafka_client, topics.interview_events, items))
         await kill_while_busy(roles, kafka_client, topics.decision_events)
         await feeding
-        records = await wait_for_records(kafka_client, topics.decision_events, len(expected), timeout=150)
-        await asyncio.sleep(2)  # nothing more may arrive
-        records = await wait_for_records(kafka_client, topics.decision_events, len(expected) + 1, timeout=0)
+        await wait_for_records(kafka_client, topics.decision_events, len(expected), timeout=150)
+        group = f"{topics.prefix}{DecisionSettings().group_id}"  # the projector's group (the default)
+        assert await all_consumed(kafka_client, group, topics.interview_events), "input not all committed"
+        records = await read_all(kafka_client, topics.decision_events)  # final: nothing more may arrive
         roles.stop()
     finally:
         kill_leftovers(roles.all())

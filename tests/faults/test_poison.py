@@ -20,7 +20,15 @@ from services.decision.entrypoints.service import run_decision_service
 from services.platform.broker import Broker
 from services.platform.log_reader import read_all
 from testkit.interviews import story_first
-from tests.decision_support import by_key, eventually, free_port, produce, produce_raw, settings_for
+from tests.decision_support import (
+    by_key,
+    eventually,
+    free_port,
+    parked_count,
+    produce,
+    produce_raw,
+    settings_for,
+)
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
@@ -95,7 +103,11 @@ async def test_poison_records_park_their_interview_only(
     # b's extra record is not an interview fact: the operator skips it; b resumes with its next event.
     assert [x.interview_id for x in await release(kafka_client, topics, "pb", skip=True)] == ["pb"]
     assert {x.interview_id for x in await parked_entries(kafka_client, topics)} == {"pa", "pc"}
-    await asyncio.sleep(1.5)  # the service notices the release
+
+    async def release_applied() -> bool:  # the partition rebuilt: b no longer parked
+        return await parked_count(base_url) == 2
+
+    assert await eventually(release_applied, timeout=30)
     await produce(kafka_client, topic, b.events[-1:])
 
     async def b_complete() -> bool:

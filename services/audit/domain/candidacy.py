@@ -201,17 +201,6 @@ def replay(audit: CandidacyAudit, found: _Rounds) -> None:
         )
 
 
-def audit_candidacies(
-    candidacy_records: Iterable[LogRecord],
-    interview_records: Iterable[LogRecord],
-    decision_records: Iterable[LogRecord],
-) -> list[CandidacyAudit]:
-    """Every candidacy's revisions replayed from the logs and compared byte for byte."""
-    streamed = CandidacyStream(candidacy_records)
-    streamed.add(interview_records, decision_records)
-    return streamed.finish()
-
-
 class CandidacyStream:
     """The candidacy audit beside a streaming verify: the candidacy revisions are read first, then each
     interview's records are offered as the interview history streams past, and only what the cited

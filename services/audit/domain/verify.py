@@ -273,11 +273,3 @@ class ReportBuilder:
         by_kind = dict(sorted(Counter(str(f.kind) for f in self.findings).items()))
         return VerifyReport(ok=not self.findings, source=self.source, counts=counts, by_kind=by_kind,
                             discrepancies=tuple(self.findings), info=tuple(self.info))  # fmt: skip
-
-
-def build_report(audits: list[InterviewAudit], source: str, dlq_records: int = 0) -> VerifyReport:
-    """The verify report of a list of interview audits."""
-    builder = ReportBuilder(source, dlq_records)
-    for audit in audits:
-        builder.add(audit)
-    return builder.build()

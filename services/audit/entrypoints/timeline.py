@@ -86,8 +86,3 @@ def revision_line(data: VerdictChanged) -> str:
         f"revision {data.revision} ({data.policy_version}): company {side(data.company)}; "
         f"candidate {side(data.candidate)}; mutual {data.mutual}{final}"
     )
-
-
-def signal_lines(data: VerdictChanged) -> list[str]:
-    """One line per signal with its evidence."""
-    return [f"{s.code}: {s.message} (evidence {', '.join(s.evidence) or '-'})" for s in data.signals]

@@ -11,7 +11,7 @@ is deterministic, so it reproduces what was published, and publishes nothing).
 from __future__ import annotations
 
 import time
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ from services.decision.adapters.round_format import FORMAT_HEADER, MalformedRoun
 from services.decision.domain.candidacy.revisions import CandidacyState, step
 from services.decision.domain.candidacy.rounds import RoundInput, round_verdict
 from services.decision.domain.candidacy.versions import PolicyChoice
+from services.platform.cache import StateCache
 from services.platform.eos import MAX_RECORD_BYTES, OutRecord, Record, record_bytes
 from services.platform.log_reader import read_partition
 from services.platform.state import PartitionStore, default_state_dir
@@ -108,7 +109,7 @@ class CandidacyHandler:
         # Committed states already decoded, per owned partition (most recently used last): a state is
         # loaded (decoded, its verdict evaluated) once, not once per batch. Dropped with the partition,
         # which the engine also does when a transaction fails, so it never holds an aborted state.
-        self._cache: dict[int, OrderedDict[str, CandidacyState]] = {}
+        self._cache: dict[int, StateCache[CandidacyState]] = {}
         self._pending: dict[int, dict[str, CandidacyState]] = {}
 
     async def assigned(self, partition: int) -> None:
@@ -122,9 +123,12 @@ class CandidacyHandler:
             store.close()
             raise
         self.stores[partition] = store
-        # Refolded states wait in the store's buffer for a transaction: the cache holds them until then
+        # Refolded states wait in the store's buffer for a transaction: the cache pins them until then
         # (its bound applies at the first commit, when they are in the store).
-        self._cache[partition] = OrderedDict(refolded)
+        cache: StateCache[CandidacyState] = StateCache(CACHED_CANDIDACIES)
+        for key, state in refolded.items():
+            cache.put(key, state, dirty=True)
+        self._cache[partition] = cache
         log.info("candidacy partition restored", partition=partition, keys=restored.keys,
                  seconds=round(time.monotonic() - began, 3))  # fmt: skip
 
@@ -159,12 +163,10 @@ class CandidacyHandler:
         store = self.stores.get(partition)
         if store is not None:
             store.commit(produced.get(TopicPartition(self.topics.candidacy_state, partition)))
-        cache = self._cache.setdefault(partition, OrderedDict())
+        cache = self._cache.setdefault(partition, StateCache(CACHED_CANDIDACIES))
         for key, state in self._pending.pop(partition, {}).items():
-            cache[key] = state
-            cache.move_to_end(key)
-        while len(cache) > CACHED_CANDIDACIES:
-            cache.popitem(last=False)
+            cache.put(key, state)
+        cache.flush()  # refolded states are in the store now: unpinned
 
     def owes(self, partition: int) -> bool:
         """State refolded at a restore waits for a transaction to reach the changelog."""

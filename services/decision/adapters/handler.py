@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -35,6 +35,7 @@ from services.decision.adapters.snapshot import DLQ_SEEN, INTERVIEW, STATE_FORMA
 from services.decision.domain.policy import Policies
 from services.decision.domain.replay import subject_of
 from services.decision.domain.revisions import InterviewState, Poison, step
+from services.platform.cache import StateCache
 from services.platform.eos import MAX_RECORD_BYTES, OutRecord, Record, record_bytes
 from services.platform.memory import tune_gc
 from services.platform.state import PartitionStore, default_state_dir
@@ -61,8 +62,7 @@ class _Partition:
 
     store: PartitionStore
     pending: list[OutRecord] = field(default_factory=list)
-    cache: OrderedDict[str, InterviewState] = field(default_factory=OrderedDict)
-    dirty: set[str] = field(default_factory=set)
+    cache: StateCache[InterviewState] = field(default_factory=lambda: StateCache(CACHE_PER_PARTITION))
 
     @property
     def dlq_seen(self) -> int:
@@ -72,36 +72,21 @@ class _Partition:
     def interview(self, key: str) -> InterviewState:
         cached = self.cache.get(key)
         if cached is not None:
-            self.cache.move_to_end(key)
             return cached
         value = self.store.get(INTERVIEW + key)
         state = load_state(value) if value is not None else InterviewState()
-        self._remember(key, state)
+        self.cache.put(key, state)
         return state
 
     def keep(self, key: str, state: InterviewState) -> None:
         """Change an interview's state in this transaction (encoded once, when the batch ends)."""
-        self._remember(key, state)
-        self.dirty.add(key)
+        self.cache.put(key, state, dirty=True)
 
     def flush(self) -> list[OutRecord]:
         """Write the batch's changed interviews to the store; its changelog records."""
-        for key in self.dirty:
-            state = self.cache.get(key)
-            if state is None:  # evicted while dirty: cannot happen (dirty keys are pinned), be safe
-                raise RuntimeError(f"state of {key} lost before it was written")
+        for key, state in self.cache.flush():
             self.store.put(INTERVIEW + key, dump_state(state))
-        self.dirty.clear()
         return self.store.changelog()
-
-    def _remember(self, key: str, state: InterviewState) -> None:
-        self.cache[key] = state
-        self.cache.move_to_end(key)
-        while len(self.cache) > CACHE_PER_PARTITION:
-            oldest = next(iter(self.cache))
-            if oldest in self.dirty:
-                break  # the batch still needs it; the cache shrinks after the flush
-            self.cache.popitem(last=False)
 
 
 class DecisionHandler:

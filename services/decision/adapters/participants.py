@@ -19,6 +19,7 @@ import structlog
 
 from services.decision.adapters.records import PARTICIPANTS_FORMAT
 from services.decision.adapters.verdict_store import SqliteFedStore
+from services.platform.sqlite import transaction
 from services.platform.state import exclusive_file
 
 log = structlog.get_logger(__name__)
@@ -52,10 +53,9 @@ class ParticipantStore(SqliteFedStore):
                 log.error("participants.unreadable", offset=record.offset, error=repr(exc))
         if not members and not openers:
             return
-        self._db.execute("BEGIN")
-        self._db.executemany("INSERT OR IGNORE INTO member VALUES (?, ?, ?, ?)", members)
-        self._db.executemany("INSERT OR IGNORE INTO opener VALUES (?, ?)", openers)
-        self._db.execute("COMMIT")
+        with transaction(self._db):
+            self._db.executemany("INSERT OR IGNORE INTO member VALUES (?, ?, ?, ?)", members)
+            self._db.executemany("INSERT OR IGNORE INTO opener VALUES (?, ?)", openers)
 
     def side(self, interview_id: str, participant: str) -> str | None:
         """The participant's side in the interview (None: not a participant, or no such interview)."""

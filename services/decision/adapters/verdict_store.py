@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import sqlite3
 import time
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +21,7 @@ from aiokafka import TopicPartition
 from schemas.codec import decode
 from schemas.envelope import Event
 from services.platform.log_reader import partitions_of, reader
+from services.platform.sqlite import connect, transaction
 from services.platform.state import exclusive_file
 
 log = structlog.get_logger(__name__)
@@ -41,9 +41,7 @@ class SqliteFedStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")  # the topic it tails is the durable copy
+        self._db = connect(path)  # WAL, synchronous=NORMAL: the topic it tails is the durable copy
         for table, columns in self.TABLES.items():
             self._db.execute(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
         self._db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
@@ -106,13 +104,8 @@ class VerdictStore(SqliteFedStore):
     def add_records(self, records: list[Any]) -> None:
         """Keep revisions read from ``decision.events`` (one already held is ignored)."""
         rows = [_row(r) for r in records]
-        self._db.execute("BEGIN")
-        try:
+        with transaction(self._db):
             self._db.executemany("INSERT OR IGNORE INTO rev VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
 
     def revisions(self, interview_id: str) -> list[Event]:
         """All revisions of an interview, oldest first."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import time
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -44,6 +43,7 @@ from services.interview.adapters.snapshot import (
 from services.interview.adapters.spans import span, tracing_on
 from services.interview.domain import Code, InterviewState, Rejection, Stamp, decide, evolve
 from services.interview.domain.state import retired
+from services.platform.cache import StateCache
 from services.platform.eos import MAX_RECORD_BYTES, OutRecord, Record, record_bytes
 from services.platform.privacy.keystore import KeyStore, KeyStoreUnavailableError
 from services.platform.privacy.sealing import needs_key, seal_event
@@ -72,7 +72,7 @@ KEY_RETENTION_S = int(BY_NAME[COMMAND_RESULTS].config["retention.ms"]) / 1000
 @dataclass
 class _Partition:
     store: PartitionStore
-    cache: OrderedDict[str, InterviewState] = field(default_factory=OrderedDict)
+    cache: StateCache[InterviewState] = field(default_factory=lambda: StateCache(CACHE_PER_PARTITION))
     pending: list[tuple[str, CommandResult]] = field(default_factory=list)  # (type, result) to report
     swept: float = field(default_factory=time.monotonic)
 
@@ -80,29 +80,22 @@ class _Partition:
         """The interview's state as this transaction sees it (a new one if never opened)."""
         cached = self.cache.get(interview_id)
         if cached is not None:
-            self.cache.move_to_end(interview_id)
             return cached
         value = self.store.get(interview_key(interview_id))
         state = load_state(interview_id, value) if value is not None else InterviewState(interview_id)
-        self._remember(interview_id, state)
+        self.cache.put(interview_id, state)
         return state
 
     def keep(self, state: InterviewState) -> None:
         """Write an interview's state in this transaction (a concluded one retired)."""
         state = retired(state)
         self.store.put(interview_key(state.interview_id), dump_state(state))
-        self._remember(state.interview_id, state)
+        self.cache.put(state.interview_id, state)  # written to the store already: not dirty
 
     def first_result(self, interview_id: str, key: str) -> CommandResult | None:
         """The first result bound to an idempotency key, if any."""
         value = self.store.get(result_key(interview_id, key))
         return load_result(value) if value is not None else None
-
-    def _remember(self, interview_id: str, state: InterviewState) -> None:
-        self.cache[interview_id] = state
-        self.cache.move_to_end(interview_id)
-        while len(self.cache) > CACHE_PER_PARTITION:
-            self.cache.popitem(last=False)
 
 
 class InterviewHandler:

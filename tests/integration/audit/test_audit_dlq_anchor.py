@@ -22,7 +22,15 @@ from services.decision.entrypoints.service import run_decision_service
 from services.platform.broker import Broker
 from services.platform.log_reader import read_all
 from testkit.interviews import story_first
-from tests.decision_support import by_key, eventually, free_port, produce, produce_raw, settings_for
+from tests.decision_support import (
+    by_key,
+    eventually,
+    free_port,
+    parked_count,
+    produce,
+    produce_raw,
+    settings_for,
+)
 from tests.integration.audit.conftest import Invoke, export_dir, fresh_prefix
 
 pytestmark = pytest.mark.kafka
@@ -35,11 +43,11 @@ async def cli(servers: str, prefix: str, *args: str) -> Result:
 
 
 @pytest.fixture
-async def decision_service(kafka: Broker, topics: Topics) -> AsyncIterator[None]:
+async def decision_service(kafka: Broker, topics: Topics) -> AsyncIterator[str]:
     settings = settings_for(kafka, topics, free_port())
     stop = asyncio.Event()
     task = asyncio.create_task(run_decision_service(settings, stop, build_runtime(settings)))
-    yield
+    yield f"http://127.0.0.1:{settings.port}"
     stop.set()
     await asyncio.wait_for(task, timeout=10)
 
@@ -49,9 +57,8 @@ def wire(events: list[Event]) -> list[bytes]:
 
 
 @pytest.mark.slow
-@pytest.mark.usefixtures("decision_service")
 async def test_verify_applies_an_operators_skip_from_the_dlq(
-    kafka: Broker, kafka_client: dict[str, Any], topics: Topics, tmp_path: Path
+    kafka: Broker, kafka_client: dict[str, Any], topics: Topics, tmp_path: Path, decision_service: str
 ) -> None:
     """test_poison's scenario: poison -> parked -> retry-parked --skip -> resumed; then verify is ok."""
     b, d = story_first("pb"), story_first("pd")
@@ -69,7 +76,11 @@ async def test_verify_applies_an_operators_skip_from_the_dlq(
 
     assert await eventually(parked_and_others_done, timeout=30)
     assert [x.interview_id for x in await release(kafka_client, topics, "pb", skip=True)] == ["pb"]
-    await asyncio.sleep(1.5)  # the service notices the release
+
+    async def release_applied() -> bool:  # the partition rebuilt: b no longer parked
+        return await parked_count(decision_service) == 0
+
+    assert await eventually(release_applied, timeout=30)
     await produce(kafka_client, topic, b.events[-1:])
 
     async def b_complete() -> bool:
