@@ -37,7 +37,6 @@ from services.decision.domain.replay import subject_of
 from services.decision.domain.revisions import InterviewState, Poison, step
 from services.platform.cache import StateCache
 from services.platform.eos import MAX_RECORD_BYTES, OutRecord, Record, record_bytes
-from services.platform.memory import tune_gc
 from services.platform.state import PartitionStore, default_state_dir
 from services.platform.tracing import TRACER, context_of_headers, tracing_on
 
@@ -106,7 +105,6 @@ class DecisionHandler:
         self.batch: dict[int, Counter[str]] = {}
         self._rebuild: set[int] = set()  # a release landed: replay from history at the next claim
         self._released: dict[int, int] = {}  # highest DLQ offset of a release seen, per partition
-        tune_gc()  # the projector's allocation pattern: see services/platform/memory.py
 
     async def assigned(self, partition: int) -> None:
         """Restore the partition from its changelog; replay history when that is empty or stale."""

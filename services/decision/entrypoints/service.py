@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
-import gc
-from collections.abc import Coroutine, Iterator
+from collections.abc import Coroutine
 from typing import Any
 
 import structlog
@@ -34,18 +32,11 @@ from services.decision.entrypoints.runtime import (
     build_runtime,
 )
 from services.decision.entrypoints.settings import DecisionSettings, Role
+from services.platform.memory import young_gc_threshold
 from services.platform.serving import Http, run_service
 from services.platform.topics import ensure_topics
 
 log = structlog.get_logger(__name__)
-
-GC_YOUNG_THRESHOLD = 10_000
-"""Allocations between young collections while the service runs (CPython's default is 700).
-
-The service keeps every interview and every revision in memory, and each record allocates hundreds of
-short-lived objects: at the default, promoted leftovers trigger a full collection of that whole heap
-every few thousand records (a quarter of the benchmark's CPU). Only when cycles are collected changes.
-"""
 
 RoleRuntime = ProjectorRuntime | CandidacyRuntime | QueryRuntime | DecisionRuntime
 
@@ -104,17 +95,6 @@ class DecisionService:
             task.cancel()
         await asyncio.gather(*self._processing, *self._helpers, return_exceptions=True)
         log.info("decision service drained", role=self.role.value, late=[t.get_name() for t in late])
-
-
-@contextlib.contextmanager
-def young_gc_threshold() -> Iterator[None]:
-    """``GC_YOUNG_THRESHOLD`` while the service runs, the previous thresholds after."""
-    threshold = gc.get_threshold()
-    gc.set_threshold(max(threshold[0], GC_YOUNG_THRESHOLD), *threshold[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*threshold)
 
 
 def build_role(settings: DecisionSettings, role: Role) -> RoleRuntime:
