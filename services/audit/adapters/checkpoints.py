@@ -1,10 +1,11 @@
 """Where checkpoints come from and where an auditor keeps them.
 
-A kept checkpoint is a file ``<origin with / as _>@<size>.note`` holding the signed note exactly as
-received (cosignatures are added to it), and, when the history was at hand, ``….leaves`` beside it:
-one line ``<offset> <leaf hash hex> <interview>`` per leaf, which lets ``verify --checkpoints`` name
-the first divergent record. The service serves its latest checkpoints at ``GET /transparency/checkpoints``
-and publishes them to the compacted ``decision.checkpoints`` topic (key = origin).
+A kept checkpoint is a file ``<origin with / as _>@<size>-<root, 16 hex digits>.note`` holding the
+signed note exactly as received (cosignatures are added to it), and, when the history was at hand,
+``….leaves`` beside it: one line ``<offset> <leaf hash hex> <interview>`` per leaf, which lets
+``verify --checkpoints`` name the first divergent record. The service serves its latest checkpoints
+at ``GET /transparency/checkpoints`` and publishes them to the compacted ``decision.checkpoints``
+topic (key = origin).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from schemas.checkpoint import NoteError, parse_body, split
+from schemas.checkpoint import Checkpoint, NoteError, parse_body, split
 from schemas.topics import Topics
 from services.audit.domain.transparency import Kept, Leaf, check_leaves
 from services.platform.log_reader import partitions_of, read_partition
@@ -29,9 +30,9 @@ class StoreError(ValueError):
     """A kept checkpoint or its leaves cannot be read; names the file."""
 
 
-def stem(origin: str, size: int) -> str:
-    """The file name (without suffix) of a kept checkpoint."""
-    return f"{origin.replace('/', '_')}@{size}"
+def stem(point: Checkpoint) -> str:
+    """The file name (without suffix) of a kept checkpoint; two roots for one size (a fork) never collide."""
+    return f"{point.origin.replace('/', '_')}@{point.size}-{point.root.hex()[:16]}"
 
 
 def kept_of(note: str, name: str, leaves: Iterable[Leaf] | None = None) -> Kept:
@@ -46,7 +47,7 @@ def kept_of(note: str, name: str, leaves: Iterable[Leaf] | None = None) -> Kept:
 def write_kept(directory: Path, kept: Kept) -> Path:
     """Write the note (and its leaves when known); return the note's path."""
     directory.mkdir(parents=True, exist_ok=True)
-    base = directory / stem(kept.checkpoint.origin, kept.checkpoint.size)
+    base = directory / stem(kept.checkpoint)
     note = base.with_name(base.name + ".note")
     note.write_text(kept.note, encoding="utf-8")
     if kept.leaves is not None:

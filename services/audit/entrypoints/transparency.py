@@ -172,33 +172,33 @@ def cosign(
     directory: Path = DIR, key: list[str] = KEY,
     witness_key: Path = typer.Option(..., "--witness-key", help="The witness's signer key file."),
 ) -> None:  # fmt: skip
-    """Witness: cosign each kept checkpoint that extends the last one this witness cosigned (else refuse)."""
+    """Witness: cosign each kept checkpoint consistent with all this witness cosigned (else refuse)."""
     logs, own = verifiers(key), signer(witness_key)
     mine = notes.parse_verifier(_verifier_text(own))
-    refused = 0
-    last: dict[str, Kept] = {}
-    for k in kept_checkpoints(directory, logs):
-        before = last.get(k.checkpoint.origin)
+    kept = kept_checkpoints(directory, logs)
+    done: dict[str, list[Kept]] = {}
+    for k in kept:
         if mine in notes.signed_by(k.note, [mine]):
-            last[k.checkpoint.origin] = k
-            continue
-        problem = _witness_problem(before, k)
+            done.setdefault(k.checkpoint.origin, []).append(k)
+    refused = 0
+    for k in [k for k in kept if k not in done.get(k.checkpoint.origin, [])]:
+        before = done.setdefault(k.checkpoint.origin, [])
+        problem = next((p for p in (_witness_problem(c, k) for c in before) if p), None)
         if problem:
             out.print(f"[red]refused[/red] {k.name}: {problem}", soft_wrap=True)
             refused += 1
             continue
         cosigned = kept_of(notes.cosign(k.note, own), k.name, k.leaves)
         write_kept(directory, cosigned)
-        last[k.checkpoint.origin] = cosigned
+        before.append(cosigned)
         out.print(f"cosigned {k.checkpoint.origin} size {k.checkpoint.size} as {own.name}")
     raise typer.Exit(1 if refused else 0)
 
 
-def _witness_problem(before: Kept | None, k: Kept) -> str | None:
-    if before is None:
-        return None  # the first checkpoint of an origin this witness sees: trusted on first use
+def _witness_problem(before: Kept, k: Kept) -> str | None:
+    """Why ``k`` cannot be cosigned beside ``before`` (the first of an origin is trusted on first use)."""
     problem = inconsistent(before, k)
-    if problem is None and k.leaves is None and k.checkpoint.size != before.checkpoint.size:
+    if problem is None and k.leaves is None and k.checkpoint.size > before.checkpoint.size:
         return f"no evidence that it extends {before.name} (keep it with its leaves: checkpoint save)"
     return problem
 
