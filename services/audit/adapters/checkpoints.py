@@ -45,15 +45,33 @@ def kept_of(note: str, name: str, leaves: Iterable[Leaf] | None = None) -> Kept:
 
 
 def write_kept(directory: Path, kept: Kept) -> Path:
-    """Write the note (and its leaves when known); return the note's path."""
+    """Write the note (and its leaves when known); return the note's path.
+
+    A note already kept for the same checkpoint keeps its signatures (a witness's cosignature is not
+    lost when the log's note is saved again); new signature lines are added after them.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     base = directory / stem(kept.checkpoint)
     note = base.with_name(base.name + ".note")
-    note.write_text(kept.note, encoding="utf-8")
+    text = merged(note.read_text(encoding="utf-8"), kept.note) if note.exists() else kept.note
+    note.write_text(text, encoding="utf-8")
     if kept.leaves is not None:
         lines = (f"{leaf.offset} {leaf.hash.hex()} {leaf.interview}\n" for leaf in kept.leaves)
         base.with_name(base.name + ".leaves").write_text("".join(lines), encoding="utf-8")
     return note
+
+
+def merged(old: str, new: str) -> str:
+    """``old`` with the signature lines of ``new`` it lacks (the same text); ``new`` if the texts differ."""
+    try:
+        (old_text, _), (new_text, _) = split(old), split(new)
+    except NoteError:
+        return new
+    if old_text != new_text:
+        return new
+    have = old.splitlines(keepends=True)
+    extra = [line for line in new[len(new_text) + 1 :].splitlines(keepends=True) if line not in have]
+    return old + "".join(extra)
 
 
 def read_kept(directory: Path) -> list[Kept]:
@@ -83,13 +101,14 @@ def _leaves(path: Path) -> list[Leaf]:
     return out
 
 
-def fetch_notes(url: str, token: str | None = None, timeout: float = 10.0) -> list[str]:
+def fetch_notes(url: str, token: str | None = None, client: httpx.Client | None = None) -> list[str]:
     """The latest checkpoint notes the service serves at ``GET /transparency/checkpoints``."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
-        response = httpx.get(f"{url.rstrip('/')}/transparency/checkpoints", headers=headers, timeout=timeout)
-        response.raise_for_status()
-        return [str(item["note"]) for item in response.json()["checkpoints"]]
+        with client or httpx.Client(timeout=10.0) as http:
+            response = http.get(f"{url.rstrip('/')}/transparency/checkpoints", headers=headers)
+            response.raise_for_status()
+            return [str(item["note"]) for item in response.json()["checkpoints"]]
     except (httpx.HTTPError, KeyError, TypeError, ValueError) as exc:
         raise StoreError(f"cannot read checkpoints from {url}: {exc}") from None
 
