@@ -50,15 +50,16 @@ def save(
     from_dir: Path = FROM, prefix: str = PREFIX, servers: str = SERVERS, quiet: bool = QUIET,
 ) -> None:  # fmt: skip
     """Fetch the latest signed checkpoints (service, topic, or signed here), verify them, keep them."""
-    trees = _history(from_dir, servers, prefix, quiet, need=sign_key is not None or not url, want=leaves)
     if sign_key is not None:
         own = signer(sign_key)
-        assert trees is not None  # --sign-key needs the history
+        trees: Trees | None = read_trees(from_dir, servers, prefix, quiet)
+        assert trees is not None
         received = _signed_here(trees, own, base or trees.base)
         keys = verifiers(key) if key else [notes.parse_verifier(_verifier_text(own))]
     else:
         keys = verifiers(key)
-        received = _fetched(url, token, servers, prefix)
+        received = _fetched(url, token, servers, prefix)  # before the history: the history then covers them
+        trees = _history(from_dir, servers, prefix, quiet, want=leaves)
     problems = sum(_keep(directory, note, keys, trees if leaves else None) for note in received)
     if not received:
         raise fail("no checkpoint received (has the service published one yet?)")
@@ -66,11 +67,11 @@ def save(
 
 
 def _history(
-    from_dir: Path | None, servers: str | None, prefix: str | None, quiet: bool, need: bool, want: bool
+    from_dir: Path | None, servers: str | None, prefix: str | None, quiet: bool, want: bool
 ) -> Trees | None:
-    if not need and not want:
+    if not want:
         return None
-    if not need and from_dir is None:
+    if from_dir is None:
         try:
             settings(servers, prefix)
         except SourceError:
@@ -108,13 +109,17 @@ def _keep(directory: Path, note: str, keys: list[notes.Verifier], trees: Trees |
     """Keep one note; 1 when it is unsigned or the history read does not make its root."""
     try:
         point = notes.open_note(note, keys)
-    except NoteError as exc:
-        out.print(f"[red]refused[/red] a checkpoint: {exc}")
+        kept = kept_of(note, point.origin)
+        log = trees.logs.get(kept.where) if trees is not None else None
+    except (NoteError, ValueError) as exc:  # unsigned, or an origin that names no logged partition
+        out.print(f"[red]refused[/red] a checkpoint: {exc}", soft_wrap=True)
         return 1
-    kept = kept_of(note, point.origin)
-    log = trees.logs.get(kept.where) if trees is not None else None
     problem = 0
-    if trees is not None and log is not None and len(log.leaves) >= point.size:
+    if trees is not None and (log is None or len(log.leaves) < point.size) and point.size:
+        out.print(f"[red]diverged[/red]: {trees.description} holds fewer than the {point.size} records "
+                  f"{point.origin} signs (kept without leaves; --no-leaves for an older export)")  # fmt: skip
+        problem = 1
+    elif trees is not None and log is not None:
         if log.root(point.size) == point.root:
             kept = kept_of(note, point.origin, log.leaves[: point.size])
         else:
