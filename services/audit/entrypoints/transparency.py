@@ -7,6 +7,7 @@ that fails), 2 bad input.
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 from pathlib import Path
 from typing import TypeVar
@@ -251,7 +252,8 @@ def prove_command(
     problems = check_inclusion(proof, keys, kept, more, record_hash)
     where = f"{proof.topic}[{proof.partition}]@{proof.offset}"
     out.print(f"{where}: leaf {proof.leaf_index} of {proof.tree_size} ({proof.origin}), "
-              f"{len(proof.hashes)} hashes in the proof")  # fmt: skip
+              f"{len(proof.hashes)} hashes in the proof (log2 {proof.tree_size} = "
+              f"{math.log2(proof.tree_size):.1f})", soft_wrap=True)  # fmt: skip
     for problem in problems:
         out.print(f"[red]FAILED[/red]: {problem}", soft_wrap=True)
     if not problems:
