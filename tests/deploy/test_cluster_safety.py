@@ -254,3 +254,28 @@ def test_kubectl_delete_of_the_kustomize_workloads_keeps_the_topics(
     # Deleting the topics is a separate, explicit step.
     cluster.kubectl("delete", "-k", str(topics), "--wait=false")
     assert cluster.get_json("kafkatopics", "-n", namespace)["items"] == []
+
+
+def test_notes_name_every_development_setting_in_force(cluster: Cluster, namespace: str) -> None:
+    settings = {
+        "auth.insecureDevNoAuth": "true",
+        "interview.insecureDevKekPerPod": "true",
+        "kafka.securityProtocol": "PLAINTEXT",
+        "kafka.replicationFactor": "1",
+        "networkPolicy.enabled": "false",
+        "strimzi.topics.keepOnUninstall": "false",
+        "kafkaChanges.acknowledgePartitionDecrease": "true",
+        "kafkaChanges.acknowledgeTopicPrefixChange": "true",
+    }
+    given = ",".join(f"{k}={v}" for k, v in settings.items())
+    args = ["install", RELEASE, str(CHART), "-n", namespace, "--dry-run=client", "--set", given]
+    notes = cluster.helm(
+        *args, "--set", "kafka.saslMechanism=,strimzi.users.enabled=false,interview.replicas=2"
+    )
+    warnings = notes.stdout.split(DEV_WARNING, 1)[1]
+    for key, value in settings.items():
+        assert f"{key}={value}" in warnings, key
+    assert "interview.kekSecret.name is empty" in warnings
+    quiet = cluster.helm("install", RELEASE, str(CHART), "-n", namespace, "--dry-run=client",
+                         "--set", "interview.kekSecret.name=kek")  # fmt: skip
+    assert DEV_WARNING not in quiet.stdout
