@@ -6,6 +6,7 @@ development settings in force; `kubectl delete -k` of the workloads leaves the t
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -113,6 +114,18 @@ def act_as_strimzi(cluster: Cluster, watched: str, kafka_cluster: str) -> None:
         cluster.apply_objects(secrets, "-n", watched)
 
 
+def documented_secrets(text: str, namespace: str) -> list[dict[str, Any]]:
+    """The Secrets that ``kubectl -n <namespace> create secret ...`` lines of ``text`` create."""
+    found = []
+    for kind, name, rest in re.findall(rf"kubectl -n {namespace} create secret (\S+) (\S+)(.*)", text):
+        if kind == "docker-registry":
+            found.append(_secret(name, {".dockerconfigjson": "{}"}, "kubernetes.io/dockerconfigjson"))
+        else:
+            keys = re.findall(r"--from-(?:literal|file)=([^=\s]+)=", rest)
+            found.append(_secret(name, dict.fromkeys(keys, "documented")))
+    return found
+
+
 def _installed(cluster: Cluster, namespace: str) -> list[dict[str, Any]]:
     kinds = "deployments,kafkausers,kafkatopics,triggerauthentications"
     items: list[dict[str, Any]] = cluster.get_json(kinds, "-n", namespace)["items"]
@@ -132,12 +145,11 @@ def test_production_example_installs_where_the_entity_operator_watches(
     header = PRODUCTION_VALUES.read_text().split("\nimage:")[0]
     assert f"-n {kafka_namespace} -f deploy/helm/production-values.yaml" in header
     cluster.kubectl("create", "namespace", kafka_namespace)
-    # Strimzi's cluster CA, and the two Secrets the example's header says to create.
-    cluster.apply_objects([
-        _secret(f"{kafka_cluster}-cluster-ca-cert", {"ca.crt": "CA"}),
-        _secret("hiring-pipeline-kek", {"kek": "not a real key"}),
-        _secret("registry-credentials", {".dockerconfigjson": "{}"}, "kubernetes.io/dockerconfigjson"),
-    ], "-n", kafka_namespace)  # fmt: skip
+    # Strimzi's cluster CA, and exactly the Secrets the example's header tells the operator to create.
+    documented = documented_secrets(header, kafka_namespace)
+    assert documented, header
+    cluster.apply_objects([_secret(f"{kafka_cluster}-cluster-ca-cert", {"ca.crt": "CA"}), *documented],
+                          "-n", kafka_namespace)  # fmt: skip
     try:
         install = cluster.helm("install", RELEASE, str(CHART), "-n", kafka_namespace,
                                "-f", str(PRODUCTION_VALUES), "--wait", "--timeout", "3m")  # fmt: skip
