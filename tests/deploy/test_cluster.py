@@ -117,7 +117,9 @@ def test_install_rolls_out_upgrades_and_uninstalls_cleanly(cluster: Cluster, nam
     assert len(cluster.get_json("kafkausers", "-n", namespace)["items"]) == 3
 
     cluster.helm("upgrade", RELEASE, str(CHART), *install, "--set", "decision.projector.replicas=3",
-                 "--set", "decision.config.logLevel=DEBUG,kafka.partitions=8")  # fmt: skip
+                 "--set", "decision.config.logLevel=DEBUG,kafka.partitions=8",
+                 # An empty system: partitions may be added under running writers (ADR 0027).
+                 "--set", "kafkaChanges.acknowledgePartitionIncrease=true")  # fmt: skip
     _rollout(cluster, namespace)
     assert len(_pods(cluster, namespace, "decision-projector")) == 3
     decision = [p for c in COMPONENTS[1:] for p in _pods(cluster, namespace, c)]

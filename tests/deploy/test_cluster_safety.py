@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -189,7 +190,8 @@ def _env(deployment: dict[str, Any]) -> dict[str, str]:
 
 
 def test_a_partition_decrease_is_refused_also_by_rollback(cluster: Cluster, namespace: str) -> None:
-    common = ["-n", namespace, "--set", "kafkaChanges.admissionPolicy.enabled=true"]
+    # No interview pods: adding partitions is then allowed (the next test).
+    common = ["-n", namespace, "--set", "kafkaChanges.admissionPolicy.enabled=true,interview.replicas=0"]
     cluster.helm("install", RELEASE, str(CHART), *common, "--set", "kafka.partitions=8")
     lower = cluster.helm("upgrade", RELEASE, str(CHART), *common, "--set", "kafka.partitions=6", check=False)
     assert lower.returncode != 0
@@ -211,6 +213,29 @@ def test_a_partition_decrease_is_refused_also_by_rollback(cluster: Cluster, name
                  "--set", "kafkaChanges.acknowledgePartitionDecrease=true")  # fmt: skip
     assert _topic_partitions(cluster, namespace) == {8}
     cluster.helm("uninstall", RELEASE, "-n", namespace)  # the admission policy is cluster-scoped
+
+
+def test_partitions_are_added_only_with_the_writers_stopped(cluster: Cluster, namespace: str) -> None:
+    cluster.helm("install", RELEASE, str(CHART), "-n", namespace)  # one interview pod
+    more = ["--set", "kafka.partitions=8"]
+    refused = cluster.helm("upgrade", RELEASE, str(CHART), "-n", namespace, *more, check=False)
+    assert refused.returncode != 0
+    assert "kafka.partitions 6 -> 8 while the interview service runs" in refused.stderr
+    assert _topic_partitions(cluster, namespace) == {6}
+    # The README's procedure: writers to zero, then more partitions, then writers back.
+    cluster.helm("upgrade", RELEASE, str(CHART), "-n", namespace, "--set", "interview.replicas=0", "--wait")
+    writers = f"deployment/{RELEASE}-hiring-pipeline-interview"
+    # Its pods gone (the deployment controller scales down; no kubelet, so at once).
+    deadline = time.monotonic() + 60
+    while (
+        cluster.get_json(writers, "-n", namespace)["status"].get("replicas") and time.monotonic() < deadline
+    ):
+        time.sleep(0.5)
+    assert not cluster.get_json(writers, "-n", namespace)["status"].get("replicas")
+    cluster.helm("upgrade", RELEASE, str(CHART), "-n", namespace, "--set", "interview.replicas=0", *more)
+    assert _topic_partitions(cluster, namespace) == {8}
+    cluster.helm("upgrade", RELEASE, str(CHART), "-n", namespace, *more)
+    assert cluster.get_json(writers, "-n", namespace)["spec"]["replicas"] == 1
 
 
 def test_prefix_changes_and_second_owners_are_refused(cluster: Cluster, namespace: str) -> None:
@@ -278,6 +303,7 @@ def test_notes_name_every_development_setting_in_force(cluster: Cluster, namespa
         "strimzi.topics.keepOnUninstall": "false",
         "kafkaChanges.acknowledgePartitionDecrease": "true",
         "kafkaChanges.acknowledgeTopicPrefixChange": "true",
+        "kafkaChanges.acknowledgePartitionIncrease": "true",
     }
     given = ",".join(f"{k}={v}" for k, v in settings.items())
     args = ["install", RELEASE, str(CHART), "-n", namespace, "--dry-run=client", "--set", given]

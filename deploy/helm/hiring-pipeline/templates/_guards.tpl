@@ -73,6 +73,9 @@ password:
 {{- if .Values.kafkaChanges.acknowledgePartitionDecrease -}}
 {{- $out = append $out "kafkaChanges.acknowledgePartitionDecrease=true: lower partition counts are rendered (Kafka never removes partitions); unset it after this upgrade." -}}
 {{- end -}}
+{{- if .Values.kafkaChanges.acknowledgePartitionIncrease -}}
+{{- $out = append $out "kafkaChanges.acknowledgePartitionIncrease=true: partitions may be added while the interview service runs; unset it after this upgrade." -}}
+{{- end -}}
 {{- if .Values.kafkaChanges.acknowledgeTopicPrefixChange -}}
 {{- $out = append $out "kafkaChanges.acknowledgeTopicPrefixChange=true: a changed topic prefix starts new, empty topics; unset it after this upgrade." -}}
 {{- end -}}
@@ -141,4 +144,20 @@ kept the topics) the hiring-pipeline/topic-prefix of the release's KafkaTopics. 
 {{- end -}}
 {{- end -}}
 {{- toYaml $owners -}}
+{{- end -}}
+
+{{/* A higher kafka.partitions moves interviews to other partitions (murmur2 of the key modulo the count):
+refuse it while the interview service's writers run, unless acknowledged. */}}
+{{- define "hp.validatePartitionIncrease" -}}
+{{- $topic := include "hp.topic" (dict "root" . "name" "interview.commands") -}}
+{{- $object := printf "%s-%s" (include "hp.fullname" .) ($topic | lower | replace "." "-" | replace "_" "-") | trunc 253 | trimSuffix "-" -}}
+{{- $existing := lookup "kafka.strimzi.io/v1" "KafkaTopic" .Release.Namespace $object -}}
+{{- $writers := lookup "apps/v1" "Deployment" .Release.Namespace (printf "%s-interview" (include "hp.fullname" .)) -}}
+{{- if and $existing $writers (not .Values.kafkaChanges.acknowledgePartitionIncrease) -}}
+{{- $had := int (default 0 $existing.spec.partitions) -}}
+{{- $running := add (int (default 0 $writers.spec.replicas)) (int (default 0 $writers.status.replicas)) -}}
+{{- if and (gt (int .Values.kafka.partitions) $had) (gt $running 0) -}}
+{{- fail (printf "kafka.partitions %d -> %d while the interview service runs: more partitions move interviews to other partitions, so commands in flight would be processed out of order. Scale it to 0 first (interview.replicas=0, no autoscaling), let the decision service catch up, raise kafka.partitions, then scale up again; or set kafkaChanges.acknowledgePartitionIncrease=true (an empty or test system)" $had (int .Values.kafka.partitions)) -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}
