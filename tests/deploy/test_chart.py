@@ -65,7 +65,15 @@ def test_schema_rejects_bad_values(tools: Tools, setting: list[str], complaint: 
             ["--set", "decision.projector.autoscaling.enabled=true,decision.projector.keda.enabled=true"],
             "exclude each other",
         ),
-        (["--set", "interview.autoscaling.enabled=true,interview.autoscaling.maxReplicas=7"], "sit idle"),
+        (
+            [
+                "--set",
+                "interview.autoscaling.enabled=true,interview.autoscaling.maxReplicas=7",
+                "--set",
+                "interview.kekSecret.name=kek",
+            ],
+            "sit idle",
+        ),
         (["--set", "decision.projector.keda.enabled=true,decision.projector.keda.maxReplicas=7"], "sit idle"),
         (["--set", "decision.candidacy.keda.enabled=true,decision.candidacy.keda.maxReplicas=7"], "sit idle"),
         (["--set", "decision.projector.replicas=7"], "sit idle"),
@@ -313,7 +321,8 @@ def _rendered_topics(objects: list[dict[str, Any]]) -> dict[str, Any]:
 def test_kafka_topics_equal_the_code_topics(
     default_objects: list[dict[str, Any]], production_objects: list[dict[str, Any]]
 ) -> None:
-    assert _rendered_topics(default_objects) == _expected_topics("", 6, 3, {})
+    # min.insync.replicas 2 by default with 3 replicas (ADR 0027).
+    assert _rendered_topics(default_objects) == _expected_topics("", 6, 3, {"min.insync.replicas": "2"})
     production = _expected_topics("prod.", 12, 3, {"min.insync.replicas": "2"})
     assert _rendered_topics(production_objects) == production
 

@@ -102,11 +102,14 @@ partitioned: it consumes input partitions (replicas beyond kafka.partitions sit 
 {{- define "hp.workloads" -}}
 {{- $out := list -}}
 {{- if .Values.interview.enabled -}}
-{{- $out = append $out (dict "component" "interview" "service" "interview" "role" "" "command" "serve" "partitioned" true "values" "interview") -}}
+{{- $out = append $out (dict "component" "interview" "service" "interview" "role" "" "command" "serve" "partitioned" true "values" "interview" "replicas" (int .Values.interview.replicas)) -}}
 {{- end -}}
 {{- if .Values.decision.enabled -}}
 {{- range $role := list "projector" "candidacy" "query" -}}
-{{- $out = append $out (dict "component" (printf "decision-%s" $role) "service" "decision" "role" $role "command" $role "partitioned" (ne $role "query") "values" (printf "decision.%s" $role)) -}}
+{{- /* replicas: the role's own, or decision.replicas when the role's is null. */ -}}
+{{- $replicas := index (index $.Values.decision $role) "replicas" -}}
+{{- if kindIs "invalid" $replicas -}}{{- $replicas = $.Values.decision.replicas -}}{{- end -}}
+{{- $out = append $out (dict "component" (printf "decision-%s" $role) "service" "decision" "role" $role "command" $role "partitioned" (ne $role "query") "values" (printf "decision.%s" $role) "replicas" (int $replicas)) -}}
 {{- end -}}
 {{- end -}}
 {{- toYaml $out -}}
@@ -134,8 +137,8 @@ partitioned: it consumes input partitions (replicas beyond kafka.partitions sit 
 {{- fail (printf "%s.%s.minReplicas is above maxReplicas" $component $kind) -}}
 {{- end -}}
 {{- end -}}
-{{- if and $w.partitioned (gt (int $v.replicas) $partitions) -}}
-{{- fail (printf "%s.replicas=%d exceeds kafka.partitions=%d: consumers beyond the partition count sit idle" $component (int $v.replicas) $partitions) -}}
+{{- if and $w.partitioned (gt (int $w.replicas) $partitions) -}}
+{{- fail (printf "%s.replicas=%d exceeds kafka.partitions=%d: consumers beyond the partition count sit idle" $component (int $w.replicas) $partitions) -}}
 {{- end -}}
 {{- $needed := addf $v.preStopSleepSeconds $s.config.shutdownGraceSeconds 5 -}}
 {{- if le (float64 $v.terminationGracePeriodSeconds) $needed -}}
