@@ -418,7 +418,8 @@ def _object_schemas(node: Any, path: str = "") -> list[tuple[str, dict[str, Any]
 def test_values_schema_closes_every_object_it_defines() -> None:
     schema = json.loads((CHART / "values.schema.json").read_text())
     # Kubernetes objects passed through as they are: the API server validates them (strict apply in CI).
-    passthrough = {"affinity", "tolerations", "topologySpreadConstraints", "extraEnv", "to", "extraEgress"}
+    passthrough = {"affinity", "tolerations", "topologySpreadConstraints", "extraEnv", "to", "extraEgress",
+                   "extraVolumes", "extraVolumeMounts", "initContainers", "sidecars"}  # fmt: skip
     for path, node in _object_schemas(schema):
         name = path.rstrip("/").split("/")[-1] if not path.endswith("/items") else path.split("/")[-2]
         if name in passthrough:
