@@ -276,6 +276,20 @@ def test_helm_test_pod_checks_the_rendered_services_with_a_service_token(tools: 
     assert pod["spec"]["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault"
 
 
+def test_helm_test_pod_may_reach_the_two_apis_and_dns_only(default_objects: list[dict[str, Any]]) -> None:
+    (policy,) = [
+        p
+        for p in by_kind(default_objects, "NetworkPolicy")
+        if "helm.sh/hook" in p["metadata"].get("annotations", {})
+    ]
+    assert policy["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/component"] == "test"
+    assert policy["spec"]["ingress"] == []
+    to = [r["to"][0].get("podSelector", {}).get("matchLabels", {}).get("app.kubernetes.io/component")
+          for r in policy["spec"]["egress"]]  # fmt: skip
+    assert to == ["interview", "decision-query", None]  # and DNS
+    assert policy["metadata"]["annotations"]["helm.sh/hook-weight"] == "-1"  # before the Pod
+
+
 def test_every_check_variable_is_one_the_check_reads(tools: Tools) -> None:
     from services.launcher.check import check
 
