@@ -133,13 +133,18 @@ def check(
     token_file: Path = typer.Option(
         None, envvar="CHECK_TOKEN_FILE", help="File holding a bearer token with role service (none: no auth)."
     ),
-    interview_id: str = typer.Option("helm-test", envvar="CHECK_INTERVIEW_ID", help="The canary interview."),
+    interview_id: str = typer.Option(
+        "helm-test", envvar="CHECK_INTERVIEW_ID", help="The canary interview (<= 100 characters)."
+    ),
     open_: bool = typer.Option(
         True, "--open/--no-open", envvar="CHECK_OPEN", help="Open the canary interview if it is missing."
     ),
     timeout_s: float = typer.Option(120.0, envvar="CHECK_TIMEOUT_S", help="Deadline of all steps, seconds."),
 ) -> None:
     """Check that both services are ready and a verdict is readable with a service token (helm test)."""
+    if not 0 < len(interview_id) <= 100:  # its participants' ids (<= 128) are made from it
+        typer.echo("FAILED: the canary interview id must have 1-100 characters", err=True)
+        raise typer.Exit(2)
     token = token_file.read_text().strip() if token_file else None
     urls = interview_url.rstrip("/"), decision_url.rstrip("/")
     target = Target(*urls, token, interview_id, open_, timeout_s)

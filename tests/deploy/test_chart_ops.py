@@ -84,6 +84,7 @@ def test_default_values_add_no_extension(default_objects: list[dict[str, Any]]) 
         ({"image": {"registry": "https://registry.example.com"}}, "registry"),
         ({"interview": {"service": {"annotations": {"a": 1}}}}, "annotations"),
         ({"tests": {"timeoutSeconds": 1}}, "timeoutSeconds"),
+        ({"tests": {"interviewId": "a" * 101}}, "interviewId"),
         ({"metrics": {"prometheusRule": {"consumerLag": {"for": "ten minutes"}}}}, "for"),
     ],
     ids=[
@@ -95,6 +96,7 @@ def test_default_values_add_no_extension(default_objects: list[dict[str, Any]]) 
         "registry",
         "annotation",
         "test-timeout",
+        "canary-id",
         "alert-duration",
     ],
 )
