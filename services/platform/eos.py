@@ -116,6 +116,7 @@ class TransactionalProcessor:
         max_records: int = 500,
         poll_timeout_ms: int = 100,
         on_committed: Callable[[int, list[Record]], None] | None = None,
+        on_aborted: Callable[[str], None] | None = None,
         consumer_options: dict[str, Any] | None = None,
     ) -> None:
         self._client = client
@@ -126,6 +127,8 @@ class TransactionalProcessor:
         self._max_records = max_records
         self._poll_ms = poll_timeout_ms
         self._on_committed = on_committed
+        # Told the reason ("fenced" or "failed") of every batch transaction that did not commit: a metric.
+        self._on_aborted = on_aborted or (lambda _reason: None)
         # A crashed owner holds its partitions until its session expires: keep that short.
         self._consumer_options = {
             "session_timeout_ms": 6000,
@@ -219,10 +222,12 @@ class TransactionalProcessor:
         try:
             produced = await self._transaction(producer, tp, records)
         except ProducerFenced:
+            self._on_aborted("fenced")
             log.warning("producer fenced; giving up partition until reassigned", partition=tp.partition)
             await self._drop(tp.partition)
             consumer.pause(tp)
         except Exception as exc:
+            self._on_aborted("failed")
             log.warning("transaction failed; rebuilding partition", partition=tp.partition, error=repr(exc))
             await self._drop(tp.partition)
             self._unclaimed.add(tp.partition)

@@ -52,10 +52,12 @@ class Tools:
 
     @property
     def operator_crds(self) -> list[Path]:
-        """ServiceMonitor and KEDA's ScaledObject and TriggerAuthentication, from their Go API types."""
+        """ServiceMonitor, PrometheusRule, KEDA's ScaledObject and TriggerAuthentication, from their Go
+        API types."""
         folder = self.root / "crds" / "operators"
         names = [
             "monitoring.coreos.com_servicemonitors",
+            "monitoring.coreos.com_prometheusrules",
             "keda.sh_scaledobjects",
             "keda.sh_triggerauthentications",
         ]
@@ -69,7 +71,7 @@ class Tools:
     def missing(self) -> list[str]:
         """What deploy/k8s/tools.sh has not built yet."""
         names = ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "helm", "kubectl"]
-        names += ["etcd", "kube-score", "checkov", "dockerfile-lint"]
+        names += ["etcd", "kube-score", "checkov", "dockerfile-lint", "helm-docs"]
         absent = [n for n in names if not self.bin(n).exists()]
         absent += [str(p) for p in [*self.strimzi_crds, *self.operator_crds] if not p.exists()]
         return absent + ([] if self.kwok_stages else ["kwok stages"])

@@ -101,6 +101,7 @@ def test_runtime_has_no_installer_and_both_entry_points(installed: Path) -> None
         (["hiring-pipeline", "interview", "serve", "--help"], "INTERVIEW_HOST"),
         (["hiring-pipeline", "decision", "serve", "--help"], "DECISION_PORT"),
         (["hiring-audit", "--help"], "Usage"),
+        (["hiring-pipeline", "check", "--help"], "CHECK_INTERVIEW_URL"),  # the helm test Pod's command
     ],
 )
 def test_entry_points_start(installed: Path, tmp_path: Path, command: list[str], expected: str) -> None:

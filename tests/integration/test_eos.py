@@ -86,7 +86,11 @@ def _assert_exactly_once(records: list[Record], per_key: int, keys: int) -> None
 
 
 def _processor(
-    client: dict[str, Any], topics: Topics, handler: CountingHandler, group: str
+    client: dict[str, Any],
+    topics: Topics,
+    handler: CountingHandler,
+    group: str,
+    aborted: list[str] | None = None,
 ) -> TransactionalProcessor:
     return TransactionalProcessor(
         client,
@@ -95,7 +99,8 @@ def _processor(
         transactional_prefix=f"{group}.tx",
         handler=handler,
         max_records=50,
-    )
+        on_aborted=None if aborted is None else aborted.append,
+    )  # fmt: skip
 
 
 async def test_failed_batch_is_aborted_and_replayed_once(
@@ -103,7 +108,8 @@ async def test_failed_batch_is_aborted_and_replayed_once(
 ) -> None:
     await _produce(kafka_client, topics.commands, 300, keys=5)
     handler = CountingHandler(kafka_client, topics.command_results, fail_at_offset=30)
-    processor = _processor(kafka_client, topics, handler, f"g-{uuid.uuid4().hex[:6]}")
+    aborted: list[str] = []
+    processor = _processor(kafka_client, topics, handler, f"g-{uuid.uuid4().hex[:6]}", aborted)
     task = asyncio.create_task(processor.run())
     try:
         records = await _wait_for(kafka_client, topics.command_results, 300)
@@ -111,6 +117,7 @@ async def test_failed_batch_is_aborted_and_replayed_once(
         await processor.stop()
         await asyncio.wait_for(task, 15)
     assert handler.fail_at_offset is None, "the injected failure never happened"
+    assert aborted == ["failed"]  # what the *_transactions_aborted_total metrics count
     assert handler.rebuilds > 3  # 3 partitions assigned + at least one rebuild after the abort
     _assert_exactly_once(records, per_key=60, keys=5)
     last = {TopicPartition(r.topic, r.partition): r.offset for r in records}

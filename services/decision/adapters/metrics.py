@@ -39,6 +39,13 @@ class RoleMetrics:
         """The text exposition format."""
         return generate_latest(self.registry)
 
+    def aborts(self) -> Counter:
+        """Batch transactions that did not commit, by reason (fenced, failed): a projector role's."""
+        return Counter(
+            "decision_transactions_aborted", "Batch transactions aborted, by reason: fenced or failed.",
+            ["reason"], registry=self.registry,
+        )  # fmt: skip
+
 
 class DecisionMetrics(RoleMetrics):
     """The verdict projector: events projected, revisions emitted, DLQ records, parked interviews, lag."""
@@ -61,6 +68,7 @@ class DecisionMetrics(RoleMetrics):
         )
         lag_help = "Committed records of interview.events not yet projected."
         self.lag = Gauge("decision_consumer_lag", lag_help, ["partition"], registry=self.registry)
+        self.aborted = self.aborts()
 
     def committed(self, counts: Counts[str]) -> None:
         """Count one committed batch."""
@@ -79,6 +87,7 @@ class CandidacyMetrics(RoleMetrics):
             "Records of decision.candidacy-rounds projected (committed batches).",
             registry=self.registry,
         )
+        self.aborted = self.aborts()
 
 
 class QueryMetrics(RoleMetrics):

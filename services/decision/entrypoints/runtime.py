@@ -177,6 +177,7 @@ def build_projector(settings: DecisionSettings) -> ProjectorRuntime:
         client, input_topic=topics.interview_events, group_id=settings.group,
         transactional_prefix=settings.transactional_prefix, handler=handler,
         max_records=settings.max_records, on_committed=progress.committed,
+        on_aborted=lambda reason: progress.metrics.aborted.labels(reason).inc(),
     )  # fmt: skip
     return ProjectorRuntime(settings, client, topics, handler, processor, progress)
 
@@ -191,6 +192,7 @@ def build_candidacy(settings: DecisionSettings) -> CandidacyRuntime:
         client, input_topic=topics.candidacy_rounds, group_id=settings.candidacy_group,
         transactional_prefix=f"{settings.candidacy_group}.rounds", handler=handler,
         max_records=settings.max_records, on_committed=lambda _, done: metrics.projected.inc(len(done)),
+        on_aborted=lambda reason: metrics.aborted.labels(reason).inc(),
     )  # fmt: skip
     return CandidacyRuntime(handler, processor, metrics)
 

@@ -27,4 +27,9 @@ REBUILD_SECONDS = Histogram(
     buckets=(0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60),
 )
 INTERVIEWS = Gauge("interview_interviews_in_memory", "Interviews whose state this replica holds.")
+TRANSACTIONS_ABORTED = Counter(
+    "interview_transactions_aborted",
+    "Command batch transactions aborted, by reason: fenced (another replica took the partition) or failed.",
+    ["reason"],
+)
 PARTITIONS = Gauge("interview_partitions_assigned", "Command partitions this replica owns.")

@@ -10,6 +10,7 @@ from typing import Any
 import structlog
 
 from schemas.topics import Topics
+from services.interview.adapters import metrics
 from services.interview.adapters.gateway import CommandGateway
 from services.interview.adapters.handler import InterviewHandler
 from services.interview.entrypoints.settings import InterviewSettings
@@ -87,6 +88,7 @@ class InterviewService:
             transactional_prefix=f"{self.settings.transactional_prefix}.{self.topics.commands}",
             handler=handler,
             max_records=self.settings.max_records,
+            on_aborted=lambda reason: metrics.TRANSACTIONS_ABORTED.labels(reason).inc(),
         )
 
     async def _purge_commands(self, every_s: float = 60.0) -> None:
