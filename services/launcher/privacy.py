@@ -10,7 +10,7 @@ from rich.console import Console
 
 from schemas.sealed import ERASED
 from schemas.topics import BY_NAME, PRIVACY_KEYS, Topics
-from services.interview.entrypoints.settings import InterviewSettings
+from services.interview.entrypoints.settings import InterviewSettings, writer_group
 from services.platform.logging import configure_logging
 from services.platform.privacy.crypto import KekError, new_kek_text
 from services.platform.privacy.erase import erase_candidate
@@ -40,7 +40,7 @@ def erase(
     topics = Topics(kafka.topic_prefix)
     try:
         kek = PrivacySettings().load_kek()
-        group = f"{InterviewSettings().group_id}.{topics.commands}"
+        group = writer_group(InterviewSettings(), topics)
         done = asyncio.run(erase_candidate(kafka.client_kwargs(), topics, kek, candidate, group))
     except (KekError, KeyStoreUnavailableError) as exc:
         console.print(f"[red]error:[/red] {exc}")

@@ -34,8 +34,9 @@ from schemas import decode, encode
 from schemas.commands import CommandAccepted
 from schemas.topics import TOPIC_SPECS, Topics
 from services.decision.domain.replay import project
+from services.interview.entrypoints.settings import InterviewSettings
 from services.launcher import secure_kafka
-from services.launcher.principals import AUDIT, DECISION, INTERVIEW
+from services.launcher.principals import AUDIT, DECISION, INTERVIEW, interview_transactional_prefix
 from services.launcher.run import Service, service, wait_ready
 from services.platform import local_kafka
 from services.platform.log_reader import read_all
@@ -176,7 +177,8 @@ async def test_a_principal_cannot_use_another_services_transactional_ids_or_grou
 ) -> None:
     # The interview writers' transactional ids, claimed by the decision principal.
     producer = AIOKafkaProducer(
-        transactional_id=f"interview-service.{topics.commands}.0", **client_of(secure_broker, DECISION)
+        transactional_id=f"{interview_transactional_prefix(InterviewSettings(), topics)}0",
+        **client_of(secure_broker, DECISION),
     )
     with pytest.raises(TransactionalIdAuthorizationFailed):
         await producer.start()

@@ -9,18 +9,31 @@ from typing import Any
 
 import structlog
 
-from schemas.topics import Topics
+from schemas.topics import (
+    COMMAND_RESULTS,
+    INTERVIEW_COMMANDS,
+    INTERVIEW_EVENTS,
+    PRIVACY_KEYS,
+    WRITER_STATE,
+    Topics,
+)
 from services.interview.adapters.gateway import CommandGateway
 from services.interview.adapters.handler import InterviewHandler
-from services.interview.entrypoints.settings import InterviewSettings
+from services.interview.entrypoints.settings import (
+    InterviewSettings,
+    writer_group,
+    writer_transactional_prefix,
+)
 from services.platform.eos import TransactionalProcessor
 from services.platform.log_reader import partitions_of
 from services.platform.privacy.erase import delete_consumed_commands
 from services.platform.privacy.keystore import KafkaKeyStore
 from services.platform.privacy.settings import PrivacySettings
-from services.platform.topics import ensure_topics
+from services.platform.startup import prepare_topics
 
 log = structlog.get_logger("interview.service")
+TOPICS_USED = (INTERVIEW_COMMANDS, COMMAND_RESULTS, INTERVIEW_EVENTS, WRITER_STATE, PRIVACY_KEYS)
+"""The topics the service reads or writes: verified at start when it does not create them."""
 
 
 class TopologyError(RuntimeError):
@@ -33,10 +46,12 @@ class InterviewService:
     name = "interview"
 
     def __init__(
-        self, client: dict[str, Any], topics: Topics, settings: InterviewSettings, partitions: int = 6
-    ):
+        self, client: dict[str, Any], topics: Topics, settings: InterviewSettings, partitions: int = 6,
+        *, replication_factor: int = 1, startup_wait_s: float = 120.0,
+    ):  # fmt: skip
         self.client, self.topics, self.settings = client, topics, settings
-        self._new_topic_partitions = partitions
+        self._new_topic_partitions, self._replication = partitions, replication_factor
+        self._startup_wait_s = startup_wait_s
         self.gateway = CommandGateway(client, topics) if settings.http else None
         self.processor: TransactionalProcessor | None = None
         self.keys: KafkaKeyStore | None = None
@@ -52,9 +67,12 @@ class InterviewService:
         return writer_ok and front_ok and not self.failed.is_set()
 
     async def start(self) -> None:
-        """Create topics if asked, check co-partitioning, start the writer and the gateway."""
-        if self.settings.create_topics:
-            await ensure_topics(self.client, self.topics, self._new_topic_partitions)
+        """Wait for Kafka, create or verify the topics, check co-partitioning, start writer and gateway."""
+        await prepare_topics(
+            self.client, self.topics, create=self.settings.create_topics,
+            partitions=self._new_topic_partitions, replication_factor=self._replication,
+            limit_s=self._startup_wait_s, service=self.name, bases=list(TOPICS_USED),
+        )  # fmt: skip
         partitions = await self._check_topology()
         if self.settings.writer:
             self.processor = self._processor(partitions)
@@ -83,15 +101,15 @@ class InterviewService:
         return TransactionalProcessor(
             self.client,
             input_topic=self.topics.commands,
-            group_id=f"{self.settings.group_id}.{self.topics.commands}",
-            transactional_prefix=f"{self.settings.transactional_prefix}.{self.topics.commands}",
+            group_id=writer_group(self.settings, self.topics),
+            transactional_prefix=writer_transactional_prefix(self.settings, self.topics),
             handler=handler,
             max_records=self.settings.max_records,
         )
 
     async def _purge_commands(self, every_s: float = 60.0) -> None:
         """Delete consumed commands older than ``commands_keep_s``: clear text does not linger there."""
-        group = f"{self.settings.group_id}.{self.topics.commands}"
+        group = writer_group(self.settings, self.topics)
         while True:
             await asyncio.sleep(min(every_s, self.settings.commands_keep_s))
             before = int((time.time() - self.settings.commands_keep_s) * 1000)
