@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import structlog
+from aiokafka import AIOKafkaProducer
 
 from schemas.topics import (
     COMMAND_RESULTS,
@@ -29,6 +30,7 @@ from services.platform.log_reader import partitions_of
 from services.platform.privacy.erase import delete_consumed_commands
 from services.platform.privacy.keystore import KafkaKeyStore
 from services.platform.privacy.settings import PrivacySettings
+from services.platform.privacy.tail import ROLL_TICK_HEADER, ROLL_TICK_KEY
 from services.platform.startup import prepare_topics
 
 log = structlog.get_logger("interview.service")
@@ -56,6 +58,7 @@ class InterviewService:
         self.processor: TransactionalProcessor | None = None
         self.keys: KafkaKeyStore | None = None
         self._purge: asyncio.Task[None] | None = None
+        self._ticks: asyncio.Task[None] | None = None
         self.failed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -81,6 +84,7 @@ class InterviewService:
             self._task = asyncio.create_task(self.processor.run(), name="interview-writer")
             self._task.add_done_callback(self._writer_ended)
             self._purge = asyncio.create_task(self._purge_commands(), name="interview-commands-purge")
+            self._ticks = asyncio.create_task(self._roll_ticks(), name="interview-roll-ticks")
         if self.gateway is not None:
             await self.gateway.start()
         log.info("interview service started", partitions=partitions, writer=self.settings.writer)
@@ -121,6 +125,27 @@ class InterviewService:
             if deleted:
                 log.info("consumed commands deleted", up_to=deleted)
 
+    async def _roll_ticks(self) -> None:
+        """Append a roll tick to privacy.keys and to each owned command partition (ADR 0030)."""
+        producer = AIOKafkaProducer(**self.client, acks="all", enable_idempotence=True)
+        await producer.start()
+        try:
+            while True:
+                await asyncio.sleep(self.settings.roll_tick_s)
+                owned = sorted(self.processor.assigned) if self.processor is not None else []
+                try:
+                    for partition in owned:
+                        await producer.send_and_wait(
+                            self.topics.commands, None, key=ROLL_TICK_KEY, partition=partition,
+                            headers=[(ROLL_TICK_HEADER, b"")],
+                        )  # fmt: skip
+                    if self.keys is not None:
+                        await self.keys.roll_tick()
+                except Exception as exc:  # the next tick tries again; the tail is longer meanwhile
+                    log.warning("roll tick not written", error=type(exc).__name__)
+        finally:
+            await producer.stop()
+
     async def _check_topology(self) -> int:
         names = (self.topics.commands, self.topics.interview_events, self.topics.command_results)
         counts = [len(await partitions_of(self.client, name)) for name in names]
@@ -137,10 +162,11 @@ class InterviewService:
 
     async def stop(self) -> None:
         """Finish or abort the open transaction, leave the group, stop the gateway."""
-        if self._purge is not None:
-            self._purge.cancel()
-            with contextlib.suppress(BaseException):
-                await self._purge
+        for task in (self._purge, self._ticks):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await task
         if self.processor is not None and self._task is not None:
             await self.processor.stop()
             try:

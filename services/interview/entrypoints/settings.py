@@ -53,6 +53,13 @@ class InterviewSettings(BaseSettings):
         description="Consumed command records (they carry clear text) older than this are deleted from "
         "interview.commands (deleteRecords), checked every minute (docs/decisions/0011).",
     )
+    roll_tick_s: float = Field(
+        default=600.0,
+        gt=0,
+        description="Every this long the writers append a roll tick to privacy.keys and to their "
+        "interview.commands partitions, so erased keys and deleted commands leave the broker's disks "
+        "within the bound of docs/security.md even on a quiet topic (docs/decisions/0030).",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = Field(default=True, description="JSON log lines (false: console rendering).")
     intake_principal: str = Field(
