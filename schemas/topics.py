@@ -91,11 +91,14 @@ TOPIC_SPECS: tuple[TopicSpec, ...] = (
     TopicSpec(
         INTERVIEW_COMMANDS,
         "Commands to the interview service, keyed by interview id and co-partitioned with interview.events "
-        "(same partition count, murmur2 on the key).",
+        "(same partition count, murmur2 on the key). Records without a value and with the "
+        "hiring-pipeline-roll-tick header are roll ticks, not commands (ADR 0030).",
         _COMMANDS,
     ),
     TopicSpec(
-        COMMAND_RESULTS, "Exactly one result per command record: same key, same partition number.", _WEEK
+        COMMAND_RESULTS,
+        "Exactly one result per command record (roll ticks get none): same key, same partition number.",
+        _WEEK,
     ),
     TopicSpec(
         INTERVIEW_EVENTS,
