@@ -81,6 +81,7 @@ async def describe(client: dict[str, Any], names: list[str]) -> dict[str, dict[s
                 out.setdefault(name, {})["config"] = {e[0]: e[1] for e in entries}
     return out
 
+
 class TopicsError(RuntimeError):
     """Declared topics are missing, or exist with other partitions or settings (the message names each)."""
 
@@ -107,14 +108,19 @@ async def verify_topics(
     bases = bases or [spec.name for spec in TOPIC_SPECS]
     names = {topics.name(base): base for base in bases}
     found = await describe(client, list(names))
-    missing = [n for n in names if found.get(n, {}).get("error_code", 0) == _UNKNOWN_TOPIC
-               or not found.get(n, {}).get("partitions")]  # fmt: skip
+    missing = [n for n in names if _missing(found.get(n, {}))]
     present = {n: b for n, b in names.items() if n not in missing}
     shared = [found[n]["partitions"] for n, b in present.items() if BY_NAME[b].partitions is None]
     partitions = partitions or (max(set(shared), key=shared.count) if shared else None)
     wrong = [problem for n, b in present.items() for problem in _problems(n, b, found[n], partitions)]
     if missing or wrong:
         raise TopicsError(missing, wrong)
+
+
+def _missing(got: dict[str, Any]) -> bool:
+    """Unknown to the broker (not: hidden by a missing Describe ACL, which is a wrong setting)."""
+    code = got.get("error_code", _UNKNOWN_TOPIC)
+    return code == _UNKNOWN_TOPIC or (code == 0 and not got.get("partitions"))
 
 
 def _problems(name: str, base: str, got: dict[str, Any], partitions: int | None) -> list[str]:
