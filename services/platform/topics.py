@@ -110,7 +110,8 @@ async def verify_topics(
     found = await describe(client, list(names))
     missing = [n for n in names if _missing(found.get(n, {}))]
     present = {n: b for n, b in names.items() if n not in missing}
-    shared = [found[n]["partitions"] for n, b in present.items() if BY_NAME[b].partitions is None]
+    shared = [found[n]["partitions"] for n, b in present.items()
+              if BY_NAME[b].partitions is None and not found[n].get("error_code")]  # fmt: skip
     partitions = partitions or (max(set(shared), key=shared.count) if shared else None)
     wrong = [problem for n, b in present.items() for problem in _problems(n, b, found[n], partitions)]
     if missing or wrong:
