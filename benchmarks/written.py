@@ -87,7 +87,13 @@ async def snapshot(client: dict[str, Any]) -> Offsets:
         await admin.close()
 
 
-HOLD_MS = str(12 * 3600 * 1000)  # under privacy.keys' max.compaction.lag.ms (a day)
+HOLD_MS = str(12 * 3600 * 1000)
+
+
+def _held(config: dict[str, str]) -> dict[str, str]:
+    """``config`` with compaction held HOLD_MS, or its max.compaction.lag.ms (the broker refuses more)."""
+    limit = int(config.get("max.compaction.lag.ms", HOLD_MS))
+    return {**config, "min.compaction.lag.ms": str(min(int(HOLD_MS), limit))}
 
 
 async def hold_compaction(client: dict[str, Any], topics: Topics) -> None:
@@ -100,7 +106,7 @@ async def hold_compaction(client: dict[str, Any], topics: Topics) -> None:
     """
     resources = [
         ConfigResource(ConfigResourceType.TOPIC, topics.name(spec.name),
-                       configs={**spec.config, "min.compaction.lag.ms": HOLD_MS})
+                       configs=_held(spec.config))
         for spec in TOPIC_SPECS if spec.cleanup == "compact"
     ]  # fmt: skip
     admin = AIOKafkaAdminClient(**client)

@@ -38,17 +38,31 @@ _CHANGELOG = {
     "min.cleanable.dirty.ratio": "0.1",
     "min.compaction.lag.ms": "0",
 }
-# The data keys (docs/decisions/0011): a destroyed key's wrapped record must leave the disks soon.
-# Segments roll hourly (only closed segments are compacted), any dirt makes the log cleanable, and
-# max.compaction.lag.ms forces a compaction within a day even when nothing else is written; the
-# tombstone itself stays one day (delete.retention.ms) so a follower that was briefly away sees it.
+HOUR_MS = 3600 * 1000
+# Erasure with a bounded tail (docs/decisions/0030, docs/security.md). Kafka rolls a segment only when a
+# record is appended (the interview service appends a roll tick every INTERVIEW_ROLL_TICK_S), compacts
+# and deletes only closed segments, and removes replaced segment files file.delete.delay.ms later.
+# The data keys (docs/decisions/0011): a destroyed key's wrapped record must leave the disks within the
+# stated bound. Segments roll hourly, any dirt makes the log cleanable, and max.compaction.lag.ms makes
+# it cleanable an hour after the tombstone even when the dirt is a tiny part of the log; the tombstone
+# itself (ids only, no key material) stays a day (delete.retention.ms) so a reader briefly away sees it.
 _KEYS = {
     "cleanup.policy": "compact",
-    "segment.ms": str(3600 * 1000),
+    "segment.ms": str(HOUR_MS),
     "min.cleanable.dirty.ratio": "0.01",
     "min.compaction.lag.ms": "0",
-    "max.compaction.lag.ms": str(DAY_MS),
+    "max.compaction.lag.ms": str(HOUR_MS),
     "delete.retention.ms": str(DAY_MS),
+    "file.delete.delay.ms": "60000",
+}
+# Commands carry text in the clear; consumed ones are deleted (DeleteRecords), which only moves the log
+# start: their bytes leave with their segment, once it is closed (hourly) and wholly below the log start.
+# The week's retention is for commands the writers have not consumed yet (a long writer outage).
+_COMMANDS = {
+    "cleanup.policy": "delete",
+    "retention.ms": str(7 * DAY_MS),
+    "segment.ms": str(HOUR_MS),
+    "file.delete.delay.ms": "60000",
 }
 
 
@@ -77,11 +91,14 @@ TOPIC_SPECS: tuple[TopicSpec, ...] = (
     TopicSpec(
         INTERVIEW_COMMANDS,
         "Commands to the interview service, keyed by interview id and co-partitioned with interview.events "
-        "(same partition count, murmur2 on the key).",
-        _WEEK,
+        "(same partition count, murmur2 on the key). Records without a value and with the "
+        "hiring-pipeline-roll-tick header are roll ticks, not commands (ADR 0030).",
+        _COMMANDS,
     ),
     TopicSpec(
-        COMMAND_RESULTS, "Exactly one result per command record: same key, same partition number.", _WEEK
+        COMMAND_RESULTS,
+        "Exactly one result per command record (roll ticks get none): same key, same partition number.",
+        _WEEK,
     ),
     TopicSpec(
         INTERVIEW_EVENTS,

@@ -13,6 +13,8 @@ create these ACLs on the local broker; the Helm chart's ``KafkaUser`` resources 
   ``decision.verdicts``, ``decision.participants``, the DLQ and its changelog in transactions, reads
   ``decision.events``, ``decision.verdicts``, ``decision.participants`` and the DLQ back (its read
   models, ADR 0015), and describes every product topic (it checks they exist at start).
+- interview and decision: DescribeConfigs on the topics they describe (with topic creation off they
+  verify partitions and settings at start).
   It also runs the candidacy projection (ADR 0012): reads and writes ``decision.candidacy-rounds``,
   ``decision.candidacies`` and ``decision.candidacy-state`` in its own group and transactions.
 - audit: reads ``interview.events``, ``decision.events``, the DLQ and ``decision.candidacies``, with no
@@ -20,6 +22,8 @@ create these ACLs on the local broker; the Helm chart's ``KafkaUser`` resources 
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from schemas.topics import (
     CANDIDACY_EVENTS,
@@ -38,7 +42,11 @@ from schemas.topics import (
     Topics,
 )
 from services.decision.entrypoints.settings import DecisionSettings
-from services.interview.entrypoints.settings import InterviewSettings
+from services.interview.entrypoints.settings import (
+    InterviewSettings,
+    writer_group,
+    writer_transactional_prefix,
+)
 from services.platform.acls import Acl, Operation, acl
 from services.platform.settings import KafkaSettings
 
@@ -49,12 +57,12 @@ R: tuple[Operation, ...] = ("Read", "Describe")
 
 def interview_group(interview: InterviewSettings, topics: Topics) -> str:
     """The interview writers' consumer group (as ``InterviewService`` builds it)."""
-    return f"{interview.group_id}.{topics.commands}"
+    return writer_group(interview, topics)
 
 
 def interview_transactional_prefix(interview: InterviewSettings, topics: Topics) -> str:
     """Every transactional id of the interview writers starts with this."""
-    return f"{interview.transactional_prefix}.{topics.commands}."
+    return f"{writer_transactional_prefix(interview, topics)}."
 
 
 def service_acls(
@@ -65,6 +73,19 @@ def service_acls(
     """ACLs per component (``interview``, ``decision``, ``audit``) for topics under ``topics.prefix``."""
     interview = interview or InterviewSettings()
     decision = decision or DecisionSettings(kafka=KafkaSettings(topic_prefix=topics.prefix))
+    table = _table(topics, interview, decision)
+    # Both services verify their topics' partitions and settings at start when they do not create
+    # them (services/platform/startup.py): DescribeConfigs on every topic they may describe.
+    for component in (INTERVIEW, DECISION):
+        table[component] = [_describes_configs(a) for a in table[component]]
+    return table
+
+
+def _describes_configs(rule: Acl) -> Acl:
+    return replace(rule, operations=rule.operations | {"DescribeConfigs"}) if rule.kind == "topic" else rule
+
+
+def _table(topics: Topics, interview: InterviewSettings, decision: DecisionSettings) -> dict[str, list[Acl]]:
     name = topics.name
     return {
         INTERVIEW: [

@@ -9,13 +9,14 @@ from aiokafka.errors import KafkaError
 from rich.console import Console
 
 from schemas.sealed import ERASED
-from schemas.topics import BY_NAME, PRIVACY_KEYS, Topics
-from services.interview.entrypoints.settings import InterviewSettings
+from schemas.topics import Topics
+from services.interview.entrypoints.settings import InterviewSettings, writer_group
 from services.platform.logging import configure_logging
 from services.platform.privacy.crypto import KekError, new_kek_text
 from services.platform.privacy.erase import erase_candidate
 from services.platform.privacy.keystore import KeyStoreUnavailableError
 from services.platform.privacy.settings import PrivacySettings
+from services.platform.privacy.tail import STATED_BOUND_S
 from services.platform.settings import KafkaSettings
 
 app = typer.Typer(help="Personal data: erase a candidate (crypto-shredding).", no_args_is_help=True)
@@ -40,7 +41,7 @@ def erase(
     topics = Topics(kafka.topic_prefix)
     try:
         kek = PrivacySettings().load_kek()
-        group = f"{InterviewSettings().group_id}.{topics.commands}"
+        group = writer_group(InterviewSettings(), topics)
         done = asyncio.run(erase_candidate(kafka.client_kwargs(), topics, kek, candidate, group))
     except (KekError, KeyStoreUnavailableError) as exc:
         console.print(f"[red]error:[/red] {exc}")
@@ -53,10 +54,11 @@ def erase(
     if not done.kids:
         console.print(f"no live data key for candidate {candidate} (never written, or already erased)")
         raise typer.Exit(1)
-    lag_h = int(BY_NAME[PRIVACY_KEYS].config["max.compaction.lag.ms"]) // 3_600_000
+    bound_h = STATED_BOUND_S // 3600
     console.print(
         f"erased candidate {candidate}: destroyed data keys {', '.join(done.kids)} on {topics.privacy_keys}; "
-        f"their sealed text now reads {ERASED}. The broker compacts the wrapped keys away within {lag_h} h.",
+        f"their sealed text now reads {ERASED}. The wrapped keys and the deleted commands leave the "
+        f"broker's disks within {bound_h} h (docs/security.md: backups keep them longer).",
         markup=False,
     )
 

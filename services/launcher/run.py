@@ -179,8 +179,9 @@ async def _main(broker: Broker, logs: Path, exit_after_sample: bool) -> None:
     }
     # On a secure broker each service is its own Kafka user; topics exist already (the admin made them).
     own = {name: secure_kafka.service_env(broker, name) for name in (INTERVIEW, DECISION)}
-    if secure:
+    if secure:  # as under Kubernetes: the services verify the topics (Describe, DescribeConfigs)
         own[INTERVIEW]["INTERVIEW_CREATE_TOPICS"] = "false"
+        own[DECISION]["DECISION_CREATE_TOPICS"] = "false"
     ports = {
         "interview": int(os.environ.get("INTERVIEW_PORT") or port_or_free(8080)),
         "query": int(os.environ.get("DECISION_PORT") or port_or_free(DECISION_ROLES["query"])),

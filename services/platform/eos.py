@@ -148,7 +148,10 @@ class TransactionalProcessor:
 
     @property
     def ready(self) -> bool:
-        """True once every assigned partition has been claimed and its state rebuilt."""
+        """True once every assigned partition has been claimed and its state rebuilt.
+
+        An empty assignment is ready too: the member is a standby of its group (ADR 0030).
+        """
         return self._ready and not self._unclaimed and not self._claiming and not self._stopping.is_set()
 
     @property

@@ -216,6 +216,11 @@ def server_properties(
         "auto.create.topics.enable": "false",
         "transaction.max.timeout.ms": "900000",
         "log.flush.interval.messages": "9223372036854775807",
+        # A local broker looks for deletable and cleanable segments often (Kafka: every 5 min / 15 s), so
+        # the erasure tail is measured in seconds with a topic's shortened settings (ADR 0030); the
+        # bound's formula (services/platform/privacy/tail.py) takes whatever the broker runs with.
+        "log.retention.check.interval.ms": "2000",
+        "log.cleaner.backoff.ms": "1000",
     }
     return "".join(f"{key}={value}\n" for key, value in props.items())
 

@@ -18,6 +18,8 @@ import structlog
 import uvicorn
 from aiokafka.errors import KafkaConnectionError
 
+from services.platform.startup import StartupError
+
 log = structlog.get_logger("service")
 T = TypeVar("T")
 
@@ -94,6 +96,11 @@ async def run_service(service: Service, http: Http | None, stop: asyncio.Event) 
     """Run until ``stop`` is set or a part fails; drain and stop; True when it stopped cleanly."""
     try:
         await service.start()
+    except StartupError as exc:  # Kafka unreachable for the whole bound, or topics missing or wrong
+        log.error("cannot start", service=service.name, error=str(exc))
+        with contextlib.suppress(Exception):
+            await service.stop()
+        return False
     except KafkaConnectionError as exc:
         # aiokafka logged the cause just before (SaslAuthenticationFailed, a TLS verify error, refused).
         log.error(

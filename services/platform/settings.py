@@ -45,6 +45,13 @@ class KafkaSettings(BaseSettings):
     topic_prefix: str = Field(default="", description="Prepended to every topic name.")
     partitions: int = Field(default=6, ge=1, description="Partitions of interview-keyed topics.")
     replication_factor: int = Field(default=1, ge=1)
+    startup_wait_s: float = Field(
+        default=120.0,
+        ge=0,
+        description="How long a starting service retries while no broker accepts a connection (and, "
+        "with topic creation off, while declared topics are missing) before it exits; keep it below "
+        "the startup probe's window.",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> KafkaSettings:

@@ -8,7 +8,7 @@ from typing import Any
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
-from schemas.topics import TOPIC_SPECS, Topics
+from schemas.topics import BY_NAME, TOPIC_SPECS, Topics
 
 
 async def ensure_topics(
@@ -60,19 +60,80 @@ async def _wait_for_leaders(admin: AIOKafkaAdminClient, names: list[str], timeou
 
 
 async def describe(client: dict[str, Any], names: list[str]) -> dict[str, dict[str, Any]]:
-    """Partition count and configuration of topics, for status output and tests."""
+    """Partition count, configuration and error code of topics (status output, start-up checks, tests)."""
     from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
     admin = AIOKafkaAdminClient(**client)
     await admin.start()
     try:
         meta = await admin.describe_topics(names)
-        resources = [ConfigResource(ConfigResourceType.TOPIC, n) for n in names]
-        configs = await admin.describe_configs(resources)
+        present = [t["topic"] for t in meta if t["error_code"] == 0]
+        resources = [ConfigResource(ConfigResourceType.TOPIC, n) for n in present]
+        configs = await admin.describe_configs(resources) if resources else []
     finally:
         await admin.close()
-    out: dict[str, dict[str, Any]] = {t["topic"]: {"partitions": len(t["partitions"])} for t in meta}
+    out: dict[str, dict[str, Any]] = {
+        t["topic"]: {"partitions": len(t["partitions"]), "error_code": t["error_code"]} for t in meta
+    }
     for response in configs:
-        for _code, _msg, _type, name, entries in response.resources:
-            out.setdefault(name, {})["config"] = {e[0]: e[1] for e in entries}
+        for code, _msg, _type, name, entries in response.resources:
+            if code == 0:  # else (e.g. 29, not authorised) no "config": the caller says so
+                out.setdefault(name, {})["config"] = {e[0]: e[1] for e in entries}
     return out
+
+
+class TopicsError(RuntimeError):
+    """Declared topics are missing, or exist with other partitions or settings (the message names each)."""
+
+    def __init__(self, missing: list[str], wrong: list[str]) -> None:
+        self.missing, self.wrong = missing, wrong
+        parts = [f"missing: {', '.join(missing)}"] if missing else []
+        parts += [f"wrong: {'; '.join(wrong)}"] if wrong else []
+        super().__init__(f"the topics are not as schemas/topics.py declares them ({'; '.join(parts)})")
+
+
+_UNKNOWN_TOPIC = 3
+
+
+async def verify_topics(
+    client: dict[str, Any], topics: Topics, partitions: int | None, bases: list[str] | None = None
+) -> None:
+    """Check the declared topics exist with their partition counts and configuration (no creation).
+
+    Fixed-count topics must have their count; the co-partitioned ones one count between them (the
+    services learn it from the topics), and ``partitions`` when given. Needs Describe and
+    DescribeConfigs on the topics (services/launcher/principals.py grants both). Raises ``TopicsError``
+    naming every missing topic and every wrong partition count or setting.
+    """
+    bases = bases or [spec.name for spec in TOPIC_SPECS]
+    names = {topics.name(base): base for base in bases}
+    found = await describe(client, list(names))
+    missing = [n for n in names if _missing(found.get(n, {}))]
+    present = {n: b for n, b in names.items() if n not in missing}
+    shared = [found[n]["partitions"] for n, b in present.items()
+              if BY_NAME[b].partitions is None and not found[n].get("error_code")]  # fmt: skip
+    partitions = partitions or (max(set(shared), key=shared.count) if shared else None)
+    wrong = [problem for n, b in present.items() for problem in _problems(n, b, found[n], partitions)]
+    if missing or wrong:
+        raise TopicsError(missing, wrong)
+
+
+def _missing(got: dict[str, Any]) -> bool:
+    """Unknown to the broker (not: hidden by a missing Describe ACL, which is a wrong setting)."""
+    code = got.get("error_code", _UNKNOWN_TOPIC)
+    return code == _UNKNOWN_TOPIC or (code == 0 and not got.get("partitions"))
+
+
+def _problems(name: str, base: str, got: dict[str, Any], partitions: int | None) -> list[str]:
+    if got.get("error_code"):
+        return [f"{name} cannot be described (error {got['error_code']}: a Describe ACL missing?)"]
+    want = BY_NAME[base].partitions or partitions
+    out = [f"{name} has {got['partitions']} partitions, wants {want}"] if got["partitions"] != want else []
+    config = got.get("config")
+    if config is None:
+        return [*out, f"{name}: its settings cannot be read (a DescribeConfigs ACL missing?)"]
+    return out + [
+        f"{name} {key}={config.get(key)}, wants {value}"
+        for key, value in BY_NAME[base].config.items()
+        if config.get(key) != value
+    ]

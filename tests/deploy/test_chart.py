@@ -373,6 +373,23 @@ def test_services_may_create_topics_only_without_kafka_topics(tools: Tools) -> N
     interview = next(c for _, c in _containers(objects) if c["name"] == "interview")
     env = {e["name"]: e.get("value") for e in interview["env"]}
     assert env["INTERVIEW_CREATE_TOPICS"] == "true"
+    for _, container in _containers(objects):
+        if container["name"] == "decision":
+            assert {e["name"]: e.get("value") for e in container["env"]}["DECISION_CREATE_TOPICS"] == "true"
+
+
+def test_with_kafka_topics_no_service_creates_topics(default_objects: list[dict[str, Any]]) -> None:
+    """The Topic Operator owns the topics: the services verify them (DescribeConfigs) and never create."""
+    flags = {
+        e["name"]: e.get("value")
+        for _, container in _containers(default_objects)
+        for e in container["env"]
+        if e["name"].endswith("_CREATE_TOPICS")
+    }
+    assert flags == {"INTERVIEW_CREATE_TOPICS": "false", "DECISION_CREATE_TOPICS": "false"}
+    for component in ("interview", "decision"):
+        for (kind, _, _), ops in _acls(default_objects, component).items():
+            assert kind != "topic" or ("DescribeConfigs" in ops and "Create" not in ops)
 
 
 def test_keda_scales_on_the_lag_of_the_service_consumer_group(

@@ -32,14 +32,17 @@ from pydantic import SecretStr
 
 from schemas import decode, encode
 from schemas.commands import CommandAccepted
-from schemas.topics import TOPIC_SPECS, Topics
+from schemas.topics import INTERVIEW_EVENTS, TOPIC_SPECS, WRITER_STATE, Topics
 from services.decision.domain.replay import project
+from services.interview.entrypoints.service import TOPICS_USED
+from services.interview.entrypoints.settings import InterviewSettings
 from services.launcher import secure_kafka
-from services.launcher.principals import AUDIT, DECISION, INTERVIEW
+from services.launcher.principals import AUDIT, DECISION, INTERVIEW, interview_transactional_prefix
 from services.launcher.run import Service, service, wait_ready
 from services.platform import local_kafka
 from services.platform.log_reader import read_all
 from services.platform.settings import KafkaSecurityError, KafkaSettings
+from services.platform.topics import TopicsError, verify_topics
 from tests.decision_support import eventually, free_port
 from tests.integration.interview.conftest import KafkaIntake, envelope
 from tests.integration.interview.script import STORY_FIRST
@@ -176,7 +179,8 @@ async def test_a_principal_cannot_use_another_services_transactional_ids_or_grou
 ) -> None:
     # The interview writers' transactional ids, claimed by the decision principal.
     producer = AIOKafkaProducer(
-        transactional_id=f"interview-service.{topics.commands}.0", **client_of(secure_broker, DECISION)
+        transactional_id=f"{interview_transactional_prefix(InterviewSettings(), topics)}0",
+        **client_of(secure_broker, DECISION),
     )
     with pytest.raises(TransactionalIdAuthorizationFailed):
         await producer.start()
@@ -342,3 +346,19 @@ def test_main_run_secure_feeds_the_samples_with_a_principal_per_service(tmp_path
     service_logs = "".join((logs / f"{name}.log").read_text() for name in names)
     assert "SaslAuthenticationFailed" not in service_logs
     assert "AuthorizationFailed" not in service_logs
+
+
+async def test_the_services_may_verify_their_topics_and_a_user_without_the_acls_is_told_which(
+    secure_broker: local_kafka.BrokerInfo, topics: Topics
+) -> None:
+    # The ACL table grants Describe and DescribeConfigs for the start-up check (createTopics off).
+    await verify_topics(client_of(secure_broker, INTERVIEW), topics, None, list(TOPICS_USED))
+    await verify_topics(client_of(secure_broker, DECISION), topics, None)
+    # The audit user reads interview.events but may not read its settings, nor see the writer's changelog.
+    with pytest.raises(TopicsError) as found:
+        await verify_topics(client_of(secure_broker, AUDIT), topics, None, [INTERVIEW_EVENTS, WRITER_STATE])
+    assert found.value.missing == []
+    assert sorted(found.value.wrong) == [
+        f"{topics.interview_events}: its settings cannot be read (a DescribeConfigs ACL missing?)",
+        f"{topics.writer_state} cannot be described (error 29: a Describe ACL missing?)",
+    ]

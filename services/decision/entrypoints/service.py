@@ -34,7 +34,7 @@ from services.decision.entrypoints.runtime import (
 from services.decision.entrypoints.settings import DecisionSettings, Role
 from services.platform.memory import young_gc_threshold
 from services.platform.serving import Http, run_service
-from services.platform.topics import ensure_topics
+from services.platform.startup import prepare_topics
 
 log = structlog.get_logger(__name__)
 
@@ -63,9 +63,13 @@ class DecisionService:
         return dataclasses.replace(probes, ready=lambda: self.ready)
 
     async def start(self) -> None:
-        """Create missing topics, start the processors and the jobs."""
+        """Wait for Kafka, create or verify the topics, start the processors and the jobs."""
         kafka, client = self.settings.kafka, self.settings.kafka.client_kwargs()
-        await ensure_topics(client, Topics(kafka.topic_prefix), kafka.partitions, kafka.replication_factor)
+        await prepare_topics(
+            client, Topics(kafka.topic_prefix), create=self.settings.create_topics,
+            partitions=kafka.partitions, replication_factor=kafka.replication_factor,
+            limit_s=kafka.startup_wait_s, service=self.name,
+        )  # fmt: skip
         for part in self.parts:
             self._processing += [self._critical(p.run(), name) for name, p in part.processors.items()]
             self._helpers += [self._critical(job(), name) for name, job in part.jobs.items()]

@@ -52,6 +52,11 @@ class DecisionSettings(BaseSettings):
         description="New candidacies whose first round revision is earlier than this keep candidacy-v1; set "
         "it when switching, so a state rebuilt from the round records chooses as before.",
     )
+    create_topics: bool = Field(
+        default=True,
+        description="Create missing topics at start-up; false (the chart, where the Topic Operator owns "
+        "them): verify they exist with their partitions and settings, and exit naming what is wrong.",
+    )
     max_records: int = Field(default=500, ge=1, description="Records per transaction at most.")
     shutdown_grace_s: float = Field(default=7.0, gt=0, description="Time the open batch gets on SIGTERM.")
     max_request_bytes: int = Field(

@@ -47,6 +47,7 @@ from services.platform.cache import StateCache
 from services.platform.eos import MAX_RECORD_BYTES, OutRecord, Record, record_bytes
 from services.platform.privacy.keystore import KeyStore, KeyStoreUnavailableError
 from services.platform.privacy.sealing import needs_key, seal_event
+from services.platform.privacy.tail import is_roll_tick
 from services.platform.state import PartitionStore, default_state_dir
 from services.platform.tracing import context_of_headers, current_trace
 
@@ -181,6 +182,8 @@ class InterviewHandler:
         out: list[OutRecord] = []
         with metrics.BATCH_SECONDS.time():
             for record in records:
+                if is_roll_tick(record.value, record.headers):
+                    continue  # appended so the segment rolls (bounded erasure tail, ADR 0030): no command
                 out.extend(await self._one(partition, state, record))
             if time.monotonic() - state.swept > 3600:
                 self._sweep(state, time.time())

@@ -39,7 +39,7 @@ def reset_state(
 
     from schemas.topics import Topics
     from services.interview.adapters.state_reset import active_members, reset_partitions
-    from services.interview.entrypoints.settings import InterviewSettings
+    from services.interview.entrypoints.settings import InterviewSettings, writer_group
     from services.platform.settings import KafkaSettings
 
     kafka = KafkaSettings()
@@ -47,7 +47,7 @@ def reset_state(
         typer.echo("error: KAFKA_BOOTSTRAP_SERVERS is not set", err=True)
         raise typer.Exit(2)
     topics, client = Topics(kafka.topic_prefix), kafka.client_kwargs()
-    group = f"{InterviewSettings().group_id}.{topics.commands}"
+    group = writer_group(InterviewSettings(), topics)
     members = asyncio.run(active_members(client, group))
     if members:
         typer.echo(f"error: {members} writer(s) of group {group} are running; stop them first", err=True)

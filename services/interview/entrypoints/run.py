@@ -20,7 +20,10 @@ log = structlog.get_logger("interview.run")
 
 async def serve(kafka: KafkaSettings, settings: InterviewSettings) -> int:
     """Start, wait for a stop signal (or a writer failure), stop within the grace period; exit code."""
-    service = InterviewService(kafka.client_kwargs(), Topics(kafka.topic_prefix), settings, kafka.partitions)
+    service = InterviewService(
+        kafka.client_kwargs(), Topics(kafka.topic_prefix), settings, kafka.partitions,
+        replication_factor=kafka.replication_factor, startup_wait_s=kafka.startup_wait_s,
+    )  # fmt: skip
     stop = asyncio.Event()
     stop_on_signals(stop)
     http = Http(create_app(service), settings.host, settings.port) if settings.http else None

@@ -8,20 +8,35 @@ import time
 from typing import Any
 
 import structlog
+from aiokafka import AIOKafkaProducer
 
-from schemas.topics import Topics
+from schemas.topics import (
+    COMMAND_RESULTS,
+    INTERVIEW_COMMANDS,
+    INTERVIEW_EVENTS,
+    PRIVACY_KEYS,
+    WRITER_STATE,
+    Topics,
+)
 from services.interview.adapters import metrics
 from services.interview.adapters.gateway import CommandGateway
 from services.interview.adapters.handler import InterviewHandler
-from services.interview.entrypoints.settings import InterviewSettings
+from services.interview.entrypoints.settings import (
+    InterviewSettings,
+    writer_group,
+    writer_transactional_prefix,
+)
 from services.platform.eos import TransactionalProcessor
 from services.platform.log_reader import partitions_of
 from services.platform.privacy.erase import delete_consumed_commands
 from services.platform.privacy.keystore import KafkaKeyStore
 from services.platform.privacy.settings import PrivacySettings
-from services.platform.topics import ensure_topics
+from services.platform.privacy.tail import ROLL_TICK_HEADER, ROLL_TICK_KEY
+from services.platform.startup import prepare_topics
 
 log = structlog.get_logger("interview.service")
+TOPICS_USED = (INTERVIEW_COMMANDS, COMMAND_RESULTS, INTERVIEW_EVENTS, WRITER_STATE, PRIVACY_KEYS)
+"""The topics the service reads or writes: verified at start when it does not create them."""
 
 
 class TopologyError(RuntimeError):
@@ -34,14 +49,17 @@ class InterviewService:
     name = "interview"
 
     def __init__(
-        self, client: dict[str, Any], topics: Topics, settings: InterviewSettings, partitions: int = 6
-    ):
+        self, client: dict[str, Any], topics: Topics, settings: InterviewSettings, partitions: int = 6,
+        *, replication_factor: int = 1, startup_wait_s: float = 120.0,
+    ):  # fmt: skip
         self.client, self.topics, self.settings = client, topics, settings
-        self._new_topic_partitions = partitions
+        self._new_topic_partitions, self._replication = partitions, replication_factor
+        self._startup_wait_s = startup_wait_s
         self.gateway = CommandGateway(client, topics) if settings.http else None
         self.processor: TransactionalProcessor | None = None
         self.keys: KafkaKeyStore | None = None
         self._purge: asyncio.Task[None] | None = None
+        self._ticks: asyncio.Task[None] | None = None
         self.failed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -53,9 +71,12 @@ class InterviewService:
         return writer_ok and front_ok and not self.failed.is_set()
 
     async def start(self) -> None:
-        """Create topics if asked, check co-partitioning, start the writer and the gateway."""
-        if self.settings.create_topics:
-            await ensure_topics(self.client, self.topics, self._new_topic_partitions)
+        """Wait for Kafka, create or verify the topics, check co-partitioning, start writer and gateway."""
+        await prepare_topics(
+            self.client, self.topics, create=self.settings.create_topics,
+            partitions=self._new_topic_partitions, replication_factor=self._replication,
+            limit_s=self._startup_wait_s, service=self.name, bases=list(TOPICS_USED),
+        )  # fmt: skip
         partitions = await self._check_topology()
         if self.settings.writer:
             self.processor = self._processor(partitions)
@@ -64,6 +85,7 @@ class InterviewService:
             self._task = asyncio.create_task(self.processor.run(), name="interview-writer")
             self._task.add_done_callback(self._writer_ended)
             self._purge = asyncio.create_task(self._purge_commands(), name="interview-commands-purge")
+            self._ticks = asyncio.create_task(self._roll_ticks(), name="interview-roll-ticks")
         if self.gateway is not None:
             await self.gateway.start()
         log.info("interview service started", partitions=partitions, writer=self.settings.writer)
@@ -84,8 +106,8 @@ class InterviewService:
         return TransactionalProcessor(
             self.client,
             input_topic=self.topics.commands,
-            group_id=f"{self.settings.group_id}.{self.topics.commands}",
-            transactional_prefix=f"{self.settings.transactional_prefix}.{self.topics.commands}",
+            group_id=writer_group(self.settings, self.topics),
+            transactional_prefix=writer_transactional_prefix(self.settings, self.topics),
             handler=handler,
             max_records=self.settings.max_records,
             on_aborted=lambda reason: metrics.TRANSACTIONS_ABORTED.labels(reason).inc(),
@@ -93,7 +115,7 @@ class InterviewService:
 
     async def _purge_commands(self, every_s: float = 60.0) -> None:
         """Delete consumed commands older than ``commands_keep_s``: clear text does not linger there."""
-        group = f"{self.settings.group_id}.{self.topics.commands}"
+        group = writer_group(self.settings, self.topics)
         while True:
             await asyncio.sleep(min(every_s, self.settings.commands_keep_s))
             before = int((time.time() - self.settings.commands_keep_s) * 1000)
@@ -104,6 +126,27 @@ class InterviewService:
                 continue
             if deleted:
                 log.info("consumed commands deleted", up_to=deleted)
+
+    async def _roll_ticks(self) -> None:
+        """Append a roll tick to privacy.keys and to each owned command partition (ADR 0030)."""
+        producer = AIOKafkaProducer(**self.client, acks="all", enable_idempotence=True)
+        await producer.start()
+        try:
+            while True:
+                await asyncio.sleep(self.settings.roll_tick_s)
+                owned = sorted(self.processor.assigned) if self.processor is not None else []
+                try:
+                    for partition in owned:
+                        await producer.send_and_wait(
+                            self.topics.commands, None, key=ROLL_TICK_KEY, partition=partition,
+                            headers=[(ROLL_TICK_HEADER, b"")],
+                        )  # fmt: skip
+                    if self.keys is not None:
+                        await self.keys.roll_tick()
+                except Exception as exc:  # the next tick tries again; the tail is longer meanwhile
+                    log.warning("roll tick not written", error=type(exc).__name__)
+        finally:
+            await producer.stop()
 
     async def _check_topology(self) -> int:
         names = (self.topics.commands, self.topics.interview_events, self.topics.command_results)
@@ -121,10 +164,11 @@ class InterviewService:
 
     async def stop(self) -> None:
         """Finish or abort the open transaction, leave the group, stop the gateway."""
-        if self._purge is not None:
-            self._purge.cancel()
-            with contextlib.suppress(BaseException):
-                await self._purge
+        for task in (self._purge, self._ticks):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await task
         if self.processor is not None and self._task is not None:
             await self.processor.stop()
             try:

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from schemas.topics import INTERVIEW_COMMANDS, Topics
 from services.platform.auth import AuthSettings
 
 
@@ -20,10 +21,13 @@ class InterviewSettings(BaseSettings):
     port: int = Field(default=8080, ge=0, le=65535, description="HTTP listen port (0: any free port).")
     http: bool = Field(default=True, description="Serve the HTTP API (false: Kafka intake only).")
     writer: bool = Field(default=True, description="Run the command writer (false: HTTP front only).")
-    group_id: str = Field(default="interview-service", description="Consumer group of the writers.")
+    group_id: str = Field(
+        default="interview-service",
+        description="Consumer group of the writers: <topic prefix><this>.interview.commands.",
+    )
     transactional_prefix: str = Field(
         default="interview-service",
-        description="Transactional ids are <prefix>.<commands topic>.<partition>.",
+        description="Transactional ids are <topic prefix><this>.interview.commands.<partition>.",
     )
     max_records: int = Field(default=500, ge=1, description="Commands per transaction at most.")
     result_timeout_s: float = Field(
@@ -32,7 +36,11 @@ class InterviewSettings(BaseSettings):
     max_request_bytes: int = Field(
         default=256 * 1024, ge=1024, description="Largest HTTP request body; larger ones get 413."
     )
-    create_topics: bool = Field(default=True, description="Create missing topics at start-up.")
+    create_topics: bool = Field(
+        default=True,
+        description="Create missing topics at start-up; false (the chart, where the Topic Operator owns "
+        "them): verify they exist with their partitions and settings, and exit naming what is wrong.",
+    )
     shutdown_grace_s: float = Field(default=6.0, gt=0, description="Time allowed to finish the open txn.")
     state_dir: Path | None = Field(
         default=None,
@@ -45,6 +53,13 @@ class InterviewSettings(BaseSettings):
         description="Consumed command records (they carry clear text) older than this are deleted from "
         "interview.commands (deleteRecords), checked every minute (docs/decisions/0011).",
     )
+    roll_tick_s: float = Field(
+        default=600.0,
+        gt=0,
+        description="Every this long the writers append a roll tick to privacy.keys and to their "
+        "interview.commands partitions, so erased keys and deleted commands leave the broker's disks "
+        "within the bound of docs/security.md even on a quiet topic (docs/decisions/0030).",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = Field(default=True, description="JSON log lines (false: console rendering).")
     intake_principal: str = Field(
@@ -55,3 +70,16 @@ class InterviewSettings(BaseSettings):
         "Kafka principal the intake producers authenticate as).",
     )
     auth: AuthSettings = Field(default_factory=AuthSettings, exclude=True)
+
+
+# Every Kafka name of the service starts with the topic prefix, so one prefix ACL per resource type
+# (e.g. ``prod.``) covers an install; the base name of the commands topic keeps writers of different
+# command topics apart. (Before issue 19 the prefix sat in the middle: docs/operations.md, upgrades.)
+def writer_group(settings: InterviewSettings, topics: Topics) -> str:
+    """The writers' consumer group: ``<topic prefix><group_id>.interview.commands``."""
+    return f"{topics.prefix}{settings.group_id}.{INTERVIEW_COMMANDS}"
+
+
+def writer_transactional_prefix(settings: InterviewSettings, topics: Topics) -> str:
+    """Start of the writers' transactional ids (``<this>.<partition>``): prefix first, like the group."""
+    return f"{topics.prefix}{settings.transactional_prefix}.{INTERVIEW_COMMANDS}"

@@ -22,6 +22,7 @@ from aiokafka.errors import KafkaError
 
 from services.platform.log_reader import partitions_of
 from services.platform.privacy.crypto import DataKey, Kek, SealError, new_data_key
+from services.platform.privacy.tail import ROLL_TICK_HEADER, ROLL_TICK_KEY
 
 log = structlog.get_logger("privacy.keystore")
 
@@ -142,7 +143,7 @@ class KafkaKeyStore:
                 self._apply(record.key, record.value)
 
     def _apply(self, key: bytes | None, value: bytes | None) -> None:
-        if key is None:
+        if key is None or key == ROLL_TICK_KEY:  # a roll tick (privacy/tail.py): no data key
             return
         candidate_id, _, kid = key.decode("utf-8", errors="replace").partition("/")
         if value is None:  # tombstone: the key is destroyed; drop it from this cache
@@ -191,6 +192,15 @@ class KafkaKeyStore:
 
     def lookup(self, kid: str) -> DataKey | None:
         return self._by_kid.get(kid)
+
+    async def roll_tick(self) -> None:
+        """Append a roll tick, so a quiet key topic still rolls and compacts (ADR 0030)."""
+        if self._producer is None:
+            raise KeyStoreUnavailableError("the key store is not started")
+        headers = [(ROLL_TICK_HEADER, b"")]
+        await asyncio.wait_for(
+            self._producer.send_and_wait(self.topic, None, key=ROLL_TICK_KEY, headers=headers), self._timeout
+        )
 
     def snapshot(self) -> dict[str, DataKey]:
         """The live data keys by key id, as this cache holds them now."""

@@ -16,7 +16,7 @@ from schemas.common import QuestionKind
 from schemas.topics import Topics
 from schemas.upcast import UPCASTERS
 from services.interview.adapters.state_reset import active_members, reset_partitions
-from services.interview.entrypoints.settings import InterviewSettings
+from services.interview.entrypoints.settings import InterviewSettings, writer_group
 from services.platform.log_reader import partitions_of
 from testkit.interviews import Script
 from tests.integration.interview.conftest import Replica, start_replica, stop_replica, wait_until
@@ -86,7 +86,7 @@ async def test_unreadable_record_parks_one_interview_until_released(
         await stop_replica((service, http))
 
     monkeypatch.setitem(UPCASTERS, ("hiring.interview.story_told", 0), story_v0_to_v1)  # the fix, deployed
-    group = f"{InterviewSettings().group_id}.{topics.commands}"
+    group = writer_group(InterviewSettings(), topics)
     assert await active_members(kafka_client, group) == 0  # reset-state refuses while writers run
     partitions = await partitions_of(kafka_client, topics.writer_state)
     forgotten = await reset_partitions(kafka_client, topics.writer_state, partitions)

@@ -39,6 +39,22 @@ def test_groups_and_transactional_ids_are_the_ones_the_services_use(tmp_path: Pa
     assert not _allowed(table[INTERVIEW], "transactionalId", f"{decision._prefix}.0", "Write")
 
 
+def test_every_group_and_transactional_id_starts_with_the_topic_prefix(tmp_path: Path) -> None:
+    """One prefix ACL per resource type (``prod.``) covers an install: no name puts the prefix inside."""
+    topics = Topics("prod.")
+    kafka = KafkaSettings(bootstrap_servers="127.0.0.1:9", topic_prefix=topics.prefix)
+    interview = InterviewService({}, topics, InterviewSettings(), partitions=3)._processor(3)
+    decision = build_runtime(DecisionSettings(kafka=kafka, state_dir=tmp_path))
+    processors = (interview, decision.processor, decision.candidacy.processor)
+    assert interview._group == "prod.interview-service.interview.commands"
+    assert f"{interview._prefix}.0" == "prod.interview-service.interview.commands.0"
+    for processor in processors:
+        assert processor._group.startswith("prod.")
+        assert processor._prefix.startswith("prod.")
+    for acls in service_acls(topics, InterviewSettings(), DecisionSettings(kafka=kafka)).values():
+        assert all(a.name.startswith("prod.") for a in acls if a.kind != "cluster"), acls
+
+
 def test_least_privilege() -> None:
     topics = Topics()
     table = service_acls(topics)

@@ -73,11 +73,11 @@ app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 
 {{- define "hp.interviewGroup" -}}
-{{- printf "%s.%sinterview.commands" .Values.interview.config.groupId .Values.kafka.topicPrefix -}}
+{{- printf "%s%s.interview.commands" .Values.kafka.topicPrefix .Values.interview.config.groupId -}}
 {{- end -}}
 
 {{- define "hp.interviewTransactionalPrefix" -}}
-{{- printf "%s.%sinterview.commands." .Values.interview.config.transactionalPrefix .Values.kafka.topicPrefix -}}
+{{- printf "%s%s.interview.commands." .Values.kafka.topicPrefix .Values.interview.config.transactionalPrefix -}}
 {{- end -}}
 
 {{- define "hp.decisionGroup" -}}
@@ -92,7 +92,8 @@ app.kubernetes.io/component: {{ .component }}
 {{- printf "%s.interview-events." (include "hp.decisionGroup" .) -}}
 {{- end -}}
 
-{{/* Topics are created by the interview service only when no KafkaTopic owns them. */}}
+{{/* Topics are created by the services (INTERVIEW_/DECISION_CREATE_TOPICS) only when no KafkaTopic owns
+them; otherwise the services verify them at start (partitions and settings) and exit naming what is wrong. */}}
 {{- define "hp.serviceCreatesTopics" -}}
 {{- if and .Values.interview.config.createTopics (not .Values.strimzi.topics.enabled) }}true{{ end -}}
 {{- end -}}
