@@ -41,7 +41,9 @@ class Load:
 def served(app: FastAPI) -> Iterator[str]:
     """``app`` on a real HTTP port of 127.0.0.1 (uvicorn in a thread); its base URL."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    # log_config=None: uvicorn leaves the process's logging alone (other tests check its configuration)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()
     try:
