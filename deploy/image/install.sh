@@ -5,6 +5,9 @@
 set -eu
 prefix=${1:?usage: install.sh PREFIX}
 python=${PYTHON:-python3}
+# The API pages' scripts and styles (ADR 0031) into the source tree, so the wheel carries them: pinned
+# npm tarballs checked against their integrity; files already in the context are kept if their hashes match.
+"$python" "$(dirname "$0")/hiring-pipeline-api-assets" fetch
 # No pip, setuptools or wheel in the runtime environment: nothing there can build or install code.
 "$python" -m venv --without-pip "$prefix"
 # pip of the build stage installs into the venv (pip >= 22.3); byte-compiled now, because the root
@@ -14,4 +17,8 @@ python=${PYTHON:-python3}
 # What must be there: both services' and the audit's entry points.
 for script in hiring-pipeline hiring-audit; do
   test -x "$prefix/bin/$script"
+done
+# ... and every asset of the API pages, as locked.
+for site in "$prefix"/lib/python3*/site-packages; do
+  "$python" "$(dirname "$0")/hiring-pipeline-api-assets" check --root "$site"
 done

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Idempotent set-up of a fresh machine: a virtualenv with the project, and the Kafka jars.
-# Wheels are cached by pip (~/.cache/pip), the jars in ~/.cache/hiring-pipeline, Maven's in ~/.m2.
+# Idempotent set-up of a fresh machine: a virtualenv with the project, the API pages' assets and the Kafka
+# jars. Wheels are cached by pip (~/.cache/pip), jars and npm tarballs in ~/.cache/hiring-pipeline, Maven's in ~/.m2.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
@@ -14,6 +14,9 @@ if [ ! -x .venv/bin/python ]; then
   echo "==> creating .venv"
   "$PYTHON" -m venv .venv
 fi
+# The API pages' scripts and styles (ADR 0031): pinned npm tarballs, checked against their integrity and
+# cached in ~/.cache/hiring-pipeline/npm; a no-op when the files are in place.
+"$PYTHON" deploy/image/api_assets.py fetch
 stamp=.venv/.hiring-pipeline-installed
 want=$(sha256sum pyproject.toml | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then

@@ -291,8 +291,9 @@ DOCS_ROUTES: dict[str, Access] = {
     "GET /asyncapi": PUBLIC,
     "GET /asyncapi.yaml": PUBLIC,
     "GET /asyncapi.json": PUBLIC,
+    "GET /docs/assets/{asset:path}": PUBLIC,
 }
-"""Documentation both services serve: the contract is public."""
+"""Documentation both services serve, with the pages' scripts and styles: the contract is public."""
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,8 @@ would (no pip, nothing written under the install, a broker to talk to)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -19,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from services.platform.api_docs import ASSETS_URL, assets
 from services.platform.broker import Broker
 from tests.deploy.cluster import ROOT, free_port
 
@@ -92,6 +95,18 @@ def test_runtime_has_no_installer_and_both_entry_points(installed: Path) -> None
     site = next((installed / "lib").glob("python3*/site-packages"))
     assert not list(site.glob("pip")), "pip must not be in the runtime environment"
     assert list(site.glob("services/**/__pycache__/*.pyc")), "byte-compiled at build time (read-only root)"
+
+
+def test_the_api_pages_assets_are_installed_as_locked(installed: Path) -> None:
+    """ADR 0031: the scripts, styles and licences of /docs, /redoc and /asyncapi are in the package."""
+    site = next((installed / "lib").glob("python3*/site-packages"))
+    base = site / "services" / "platform" / "api_assets"
+    lock = json.loads((base / "lock.json").read_text())
+    assert len(lock["packages"]) == 3
+    for package in lock["packages"]:
+        assert "LICENSE" in package["files"]
+        for name, digest in package["files"].items():
+            assert hashlib.sha256((base / package["dir"] / name).read_bytes()).hexdigest() == digest, name
 
 
 @pytest.mark.parametrize(
@@ -193,6 +208,10 @@ def test_services_from_the_install_serve_probes_and_stop_on_sigterm(
         url = f"http://127.0.0.1:{port}"
         _wait_for(f"{url}/healthz", 200, process)
         _wait_for(f"{url}/readyz", 200, process)
+        # The API pages and their assets on the API fronts only (ADR 0016: projector roles answer probes).
+        pages = 200 if component in {"interview", "decision-query"} else 404
+        for page in ("/docs", "/redoc", "/asyncapi", f"{ASSETS_URL}/{next(iter(assets()))}"):
+            assert _get(url + page) == pages, (component, page)
     for process in serve:
         process.send_signal(signal.SIGTERM)
     for process, component in zip(serve, commands, strict=True):

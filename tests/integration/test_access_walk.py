@@ -30,6 +30,7 @@ from services.decision.entrypoints.access import ACCESS as DECISION_ACCESS
 from services.decision.entrypoints.runtime import build_runtime
 from services.decision.entrypoints.service import run_decision_service
 from services.interview.entrypoints.access import ACCESS as INTERVIEW_ACCESS
+from services.platform.api_docs import assets
 from services.platform.auth import DOCS_ROUTES, Access, Role, Scope
 from services.platform.broker import Broker
 from services.platform.devkeys import DEV_ISSUER
@@ -149,6 +150,7 @@ async def call(
     route = path.rsplit("/", 1)[-1]
     path = path.replace("{interview_id}", interview).replace("{candidacy_id}", str(OPEN["candidacy_id"]))
     path = path.replace("{interviewer_id}", IN_SCOPE[Role.INTERVIEWER])
+    path = path.replace("{asset:path}", next(iter(assets())))  # an API page's script (ADR 0031)
     if method == "GET":
         return await http.get(path, headers=headers)
     body = WRITES[route] | {"expected_version": 0 if route == "open" else STALE}

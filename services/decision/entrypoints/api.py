@@ -24,6 +24,7 @@ from services.decision.entrypoints.problems import (
 )
 from services.decision.entrypoints.runtime import QueryRuntime
 from services.decision.entrypoints.views import View, candidate_view, view_for
+from services.platform.api_docs import mount_api_docs
 from services.platform.asyncapi_http import mount_asyncapi
 from services.platform.auth import Scope, grant_of, install_access
 
@@ -62,9 +63,12 @@ def _not_found(interview_id: str, what: str) -> ProblemError:
 def create_app(query: QueryRuntime, probes: Probes, broker: BrokerProbe | None = None) -> FastAPI:
     """The query API over ``query``'s read models, with ``probes`` (this process's readiness and metrics);
     ``broker`` tells whether the broker answers."""
-    app = FastAPI(title="hiring-pipeline decision service", version="1.0.0", description=__doc__)
+    # /docs and /redoc: served offline by mount_api_docs
+    app = FastAPI(title="hiring-pipeline decision service", version="1.0.0", description=__doc__,
+                  docs_url=None, redoc_url=None)  # fmt: skip
     install(app, query.settings.max_request_bytes)
     install_access(app, ACCESS, query.settings.auth)  # before the routes: each one checks it
+    mount_api_docs(app)
     mount_asyncapi(app)
     store = query.store
 

@@ -43,6 +43,7 @@ from services.interview.entrypoints.access import ACCESS
 from services.interview.entrypoints.lane import CommandLane
 from services.interview.entrypoints.problems import problem, responses, validation_problem
 from services.interview.entrypoints.service import InterviewService
+from services.platform.api_docs import mount_api_docs
 from services.platform.asyncapi_http import mount_asyncapi
 from services.platform.auth import INSECURE_ISSUER, Role, grant_of, install_access, side_of
 from services.platform.http_limits import install_problems
@@ -152,6 +153,8 @@ def create_app(service: InterviewService, *, fast_lane: bool = True) -> FastAPI:
         title="hiring-pipeline interview service",
         version="1",
         description="Record a technical interview as events. Errors are application/problem+json.",
+        docs_url=None,  # served offline by mount_api_docs
+        redoc_url=None,
         **_telemetry(),
     )
     if fast_lane:  # added first, so it runs inside the body limit
@@ -162,6 +165,7 @@ def create_app(service: InterviewService, *, fast_lane: bool = True) -> FastAPI:
     app.state.service = service
     _commands(app)
     _operations(app)
+    mount_api_docs(app)
     mount_asyncapi(app)
     return app
 
