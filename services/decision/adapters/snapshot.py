@@ -107,3 +107,19 @@ def _load_published(d: dict[str, Any]) -> Published:
         Agreement.model_validate(v["agreement"]), v["final"],
     )  # fmt: skip
     return Published(d["n"], d["h"], verdict, d["s"])
+
+
+SHADOW = "s:"
+"""Key prefix of an interview's shadow bookkeeping (ADR 0024): ``s:<interview id>`` -> its last shadow
+revision. Absent: the interview is not shadowed. Beside ``i:`` rather than in it, so the state of the
+interview's own policy keeps its format and bytes whether a shadow runs or not."""
+
+
+def dump_shadow(shadow: Published) -> bytes:
+    """Compact JSON of an interview's last shadow revision (settled: without its verdict)."""
+    return orjson.dumps(_published(shadow))
+
+
+def load_shadow(value: bytes) -> Published:
+    """An interview's last shadow revision back from ``dump_shadow``."""
+    return _load_published(orjson.loads(value))
