@@ -29,6 +29,8 @@ class Kind(StrEnum):
     REVISION_OUT_OF_ORDER = "revision_out_of_order"
     UNKNOWN_POLICY = "unknown_policy"
     INPUT_HASH_MISMATCH = "input_hash_mismatch"
+    # A policy run in shadow (ADR 0024): its revisions on decision.shadow, apart from the interview's own.
+    SHADOW_MISPLACED = "shadow_misplaced"
     # Candidacy revisions (ADR 0012); ``interview`` then holds the candidacy id.
     CANDIDACY_REVISION_DIFFERS = "candidacy_revision_differs"
     CANDIDACY_SEQUENCE = "candidacy_sequence"
@@ -38,6 +40,7 @@ class Kind(StrEnum):
     DLQ_SKIPPED = "dlq_skipped"
     DLQ_RETRIED = "dlq_retried"
     DLQ_PARKED = "dlq_parked"
+    SHADOW_STOPPED = "shadow_stopped"
 
 
 class FieldDiff(Model):
@@ -92,7 +95,8 @@ class VerifyReport(Model):
     discrepancies: tuple[Discrepancy, ...]
     info: tuple[Discrepancy, ...] = Field(
         default=(),
-        description="Informational findings (dlq_skipped, dlq_retried, dlq_parked): they do not affect ok.",
+        description="Informational findings (dlq_skipped, dlq_retried, dlq_parked, shadow_stopped): they do "
+        "not affect ok.",
     )
 
 
