@@ -142,6 +142,18 @@ class Outcome(Model):
     final: bool
 
 
+class SideChange(Model):
+    """One part of an interview's verdict that changes, which way, and why."""
+
+    part: Literal["company", "candidate", "mutual", "signals"]
+    before: str = Field(description="Decision (mutual verdict; signal codes) under the recorded policy.")
+    after: str = Field(description="The same under the alternative.")
+    why: tuple[str, ...] = Field(
+        description="What differs behind it under the alternative: fields a version adds (e.g. confidence), "
+        "missing goals, goal reasons, score; for mutual the sides that moved; for signals + added, - gone."
+    )
+
+
 class Change(Model):
     """An interview whose latest verdict differs under the alternative policy."""
 
@@ -149,6 +161,9 @@ class Change(Model):
     fields: tuple[str, ...] = Field(description="Which of company, candidate, mutual, signals differ.")
     baseline: Outcome
     alternative: Outcome
+    parts: tuple[SideChange, ...] = Field(
+        default=(), description="Each part that differs, which way and why."
+    )
 
 
 class WhatIfReport(Model):
@@ -159,6 +174,10 @@ class WhatIfReport(Model):
     thresholds: dict[str, Any] = Field(description="Threshold overrides applied.")
     interviews: int
     changed: tuple[Change, ...]
+    transitions: dict[str, dict[str, int]] = Field(
+        default={},
+        description="How many verdicts change which way, per part: {company: {'proceed → undecided': 2}}.",
+    )
 
 
 class TransferReport(Model):
