@@ -204,3 +204,18 @@ def test_v2_is_registered_and_forcible() -> None:
     assert forced is not None
     assert forced.version == "v2"
     assert Policies().applying_to("v2") is not None
+
+
+def test_the_query_api_serves_v2_revisions_whole_and_the_candidate_view_names_no_panelist() -> None:
+    from services.decision.entrypoints.api import _revision
+    from services.decision.entrypoints.views import View
+
+    event = project(candidate_happy(_panel(explored(), Y)).conclude().events)[-1]
+    full = _revision(event).model_dump(mode="json")["verdict"]
+    assert full["company"]["confidence"]["level"] == "high"
+    assert full["company"]["leaning"] == "proceed"
+    assert full["another_round"] is False
+    shown = _revision(event, View.CANDIDATE).model_dump_json()
+    assert '"confidence"' in shown
+    assert '"int1"' not in shown
+    assert '"int2"' not in shown

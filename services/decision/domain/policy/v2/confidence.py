@@ -76,10 +76,10 @@ def _counted(p: Projection, side: Side, verdict: SideVerdict) -> list[Assessment
 
 def assessors(counted: Sequence[AssessmentFact], t: ThresholdsV2) -> ConfidenceReason:
     """Enough distinct company assessors supports; fewer than ``min_assessors`` lowers."""
-    who = sorted({a.assessor for a in counted})
+    who = {a.assessor for a in counted}  # counted, never named: the candidate reads these texts
     evidence = [a.event_id for a in counted]
     if len(who) >= t.min_assessors:
-        return _reason("assessors", "supports", f"{len(who)} company assessors: {', '.join(who)}", evidence)
+        return _reason("assessors", "supports", f"{len(who)} company assessors", evidence)
     text = f"{len(who)} company assessor{'' if len(who) == 1 else 's'}: too few to check one against another"
     return _reason("few_assessors", "lowers", text, evidence)
 
