@@ -24,9 +24,25 @@ def _reasons(side: Mapping[str, Any]) -> dict[str, str]:
     return {r["goal"]: r["text"] for r in side.get("reasons", ())}
 
 
+LOWERING = ("forces_low", "lowers")
+"""Effects of graded reasons (e.g. v2's confidence reasons) that pull a grade down: the why of a drop."""
+
+
+def _added(name: str, value: Any) -> list[str]:
+    """A field a version adds: graded (``level`` + ``reasons``) as its level and the reasons pulling it
+    down (all of them when none does), one line each; anything else as ``name: value``."""
+    if isinstance(value, Mapping) and "level" in value and "reasons" in value:
+        reasons = value["reasons"]
+        down = [r for r in reasons if r.get("effect") in LOWERING] or reasons
+        return [f"{name} {value['level']}", *(f"  {r['text']} ({r.get('effect', '')})" for r in down)]
+    return [f"{name}: {_plain(value)}"]
+
+
 def _plain(value: Any) -> str:
     if isinstance(value, Mapping):
-        return "; ".join(f"{k} {_plain(v)}" for k, v in value.items() if v not in (None, (), [], ""))
+        return "; ".join(
+            f"{k} {_plain(v)}" for k, v in value.items() if v not in (None, (), [], "") and k != "evidence"
+        )
     if isinstance(value, list | tuple):
         return ", ".join(_plain(v) for v in value)
     return str(value)
@@ -34,8 +50,8 @@ def _plain(value: Any) -> str:
 
 def side_why(before: Mapping[str, Any], after: Mapping[str, Any], ruled: bool = False) -> tuple[str, ...]:
     """Why one side's verdict differs: added fields, missing goals, changed goal reasons, the score."""
-    out = [f"{name}: {_plain(after[name])}" for name in sorted(set(after) - STANDARD)
-           if after[name] != before.get(name)]  # fmt: skip
+    out = [line for name in sorted(set(after) - STANDARD) if after[name] != before.get(name)
+           for line in _added(name, after[name])]  # fmt: skip
     if tuple(after.get("missing", ())) != tuple(before.get("missing", ())):
         out.append(f"missing goals: {', '.join(after['missing']) or 'none'}")
     old = _reasons(before)
@@ -73,7 +89,8 @@ def diff(
             out.append(SideChange(part=side, before=str(was.get("decision", "undecided")),
                                   after=str(now.get("decision", "undecided")), why=why))  # fmt: skip
     if b.get("mutual") != a.get("mutual"):
-        why = tuple(f"{s}: {c.before} → {c.after}" for c in out for s in [c.part] if c.before != c.after)
+        why = tuple(f"{c.part}: {c.before} → {c.after}" for c in out)
+        why += ("another round is needed",) if a.get("another_round") else ()
         out.append(SideChange(part="mutual", before=str(b.get("mutual", "undecided")),
                               after=str(a.get("mutual", "undecided")), why=why))  # fmt: skip
     old, new = signal_codes(b), signal_codes(a)

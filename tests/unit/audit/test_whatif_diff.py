@@ -71,15 +71,34 @@ def side(decision: str, score: float | None, reasons: dict[str, str], **extra: A
 
 def test_why_names_a_field_a_version_adds_the_reasons_that_changed_and_the_score() -> None:
     before = side("proceed", 1.33, {"company.level": "2 yes", "company.application": "1 yes"})
+    graded = {"level": "low", "reasons": [
+        {"code": "no_story", "effect": "forces_low", "text": "no story told", "evidence": ["e1"]},
+        {"code": "panel_agrees", "effect": "supports", "text": "the panel agrees", "evidence": []},
+    ]}  # fmt: skip
     after = side(
         "undecided", 1.33, {"company.level": "2 yes", "company.application": "1 yes, 1 no"},
-        confidence={"level": "low", "reasons": ["no story told", "checklist interview"]},
+        confidence=graded, leaning="proceed",
     )  # fmt: skip
     assert side_why(before, after) == (
-        "confidence: level low; reasons no story told, checklist interview",
+        "confidence low",
+        "  no story told (forces_low)",
+        "leaning: proceed",
         "company.application: 1 yes, 1 no",
     )
     assert side_why(before, side("decline", -0.5, {"company.level": "2 yes"}))[-1] == "score +1.33 → -0.50"
+
+
+def test_under_policy_v2_a_checklist_interview_s_decline_becomes_undecided_for_want_of_a_story() -> None:
+    logs = history(checklist("iv-list").events, story_first("iv-story").events)
+    report = what_if(logs, "v2", {})
+    changed = {c.interview: c for c in report.changed}
+    assert "iv-story" not in changed  # a story explored with clarifying questions: v2 agrees with v1
+    (company,) = [p for p in changed["iv-list"].parts if p.part == "company"]
+    assert (company.before, company.after) == ("decline", "undecided")
+    assert company.why[0] == "confidence low"
+    assert any(w.startswith("  no story was told") and w.endswith("(forces_low)") for w in company.why)
+    assert "leaning: decline" in company.why
+    assert report.transitions["company"] == {"decline → undecided": 1}
 
 
 def test_why_never_comes_back_empty() -> None:
