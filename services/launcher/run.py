@@ -176,6 +176,8 @@ async def _main(broker: Broker, logs: Path, exit_after_sample: bool) -> None:
         "KAFKA_BOOTSTRAP_SERVERS": str(broker.settings.bootstrap_servers),
         "INTERVIEW_STATE_DIR": os.environ.get("INTERVIEW_STATE_DIR") or str(logs / "state"),
         "DECISION_STATE_DIR": os.environ.get("DECISION_STATE_DIR") or str(logs / "state"),
+        # Policy v2 runs in shadow beside each v1 interview's own policy (ADR 0024); empty: no shadow.
+        "DECISION_SHADOW_POLICY": os.environ.get("DECISION_SHADOW_POLICY", "v2"),
     }
     # On a secure broker each service is its own Kafka user; topics exist already (the admin made them).
     own = {name: secure_kafka.service_env(broker, name) for name in (INTERVIEW, DECISION)}
@@ -232,6 +234,11 @@ async def _main(broker: Broker, logs: Path, exit_after_sample: bool) -> None:
         # Whole lines, never wrapped: they are commands to copy.
         console.print(
             f"audit it: {env_of(AUDIT)} {bin_dir / 'hiring-audit'} verify --html audit.html", soft_wrap=True
+        )
+        console.print(
+            f"what v2 would change: {env_of(AUDIT)} {bin_dir / 'hiring-audit'} what-if --policy v2 "
+            "--html whatif.html",
+            soft_wrap=True,
         )
         console.print(
             f"erase the sample candidate: {env_of(INTERVIEW)} {bin_dir / 'hiring-pipeline'} privacy erase "

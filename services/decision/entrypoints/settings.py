@@ -76,7 +76,7 @@ class DecisionSettings(BaseSettings):
     @field_validator("shadow_policy")
     @classmethod
     def _known_shadow(cls, value: str | None) -> str | None:
-        if value is not None and value not in versions():
+        if value and value not in versions():  # empty: no shadow
             raise ValueError(f"unknown policy version {value!r}; known: {', '.join(versions())}")
         return value or None
 

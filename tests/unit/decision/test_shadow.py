@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 from schemas import encode
 from schemas.decision import VerdictChanged
 from schemas.envelope import Event
@@ -19,6 +21,7 @@ from services.decision.domain.shadow import (
     settled_shadow,
     shadow_revise,
 )
+from services.decision.entrypoints.settings import DecisionSettings
 from testkit.interviews import checklist, interleaved, story_first
 
 # A shadow that declines sooner than v1: distinct verdicts, so the two chains must stay apart.
@@ -118,3 +121,17 @@ def test_a_parked_interview_gets_no_shadow_revision() -> None:
     state, _, _ = step(state, poison, Policies())
     state, _, _ = step(state, events[3], Policies())
     assert shadow_revise(state, shadow, STRICT, events[3]) == (shadow, None)
+
+
+def test_the_setting_is_off_by_default_empty_means_off_and_an_unknown_version_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("DECISION_SHADOW_POLICY", raising=False)
+    assert DecisionSettings().shadow_policy is None
+    monkeypatch.setenv("DECISION_SHADOW_POLICY", "")
+    assert DecisionSettings().shadow_policy is None
+    monkeypatch.setenv("DECISION_SHADOW_POLICY", "v2")
+    assert DecisionSettings().shadow_policy == "v2"
+    monkeypatch.setenv("DECISION_SHADOW_POLICY", "v5")
+    with pytest.raises(ValueError, match="unknown policy version 'v5'"):
+        DecisionSettings()
