@@ -47,12 +47,22 @@ def test_run_prints_the_verdicts_and_signals_and_the_audit_proves_them(kafka: Br
     out = log.read_text()
     assert code == 0, out
     story, checklist = out.split("fed iv-checklist-")
+    # Both headline samples open under policy v2 (ADR 0023): each side with its confidence and reasons.
+    assert "(policy v2, final=True)" in story
     assert "mutual_fit" in story
     assert "proceed" in story
+    assert story.count("confidence high") == 2, story  # both sides
+    assert "story_explored" in story
     for code in ("story_not_invited", "checklist_interview", "no_story", "no_candidate_questions"):
         assert code in checklist, code
     checklist, candidacy = checklist.split("fed candidacy ")
-    assert "no_fit" in checklist
+    # Checklist, no story: the company's decline is held (low confidence), another round is needed.
+    assert "(policy v2, final=True)" in checklist
+    assert "undecided, leaning decline" in checklist
+    assert "confidence low" in checklist
+    assert "x no_story: no story was told" in checklist
+    assert "another round needed" in checklist
+    assert "no_fit" not in checklist
     # The three-round candidacy (ADR 0012): its verdict cites its rounds, and the dissenting round.
     cited = ("cy-demo-", "iv-screen-", "iv-technical-", "iv-final-", "mutual_fit", "declined in technical")
     candidacy, calibration = candidacy.split("fed the calibration panel: ")

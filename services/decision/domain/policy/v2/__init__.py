@@ -1,4 +1,4 @@
-"""Verdict policy v2 (docs/design.md section 3c, ADR 0023): v1's decisions, weighed by confidence.
+"""Verdict policy v2 (docs/design.md section 3a, ADR 0023): v1's decisions, weighed by confidence.
 
 Each side's verdict carries a confidence (high, medium, low) with its reasons, from how informative the
 interview was for that side. A side whose confidence is low does not take its decision: it is reported
