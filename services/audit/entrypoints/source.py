@@ -97,7 +97,7 @@ def from_kafka(found: KafkaSettings, progress: bool = True) -> Source:
         raise SourceError(f"cannot read from Kafka at {found.bootstrap_servers}: {exc}") from None
     where = (
         f"kafka {found.bootstrap_servers} topics {topics.name('{interview,decision}.events')}, "
-        f"{topics.name(DLQ)}"
+        f"{topics.name(DLQ)}, {topics.name(DECISION_SHADOW)}"
     )
     return Source(records[INTERVIEW_EVENTS], records[DECISION_EVENTS], where, partitions, records[DLQ],
                   records[CANDIDACY_EVENTS], records[DECISION_SHADOW])  # fmt: skip
@@ -174,7 +174,7 @@ def spool_kafka(found: KafkaSettings, progress: bool = True) -> Spooled:
         raise SourceError(f"cannot read from Kafka at {found.bootstrap_servers}: {exc}") from None
     where = (
         f"kafka {found.bootstrap_servers} topics {topics.name('{interview,decision}.events')}, "
-        f"{topics.name(DLQ)}"
+        f"{topics.name(DLQ)}, {topics.name(DECISION_SHADOW)}"
     )
     return Spooled(spool, where, dlq, candidacy)
 
