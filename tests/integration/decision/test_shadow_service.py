@@ -17,14 +17,23 @@ from schemas.topics import Topics
 from services.audit.entrypoints.cli import app
 from services.decision.domain.policy import Policies
 from services.decision.domain.replay import revisions
-from services.decision.entrypoints.service import run_role
+from services.decision.entrypoints.cli import release
+from services.decision.entrypoints.runtime import ProjectorRuntime
+from services.decision.entrypoints.service import build_role, run_role
 from services.decision.entrypoints.settings import DecisionSettings, Role
 from services.platform.broker import Broker
 from services.platform.log_reader import read_all
 from services.platform.topics import ensure_topics
 from testkit.interviews import Script, checklist, interleaved, story_first
 from tests.conftest import TEST_PARTITIONS
-from tests.decision_support import all_consumed, free_port, produce, settings_for
+from tests.decision_support import (
+    all_consumed,
+    eventually,
+    free_port,
+    produce,
+    produce_raw,
+    settings_for,
+)
 from tests.integration.audit.conftest import fresh_prefix
 
 pytestmark = pytest.mark.kafka
@@ -128,3 +137,56 @@ async def test_shadow_v2_leaves_v1_outputs_byte_identical_and_verifies(
     company = next(p for p in changed["cl-1"]["parts"] if p["part"] == "company")
     assert (company["before"], company["after"]) == ("decline", "undecided")
     assert company["why"][0] == "confidence low"
+
+
+async def test_a_rebuild_after_a_release_continues_each_shadow_chain_without_duplicates(
+    kafka: Broker, kafka_client: dict[str, Any], topics: Topics, tmp_path: Path
+) -> None:
+    """Poison parks ``pb``; the operator skips it; the partition (``pd`` too: same partition) is rebuilt
+    from history and the shadow chains go on from decision.shadow, as if nothing had happened."""
+    b, d = checklist("pb"), story_first("pd")  # murmur2: both in partition 0 of 3
+    topic = topics.interview_events
+    await produce(kafka_client, topic, [*b.events[:6], *d.events[:9]])
+    headers = dict(encode(b.events[6]).headers)
+    headers["ce_type"] = b"hiring.interview.mood.v1"  # not an interview fact: the operator will skip it
+    await produce_raw(kafka_client, topic, b"pb", b"{}", list(headers.items()))
+    await produce(kafka_client, topic, [*b.events[6:-1], *d.events[9:]])
+    settings = settings_for(kafka, topics, free_port(), state_dir=tmp_path, shadow_policy="v2")
+    runtime = build_role(settings, Role.PROJECTOR)
+    assert isinstance(runtime, ProjectorRuntime)
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_role(settings, Role.PROJECTOR, stop, runtime))
+
+    async def shadow_of(interview: str) -> list[bytes]:
+        return [v for _, k, v, _ in await outputs(kafka_client, topics.shadow) if k == interview.encode()]
+
+    def v2(events: list[Event]) -> list[bytes]:
+        return [encode(e).value for e in revisions(events, Policies.of("v2"))]
+
+    try:
+
+        async def parked_and_pd_done() -> bool:
+            return "pb" in runtime.handler.parked() and await shadow_of("pd") == v2(d.events)
+
+        assert await eventually(parked_and_pd_done, timeout=60)
+        assert await shadow_of("pb") == v2(b.events[:6])  # its chain so far, up to the poison
+        assert [x.interview_id for x in await release(kafka_client, topics, "pb", skip=True)] == ["pb"]
+
+        async def rebuilt() -> bool:
+            return not runtime.handler.parked() and not runtime.handler._rebuild
+
+        assert await eventually(rebuilt, timeout=60)
+        await produce(kafka_client, topic, b.events[-1:])
+
+        async def pb_complete() -> bool:
+            return await shadow_of("pb") == v2(b.events)
+
+        assert await eventually(pb_complete, timeout=60)
+        assert await shadow_of("pd") == v2(d.events)  # the rebuild owed nothing more for it
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=15)
+    result = await cli(str(kafka.settings.bootstrap_servers), topics.prefix, "verify", "--json")
+    report = json.loads(result.stdout)
+    assert result.exit_code == 0, report["discrepancies"]
+    assert [i["kind"] for i in report["info"]] == ["dlq_skipped"]
