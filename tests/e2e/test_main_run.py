@@ -108,6 +108,21 @@ def test_run_prints_the_verdicts_and_signals_and_the_audit_proves_them(kafka: Br
     assert "iv-story-first-" in html
     assert "iv-checklist-" in html
     assert "candidacy cy-demo-" in html
+    # v2 runs in shadow beside the v1 samples (ADR 0024): verify proved its revisions with the rest, the
+    # report shows their confidence, and what-if shows what v2 would change: the checklist under v1.
+    assert "data-policy='v2'" in html
+    assert "latest-confidence" in html
+    whatif = subprocess.run(
+        [sys.executable, "-m", "services.audit.entrypoints.cli", "what-if", "--policy", "v2", "--json",
+         "--no-progress"],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert whatif.returncode == 0, whatif.stdout + whatif.stderr
+    changes = json.loads(whatif.stdout)
+    (before,) = [c for c in changes["changed"] if c["interview"].startswith("iv-before-v2-")]
+    company = next(p for p in before["parts"] if p["part"] == "company")
+    assert (company["before"], company["after"]) == ("decline", "undecided")
+    assert changes["transitions"]["company"]["decline → undecided"] >= 1
 
 
 def _pids(output: str) -> list[int]:
