@@ -33,6 +33,7 @@ from services.decision.adapters.records import (
     round_record,
     shadow_record,
 )
+from services.decision.adapters.shadowing import mark_shadow, settle_shadows, still_shadowed
 from services.decision.adapters.snapshot import (
     DLQ_SEEN,
     INTERVIEW,
@@ -142,6 +143,7 @@ class DecisionHandler:
         try:
             restored = await store.restore(self.client)
             owned = _Partition(store)
+            settle_shadows(store, self.shadow)  # ADR 0024
             if restored.keys == 0 or partition in self._rebuild:
                 await self._replay(owned, partition)
             elif store.get(PARTICIPANTS_WRITTEN) is None:  # state from before ADR 0015: once
@@ -158,8 +160,9 @@ class DecisionHandler:
 
     async def _replay(self, owned: _Partition, partition: int) -> None:
         """Rebuild from ``interview.events``, the DLQ and ``decision.events``; the next poke writes it."""
-        state = await self._rebuild_with_retries(partition)
+        state = await self._rebuild_with_retries(partition, still_shadowed(owned.store))
         owned.store.wipe()
+        mark_shadow(owned.store, self.shadow)
         for key, interview in state.interviews.items():
             owned.store.put(INTERVIEW + key, dump_state(interview))
             if interview.parked is not None:
@@ -171,12 +174,14 @@ class DecisionHandler:
         owned.pending = state.pending
         log.info("partition replayed from history", partition=partition, interviews=len(state.interviews))
 
-    async def _rebuild_with_retries(self, partition: int, attempts: int = 5) -> PartitionState:
+    async def _rebuild_with_retries(
+        self, partition: int, shadowed: set[str], attempts: int = 5
+    ) -> PartitionState:
         # A failure here would escape the engine's loop: absorb transient broker errors first.
         for attempt in range(1, attempts + 1):
             try:
                 return await rebuild(self.client, self.topics, self.group, partition, self.policies,
-                                     self.shadow)  # fmt: skip
+                                     self.shadow, shadowed)  # fmt: skip
             except KafkaError as exc:
                 if attempt == attempts:
                     raise

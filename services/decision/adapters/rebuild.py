@@ -90,11 +90,14 @@ def _replay_shadow(
 ) -> None:  # fmt: skip
     """Continue an interview's shadow chain from its last published shadow revision (none: not shadowed).
 
-    History read again makes no new shadows: an interview is shadowed only if the shadow saw its opening.
+    History read again makes no new shadows: an interview is shadowed only if the shadow saw its opening,
+    and continued only if the store still held its bookkeeping (``shadowed``): a chain the shadow stopped
+    following (switched off meanwhile) is not resumed with a gap.
     """
-    policy, published = shadow
+    policy, published, shadowed = shadow
     before = Shadowed(state.shadows[key]) if key in state.shadows else NOT_SHADOWED
-    if before is NOT_SHADOWED and (last := published.get(key, {}).get(policy.version)) is not None:
+    last = published.get(key, {}).get(policy.version) if key in shadowed else None
+    if before is NOT_SHADOWED and last is not None:
         before = Shadowed(last)
     if before is NOT_SHADOWED or already_shadowed(before, item):
         if before.last is not None:
@@ -107,8 +110,8 @@ def _replay_shadow(
         state.pending.append(shadow_record(revision, topics, partition))
 
 
-Shadow = tuple[Policy, "PublishedByVersion"]
-"""The shadow policy and the last revisions on ``decision.shadow``, for a rebuild."""
+Shadow = tuple[Policy, "PublishedByVersion", set[str]]
+"""The shadow policy, the last revisions on ``decision.shadow`` and the interviews still shadowed."""
 
 
 def _replay(
@@ -169,7 +172,7 @@ async def participants_from_history(
 
 async def rebuild(
     client: dict[str, Any], topics: Topics, group: str, partition: int, policies: Policies,
-    shadow_policy: Policy | None = None,
+    shadow_policy: Policy | None = None, shadowed: set[str] | None = None,
 ) -> PartitionState:  # fmt: skip
     """Replay ``interview.events`` up to the committed offset; owe only what was never published.
 
@@ -185,7 +188,7 @@ async def rebuild(
     published = await last_published(client, topics.decision_events, partition)
     shadow = None
     if shadow_policy is not None:  # ADR 0024: shadow chains continue from decision.shadow
-        shadow = (shadow_policy, await last_published(client, topics.shadow, partition))
+        shadow = (shadow_policy, await last_published(client, topics.shadow, partition), shadowed or set())
     # Guarded: read_partition with end <= start stops a consumer right after starting it, which
     # trips an aiokafka 0.14 bug (CancelledError from NoGroupCoordinator.close).
     if committed > 0:

@@ -190,3 +190,29 @@ async def test_a_rebuild_after_a_release_continues_each_shadow_chain_without_dup
     report = json.loads(result.stdout)
     assert result.exit_code == 0, report["discrepancies"]
     assert [i["kind"] for i in report["info"]] == ["dlq_skipped"]
+
+
+async def test_a_shadow_switched_off_and_on_again_never_resumes_a_chain_with_a_gap(
+    kafka: Broker, kafka_client: dict[str, Any], topics: Topics, tmp_path: Path
+) -> None:
+    a, b = story_first("sw-a"), checklist("sw-b")
+    topic = topics.interview_events
+    runs = [(a.events[:5], "v2"), (a.events[5:10], None), ([*a.events[10:], *b.events], "v2")]
+    for n, (batch, shadow) in enumerate(runs):
+        await produce(kafka_client, topic, batch)
+        settings = settings_for(
+            kafka, topics, free_port(), state_dir=tmp_path / "state", shadow_policy=shadow
+        )
+        await project_with(settings, kafka_client, topics)
+        assert n == 2 or shadow is not None or await outputs(kafka_client, topics.shadow)  # chain so far
+
+    shadow = await outputs(kafka_client, topics.shadow)
+    got = {k.decode(): [v for _, key, v, _ in shadow if key == k] for k in {k for _, k, _, _ in shadow}}
+    a_v2 = [encode(e).value for e in revisions(a.events, Policies.of("v2"))]
+    a_v2 = [v for v in a_v2 if json.loads(v)["input_sequence"] <= 5]  # what the shadow saw: sequences 1-5
+    assert got["sw-a"] == a_v2  # stopped while off; not resumed after
+    assert got["sw-b"] == [encode(e).value for e in revisions(b.events, Policies.of("v2"))]  # new: shadowed
+    result = await cli(str(kafka.settings.bootstrap_servers), topics.prefix, "verify", "--json")
+    report = json.loads(result.stdout)
+    assert result.exit_code == 0, report["discrepancies"]
+    assert [(i["kind"], i["interview"]) for i in report["info"]] == [("shadow_stopped", "sw-a")]
