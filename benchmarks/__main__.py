@@ -9,7 +9,8 @@ event, peak RSS, records and bytes written per input event per topic), interview
 against a raw transactional produce), transactions (back-to-back transactions on one producer: the floor
 of each exactly-once step), latency (HTTP and command→verdict at fixed offered rates; HTTP ceiling of
 one process), audit (verify against decode only), instances (1, 2, 3 processes per
-decision projector role; 1 against 2 writers),
+decision projector role; 1 against 2 writers), shadow (the verdict projector with policy v2 in shadow
+against without, ADR 0024),
 profiles (cProfile of each service under load, of the projection and of verify: what bounds each
 figure). One broker is started for all of them (or ``KAFKA_BOOTSTRAP_SERVERS`` is used); every process a
 section starts is stopped by pid before the next one.
@@ -43,6 +44,7 @@ from benchmarks import (
     peers,
     profiles,
     restart,
+    shadow,
     transactions,
 )
 from benchmarks.broker import bench_broker
@@ -50,7 +52,7 @@ from benchmarks.broker import bench_broker
 ROOT = Path(__file__).resolve().parents[1]
 SECTIONS = (
     "restart", "projection", "peers", "interview", "transactions", "latency", "audit", "instances",
-    "profiles",
+    "shadow", "profiles",
 )  # fmt: skip
 
 QUICK: dict[str, Any] = {
@@ -65,6 +67,7 @@ QUICK: dict[str, Any] = {
     "instances_events": 40_000,
     "instances_commands": 10_000,
     "profile_seconds": 10,
+    "shadow_interviews": 600,
 }
 FULL: dict[str, Any] = QUICK | {
     "restart_sizes": [20_000, 100_000, 300_000, 1_000_000],
@@ -105,6 +108,7 @@ def sections(cfg: dict[str, Any], out: Path) -> dict[str, Callable[[], Any]]:
         "latency": lambda: latency.run(cfg["latency_rates"], cfg["latency_seconds"], cfg["latency_clients"]),
         "audit": lambda: audit.run(cfg["audit_events"]),
         "instances": lambda: instances.run(cfg["instances_events"], cfg["instances_commands"]),
+        "shadow": lambda: shadow.run(cfg["shadow_interviews"]),
         "profiles": lambda: profiles.run(out / "profiles", cfg["profile_seconds"]),
     }
 
@@ -260,6 +264,8 @@ def headline(results: dict[str, Any]) -> str:
         rows.append(_row("interview writer, 2 instances (one group)", f"{wr['two']['commands_per_s']:,.0f} "
                          "commands/s", f"{wr['one']['commands_per_s']:,.0f} commands/s with 1 instance",
                          wr["ratio_two_to_one"], "-", None))  # fmt: skip
+    if sh := figures(results, "shadow"):
+        rows += [_row(*r) for r in shadow.headline(sh)]
     head = "| figure | measured | baseline (same run) | ratio | target (issues 9, 18) | |\n"
     head += "|---|---|---|---|---|---|\n"
     return head + "\n".join(rows) + "\n"

@@ -83,7 +83,11 @@ class OpenInterview(Frozen):
     participants: Participants = Field(
         description=f"Everyone taking part: 2-{MAX_PARTICIPANTS}, at least one per side, unique ids."
     )
-    policy_version: PolicyVersion = Field(default="v1", description="Verdict policy to run under.")
+    policy_version: PolicyVersion | None = Field(
+        default=None,
+        description="Verdict policy to run under; omitted: the one the interview service names for new "
+        "interviews (INTERVIEW_POLICY_VERSION, default v1).",
+    )
 
 
 class TellStory(Frozen):

@@ -37,7 +37,7 @@ Tag = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9+#._/-]{0,63}$"
 Round = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,31}$")]
 PolicyVersion = Annotated[str, StringConstraints(pattern=r"^v[1-9][0-9]*$")]
 """The shape of a policy version; which versions exist is ``POLICY_VERSIONS`` (the wire stays open)."""
-POLICY_VERSIONS: tuple[str, ...] = ("v1",)
+POLICY_VERSIONS: tuple[str, ...] = ("v1", "v2")
 """Verdict policies the contract knows; an interview opens only under one of them."""
 
 

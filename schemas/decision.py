@@ -245,3 +245,57 @@ class CandidacyVerdictChangedV2(CandidacyVerdictChanged):
     rounds: tuple[RoundRefV2, ...] = Field(description="Every round known, in the order first seen.")
     company: CandidacySideV2 = Field(description="Should the company proceed with the candidate?")
     candidate: CandidacySideV2 = Field(description="Should the candidate proceed with the company?")
+
+
+# Verdict policy v2 (docs/decisions/0023): v1's shapes above stay as they are; v2 adds to them.
+
+
+class ConfidenceLevel(StrEnum):
+    """How far a side's verdict can be trusted, given how informative the interview was (policy v2)."""
+
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class ConfidenceReason(Frozen):
+    """One thing that bears on how far a side's verdict can be trusted (verdict policy v2)."""
+
+    code: str = Field(description="What was looked at, e.g. story_explored, no_story, one_assessor.")
+    effect: Literal["supports", "neutral", "lowers", "forces_low"] = Field(
+        description="supports or neutral: no change; lowers: one step down from high; forces_low: low "
+        "whatever else holds."
+    )
+    text: str = Field(description="What was observed, in one line.")
+    evidence: tuple[str, ...] = Field(description="CloudEvents ids of the events it rests on.")
+
+
+class SideConfidence(Frozen):
+    """How well the interview informed one side's verdict: high, medium or low, and why."""
+
+    level: ConfidenceLevel = Field(description="high (nothing lowers it), medium (one thing does) or low.")
+    reasons: tuple[ConfidenceReason, ...] = Field(description="Everything looked at, in a fixed order.")
+
+
+class SideVerdictV2(SideVerdict):
+    """One side's verdict under policy v2: v1's fields, the decision it leans to, and its confidence."""
+
+    decision: Decision = Field(
+        description="leaning, unless confidence is low: then undecided (the interview did not reveal "
+        "enough to take the decision)."
+    )
+    leaning: Decision = Field(
+        description="The decision the assessments point to by v1's rules (undecided while goals are missing)."
+    )
+    confidence: SideConfidence = Field(description="How far the interview supports this side's verdict.")
+
+
+class VerdictChangedV2(VerdictChanged):
+    """A policy-v2 revision: v1's shape with each side's leaning and confidence, and another_round."""
+
+    company: SideVerdictV2 = Field(description="Should the company proceed?")
+    candidate: SideVerdictV2 = Field(description="Should the candidate proceed?")
+    another_round: bool = Field(
+        description="True once concluded when a side leans to proceed or decline but its confidence is low "
+        "(held undecided): the interview did not reveal enough, another round is needed to decide."
+    )

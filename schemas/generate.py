@@ -115,7 +115,7 @@ def _inline_defs(schema: dict[str, Any]) -> dict[str, Any]:
 SERVER = "localhost:9092"
 KAFKA_BINDING = "0.4.0"
 CHANNELS: dict[str, str] = {spec.name: spec.description for spec in TOPIC_SPECS if not spec.internal}
-SAME_MESSAGES_AS = {"decision.verdicts": "decision.events"}
+SAME_MESSAGES_AS = {"decision.verdicts": "decision.events", "decision.shadow": "decision.events"}
 OTHER_MESSAGES: dict[str, tuple[str, str, str]] = {
     # topic: (message name, payload schema name, summary)
     "interview.commands": ("InterviewCommand", "CommandEnvelope", "A command to the interview service."),

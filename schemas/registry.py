@@ -6,7 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from schemas.common import ActorSide, Frozen
-from schemas.decision import CandidacyVerdictChanged, CandidacyVerdictChangedV2, VerdictChanged
+from schemas.decision import (
+    CandidacyVerdictChanged,
+    CandidacyVerdictChangedV2,
+    VerdictChanged,
+    VerdictChangedV2,
+)
 from schemas.envelope import Attributes, Event
 from schemas.interview import (
     GoalAssessed,
@@ -49,9 +54,10 @@ class EventType:
         return self.name.removeprefix("hiring.").rsplit(".", 1)[0]
 
 
-_BESIDE = frozenset({"hiring.decision.candidacy_verdict_changed.v1"})
-"""Past versions still written beside a newer one: a candidacy keeps its policy, and candidacy-v1's
-revisions keep v1's shape forever (docs/decisions/0022). They are current, so never upcast."""
+_BESIDE = frozenset({"hiring.decision.candidacy_verdict_changed.v1", "hiring.decision.verdict_changed.v1"})
+"""Past versions still written beside a newer one: a candidacy (an interview) keeps its policy, and
+candidacy-v1's (verdict policy v1's) revisions keep v1's shape forever (docs/decisions/0022, 0023).
+They are current, so never upcast."""
 
 
 def _types() -> dict[str, EventType]:
@@ -69,6 +75,7 @@ def _types() -> dict[str, EventType]:
         ("hiring.interview.goal_assessed.v3", GoalAssessed, INTERVIEW_EVENTS),
         ("hiring.interview.concluded.v1", InterviewConcluded, INTERVIEW_EVENTS),
         ("hiring.decision.verdict_changed.v1", VerdictChanged, DECISION_EVENTS),
+        ("hiring.decision.verdict_changed.v2", VerdictChangedV2, DECISION_EVENTS),
         ("hiring.decision.candidacy_verdict_changed.v1", CandidacyVerdictChanged, CANDIDACY_EVENTS),
         ("hiring.decision.candidacy_verdict_changed.v2", CandidacyVerdictChangedV2, CANDIDACY_EVENTS),
     ]

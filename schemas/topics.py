@@ -16,6 +16,7 @@ COMMAND_RESULTS = "interview.command-results"
 INTERVIEW_EVENTS = "interview.events"
 DECISION_EVENTS = "decision.events"
 DECISION_VERDICTS = "decision.verdicts"
+DECISION_SHADOW = "decision.shadow"
 DLQ = "interview.events.dlq"
 WRITER_STATE = "interview.writer-state"
 DECISION_STATE = "decision.state"
@@ -112,6 +113,13 @@ TOPIC_SPECS: tuple[TopicSpec, ...] = (
         "Compacted: the latest verdict revision per interview (same records as decision.events). A new "
         "decision-service replica reads it to answer current verdicts (ADR 0015).",
         _CHANGELOG,
+    ),
+    TopicSpec(
+        DECISION_SHADOW,
+        "Verdict revisions of a policy run in shadow (DECISION_SHADOW_POLICY) for interviews opened under "
+        "another: the same records as decision.events would carry under that policy, kept apart so "
+        "consumers of decision.events and decision.verdicts see nothing new (ADR 0024).",
+        _KEEP_FOREVER,
     ),
     TopicSpec(
         DLQ,
@@ -212,6 +220,10 @@ class Topics:
     @property
     def verdicts(self) -> str:
         return self.name(DECISION_VERDICTS)
+
+    @property
+    def shadow(self) -> str:
+        return self.name(DECISION_SHADOW)
 
     @property
     def dlq(self) -> str:

@@ -17,8 +17,8 @@ create these ACLs on the local broker; the Helm chart's ``KafkaUser`` resources 
   verify partitions and settings at start).
   It also runs the candidacy projection (ADR 0012): reads and writes ``decision.candidacy-rounds``,
   ``decision.candidacies`` and ``decision.candidacy-state`` in its own group and transactions.
-- audit: reads ``interview.events``, ``decision.events``, the DLQ and ``decision.candidacies``, with no
-  group and no writes.
+- audit: reads ``interview.events``, ``decision.events``, ``decision.shadow``, the DLQ and
+  ``decision.candidacies``, with no group and no writes.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from schemas.topics import (
     COMMAND_RESULTS,
     DECISION_EVENTS,
     DECISION_PARTICIPANTS,
+    DECISION_SHADOW,
     DECISION_STATE,
     DECISION_VERDICTS,
     DLQ,
@@ -108,6 +109,7 @@ def _table(topics: Topics, interview: InterviewSettings, decision: DecisionSetti
             acl("topic", name(INTERVIEW_EVENTS), *R),
             acl("topic", name(DECISION_EVENTS), *RW),
             acl("topic", name(DECISION_VERDICTS), *RW),  # written; read by a new replica (ADR 0015)
+            acl("topic", name(DECISION_SHADOW), *RW),  # a policy in shadow; read back by a rebuild (ADR 0024)
             acl("topic", name(DECISION_PARTICIPANTS), *RW),
             acl("topic", name(DLQ), *RW),
             acl("topic", name(DECISION_STATE), *RW),
@@ -127,6 +129,7 @@ def _table(topics: Topics, interview: InterviewSettings, decision: DecisionSetti
         AUDIT: [
             acl("topic", name(INTERVIEW_EVENTS), *R),
             acl("topic", name(DECISION_EVENTS), *R),
+            acl("topic", name(DECISION_SHADOW), *R),
             acl("topic", name(DLQ), *R),
             acl("topic", name(CANDIDACY_EVENTS), *R),
             acl("topic", name(PRIVACY_KEYS), *R),  # hiring-audit verify --reveal-text (ADR 0011)

@@ -28,7 +28,7 @@ from services.launcher.calibration_sample import feed_calibration_sample, final_
 from services.launcher.candidacy_sample import feed_candidacy, final_candidacy, print_candidacy
 from services.launcher.principals import AUDIT, DECISION, INTERVIEW
 from services.launcher.report import print_verdict
-from services.launcher.samples import CHECKLIST, STORY_FIRST, feed
+from services.launcher.samples import CHECKLIST, STORY_FIRST, Step, feed
 from services.platform.broker import Broker, kafka_broker
 from services.platform.devkeys import DevIssuer, dev_issuer
 from services.platform.local_kafka import pid_alive, port_or_free
@@ -112,6 +112,16 @@ async def final_verdict(
     raise RuntimeError(f"no final verdict for {interview_id} after {timeout:.0f}s")
 
 
+def _under_v1(steps: list[Step], run_id: str) -> list[Step]:
+    """The steps with an open command that names no policy (v1 by default), in a candidacy of its own."""
+
+    def opened(body: dict[str, Any]) -> dict[str, Any]:
+        kept = {k: v for k, v in body.items() if k != "policy_version"}
+        return kept | {"candidacy_id": f"cy-before-v2-{run_id}"}
+
+    return [(route, actor, opened(body) if route == "open" else body) for route, actor, body in steps]
+
+
 @contextmanager
 def _interrupts() -> Iterator[asyncio.Event]:
     """An event set by SIGINT/SIGTERM, so Ctrl-C stops everything in order."""
@@ -140,6 +150,12 @@ async def _samples(interview: Service, decision: Service, issuer: DevIssuer) -> 
             )
             auditor = issuer.issue("auditor", "run-auditor", ttl_s=600)
             print_verdict(console, await final_verdict(decision, fed.interview_id, auditor))
+        # The checklist once more under v1, as interviews open by default: v2 runs beside it in shadow
+        # (ADR 0024) and `hiring-audit what-if --policy v2` shows what v2 would change for it.
+        before = await feed(http, f"iv-before-v2-{run_id}", _under_v1(CHECKLIST, run_id), tokens)
+        await final_verdict(decision, before.interview_id, auditor)  # its shadow is in the same transaction
+        console.print(f"fed [bold]{before.interview_id}[/bold]: the checklist interview again under v1 (the "
+                      "default), v2 beside it in shadow on decision.shadow", soft_wrap=True)  # fmt: skip
     # The feeder is a service acting for each participant; the reader an auditor.
     feeder, reader = ({"Authorization": f"Bearer {issuer.issue(role, f'run-{role}', ttl_s=600)}"}
                       for role in ("service", "auditor"))  # fmt: skip
@@ -176,6 +192,8 @@ async def _main(broker: Broker, logs: Path, exit_after_sample: bool) -> None:
         "KAFKA_BOOTSTRAP_SERVERS": str(broker.settings.bootstrap_servers),
         "INTERVIEW_STATE_DIR": os.environ.get("INTERVIEW_STATE_DIR") or str(logs / "state"),
         "DECISION_STATE_DIR": os.environ.get("DECISION_STATE_DIR") or str(logs / "state"),
+        # Policy v2 runs in shadow beside each v1 interview's own policy (ADR 0024); empty: no shadow.
+        "DECISION_SHADOW_POLICY": os.environ.get("DECISION_SHADOW_POLICY", "v2"),
     }
     # On a secure broker each service is its own Kafka user; topics exist already (the admin made them).
     own = {name: secure_kafka.service_env(broker, name) for name in (INTERVIEW, DECISION)}
@@ -233,6 +251,11 @@ async def _main(broker: Broker, logs: Path, exit_after_sample: bool) -> None:
         # Whole lines, never wrapped: they are commands to copy.
         console.print(
             f"audit it: {env_of(AUDIT)} {bin_dir / 'hiring-audit'} verify --html audit.html", soft_wrap=True
+        )
+        console.print(
+            f"what v2 would change: {env_of(AUDIT)} {bin_dir / 'hiring-audit'} what-if --policy v2 "
+            "--html whatif.html",
+            soft_wrap=True,
         )
         console.print(
             f"erase the sample candidate: {env_of(INTERVIEW)} {bin_dir / 'hiring-pipeline'} privacy erase "

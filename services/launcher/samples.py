@@ -1,4 +1,10 @@
-"""Two sample interviews fed through the interview service's HTTP API by the main run."""
+"""Two sample interviews fed through the interview service's HTTP API by the main run.
+
+Both open under verdict policy v2 (ADR 0023), named in the command: their verdicts show each side's
+confidence and its reasons. The run's other samples name no policy and open under the service's
+``INTERVIEW_POLICY_VERSION`` (v1 by default), so ``hiring-audit what-if --policy v2`` has differences
+to show on the run's history.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ OPEN = {
     "candidate_id": "cand-7",
     "participants": PARTICIPANTS,
 }
+OPEN_V2 = OPEN | {"policy_version": "v2"}
 
 Step = tuple[str, str, dict[str, Any]]  # (route, actor, body)
 
@@ -33,7 +40,7 @@ def _assess(aid: str, goal: str, rating: str, *evidence: str) -> dict[str, Any]:
 
 
 STORY_FIRST: list[Step] = [
-    ("open", "alice", OPEN | {"round": "technical"}),
+    ("open", "alice", OPEN_V2 | {"round": "technical"}),
     (
         "questions",
         "alice",
@@ -91,7 +98,7 @@ _SCRIPTED = [
     "Name the SOLID principles.",
 ]
 CHECKLIST: list[Step] = [
-    ("open", "alice", OPEN | {"round": "screen"}),
+    ("open", "alice", OPEN_V2 | {"round": "screen"}),
     *[
         step
         for n, text in enumerate(_SCRIPTED, 1)

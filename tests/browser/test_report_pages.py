@@ -209,3 +209,54 @@ def test_candidacy_trajectories_in_the_browser(
             before = now
         assert sorted(codes) == sorted(starts), candidacy_id
     assert soup.select_one("details.candidacy[data-candidacy='cy-script'] ul.signals li.signal") is not None
+
+
+def confidence_history() -> tuple[list[Any], list[Any]]:
+    """A checklist interview under v1 with v2 in shadow, and a story-first one opened under v2 itself."""
+    checklist_v1 = Script("iv-list").opened()
+    for i in range(1, 6):
+        checklist_v1.ask(f"q{i}", QuestionKind.SCRIPTED).answer(f"a{i}", f"q{i}")
+    for i, goal in enumerate(COMPANY, 1):
+        checklist_v1.assess(f"c{i}", goal, Rating.NO, evidence=(f"a{i}",))
+    checklist_v1.conclude()
+    own = Script("iv-v2").opened("v2")
+    for event in story_first("iv-v2").events[1:]:
+        own._append(event.data, event.attributes.actorid)
+    events = interleaved(checklist_v1.events, own.events)
+    shadow = records_of(project(checklist_v1.events, "v2"), topic="decision.shadow")
+    return records_of(events), [*records_of(project(events)), *shadow]
+
+
+@pytest.fixture(scope="module")
+def confidence_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    events, decisions = confidence_history()
+    page = tmp_path_factory.mktemp("confidence") / "verify.html"
+    audit = verify(events, decisions, "v1, v2 and shadow revisions")
+    assert audit.report.ok, audit.report.discrepancies
+    html.write_html(page, audit)
+    return page
+
+
+def test_each_verdict_shows_its_confidence_and_reasons_in_the_browser(confidence_page: Path) -> None:
+    soup = BeautifulSoup(dump_dom(confidence_page), "html.parser")
+    _offline(soup)
+    checklist_v1 = soup.select_one("details.interview[data-interview='iv-list']")
+    assert checklist_v1 is not None
+    # v1 revisions carry no confidence; the shadow's v2 ones do, down to the latest.
+    latest = checklist_v1.select("section.latest-confidence")
+    assert [s["data-policy"] for s in latest] == ["v2"]
+    company = latest[0].select_one("div.confidence[data-side='company']")
+    assert company is not None
+    assert (company["data-level"], company["data-decision"], company["data-leaning"]) == (
+        "low", "undecided", "decline",
+    )  # fmt: skip
+    codes = {li["data-code"]: li["data-effect"] for li in company.select("li.confidence-reason")}
+    assert codes["no_story"] == "forces_low"
+    assert "checklist_interview" in codes
+    assert not checklist_v1.select("tr[data-policy='v1'] div.confidence")
+    assert checklist_v1.select("tr[data-policy='v2'] div.confidence")
+    own = soup.select_one("details.interview[data-interview='iv-v2']")
+    assert own is not None
+    levels = {d["data-side"]: d["data-level"] for d in own.select("section.latest-confidence div.confidence")}
+    assert set(levels) == {"company", "candidate"}
+    assert levels["company"] != "low"  # a story told and explored

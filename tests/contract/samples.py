@@ -210,6 +210,18 @@ def _candidacy(policy: str = "candidacy-v1") -> Event:
 CANDIDACY = _candidacy()
 CANDIDACY_V2 = _candidacy("candidacy-v2")
 
+
+def _verdict_v2() -> Event:
+    """The final revision policy v2 publishes for the sample interview (v2 forced on its v1 history)."""
+    from schemas import decode, encode
+    from services.decision.domain.replay import project
+
+    history = [decode(r.value, r.headers, r.key) for r in map(encode, INTERVIEW_EVENTS)]
+    return project(history, "v2")[-1]
+
+
+VERDICT_V2 = _verdict_v2()
+
 SAMPLE_KEY = DataKey("c-91f3", "k-sample", bytes(range(32)))
 """The fixed data key of the sealed samples (a test value: golden files must be reproducible)."""
 
@@ -247,6 +259,8 @@ SEALED_EVENTS = [
 
 SAMPLES: dict[str, Event] = {
     event.attributes.type: event
-    for event in [*INTERVIEW_EVENTS, ASSESSMENT_V2, *SEALED_EVENTS, VERDICT, CANDIDACY, CANDIDACY_V2]
+    for event in [
+        *INTERVIEW_EVENTS, ASSESSMENT_V2, *SEALED_EVENTS, VERDICT, VERDICT_V2, CANDIDACY, CANDIDACY_V2
+    ]
 }
 """CloudEvents type -> its fixed sample event."""

@@ -47,12 +47,22 @@ def test_run_prints_the_verdicts_and_signals_and_the_audit_proves_them(kafka: Br
     out = log.read_text()
     assert code == 0, out
     story, checklist = out.split("fed iv-checklist-")
+    # Both headline samples open under policy v2 (ADR 0023): each side with its confidence and reasons.
+    assert "(policy v2, final=True)" in story
     assert "mutual_fit" in story
     assert "proceed" in story
+    assert story.count("confidence high") == 2, story  # both sides
+    assert "story_explored" in story
     for code in ("story_not_invited", "checklist_interview", "no_story", "no_candidate_questions"):
         assert code in checklist, code
     checklist, candidacy = checklist.split("fed candidacy ")
-    assert "no_fit" in checklist
+    # Checklist, no story: the company's decline is held (low confidence), another round is needed.
+    assert "(policy v2, final=True)" in checklist
+    assert "undecided, leaning decline" in checklist
+    assert "confidence low" in checklist
+    assert "x no_story: no story was told" in checklist
+    assert "another round needed" in checklist
+    assert "no_fit" not in checklist
     # The three-round candidacy (ADR 0012): its verdict cites its rounds, and the dissenting round.
     cited = ("cy-demo-", "iv-screen-", "iv-technical-", "iv-final-", "mutual_fit", "declined in technical")
     candidacy, calibration = candidacy.split("fed the calibration panel: ")
@@ -98,6 +108,21 @@ def test_run_prints_the_verdicts_and_signals_and_the_audit_proves_them(kafka: Br
     assert "iv-story-first-" in html
     assert "iv-checklist-" in html
     assert "candidacy cy-demo-" in html
+    # v2 runs in shadow beside the v1 samples (ADR 0024): verify proved its revisions with the rest, the
+    # report shows their confidence, and what-if shows what v2 would change: the checklist under v1.
+    assert "data-policy='v2'" in html
+    assert "latest-confidence" in html
+    whatif = subprocess.run(
+        [sys.executable, "-m", "services.audit.entrypoints.cli", "what-if", "--policy", "v2", "--json",
+         "--no-progress"],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert whatif.returncode == 0, whatif.stdout + whatif.stderr
+    changes = json.loads(whatif.stdout)
+    (before,) = [c for c in changes["changed"] if c["interview"].startswith("iv-before-v2-")]
+    company = next(p for p in before["parts"] if p["part"] == "company")
+    assert (company["before"], company["after"]) == ("decline", "undecided")
+    assert changes["transitions"]["company"]["decline → undecided"] >= 1
 
 
 def _pids(output: str) -> list[int]:

@@ -15,9 +15,8 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from types import TracebackType
 
-from schemas.topics import DECISION_EVENTS
 from services.audit.domain.history import RawLog
-from services.audit.domain.records import LogRecord
+from services.audit.domain.records import REVISION_TOPICS, LogRecord
 
 CACHE_KIB = 8 * 1024
 """SQLite page cache of the spool (KiB); beyond it pages go to the temporary file."""
@@ -33,7 +32,7 @@ CREATE TABLE records (id INTEGER PRIMARY KEY, subject TEXT NOT NULL, decision IN
 def _pack(record: LogRecord) -> tuple[str, int, bytes]:
     fields = (record.topic, record.partition, record.offset, record.key, dict(record.attributes),
               record.value, record.timestamp, record.headers)  # fmt: skip
-    return record.subject(), int(record.topic == DECISION_EVENTS), marshal.dumps(fields)
+    return record.subject(), int(record.topic in REVISION_TOPICS), marshal.dumps(fields)
 
 
 def _unpack(blob: bytes) -> LogRecord:

@@ -7,11 +7,14 @@ from dataclasses import dataclass, field
 
 from schemas.codec import encode, headers_to_attributes
 from schemas.envelope import Event
-from schemas.topics import CANDIDACY_EVENTS, DECISION_EVENTS, DLQ, INTERVIEW_EVENTS
+from schemas.topics import CANDIDACY_EVENTS, DECISION_EVENTS, DECISION_SHADOW, DLQ, INTERVIEW_EVENTS
 
 REQUIRED_TOPICS = (INTERVIEW_EVENTS, DECISION_EVENTS)
-AUDITED_TOPICS = (*REQUIRED_TOPICS, DLQ, CANDIDACY_EVENTS)
-"""Every topic ``verify`` reads; the DLQ and the candidacies may be absent (an older export or cluster)."""
+AUDITED_TOPICS = (*REQUIRED_TOPICS, DLQ, CANDIDACY_EVENTS, DECISION_SHADOW)
+"""Every topic ``verify`` reads; the DLQ, the candidacies and the shadow revisions may be absent (an older
+export or cluster)."""
+REVISION_TOPICS = (DECISION_EVENTS, DECISION_SHADOW)
+"""Topics of verdict revisions: a policy's own (``decision.events``) and one run in shadow (ADR 0024)."""
 
 
 @dataclass(frozen=True)

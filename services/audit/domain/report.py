@@ -29,6 +29,8 @@ class Kind(StrEnum):
     REVISION_OUT_OF_ORDER = "revision_out_of_order"
     UNKNOWN_POLICY = "unknown_policy"
     INPUT_HASH_MISMATCH = "input_hash_mismatch"
+    # A policy run in shadow (ADR 0024): its revisions on decision.shadow, apart from the interview's own.
+    SHADOW_MISPLACED = "shadow_misplaced"
     # Candidacy revisions (ADR 0012); ``interview`` then holds the candidacy id.
     CANDIDACY_REVISION_DIFFERS = "candidacy_revision_differs"
     CANDIDACY_SEQUENCE = "candidacy_sequence"
@@ -40,6 +42,7 @@ class Kind(StrEnum):
     DLQ_SKIPPED = "dlq_skipped"
     DLQ_RETRIED = "dlq_retried"
     DLQ_PARKED = "dlq_parked"
+    SHADOW_STOPPED = "shadow_stopped"
 
 
 class FieldDiff(Model):
@@ -94,7 +97,8 @@ class VerifyReport(Model):
     discrepancies: tuple[Discrepancy, ...]
     info: tuple[Discrepancy, ...] = Field(
         default=(),
-        description="Informational findings (dlq_skipped, dlq_retried, dlq_parked): they do not affect ok.",
+        description="Informational findings (dlq_skipped, dlq_retried, dlq_parked, shadow_stopped): they do "
+        "not affect ok.",
     )
 
 
@@ -140,6 +144,18 @@ class Outcome(Model):
     final: bool
 
 
+class SideChange(Model):
+    """One part of an interview's verdict that changes, which way, and why."""
+
+    part: Literal["company", "candidate", "mutual", "signals"]
+    before: str = Field(description="Decision (mutual verdict; signal codes) under the recorded policy.")
+    after: str = Field(description="The same under the alternative.")
+    why: tuple[str, ...] = Field(
+        description="What differs behind it under the alternative: fields a version adds (e.g. confidence), "
+        "missing goals, goal reasons, score; for mutual the sides that moved; for signals + added, - gone."
+    )
+
+
 class Change(Model):
     """An interview whose latest verdict differs under the alternative policy."""
 
@@ -147,6 +163,9 @@ class Change(Model):
     fields: tuple[str, ...] = Field(description="Which of company, candidate, mutual, signals differ.")
     baseline: Outcome
     alternative: Outcome
+    parts: tuple[SideChange, ...] = Field(
+        default=(), description="Each part that differs, which way and why."
+    )
 
 
 class WhatIfReport(Model):
@@ -157,6 +176,10 @@ class WhatIfReport(Model):
     thresholds: dict[str, Any] = Field(description="Threshold overrides applied.")
     interviews: int
     changed: tuple[Change, ...]
+    transitions: dict[str, dict[str, int]] = Field(
+        default={},
+        description="How many verdicts change which way, per part: {company: {'proceed → undecided': 2}}.",
+    )
 
 
 class TransferReport(Model):

@@ -17,6 +17,7 @@ from services.audit.domain.history import Entry, InterviewLog, RawLog, decode_lo
 from services.audit.domain.published import settle
 from services.audit.domain.records import LogRecord
 from services.audit.domain.report import Counts, Discrepancy, Kind, VerifyReport
+from services.audit.domain.shadow import is_shadow, misplaced, stopped
 from services.decision.domain.policy import versions
 
 Progress = Callable[[int], None]
@@ -67,14 +68,19 @@ def audit_interview(log: InterviewLog) -> InterviewAudit:
     published, problems = published_by_version(log)
     audit.findings.extend(problems)
     audit.findings.extend(check_input_hashes(log))
-    # Each published revision is recomputed under the policy version it records; an interview with
-    # nothing published under the version it was opened with.
+    audit.findings.extend(misplaced(log, published))  # ADR 0024
+    # Each published revision is recomputed under the policy version it records (a shadow's too); an
+    # interview with nothing published under the version it was opened with.
     for version in list(published) or [log.policy_version()]:
+        entries = published.get(version, [])
         if version not in versions():
-            audit.findings.append(_unknown_policy(log, version, published.get(version, [])))
+            audit.findings.append(_unknown_policy(log, version, entries))
             continue
         audit.expected[version] = recomputation.events(version)
-        found, matched = compare(log, audit.expected[version], published.get(version, []))
+        found, matched = compare(log, audit.expected[version], entries)
+        if is_shadow(entries):
+            found, note = stopped(found, entries)
+            audit.info.extend(note)
         audit.findings.extend(found)
         audit.matched += matched
     return audit

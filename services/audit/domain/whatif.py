@@ -9,6 +9,7 @@ from schemas.envelope import Event
 from services.audit.domain.compare import recompute, revision_of
 from services.audit.domain.history import InterviewLog
 from services.audit.domain.report import Change, Outcome, WhatIfReport
+from services.audit.domain.whatif_diff import diff, transitions
 from services.decision.domain.policy import policy_for
 
 
@@ -71,14 +72,28 @@ def what_if(logs: list[InterviewLog], version: str | None, overrides: dict[str, 
             continue
         recorded = log.policy_version()
         alternative = version or recorded
-        before = outcome(recompute(log, recorded))
+        baseline = recompute(log, recorded)
         thresholds = thresholds_for(alternative, overrides)
         applied = applied or {name: getattr(thresholds, name) for name in overrides}
-        after = outcome(recompute(log, alternative, thresholds))
+        alternate = recompute(log, alternative, thresholds)
+        before, after = outcome(baseline), outcome(alternate)
         fields = tuple(f for f in COMPARED if getattr(before, f) != getattr(after, f))
         if fields:
-            changed.append(
-                Change(interview=log.interview_id, fields=fields, baseline=before, alternative=after)
-            )
+            parts = diff(_last(baseline), _last(alternate), _rules(alternative, thresholds, overrides))
+            changed.append(Change(interview=log.interview_id, fields=fields, baseline=before,
+                                  alternative=after, parts=parts))  # fmt: skip
     return WhatIfReport(policy_version=version, thresholds=applied,
-                        interviews=sum(1 for log in logs if log.entries), changed=tuple(changed))  # fmt: skip
+                        interviews=sum(1 for log in logs if log.entries), changed=tuple(changed),
+                        transitions=transitions(changed))  # fmt: skip
+
+
+def _rules(version: str, thresholds: Any, overrides: dict[str, str]) -> tuple[str, ...]:
+    """The overridden thresholds against the published ones: part of why a decision moves."""
+    published = policy_for(version).thresholds
+    return tuple(f"{name} = {getattr(thresholds, name)} (published {getattr(published, name)})"
+                 for name in overrides)  # fmt: skip
+
+
+def _last(revisions: list[Event]) -> Any:
+    """The latest revision's data (any policy version's), or None before the first."""
+    return revisions[-1].data if revisions else None

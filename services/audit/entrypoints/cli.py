@@ -44,6 +44,7 @@ from services.audit.entrypoints.render import print_as_of, print_calibration, pr
 from services.audit.entrypoints.transfer import export_command, import_command
 from services.audit.entrypoints.transparency import checkpoint_app, prove_command
 from services.audit.entrypoints.trees import kept_checkpoints, read_trees, verifiers
+from services.audit.entrypoints.whatif_html import write_html as write_whatif_html
 from services.decision.domain.calibration import CalibrationReport
 from services.decision.domain.policy import versions
 
@@ -118,9 +119,10 @@ def what_if_command(
     policy: str = typer.Option(None, "--policy", help=f"Policy version (known: {', '.join(versions())})."),
     threshold: list[str] = typer.Option([], "--threshold", help="NAME=VALUE, repeatable."),
     from_dir: Path = FROM, prefix: str = PREFIX, servers: str = SERVERS, as_json: bool = JSON,
+    html: Path = typer.Option(None, "--html", help="Also write a self-contained HTML page (chart) here."),
     quiet: bool = QUIET,
 ) -> None:  # fmt: skip
-    """Which latest verdicts would change under another policy version or thresholds (publishes nothing)."""
+    """How many latest verdicts would change under another policy or thresholds, which way and why."""
     if policy is not None and policy not in versions():
         raise fail(f"unknown policy version {policy!r}; known: {', '.join(versions())}")
     try:
@@ -131,6 +133,9 @@ def what_if_command(
     source = read(from_dir, servers, prefix, quiet)
     with gc_paused():
         report = what_if(group(source.interview, source.decision, source.dlq), policy, overrides)
+    if html is not None:
+        write_whatif_html(html, report, source.description)
+        stderr_console().print(f"HTML report: {html}")
     emit(report, as_json, print_what_if)
 
 

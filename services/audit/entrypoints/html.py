@@ -13,6 +13,7 @@ from services.audit.domain.report import Discrepancy, Kind, VerifyReport
 from services.audit.domain.verify import Audit, InterviewAudit
 from services.audit.entrypoints.candidacy_html import candidacy_sections
 from services.audit.entrypoints.charts import SignalSpan, changes, points_of, signal_spans, trajectory
+from services.audit.entrypoints.confidence_html import confidence_block, latest_confidence
 from services.audit.entrypoints.timeline import describe, revision_line, sender, short_ids
 from services.platform.privacy.sealing import Lookup
 
@@ -32,6 +33,8 @@ abbr.ev,abbr.own{font-family:ui-monospace,monospace;font-size:12px;text-decorati
 cursor:help}figure.chart{margin:.5em 0}figcaption{font-size:12px;color:#555}.signal-start{color:#c33}
 .signal-end{color:#2a7}
 ul.signals li{margin:.2em 0}details.reasons{font-size:12px;font-weight:normal}
+section.latest-confidence{margin:.5em 0;font-size:13px}div.confidence ul{margin:.1em 0 .4em}
+div.confidence[data-level=low] b.level{color:#c33}div.confidence[data-level=high] b.level{color:#2a7}
 """
 
 
@@ -129,7 +132,8 @@ def interview_section(audit: InterviewAudit, open_: bool = False, keys: Lookup |
         spans = signal_spans(points)
         title = f"{log.interview_id}: verdict trajectory ({version}, {len(points)} revisions)"
         charts.append(
-            f"<figure class='chart'>{trajectory(points, title)}"
+            latest_confidence(version, data, lambda e: _evidence(e, ids, sequences))
+            + f"<figure class='chart'>{trajectory(points, title)}"
             f"<figcaption>{escape(title)}</figcaption></figure>"
             f"{_signal_list(spans, ids, sequences, data)}"
         )
@@ -257,8 +261,12 @@ def _revision_rows(
     details = (
         f"<details class='reasons'><summary>reasons</summary><ul>{reasons}</ul></details>" if reasons else ""
     )
+    confidence = confidence_block(data, lambda e: _evidence(e, ids, sequences))
+    if confidence:
+        details += f"<details class='reasons confidence'><summary>confidence</summary>{confidence}</details>"
     row = (
-        f"<tr class='{css}' data-revision='{data.revision}'><td></td><td></td>"
+        f"<tr class='{css}' data-revision='{data.revision}' data-policy='{_q(data.policy_version)}'>"
+        "<td></td><td></td>"
         f"<td>{escape(revision_line(data))} — {state}{details}</td><td></td></tr>"
     )
     changed = "".join(

@@ -103,19 +103,19 @@ def _reasons(data: dict[str, Any]) -> str:
 
 
 def print_what_if(console: Console, report: WhatIfReport) -> None:
-    """Which interviews' latest verdicts would change, before → after."""
+    """How many latest verdicts would change, which way, and why, interview by interview."""
     policy = report.policy_version or "recorded versions"
     overrides = ", ".join(f"{k}={v}" for k, v in report.thresholds.items()) or "published thresholds"
     console.print(f"what-if: policy {policy}, {overrides}; nothing is published")
     console.print(f"{len(report.changed)} of {report.interviews} interviews would change")
+    for part, ways in report.transitions.items():
+        console.print(f"  {part}: " + ", ".join(f"{n} {way}" for way, n in ways.items()))
     if not report.changed:
         return
-    table = Table("interview", "changed", "company", "candidate", "mutual", "signals")
+    table = Table("interview", "part", "recorded → alternative", "why")
     for c in report.changed:
-        b, a = c.baseline, c.alternative
-        table.add_row(c.interview, ", ".join(c.fields), f"{b.company} → {a.company}",
-                      f"{b.candidate} → {a.candidate}", f"{b.mutual} → {a.mutual}",
-                      f"{','.join(b.signals) or '-'} → {','.join(a.signals) or '-'}")  # fmt: skip
+        for i, p in enumerate(c.parts):
+            table.add_row(c.interview if i == 0 else "", p.part, f"{p.before} → {p.after}", "\n".join(p.why))
     console.print(table)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from aiokafka.errors import KafkaError
 
-from schemas.topics import CANDIDACY_EVENTS, DECISION_EVENTS, DLQ, INTERVIEW_EVENTS, Topics
+from schemas.topics import CANDIDACY_EVENTS, DECISION_EVENTS, DECISION_SHADOW, DLQ, INTERVIEW_EVENTS, Topics
 from services.audit.adapters import jsonl
 from services.audit.adapters.kafka import (
     TopicError,
@@ -41,15 +41,20 @@ class Source:
     """``interview.events.dlq``: parked records and operators' releases (empty when absent)."""
     candidacy: list[LogRecord] = field(default_factory=list)
     """``decision.candidacies``: candidacy revisions (ADR 0012; empty when absent)."""
+    shadow: list[LogRecord] = field(default_factory=list)
+    """``decision.shadow``: revisions of a policy run in shadow (ADR 0024; empty when absent). Only
+    ``verify`` reads them; what-if, as-of and calibration read each interview's own policy."""
 
     def size(self) -> int:
         """Number of records."""
-        return len(self.interview) + len(self.decision) + len(self.dlq) + len(self.candidacy)
+        return (
+            len(self.interview) + len(self.decision) + len(self.dlq) + len(self.candidacy) + len(self.shadow)
+        )
 
     def by_topic(self) -> dict[str, list[LogRecord]]:
         """The records per base topic name."""
         return {INTERVIEW_EVENTS: self.interview, DECISION_EVENTS: self.decision, DLQ: self.dlq,
-                CANDIDACY_EVENTS: self.candidacy}  # fmt: skip
+                CANDIDACY_EVENTS: self.candidacy, DECISION_SHADOW: self.shadow}  # fmt: skip
 
 
 def settings(bootstrap: str | None, prefix: str | None) -> KafkaSettings:
@@ -77,7 +82,8 @@ def from_export(directory: Path) -> Source:
     except jsonl.ExportError as exc:
         raise SourceError(str(exc)) from None
     return Source(records[INTERVIEW_EVENTS], records[DECISION_EVENTS], f"export {directory}",
-                  dlq=records.get(DLQ, []), candidacy=records.get(CANDIDACY_EVENTS, []))  # fmt: skip
+                  dlq=records.get(DLQ, []), candidacy=records.get(CANDIDACY_EVENTS, []),
+                  shadow=records.get(DECISION_SHADOW, []))  # fmt: skip
 
 
 def from_kafka(found: KafkaSettings, progress: bool = True) -> Source:
@@ -91,10 +97,10 @@ def from_kafka(found: KafkaSettings, progress: bool = True) -> Source:
         raise SourceError(f"cannot read from Kafka at {found.bootstrap_servers}: {exc}") from None
     where = (
         f"kafka {found.bootstrap_servers} topics {topics.name('{interview,decision}.events')}, "
-        f"{topics.name(DLQ)}"
+        f"{topics.name(DLQ)}, {topics.name(DECISION_SHADOW)}"
     )
     return Source(records[INTERVIEW_EVENTS], records[DECISION_EVENTS], where, partitions, records[DLQ],
-                  records[CANDIDACY_EVENTS])  # fmt: skip
+                  records[CANDIDACY_EVENTS], records[DECISION_SHADOW])  # fmt: skip
 
 
 async def _read(
@@ -102,7 +108,7 @@ async def _read(
 ) -> tuple[dict[str, list[LogRecord]], dict[str, int]]:
     await require_topics(client, topics, REQUIRED_TOPICS)
     present = await existing_topics(client)
-    out: dict[str, list[LogRecord]] = {DLQ: [], CANDIDACY_EVENTS: []}  # optional topics: maybe absent
+    out: dict[str, list[LogRecord]] = {DLQ: [], CANDIDACY_EVENTS: [], DECISION_SHADOW: []}  # maybe absent
     partitions = {}
     for base in [b for b in AUDITED_TOPICS if b in REQUIRED_TOPICS or topics.name(b) in present]:
         offsets = await sizes(client, topics.name(base))
@@ -142,6 +148,8 @@ def spool_export(directory: Path) -> Spooled:
         jsonl.check_export(directory)
         for topic in REQUIRED_TOPICS:
             spool.add(jsonl.read_records(jsonl.file_for(directory, topic)))
+        if (shadow_file := jsonl.file_for(directory, DECISION_SHADOW)).exists():  # ADR 0024
+            spool.add(jsonl.read_records(shadow_file))
         dlq_file = jsonl.file_for(directory, DLQ)
         dlq = list(jsonl.read_records(dlq_file)) if dlq_file.exists() else []
         cy_file = jsonl.file_for(directory, CANDIDACY_EVENTS)
@@ -166,7 +174,7 @@ def spool_kafka(found: KafkaSettings, progress: bool = True) -> Spooled:
         raise SourceError(f"cannot read from Kafka at {found.bootstrap_servers}: {exc}") from None
     where = (
         f"kafka {found.bootstrap_servers} topics {topics.name('{interview,decision}.events')}, "
-        f"{topics.name(DLQ)}"
+        f"{topics.name(DLQ)}, {topics.name(DECISION_SHADOW)}"
     )
     return Spooled(spool, where, dlq, candidacy)
 

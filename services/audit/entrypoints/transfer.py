@@ -91,7 +91,7 @@ def import_command(
     except (SourceError, jsonl.ExportError) as exc:
         raise fail(str(exc)) from None
     partitions = max(manifest.partitions.values(), default=found.partitions)
-    records = [*source.interview, *source.decision, *source.candidacy, *source.dlq]
+    records = [*source.interview, *source.decision, *source.candidacy, *source.dlq, *source.shadow]
     try:
         with progress_bar("importing", len(records), not quiet) as advance:
             counts = asyncio.run(import_into(found.client_kwargs(), Topics(found.topic_prefix), partitions,

@@ -22,6 +22,7 @@ from aiokafka import TopicPartition
 from aiokafka.errors import KafkaError
 from opentelemetry.trace import SpanKind
 
+from schemas.envelope import Event
 from schemas.topics import Topics
 from services.decision.adapters.rebuild import PartitionState, participants_from_history, rebuild
 from services.decision.adapters.records import (
@@ -30,11 +31,23 @@ from services.decision.adapters.records import (
     participant_record,
     revision_records,
     round_record,
+    shadow_record,
 )
-from services.decision.adapters.snapshot import DLQ_SEEN, INTERVIEW, STATE_FORMAT, dump_state, load_state
-from services.decision.domain.policy import Policies
+from services.decision.adapters.shadowing import mark_shadow, settle_shadows, still_shadowed
+from services.decision.adapters.snapshot import (
+    DLQ_SEEN,
+    INTERVIEW,
+    SHADOW,
+    STATE_FORMAT,
+    dump_shadow,
+    dump_state,
+    load_shadow,
+    load_state,
+)
+from services.decision.domain.policy import Policies, Policy
 from services.decision.domain.replay import subject_of
 from services.decision.domain.revisions import InterviewState, Poison, step
+from services.decision.domain.shadow import NOT_SHADOWED, Shadowed, settled_shadow, shadow_revise
 from services.platform.cache import StateCache
 from services.platform.eos import MAX_RECORD_BYTES, OutRecord, Record, record_bytes
 from services.platform.state import PartitionStore, default_state_dir
@@ -62,6 +75,7 @@ class _Partition:
     store: PartitionStore
     pending: list[OutRecord] = field(default_factory=list)
     cache: StateCache[InterviewState] = field(default_factory=lambda: StateCache(CACHE_PER_PARTITION))
+    shadows: StateCache[Shadowed] = field(default_factory=lambda: StateCache(CACHE_PER_PARTITION))
 
     @property
     def dlq_seen(self) -> int:
@@ -81,10 +95,23 @@ class _Partition:
         """Change an interview's state in this transaction (encoded once, when the batch ends)."""
         self.cache.put(key, state, dirty=True)
 
+    def shadow(self, key: str) -> Shadowed:
+        """An interview's shadow bookkeeping (ADR 0024); ``NOT_SHADOWED`` when the store has none."""
+        cached = self.shadows.get(key)
+        if cached is not None:
+            return cached
+        value = self.store.get(SHADOW + key)
+        shadow = Shadowed(load_shadow(value)) if value is not None else NOT_SHADOWED
+        self.shadows.put(key, shadow)
+        return shadow
+
     def flush(self) -> list[OutRecord]:
         """Write the batch's changed interviews to the store; its changelog records."""
         for key, state in self.cache.flush():
             self.store.put(INTERVIEW + key, dump_state(state))
+        for key, shadow in self.shadows.flush():
+            last = shadow.last
+            self.store.put(SHADOW + key, dump_shadow(last) if last is not None else None)
         return self.store.changelog()
 
 
@@ -98,8 +125,11 @@ class DecisionHandler:
         group: str,
         policies: Policies,
         state_dir: Path | None = None,
+        shadow: Policy | None = None,
     ) -> None:
         self.client, self.topics, self.group, self.policies = client, topics, group, policies
+        self.shadow = shadow
+        """The policy run in shadow (``DECISION_SHADOW_POLICY``, ADR 0024); None: no shadow, no cost."""
         self._state_dir = state_dir or default_state_dir()
         self.partitions: dict[int, _Partition] = {}
         self.batch: dict[int, Counter[str]] = {}
@@ -113,6 +143,7 @@ class DecisionHandler:
         try:
             restored = await store.restore(self.client)
             owned = _Partition(store)
+            settle_shadows(store, self.shadow)  # ADR 0024
             if restored.keys == 0 or partition in self._rebuild:
                 await self._replay(owned, partition)
             elif store.get(PARTICIPANTS_WRITTEN) is None:  # state from before ADR 0015: once
@@ -129,22 +160,28 @@ class DecisionHandler:
 
     async def _replay(self, owned: _Partition, partition: int) -> None:
         """Rebuild from ``interview.events``, the DLQ and ``decision.events``; the next poke writes it."""
-        state = await self._rebuild_with_retries(partition)
+        state = await self._rebuild_with_retries(partition, still_shadowed(owned.store))
         owned.store.wipe()
+        mark_shadow(owned.store, self.shadow)
         for key, interview in state.interviews.items():
             owned.store.put(INTERVIEW + key, dump_state(interview))
             if interview.parked is not None:
                 owned.store.put(PARKED + key, interview.parked.code.encode())
+        for key, last in state.shadows.items():
+            owned.store.put(SHADOW + key, dump_shadow(last))
         owned.store.put(DLQ_SEEN, str(state.dlq_seen).encode())
         owned.store.put(PARTICIPANTS_WRITTEN, b"1")  # the replay owes every interview's record
         owned.pending = state.pending
         log.info("partition replayed from history", partition=partition, interviews=len(state.interviews))
 
-    async def _rebuild_with_retries(self, partition: int, attempts: int = 5) -> PartitionState:
+    async def _rebuild_with_retries(
+        self, partition: int, shadowed: set[str], attempts: int = 5
+    ) -> PartitionState:
         # A failure here would escape the engine's loop: absorb transient broker errors first.
         for attempt in range(1, attempts + 1):
             try:
-                return await rebuild(self.client, self.topics, self.group, partition, self.policies)
+                return await rebuild(self.client, self.topics, self.group, partition, self.policies,
+                                     self.shadow, shadowed)  # fmt: skip
             except KafkaError as exc:
                 if attempt == attempts:
                     raise
@@ -229,10 +266,32 @@ class DecisionHandler:
             owned.store.put(PARKED + key, poison.code.encode())
             return [dlq_record(record, poison, self.topics)]
         joined = participant_record(item, self.topics, partition)  # interview.opened applied
+        if self.shadow is not None and isinstance(item, Event):
+            joined += self._shadow(owned, key, interview, item, partition, counts)
         if revision is None:
             return joined
         counts["revisions"] += 1
         return [*out, *joined]
+
+    def _shadow(
+        self, owned: _Partition, key: str, interview: InterviewState, item: Event, partition: int,
+        counts: Counter[str],
+    ) -> list[OutRecord]:  # fmt: skip
+        """The shadow policy's revision of this step, on its own topic only (ADR 0024)."""
+        assert self.shadow is not None
+        before = owned.shadow(key)
+        after, revision = shadow_revise(interview, before, self.shadow, item)
+        if revision is None:
+            return []
+        out = shadow_record(revision, self.topics, partition)
+        if record_bytes(out) > MAX_RECORD_BYTES:  # the shadow stops for it; its own policy goes on
+            log.warning("shadow revision too large; interview no longer shadowed", interview=key)
+            after = NOT_SHADOWED
+        owned.shadows.put(key, settled_shadow(after, interview), dirty=True)
+        if after is NOT_SHADOWED:
+            return []
+        counts["shadow"] += 1
+        return [out]
 
     def parked(self) -> dict[str, str]:
         """Interviews parked behind a DLQ record, with the reason code."""

@@ -19,9 +19,10 @@ from services.decision.adapters.records import (
     participant_record,
     revision_records,
     round_record,
+    shadow_record,
 )
 from services.decision.domain.dlq import latest_words, resolve
-from services.decision.domain.policy import Policies
+from services.decision.domain.policy import Policies, Policy
 from services.decision.domain.replay import subject_of
 from services.decision.domain.revisions import (
     InterviewState,
@@ -31,6 +32,7 @@ from services.decision.domain.revisions import (
     published_from,
     step,
 )
+from services.decision.domain.shadow import NOT_SHADOWED, Shadowed, already_shadowed, shadow_revise
 from services.platform.eos import OutRecord
 from services.platform.log_reader import read_partition, reader
 
@@ -44,6 +46,8 @@ class PartitionState:
     pending: list[OutRecord] = field(default_factory=list)
     committed: int = 0
     dlq_seen: int = -1  # highest DLQ offset this state was built from: a later release makes it stale
+    shadows: dict[str, Published] = field(default_factory=dict)
+    """Last shadow revision per shadowed interview (ADR 0024)."""
 
 
 async def committed_offset(client: dict[str, Any], group: str, topic: str, partition: int) -> int:
@@ -80,9 +84,40 @@ def _fresh(item: Event | Poison, policies: Policies, published: dict[str, Publis
     return InterviewState(published=published.get(policy.version) if policy else None)
 
 
+def _replay_shadow(
+    state: PartitionState, key: str, interview: InterviewState, item: Event, shadow: Shadow, partition: int,
+    topics: Topics,
+) -> None:  # fmt: skip
+    """Continue an interview's shadow chain from its last published shadow revision (none: not shadowed).
+
+    History read again makes no new shadows: an interview is shadowed only if the shadow saw its opening,
+    and continued only if the store still held its bookkeeping (``shadowed``): a chain the shadow stopped
+    following (switched off meanwhile) is not resumed with a gap.
+    """
+    policy, published, shadowed = shadow
+    before = Shadowed(state.shadows[key]) if key in state.shadows else NOT_SHADOWED
+    last = published.get(key, {}).get(policy.version) if key in shadowed else None
+    if before is NOT_SHADOWED and last is not None:
+        before = Shadowed(last)
+    if before is NOT_SHADOWED or already_shadowed(before, item):
+        if before.last is not None:
+            state.shadows[key] = before.last
+        return
+    after, revision = shadow_revise(interview, before, policy, item)
+    if after.last is not None:
+        state.shadows[key] = after.last
+    if revision is not None:  # owed: written by the next transaction
+        state.pending.append(shadow_record(revision, topics, partition))
+
+
+Shadow = tuple[Policy, "PublishedByVersion", set[str]]
+"""The shadow policy, the last revisions on ``decision.shadow`` and the interviews still shadowed."""
+
+
 def _replay(
-    state: PartitionState, record: Any, topics: Topics, policies: Policies, published: PublishedByVersion
-) -> None:
+    state: PartitionState, record: Any, topics: Topics, policies: Policies, published: PublishedByVersion,
+    shadow: Shadow | None = None,
+) -> None:  # fmt: skip
     item = resolve(state.dlq.get(record.offset), record.offset, lambda: input_of(record))
     if item is None:
         return
@@ -95,6 +130,8 @@ def _replay(
         state.pending.extend(round_record(revision, interview.projection, topics))
     if poison is None:  # decision.participants is compacted: a record already there is written again
         state.pending.extend(participant_record(item, topics, record.partition))
+    if isinstance(item, Event) and shadow is not None:
+        _replay_shadow(state, key, interview, item, shadow, record.partition, topics)
     known = state.dlq.get(record.offset)
     if poison is not None and (known is None or known.kind != POISON):
         state.pending.append(dlq_record(record, poison, topics))
@@ -134,8 +171,9 @@ async def participants_from_history(
 
 
 async def rebuild(
-    client: dict[str, Any], topics: Topics, group: str, partition: int, policies: Policies
-) -> PartitionState:
+    client: dict[str, Any], topics: Topics, group: str, partition: int, policies: Policies,
+    shadow_policy: Policy | None = None, shadowed: set[str] | None = None,
+) -> PartitionState:  # fmt: skip
     """Replay ``interview.events`` up to the committed offset; owe only what was never published.
 
     Parked and released records are read from the DLQ here, so a release written while the partition
@@ -148,9 +186,12 @@ async def rebuild(
     seen = max((e.dlq_offset for e in entries), default=-1)
     state = PartitionState(dlq=latest_words(entries), committed=committed, dlq_seen=seen)
     published = await last_published(client, topics.decision_events, partition)
+    shadow = None
+    if shadow_policy is not None:  # ADR 0024: shadow chains continue from decision.shadow
+        shadow = (shadow_policy, await last_published(client, topics.shadow, partition), shadowed or set())
     # Guarded: read_partition with end <= start stops a consumer right after starting it, which
     # trips an aiokafka 0.14 bug (CancelledError from NoGroupCoordinator.close).
     if committed > 0:
         async for record in read_partition(client, topics.interview_events, partition, end=committed):
-            _replay(state, record, topics, policies, published)
+            _replay(state, record, topics, policies, published, shadow)
     return state

@@ -91,3 +91,10 @@ def release_record(entry: DlqEntry, topics: Topics, *, skip: bool) -> OutRecord:
 def dlq_entry(record: Any) -> DlqEntry | None:
     """A consumed DLQ record's word; None if it is not one of ours."""
     return parse(record.headers, record.offset)
+
+
+def shadow_record(event: Event, topics: Topics, partition: int) -> OutRecord:
+    """A shadow policy's revision on ``decision.shadow`` only (ADR 0024): never on decision.events,
+    decision.verdicts or the candidacy repartition, so their consumers see nothing new."""
+    record = encode(event)
+    return OutRecord(topics.shadow, record.key, record.value, record.headers, partition)

@@ -14,13 +14,13 @@ from typing import Any
 
 import orjson
 
-from schemas.common import GoalId, Outcome, QuestionKind, Rating, Side
-from schemas.decision import Agreement, Mutual, SideVerdict, Signal
+from schemas.common import Confidence, GoalId, Outcome, QuestionKind, Rating, Side
+from schemas.decision import Agreement, Mutual, SideVerdict, SideVerdictV2, Signal
 from services.decision.domain.projection import AssessmentFact, Cause, Projection, QuestionFact, StoryFact
 from services.decision.domain.revisions import InterviewState, Poison, Published, settled
 from services.decision.domain.verdict import Verdict
 
-STATE_FORMAT = "decision/2"
+STATE_FORMAT = "decision/3"  # /3: an assessment's stated confidence and policy v2's verdicts (ADR 0023)
 INTERVIEW = "i:"
 """Key prefix of an interview's state: ``i:<interview id>``."""
 DLQ_SEEN = "m:dlq_seen"
@@ -59,8 +59,7 @@ def _projection(p: Projection) -> dict[str, Any]:
         "st": [[s.story_id, s.event_id] for s in p.stories],
         "q": [[q.question_id, q.event_id, q.asker_side, q.kind, q.story, q.stories_before]
               for q in p.questions],
-        "a": [[a.assessment_id, a.event_id, a.assessor, a.side, a.goal, a.rating, a.evidence,
-               a.evidence_events] for a in p.assessments],
+        "a": [_assessment(a) for a in p.assessments],
         "th": dict(p.threads), "ie": dict(p.item_events), "co": p.concluded, "o": p.outcome,
         "rd": p.round,
     }  # fmt: skip
@@ -76,13 +75,25 @@ def _load_projection(d: dict[str, Any]) -> Projection:
             QuestionFact(q, e, Side(side) if side else None, QuestionKind(kind), story, before)
             for q, e, side, kind, story, before in d["q"]
         ),
-        assessments=tuple(
-            AssessmentFact(a, e, who, Side(side), GoalId(goal), Rating(rating), tuple(ev), tuple(evs))
-            for a, e, who, side, goal, rating, ev, evs in d["a"]
-        ),
+        assessments=tuple(_load_assessment(*a) for a in d["a"]),
         threads=MappingProxyType(d["th"]), item_events=MappingProxyType(d["ie"]), concluded=d["co"],
         outcome=Outcome(d["o"]) if d["o"] else None, round=d.get("rd", ""),
     )  # fmt: skip
+
+
+def _assessment(a: AssessmentFact) -> list[Any]:
+    # The stated confidence (policy v2 reads it) only when stated: most assessments keep 8 items.
+    out = [a.assessment_id, a.event_id, a.assessor, a.side, a.goal, a.rating, a.evidence, a.evidence_events]
+    return out if a.confidence is None else [*out, a.confidence]
+
+
+def _load_assessment(
+    a: str, e: str, who: str, side: str, goal: str, rating: str, ev: list[str], evs: list[str], *c: str
+) -> AssessmentFact:
+    confidence = Confidence(c[0]) if c else None
+    return AssessmentFact(
+        a, e, who, Side(side), GoalId(goal), Rating(rating), tuple(ev), tuple(evs), confidence
+    )
 
 
 def _published(p: Published) -> dict[str, Any]:
@@ -93,7 +104,8 @@ def _published(p: Published) -> dict[str, Any]:
         "n": p.revision, "h": p.chain_hash, "s": p.input_sequence,
         "v": {"company": v.company.model_dump(mode="json"), "candidate": v.candidate.model_dump(mode="json"),
               "mutual": v.mutual.value, "signals": [s.model_dump(mode="json") for s in v.signals],
-              "agreement": v.agreement.model_dump(mode="json"), "final": v.final},
+              "agreement": v.agreement.model_dump(mode="json"), "final": v.final,
+              **({} if v.another_round is None else {"ar": v.another_round})},
     }  # fmt: skip
 
 
@@ -101,9 +113,26 @@ def _load_published(d: dict[str, Any]) -> Published:
     if "v" not in d:
         return Published(d["n"], d["h"], None, d["s"])
     v = d["v"]
+    side = SideVerdict if "ar" not in v else SideVerdictV2  # policy v2's verdicts carry another_round
     verdict = Verdict(
-        SideVerdict.model_validate(v["company"]), SideVerdict.model_validate(v["candidate"]),
+        side.model_validate(v["company"]), side.model_validate(v["candidate"]),
         Mutual(v["mutual"]), tuple(Signal.model_validate(s) for s in v["signals"]),
-        Agreement.model_validate(v["agreement"]), v["final"],
+        Agreement.model_validate(v["agreement"]), v["final"], v.get("ar"),
     )  # fmt: skip
     return Published(d["n"], d["h"], verdict, d["s"])
+
+
+SHADOW = "s:"
+"""Key prefix of an interview's shadow bookkeeping (ADR 0024): ``s:<interview id>`` -> its last shadow
+revision. Absent: the interview is not shadowed. Beside ``i:`` rather than in it, so the state of the
+interview's own policy keeps its format and bytes whether a shadow runs or not."""
+
+
+def dump_shadow(shadow: Published) -> bytes:
+    """Compact JSON of an interview's last shadow revision (settled: without its verdict)."""
+    return orjson.dumps(_published(shadow))
+
+
+def load_shadow(value: bytes) -> Published:
+    """An interview's last shadow revision back from ``dump_shadow``."""
+    return _load_published(orjson.loads(value))

@@ -8,7 +8,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
-from schemas.common import GoalId, Outcome, QuestionKind, Rating, Side
+from schemas.common import Confidence, GoalId, Outcome, QuestionKind, Rating, Side
 from schemas.envelope import Event
 from schemas.interview import (
     GoalAssessed,
@@ -65,11 +65,13 @@ class AssessmentFact:
     rating: Rating
     evidence: tuple[str, ...]
     evidence_events: tuple[str, ...]
+    confidence: Confidence | None = None
+    """The assessor's own confidence (``goal_assessed.v2``+; None when not stated): read by policy v2."""
 
 
 @dataclass(frozen=True)
 class Projection:
-    """Everything policy v1 looks at, for one interview; immutable, replaced by ``evolve``."""
+    """Everything the policies look at, for one interview; immutable, replaced by ``evolve``."""
 
     interview_id: str
     candidacy_id: str
@@ -152,7 +154,7 @@ def _assessed(p: Projection, event: Event, data: GoalAssessed) -> Projection:
     cited = tuple(p.item_events[i] for i in data.evidence if i in p.item_events)
     fact = AssessmentFact(
         data.assessment_id, event.attributes.id, data.assessor, data.assessor_side,
-        data.goal, data.rating, data.evidence, cited,
+        data.goal, data.rating, data.evidence, cited, data.confidence,
     )  # fmt: skip
     # The latest assessment by the same assessor of the same goal is the one in force.
     kept = tuple(a for a in p.assessments if (a.assessor, a.goal) != (fact.assessor, fact.goal))

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from schemas import canonical
 from schemas.chain import GENESIS_HASH
 from schemas.common import ActorSide
-from schemas.decision import Agreement, SideVerdict, Signal, VerdictChanged
+from schemas.decision import Agreement, SideVerdict, Signal, VerdictChanged, VerdictChangedV2
 from schemas.envelope import Event
 from schemas.interview import InterviewOpened
 from schemas.registry import DECISION_SOURCE, build_event
@@ -169,11 +169,15 @@ def build_revision(
     # Every value here was validated where it entered (the interview event) or built by the policy
     # from such values: constructed, not validated again (ADR 0017). The golden revisions and the
     # JSON Schema tests check what this builds.
-    data = VerdictChanged.built(
+    # v1's verdicts have no ``another_round`` and keep v1's shape forever; v2's are ``VerdictChangedV2``.
+    v1 = verdict.another_round is None
+    model = VerdictChanged if v1 else VerdictChangedV2
+    extra = {} if v1 else {"another_round": verdict.another_round}
+    data = model.built(
         interview_id=p.interview_id, candidacy_id=p.candidacy_id, revision=revision,
         policy_version=policy_version, input_sequence=p.sequence, input_hash=input_hash,
         company=verdict.company, candidate=verdict.candidate, mutual=verdict.mutual, signals=verdict.signals,
-        agreement=verdict.agreement, final=verdict.final,
+        agreement=verdict.agreement, final=verdict.final, **extra,
     )  # fmt: skip
     event = build_event(
         data, event_id=revision_id(p.interview_id, revision, policy_version), subject=p.interview_id,
@@ -227,7 +231,7 @@ def _data_bytes(data: VerdictChanged) -> bytes:
     ``model_dump(mode="json")`` gives them; the golden revisions hold them equal) while the model has
     exactly the fields below.
     """
-    if not _HAND_WRITTEN:  # a field was added: the general way
+    if not _HAND_WRITTEN or type(data) is not VerdictChanged:  # a field was added (v2): the general way
         return canonical.dumps(data.model_dump(mode="json"))
     a = data.agreement
     before = {

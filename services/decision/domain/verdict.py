@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from schemas.decision import Agreement, Mutual, SideVerdict, Signal, VerdictChanged
+from schemas.decision import Agreement, Mutual, SideVerdict, Signal, VerdictChanged, VerdictChangedV2
 
 
 @dataclass(frozen=True)
@@ -17,8 +17,13 @@ class Verdict:
     signals: tuple[Signal, ...]
     agreement: Agreement
     final: bool
+    another_round: bool | None = None
+    """Policy v2 and later (``VerdictChangedV2``); None for v1, whose revisions have no such field."""
 
     @classmethod
     def of(cls, data: VerdictChanged) -> Verdict:
         """The verdict carried by a published revision."""
-        return cls(data.company, data.candidate, data.mutual, data.signals, data.agreement, data.final)
+        another = data.another_round if isinstance(data, VerdictChangedV2) else None
+        return cls(
+            data.company, data.candidate, data.mutual, data.signals, data.agreement, data.final, another
+        )

@@ -10,7 +10,7 @@ from fastapi import FastAPI, Path, Query, Request
 from pydantic import AwareDatetime, BaseModel, Field
 
 from schemas.common import MAX_SAFE_INT, Id
-from schemas.decision import VerdictChanged
+from schemas.decision import VerdictChanged, VerdictChangedV2
 from schemas.envelope import Event
 from services.decision.entrypoints.access import ACCESS
 from services.decision.entrypoints.calibration_api import mount_calibration
@@ -43,7 +43,9 @@ class Revision(BaseModel):
     time: datetime = Field(description="Time of the interview event that caused the revision.")
     causationid: str = Field(description="Id of that interview event.")
     prevhash: str = Field(description="Hash chain over the interview's revisions.")
-    verdict: VerdictChanged
+    verdict: VerdictChangedV2 | VerdictChanged = Field(
+        description="The revision's data: verdict_changed.v2 (policy v2: confidence) or .v1 (policy v1)."
+    )
     view: View = Field(default=View.FULL, description="full, or candidate: the candidate's view.")
 
 

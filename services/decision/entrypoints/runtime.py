@@ -26,7 +26,7 @@ from services.decision.adapters.verdict_store import (
     open_store,
 )
 from services.decision.domain.candidacy.versions import PolicyChoice
-from services.decision.domain.policy import Policies
+from services.decision.domain.policy import Policies, policy_for
 from services.decision.entrypoints.settings import DecisionSettings
 from services.platform.eos import Record, TransactionalProcessor
 from services.platform.state import default_state_dir
@@ -169,8 +169,9 @@ def _state_dir(settings: DecisionSettings) -> Any:
 def build_projector(settings: DecisionSettings) -> ProjectorRuntime:
     """The verdict projector from its settings."""
     client, topics = settings.kafka.client_kwargs(), Topics(settings.kafka.topic_prefix)
+    shadow = policy_for(settings.shadow_policy) if settings.shadow_policy else None  # ADR 0024
     handler = DecisionHandler(
-        client, topics, settings.group, Policies.of(settings.policy_version), _state_dir(settings)
+        client, topics, settings.group, Policies.of(settings.policy_version), _state_dir(settings), shadow
     )
     progress = Progress(handler)
     processor = TransactionalProcessor(

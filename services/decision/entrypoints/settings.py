@@ -6,9 +6,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.decision.domain.policy import versions
 from services.platform.auth import AuthSettings
 from services.platform.settings import KafkaSettings
 
@@ -42,6 +43,11 @@ class DecisionSettings(BaseSettings):
         description="Unset: each interview is evaluated under the policy version it was opened with. "
         "Set (e.g. v2): every interview is evaluated under that version, e.g. to run it side by side.",
     )
+    shadow_policy: str | None = Field(
+        default=None,
+        description="A verdict policy version (e.g. v2) the projector also applies, in shadow, to interviews "
+        "opened under another: its revisions go to decision.shadow only (docs/decisions/0024). Unset: none.",
+    )
     candidacy_policy: Literal["candidacy-v1", "candidacy-v2"] = Field(
         default="candidacy-v1",
         description="Candidacy policy of new candidacies (docs/decisions/0022); a candidacy keeps the policy "
@@ -71,6 +77,13 @@ class DecisionSettings(BaseSettings):
     log_json: bool = Field(default=True)
     kafka: KafkaSettings = Field(default_factory=KafkaSettings, exclude=True)
     auth: AuthSettings = Field(default_factory=AuthSettings, exclude=True)
+
+    @field_validator("shadow_policy")
+    @classmethod
+    def _known_shadow(cls, value: str | None) -> str | None:
+        if value and value not in versions():  # empty: no shadow
+            raise ValueError(f"unknown policy version {value!r}; known: {', '.join(versions())}")
+        return value or None
 
     def port_of(self, role: Role) -> int:
         """The HTTP port ``role`` listens on."""

@@ -113,6 +113,7 @@ class InterviewHandler:
         *,
         keys: KeyStore,
         intake_principal: str = "User:interview-intake",
+        policy_version: str = "v1",
     ) -> None:
         self._client, self._topics, self._partitions = client, topics, partitions
         self._keys = keys  # data keys per candidate: text is sealed before it is written
@@ -121,6 +122,7 @@ class InterviewHandler:
             type="service_account", id=intake_principal, issuer="kafka", role="service"
         )
         self._clock, self._ids = clock, ids
+        self._policy = policy_version  # for an open command that names none (INTERVIEW_POLICY_VERSION)
         self._state_dir = state_dir or default_state_dir()
         self._owned: dict[int, _Partition] = {}
         self._interviews: dict[int, int] = {}  # interviews in each owned partition's store (gauge)
@@ -250,7 +252,7 @@ class InterviewHandler:
             return wire.rejected(command, misrouted), []
         current = state.interview(command.interview_id)
         trace = current_trace() if tracing_on() else None
-        outcome = decide(current, command, Stamp([self._ids()], self._clock(), trace))
+        outcome = decide(current, command, Stamp([self._ids()], self._clock(), trace, self._policy))
         if isinstance(outcome, Rejection):
             return wire.rejected(command, outcome), []
         try:

@@ -29,6 +29,8 @@ class Stamp:
     time: datetime
     trace: tuple[str, str | None] | None = None
     """W3C traceparent and tracestate of the operation deciding the command (None: tracing is off)."""
+    policy_version: str = "v1"
+    """The verdict policy an interview opens under when its command names none (the service's setting)."""
 
 
 __all__ = [

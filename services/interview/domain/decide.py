@@ -26,8 +26,8 @@ from services.interview.domain.state import InterviewState
 def decide(state: InterviewState, command: Command, stamp: Stamp) -> list[Event] | Rejection:
     """The events ``command`` appends to the interview, or why it is refused."""
     try:
-        side = _admit(state, command)
-        data = _data(state, command, side)
+        side = _admit(state, command, stamp.policy_version)
+        data = _data(state, command, side, stamp.policy_version)
     except RejectedError as exc:
         # Someone not taking part learns nothing of the interview, not even its version.
         hidden = exc.code is Code.NOT_A_PARTICIPANT
@@ -35,7 +35,7 @@ def decide(state: InterviewState, command: Command, stamp: Stamp) -> list[Event]
     return [_event(state, command, stamp, data, side)]
 
 
-def _admit(state: InterviewState, command: Command) -> Side:
+def _admit(state: InterviewState, command: Command, policy: str) -> Side:
     """Lifecycle, version, then who may act: returns the actor's side."""
     if not isinstance(command.payload, OpenInterview) and state.opened and state.unreadable is None:
         rules.actor(dict(state.participants), command)  # a stranger hears first that they are one
@@ -43,18 +43,18 @@ def _admit(state: InterviewState, command: Command) -> Side:
     rules.version(state, command)
     if isinstance(command.payload, OpenInterview):
         rules.participants(command.payload)
-        rules.policy(command.payload)
+        rules.policy(command.payload, policy)
         participants = {p.id: p.side for p in command.payload.participants}
     else:
         participants = dict(state.participants)
     return rules.actor(participants, command)
 
 
-def _data(state: InterviewState, command: Command, side: Side) -> Frozen:
+def _data(state: InterviewState, command: Command, side: Side, policy: str) -> Frozen:
     payload, actor = command.payload, command.actor_id
     match payload:
         case OpenInterview():
-            return rules.opened(payload)
+            return rules.opened(payload, policy)
         case TellStory():
             return rules.story(state, payload, actor, side)
         case AskQuestion():

@@ -102,12 +102,13 @@ def participants(payload: OpenInterview) -> None:
         )
 
 
-def policy(payload: OpenInterview) -> None:
+def policy(payload: OpenInterview, default: str) -> None:
     """An interview opens under a verdict policy the contract knows (no decision could be made else)."""
-    if payload.policy_version not in POLICY_VERSIONS:
+    version = payload.policy_version or default
+    if version not in POLICY_VERSIONS:
         raise RejectedError(
             Code.UNKNOWN_POLICY,
-            f"policy_version {payload.policy_version!r} is not a known verdict policy; "
+            f"policy_version {version!r} is not a known verdict policy; "
             f"allowed: {list(POLICY_VERSIONS)}",
             "payload.policy_version",
         )
@@ -159,9 +160,10 @@ def new_id(state: InterviewState, item_id: str, field: str) -> None:
         )
 
 
-def opened(payload: OpenInterview) -> InterviewOpened:
-    """The opening event's data."""
-    return InterviewOpened(**payload.model_dump(exclude={"type"}))
+def opened(payload: OpenInterview, default: str) -> InterviewOpened:
+    """The opening event's data, under the command's policy or else the service's ``default``."""
+    version = payload.policy_version or default
+    return InterviewOpened(**payload.model_dump(exclude={"type", "policy_version"}), policy_version=version)
 
 
 def story(state: InterviewState, payload: TellStory, teller: str, side: Side) -> StoryTold:

@@ -101,7 +101,7 @@ class InterviewService:
         self.keys = self.keys or self._key_store()
         handler = InterviewHandler(
             self.client, self.topics, partitions, state_dir=self.settings.state_dir, keys=self.keys,
-            intake_principal=self.settings.intake_principal,
+            intake_principal=self.settings.intake_principal, policy_version=self.settings.policy_version,
         )
         return TransactionalProcessor(
             self.client,

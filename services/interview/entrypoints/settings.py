@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from schemas.common import POLICY_VERSIONS
 from schemas.topics import INTERVIEW_COMMANDS, Topics
 from services.platform.auth import AuthSettings
 
@@ -69,7 +70,19 @@ class InterviewSettings(BaseSettings):
         description="Principal recorded on events of commands that arrive over Kafka without one (the "
         "Kafka principal the intake producers authenticate as).",
     )
+    policy_version: str = Field(
+        default="v1",
+        description="Verdict policy new interviews open under when the open command names none "
+        f"(one of {', '.join(POLICY_VERSIONS)}); interviews already open keep theirs (docs/decisions/0023).",
+    )
     auth: AuthSettings = Field(default_factory=AuthSettings, exclude=True)
+
+    @field_validator("policy_version")
+    @classmethod
+    def _known_policy(cls, value: str) -> str:
+        if value not in POLICY_VERSIONS:
+            raise ValueError(f"unknown verdict policy {value!r}; known: {', '.join(POLICY_VERSIONS)}")
+        return value
 
 
 # Every Kafka name of the service starts with the topic prefix, so one prefix ACL per resource type

@@ -26,13 +26,13 @@ from tests.decision_support import by_key, eventually, free_port, produce, setti
 pytestmark = pytest.mark.kafka
 
 # What a deployed fix looks like: a build that knows the policy the interview was opened under.
-V2 = replace(policy_for("v1"), version="v2")
-FIXED = Policies(known={**Policies().known, "v2": V2})
+V9 = replace(policy_for("v1"), version="v9")
+FIXED = Policies(known={**Policies().known, "v9": V9})
 
 
-def under_v2(interview_id: str) -> Script:
-    """An interview opened under v2, which the current build does not know: it parks (unknown_policy)."""
-    s = Script(interview_id).opened(policy_version="v2").ask("q1", QuestionKind.INVITE_STORY)
+def under_v9(interview_id: str) -> Script:
+    """An interview opened under v9, which the current build does not know: it parks (unknown_policy)."""
+    s = Script(interview_id).opened(policy_version="v9").ask("q1", QuestionKind.INVITE_STORY)
     return s.story("s1", in_reply_to="q1").ask("q2", QuestionKind.CLARIFYING, about="s1").answer("a1", "q2")
 
 
@@ -86,12 +86,12 @@ async def park(kafka: Broker, client: dict[str, Any], topics: Topics, script: Sc
 async def test_retry_resumes_a_parked_interview_with_no_new_input(
     kafka: Broker, kafka_client: dict[str, Any], topics: Topics
 ) -> None:
-    script = under_v2("iv-v2")
+    script = under_v9("iv-v9")
     await park(kafka, kafka_client, topics, script)
     async with service(kafka, topics, FIXED):
         await asyncio.sleep(3)  # the fix alone resumes nothing: the record stays parked until released
         assert await published(kafka_client, topics, script.interview_id) == []
-        assert [e.interview_id for e in await release(kafka_client, topics, None, skip=False)] == ["iv-v2"]
+        assert [e.interview_id for e in await release(kafka_client, topics, None, skip=False)] == ["iv-v9"]
 
         async def resumed() -> bool:
             return await published(kafka_client, topics, script.interview_id) == expected(script)
@@ -103,7 +103,7 @@ async def test_retry_resumes_a_parked_interview_with_no_new_input(
 async def test_a_release_written_while_the_service_is_down_is_not_lost(
     kafka: Broker, kafka_client: dict[str, Any], topics: Topics
 ) -> None:
-    script = under_v2("iv-down")
+    script = under_v9("iv-down")
     await park(kafka, kafka_client, topics, script)
     await release(kafka_client, topics, script.interview_id, skip=False)
     async with service(kafka, topics, FIXED):

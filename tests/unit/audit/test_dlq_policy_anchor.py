@@ -122,19 +122,19 @@ def story_first_under(interview_id: str, version: str) -> list[Event]:
 
 
 def test_revisions_are_recomputed_under_the_version_they_record() -> None:
-    events = story_first_under("iv-v2", "v2")  # opened under v2; a v1 instance published its verdicts
+    events = story_first_under("iv-v9", "v9")  # opened under v9; a v1 instance published its verdicts
     report = verify(records_of(events), records_of(project(events, "v1"))).report
     assert report.ok, report.discrepancies
     assert report.counts.revisions_matched == report.counts.revisions_recomputed > 0
 
 
 def test_without_published_revisions_the_interview_version_is_used_and_an_unknown_one_named() -> None:
-    events = story_first_under("iv-v2", "v2")
+    events = story_first_under("iv-v9", "v9")
     report = verify(records_of(events), []).report
     assert [(d.kind, d.interview, d.policy_version) for d in report.discrepancies] == [
-        (Kind.UNKNOWN_POLICY, "iv-v2", "v2")
+        (Kind.UNKNOWN_POLICY, "iv-v9", "v9")
     ]
-    assert "v2" in report.discrepancies[0].detail
+    assert "v9" in report.discrepancies[0].detail
     known = verify(records_of(story_first_under("iv-v1", "v1")), []).report
     assert {d.kind for d in known.discrepancies} == {Kind.MISSING_REVISION}
 

@@ -27,12 +27,12 @@ def test_an_interview_is_evaluated_under_its_own_version() -> None:
 
 
 def test_an_unknown_version_parks_the_interview_at_its_opening() -> None:
-    s = opened_under("v2")
+    s = opened_under("v9")
     state, revision, poison = step(InterviewState(), s.events[0], Policies(), offset=4)
     assert revision is None
     assert poison is not None
     assert (poison.code, poison.offset, poison.interview_id) == ("unknown_policy", 4, "iv")
-    assert "'v2'" in poison.detail
+    assert "'v9'" in poison.detail
     assert "v1" in poison.detail
     assert state.parked == poison
     assert state.projection is None
@@ -41,20 +41,20 @@ def test_an_unknown_version_parks_the_interview_at_its_opening() -> None:
 
 
 def test_project_parks_an_unknown_version_like_the_service() -> None:
-    a, b = opened_under("v2", "a"), story_first("b")
+    a, b = opened_under("v9", "a"), story_first("b")
     out = project([*a.events, *b.events])
     assert {e.attributes.subject for e in out} == {"b"}
 
 
 def test_once_the_version_is_known_the_interview_is_evaluated_under_it() -> None:
-    """What a deployed fix looks like to the domain: the same history, a build that knows v2."""
-    v2 = replace(policy_for("v1"), version="v2")
-    fixed = Policies(known={**Policies().known, "v2": v2})
-    _, revision, poison = step(InterviewState(), opened_under("v2").events[0], fixed)
+    """What a deployed fix looks like to the domain: the same history, a build that knows v9."""
+    v9 = replace(policy_for("v1"), version="v9")
+    fixed = Policies(known={**Policies().known, "v9": v9})
+    _, revision, poison = step(InterviewState(), opened_under("v9").events[0], fixed)
     assert poison is None
     assert revision is not None
     assert isinstance(revision.data, VerdictChanged)
-    assert revision.data.policy_version == "v2"
+    assert revision.data.policy_version == "v9"
 
 
 def test_a_forced_version_evaluates_every_interview() -> None:
@@ -73,4 +73,4 @@ def test_a_forced_version_evaluates_every_interview() -> None:
 
 
 def test_project_with_a_version_forces_it() -> None:
-    assert project(opened_under("v2").events, "v1")  # a what-if under v1 ignores the recorded v2
+    assert project(opened_under("v9").events, "v1")  # a what-if under v1 ignores the recorded v9

@@ -7,13 +7,14 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from schemas.common import Confidence, QuestionKind, Rating
 from services.decision.adapters import snapshot as decision
 from services.decision.domain.policy import Policies
 from services.decision.domain.revisions import InterviewState, Poison, settled, step
 from services.interview.adapters import snapshot as writer
 from services.interview.domain import fold
 from services.interview.domain.state import retired
-from testkit.interviews import checklist, story_first, stream
+from testkit.interviews import COMPANY, Script, checklist, story_first, stream
 
 SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -75,3 +76,23 @@ def test_interview_state_round_trips_and_a_concluded_one_keeps_only_what_refuses
     )  # fmt: skip
     assert small.participants == concluded.participants  # who may be told `concluded` (ADR 0022)
     assert not small.item_ids
+
+
+@SETTINGS
+@given(cut=st.integers(1, 40), confidence=st.sampled_from([None, *Confidence]))
+def test_policy_v2_state_round_trips_with_stated_confidence(cut: int, confidence: Confidence | None) -> None:
+    """v2 reads each assessment's stated confidence, and its published verdict has v2's shape."""
+    script = Script("iv-v2").opened(policy_version="v2").ask("q1", QuestionKind.INVITE_STORY)
+    script.story("s1", in_reply_to="q1")
+    for i, goal in enumerate(COMPANY, 1):
+        script.assess(f"c{i}", goal, Rating.YES, confidence=confidence)
+    script.conclude()
+    events = [*script.events, *stream(2, prefix="v1")][:cut]
+    for policies in (Policies(), Policies.of("v2")):
+        kept: dict[str, InterviewState] = {}
+        for event in events:
+            key = event.attributes.subject
+            kept[key], _, _ = step(kept.get(key, InterviewState()), event, policies)
+            again = decision.load_state(decision.dump_state(kept[key]))
+            assert again == settled(kept[key])
+            assert step(again, event, policies) == step(settled(kept[key]), event, policies)

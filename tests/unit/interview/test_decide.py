@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -32,6 +33,7 @@ from tests.unit.interview.given import (
     opened_story_told,
     question,
     rejected,
+    stamp,
     story,
     when,
 )
@@ -156,12 +158,30 @@ def test_the_candidate_is_a_candidate_side_participant(candidate_id: str) -> Non
     rejected(when(InterviewState(IID), ALICE, payload), "invalid_participants", "payload.candidate_id")
 
 
-@pytest.mark.parametrize("version", ["v2", "v17"])
+@pytest.mark.parametrize("version", ["v3", "v17"])
 def test_an_interview_opens_under_a_known_policy_only(version: str) -> None:
     payload = open_payload(policy_version=version)
     outcome = rejected(when(InterviewState(IID), ALICE, payload), "unknown_policy", "payload.policy_version")
     assert version in outcome.message
     assert "'v1'" in outcome.message
+
+
+def test_an_open_naming_no_policy_opens_under_the_services_setting() -> None:
+    """INTERVIEW_POLICY_VERSION reaches the domain in the stamp; a policy the command names wins."""
+    payload = open_payload()
+    payload.pop("policy_version", None)
+    for setting in POLICY_VERSIONS:
+        cmd = command(payload, actor=ALICE, version=0)
+        event = accepted(decide(InterviewState(IID), cmd, replace(stamp(99), policy_version=setting)))
+        assert isinstance(event.data, InterviewOpened)
+        assert event.data.policy_version == setting
+    named = command(open_payload(policy_version="v1"), actor=ALICE, version=0)
+    event = accepted(decide(InterviewState(IID), named, replace(stamp(99), policy_version="v2")))
+    assert isinstance(event.data, InterviewOpened)
+    assert event.data.policy_version == "v1"
+    default = accepted(decide(InterviewState(IID), command(payload, actor=ALICE, version=0), stamp(99)))
+    assert isinstance(default.data, InterviewOpened)
+    assert default.data.policy_version == "v1"  # the setting's own default
 
 
 def test_every_known_policy_opens() -> None:

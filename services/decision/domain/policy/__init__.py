@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.decision.domain.policy import v1
+from services.decision.domain.policy import v1, v2
 from services.decision.domain.projection import Projection
 from services.decision.domain.verdict import Verdict
 
@@ -26,6 +26,7 @@ class Policy:
 
 _VERSIONS: dict[str, tuple[Callable[[Projection, Any], Verdict], Any]] = {
     v1.VERSION: (v1.evaluate, v1.THRESHOLDS_V1),
+    v2.VERSION: (v2.evaluate, v2.THRESHOLDS_V2),
 }
 
 
