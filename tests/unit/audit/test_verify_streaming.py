@@ -4,6 +4,7 @@ and its memory does not grow with the length of the history."""
 from __future__ import annotations
 
 import gc
+import importlib
 import tracemalloc
 from typing import Any
 
@@ -17,7 +18,11 @@ from services.decision.domain import revisions
 from services.decision.domain.policy.v1 import sides
 from services.decision.domain.replay import project
 from testkit.interviews import stream
+
 from tests.unit.audit.history import clean, drop, edit_data, index_of, sequence_of_data, swap
+
+# the package ``policy.v1`` re-exports a function named ``signals``: the module itself, by name
+question_signals = importlib.import_module("services.decision.domain.policy.v1.signals")
 
 Records = list[LogRecord]
 
@@ -87,6 +92,8 @@ def test_verify_memory_does_not_grow_with_the_history(monkeypatch: pytest.Monkey
     # measured is verify's own footprint, not those caches filling up within the measured run.
     monkeypatch.setattr(sides, "MEMO_SIZE", 16)
     sides._MEMO.clear()
+    monkeypatch.setattr(question_signals, "MEMO_SIZE", 16)
+    question_signals._MEMO.clear()
     monkeypatch.setattr(revisions, "_SIDE_BYTES_MAX", 16)
     revisions._SIDE_BYTES.clear()
     small, large = history(40), history(160)  # about 1,000 and 4,000 records
