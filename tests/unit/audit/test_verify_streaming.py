@@ -18,7 +18,6 @@ from services.decision.domain import revisions
 from services.decision.domain.policy.v1 import sides
 from services.decision.domain.replay import project
 from testkit.interviews import stream
-
 from tests.unit.audit.history import clean, drop, edit_data, index_of, sequence_of_data, swap
 
 # the package ``policy.v1`` re-exports a function named ``signals``: the module itself, by name
