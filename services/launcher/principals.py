@@ -14,7 +14,9 @@ create these ACLs on the local broker; the Helm chart's ``KafkaUser`` resources 
   ``decision.events``, ``decision.verdicts``, ``decision.participants`` and the DLQ back (its read
   models, ADR 0015), and describes every product topic (it checks they exist at start).
   It also runs the candidacy projection (ADR 0012): reads and writes ``decision.candidacy-rounds``,
-  ``decision.candidacies`` and ``decision.candidacy-state`` in its own group and transactions.
+  ``decision.candidacies`` and ``decision.candidacy-state`` in its own group and transactions, and the
+  notary (ADR 0026): reads the three logged topics in its groups ``<group>.notary.*`` and writes
+  ``decision.checkpoints`` in its transactions.
 - audit: reads ``interview.events``, ``decision.events``, the DLQ and ``decision.candidacies``, with no
   group and no writes.
 """
@@ -26,6 +28,7 @@ from schemas.topics import (
     CANDIDACY_ROUNDS,
     CANDIDACY_STATE,
     COMMAND_RESULTS,
+    DECISION_CHECKPOINTS,
     DECISION_EVENTS,
     DECISION_PARTICIPANTS,
     DECISION_STATE,
@@ -102,6 +105,10 @@ def service_acls(
             acl("topic", name(CANDIDACY_STATE), *RW),
             acl("group", decision.candidacy_group, "Read"),
             acl("transactionalId", f"{decision.candidacy_group}.rounds.", "Write", "Describe", prefix=True),
+            # The notary (ADR 0026): a group and transactional ids per input topic, all under one prefix.
+            acl("topic", name(DECISION_CHECKPOINTS), *RW),
+            acl("group", f"{decision.notary_group}.", "Read", prefix=True),
+            acl("transactionalId", f"{decision.notary_group}.", "Write", "Describe", prefix=True),
         ],
         AUDIT: [
             acl("topic", name(INTERVIEW_EVENTS), *R),
@@ -109,5 +116,6 @@ def service_acls(
             acl("topic", name(DLQ), *R),
             acl("topic", name(CANDIDACY_EVENTS), *R),
             acl("topic", name(PRIVACY_KEYS), *R),  # hiring-audit verify --reveal-text (ADR 0011)
+            acl("topic", name(DECISION_CHECKPOINTS), *R),  # hiring-audit checkpoint save (ADR 0026)
         ],
     }

@@ -19,7 +19,8 @@ from services.platform.serving import stop_on_signals
 from services.platform.tracing import configure_tracing
 
 app = typer.Typer(
-    help="The decision service: three roles (projector, candidacy, query), each its own process (ADR 0016).",
+    help="The decision service: four roles (projector, candidacy, query, notary), each its own process "
+    "(ADR 0016, 0026).",
     no_args_is_help=True,
 )
 PORT = typer.Option(None, help="HTTP port (DECISION_PORT; default: the role's own).")
@@ -44,8 +45,14 @@ def query(port: int = PORT) -> None:
 
 
 @app.command()
+def notary(port: int = PORT) -> None:
+    """The notary: transparency-log trees and signed checkpoints, exactly once (ADR 0026); probes (8085)."""
+    _run(Role.NOTARY, port)
+
+
+@app.command()
 def serve(port: int = PORT) -> None:
-    """All three roles in ONE process (8082): for development and in-process tests, not production."""
+    """All four roles in ONE process (8082): for development and in-process tests, not production."""
     _run(Role.SERVE, port)
 
 
