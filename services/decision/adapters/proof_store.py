@@ -63,7 +63,7 @@ class Checkpoint:
 
 
 class ProofStore(SqliteFedStore):
-    """Subtree nodes of every tree, the offset of every leaf, revisions' records and the latest checkpoints."""
+    """Subtree nodes of every tree, every leaf's offset, revisions' records, the latest checkpoints."""
 
     FORMAT = "tlog-proofs/1"
     TABLES = {
@@ -82,7 +82,7 @@ class ProofStore(SqliteFedStore):
         self._edges: dict[int, _Edge] = {}
 
     def add_records(self, records: list[Any]) -> None:
-        """Append records of one partition of a logged topic (or keep checkpoints); a record held is skipped."""
+        """Append records of one partition of a logged topic (or keep checkpoints); one held is skipped."""
         base = records[0].topic[len(self.prefix) :]
         if base == CHECKPOINTS:
             self._keep_checkpoints(records)
@@ -98,7 +98,9 @@ class ProofStore(SqliteFedStore):
             self._db.executemany("INSERT OR REPLACE INTO node VALUES (?, ?, ?, ?)", nodes)
             self._db.executemany("INSERT OR REPLACE INTO leaf VALUES (?, ?, ?)", leaves)
             self._db.executemany("INSERT OR IGNORE INTO rev VALUES (?, ?, ?, ?)", filter(None, revisions))
-            self._db.execute("INSERT OR REPLACE INTO edge VALUES (?, ?, ?)", (tree, edge.size, edge.last_offset))
+            self._db.execute(
+                "INSERT OR REPLACE INTO edge VALUES (?, ?, ?)", (tree, edge.size, edge.last_offset)
+            )
 
     def _append(
         self, edge: _Edge, tree: int, records: list[Any]
@@ -168,7 +170,9 @@ class ProofStore(SqliteFedStore):
 
     def checkpoints(self) -> list[Checkpoint]:
         """The latest checkpoint of every origin, by origin."""
-        rows = self._db.execute("SELECT origin, topic, partition, size, root, note FROM checkpoint ORDER BY origin")
+        rows = self._db.execute(
+            "SELECT origin, topic, partition, size, root, note FROM checkpoint ORDER BY origin"
+        )
         return [Checkpoint(*row) for row in rows.fetchall()]
 
     def checkpoint(self, topic: str, partition: int) -> Checkpoint | None:

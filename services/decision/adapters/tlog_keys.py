@@ -15,8 +15,17 @@ from pathlib import Path
 
 import structlog
 
-from schemas.checkpoint import Checkpoint, NoteError, Signer, Verifier, cosign, generate_key, parse_signer
-from schemas.checkpoint import parse_verifier as parse_verifier
+from schemas.checkpoint import (
+    Checkpoint,
+    NoteError,
+    Signer,
+    Verifier,
+    cosign,
+    generate_key,
+    parse_signer,
+    parse_verifier,
+    sign,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -82,8 +91,6 @@ def parse_verifiers(text: str) -> list[Verifier]:
 
 def sign_all(checkpoint: Checkpoint, signers: Sequence[Signer]) -> str:
     """The checkpoint's note signed by every signer, in order (old and new during a rotation)."""
-    from schemas.checkpoint import sign
-
     note = sign(checkpoint, signers[0])
     for signer in signers[1:]:
         note = cosign(note, signer)

@@ -77,10 +77,10 @@ class DecisionSettings(BaseSettings):
         "at /transparency/key and checks each checkpoint against; unset: those of the signing keys.",
     )
     tlog_interval_s: float = Field(
-        default=10.0, gt=0, description="A checkpoint at the first transaction boundary this long after the last."
+        default=10.0, gt=0, description="Seconds between checkpoints (at the next transaction boundary)."
     )
     tlog_origin: str = Field(
-        default="", description="Origin base of the checkpoints; unset: hiring-pipeline.local/<prefix or default>."
+        default="", description="Checkpoint origin base; unset: hiring-pipeline.local/<prefix or default>."
     )
     log_level: str = Field(default="INFO")
     log_json: bool = Field(default=True)

@@ -7,6 +7,7 @@ did not sign is never handed out as if they had (500 ``checkpoint_unverified``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 import structlog
@@ -46,7 +47,9 @@ class Keys(BaseModel):
     keys: list[str]
 
 
-def add_transparency_routes(app: FastAPI, query: QueryRuntime, readable: object) -> None:
+def add_transparency_routes(
+    app: FastAPI, query: QueryRuntime, readable: Callable[[Request, str], object]
+) -> None:
     """Mount the transparency routes; ``readable(request, interview_id)`` scopes a revision's proof."""
     proofs, keys = query.proofs, query.keys
 
@@ -57,18 +60,24 @@ def add_transparency_routes(app: FastAPI, query: QueryRuntime, readable: object)
             log.error("checkpoint not signed by the configured keys", origin=found.origin, error=str(exc))
             raise ProblemError(500, "checkpoint_unverified", "Checkpoint not verified", str(exc)) from None
         if (opened.origin, opened.size, opened.root) != (found.origin, found.size, found.root):
-            raise ProblemError(500, "checkpoint_unverified", "Checkpoint not verified", "note and record differ")
+            raise ProblemError(
+                500, "checkpoint_unverified", "Checkpoint not verified", "note and record differ"
+            )
         return found
 
     def latest(topic: str, partition: int) -> Checkpoint:
         found = proofs.checkpoint(topic, partition)
         if found is None:
-            raise ProblemError(404, "no_checkpoint", "No checkpoint", f"{topic}/{partition}: none published yet")
+            raise ProblemError(
+                404, "no_checkpoint", "No checkpoint", f"{topic}/{partition}: none published yet"
+            )
         if proofs.size(topic, partition) < found.size:
             raise catching_up(f"the transparency log of {topic}/{partition}")
         if proofs.range_root(topic, partition, 0, found.size) != found.root:  # never serve a forked proof
             log.error("proof store differs from the checkpoint", origin=found.origin, size=found.size)
-            raise ProblemError(500, "tree_mismatch", "Tree mismatch", f"{found.origin}: the stored tree differs")
+            raise ProblemError(
+                500, "tree_mismatch", "Tree mismatch", f"{found.origin}: the stored tree differs"
+            )
         return verified(found)
 
     def inclusion(topic: str, partition: int, offset: int) -> InclusionProof:
@@ -104,26 +113,28 @@ def add_transparency_routes(app: FastAPI, query: QueryRuntime, readable: object)
         partition: Annotated[int, Query(ge=0, le=65535)],
         offset: Offset,
     ) -> InclusionProof:
-        """That the record at ``topic``/``partition``@``offset`` is in the tree the latest checkpoint signs."""
+        """That the record at ``topic``/``partition``@``offset`` is in the latest checkpoint's tree."""
         return inclusion(topic, partition, offset)
 
     @app.get("/verdicts/{interview_id}/revisions/{n}/inclusion", responses=PROBLEM_RESPONSES)
     async def revision_inclusion(
         request: Request, interview_id: Annotated[Id, Path()], n: Annotated[int, Path(ge=1, le=MAX_SAFE_INT)]
     ) -> InclusionProof:
-        """The inclusion proof of revision ``n`` of an interview's verdict (its ``decision.events`` record)."""
-        readable(request, interview_id)  # type: ignore[operator]
+        """The inclusion proof of an interview's verdict revision ``n`` (its ``decision.events`` record)."""
+        readable(request, interview_id)  # 404 when not the caller's, as for the verdict
         found = proofs.revision_record(interview_id, n)
         if found is None:
-            raise ProblemError(404, "verdict_not_found", "No verdict", f"{interview_id!r}: no revision {n} held")
+            raise ProblemError(
+                404, "verdict_not_found", "No verdict", f"{interview_id!r}: no revision {n} held"
+            )
         return inclusion("decision.events", *found)
 
     @app.get("/transparency/consistency", responses=PROBLEM_RESPONSES)
     async def consistency(
         origin: Annotated[str, Query()], old: Annotated[int, Query(ge=1)], new: Annotated[int, Query(ge=1)]
     ) -> ConsistencyProof:
-        """That the tree of size ``old`` is a prefix of the tree of size ``new``, the latest checkpoint's (whose
-        note the proof carries; two kept checkpoints are each proved against it)."""
+        """That the tree of size ``old`` is a prefix of the tree of size ``new``, the latest checkpoint's
+        (whose note the proof carries; two kept checkpoints are each proved against it)."""
         try:
             _, topic, partition = parse_origin(origin)
         except ValueError as exc:
