@@ -35,7 +35,9 @@ class Clock:
         return self.now
 
 
-def handler(clock: Clock, signers: list[Any], latest: CheckpointRecord | None = None, committed: int = 0) -> Any:
+def handler(
+    clock: Clock, signers: list[Any], latest: CheckpointRecord | None = None, committed: int = 0
+) -> Any:
     made = NotaryHandler({}, TOPICS, "interview.events", group="g", origin_base="example.test/log",
                          signers=signers, interval_s=10, clock=clock)  # fmt: skip
 

@@ -1,0 +1,121 @@
+"""The transparency log on the real broker (ADR 0026): the notary's checkpoints sign the trees an auditor
+recomputes from the records, and the query API's proofs verify against them offline."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from schemas import merkle
+from schemas.checkpoint import Verifier, generate_key, open_note, parse_verifier
+from schemas.codec import headers_to_attributes
+from schemas.tlog import LOGGED_TOPICS, record_leaf
+from schemas.topics import Topics
+from services.decision.domain.replay import project
+from services.decision.entrypoints.runtime import build_runtime
+from services.decision.entrypoints.service import run_decision_service
+from services.platform.broker import Broker
+from services.platform.log_reader import read_partition
+from testkit.auth import service_headers
+from testkit.interviews import checklist, story_first
+from tests.decision_support import eventually, free_port, produce, settings_for, wait_for_records
+
+pytestmark = pytest.mark.kafka
+
+
+async def recomputed(client: dict[str, Any], topic: str, partition: int) -> list[bytes]:
+    """Leaf hashes of a partition as an auditor computes them: from the stored bytes, no header trusted."""
+    return [merkle.leaf_hash(record_leaf(headers_to_attributes(list(r.headers)), r.value))
+            async for r in read_partition(client, topic, partition)]  # fmt: skip
+
+
+@pytest.fixture
+async def served(kafka: Broker, topics: Topics, tmp_path: Path) -> AsyncIterator[tuple[str, Verifier]]:
+    skey, vkey = generate_key("test-notary")
+    key_file = tmp_path / "notary.key"
+    key_file.write_text(skey + "\n")
+    settings = settings_for(kafka, topics, free_port(), tlog_key_file=key_file, tlog_interval_s=0.5,
+                            state_dir=tmp_path / "state")  # fmt: skip
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_decision_service(settings, stop, build_runtime(settings)))
+    yield f"http://127.0.0.1:{settings.port}", parse_verifier(vkey)
+    stop.set()
+    await asyncio.wait_for(task, timeout=15)
+
+
+async def covering(http: httpx.AsyncClient, client: dict[str, Any], topics: Topics) -> dict[str, Any]:
+    """Wait until each logged partition's latest checkpoint covers every record it holds; those checkpoints."""
+    found: dict[str, Any] = {}
+
+    async def covered() -> bool:
+        answer = await http.get("/transparency/checkpoints")
+        if answer.status_code != 200:
+            return False
+        found.clear()
+        found.update({c["origin"]: c for c in answer.json()["checkpoints"]})
+        for topic in LOGGED_TOPICS:
+            for partition in range(3):
+                held = len(await recomputed(client, topics.name(topic), partition))
+                mine = [c for c in found.values() if (c["topic"], c["partition"]) == (topic, partition)]
+                if held and (not mine or mine[0]["size"] != held):
+                    return False
+        return True
+
+    assert await eventually(covered, timeout=60, every=0.5), "checkpoints did not cover the records"
+    return found
+
+
+async def test_checkpoints_sign_the_recomputed_trees_and_proofs_verify(
+    kafka_client: dict[str, Any], topics: Topics, served: tuple[str, Verifier]
+) -> None:
+    base, verifier = served
+    first = story_first("tl-1")
+    await produce(kafka_client, topics.interview_events, [*first.events, *checklist("tl-2").events],
+                  transactional=True)  # fmt: skip
+    expected = project([*first.events, *checklist("tl-2").events])
+    await wait_for_records(kafka_client, topics.decision_events, len(expected))
+    async with httpx.AsyncClient(base_url=base, timeout=10, headers=service_headers()) as http:
+        assert (await http.get("/transparency/key")).json() == {"keys": [verifier.text()]}
+        kept = await covering(http, kafka_client, topics)
+        assert {c["topic"] for c in kept.values()} >= {"interview.events", "decision.events"}
+        for origin, found in kept.items():  # the signed root is the auditor's own recomputation
+            checkpoint = open_note(found["note"], [verifier])
+            leaves = await recomputed(kafka_client, topics.name(found["topic"]), found["partition"])
+            assert (checkpoint.origin, checkpoint.size) == (origin, len(leaves))
+            assert checkpoint.root == merkle.root(leaves)
+        # A verdict revision's inclusion, offline: the proof, its leaf and the kept checkpoint only.
+        proof = (await http.get("/verdicts/tl-1/revisions/1/inclusion")).json()
+        assert proof["topic"] == "decision.events" and proof["origin"] in kept
+        signed = open_note(kept[proof["origin"]]["note"], [verifier])
+        path = [bytes.fromhex(h) for h in proof["hashes"]]
+        assert proof["tree_size"] == signed.size and len(path) <= max(signed.size - 1, 1).bit_length()
+        leaf = bytes.fromhex(proof["leaf_hash"])
+        assert merkle.verify_inclusion(leaf, proof["leaf_index"], signed.size, path, signed.root)
+        tampered = bytes([leaf[0] ^ 1]) + leaf[1:]
+        assert not merkle.verify_inclusion(tampered, proof["leaf_index"], signed.size, path, signed.root)
+        record = (await http.get("/transparency/inclusion", params={
+            "topic": "interview.events", "partition": proof["partition"], "offset": 0})).status_code  # fmt: skip
+        assert record in (200, 404)  # 404 when that partition holds no interview record at offset 0
+        assert (await http.get("/verdicts/tl-1/revisions/99/inclusion")).status_code == 404
+        # More history; the new checkpoints extend the kept ones (consistency proofs verify).
+        more = story_first("tl-3").events
+        await produce(kafka_client, topics.interview_events, more, transactional=True)
+        later = await covering(http, kafka_client, topics)
+        grown = [o for o in kept if later[o]["size"] > kept[o]["size"]]
+        assert grown, "the new interview's records grew no tree"
+        for origin in grown:
+            old, new = (open_note(x[origin]["note"], [verifier]) for x in (kept, later))
+            answer = await http.get("/transparency/consistency",
+                                    params={"origin": origin, "old": old.size, "new": new.size})  # fmt: skip
+            hashes = [bytes.fromhex(h) for h in answer.json()["hashes"]]
+            assert merkle.verify_consistency(old.size, new.size, old.root, new.root, hashes), origin
+        bad = await http.get("/transparency/consistency", params={"origin": grown[0], "old": 1, "new": 10**6})
+        assert bad.status_code == 400
+    async with httpx.AsyncClient(base_url=base, timeout=10) as anonymous:  # checkpoints are public
+        assert (await anonymous.get("/transparency/checkpoints")).status_code == 200
+        assert (await anonymous.get("/verdicts/tl-1/revisions/1/inclusion")).status_code == 401
