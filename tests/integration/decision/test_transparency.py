@@ -49,7 +49,7 @@ async def served(kafka: Broker, topics: Topics, tmp_path: Path) -> AsyncIterator
 
 
 async def covering(http: httpx.AsyncClient, client: dict[str, Any], topics: Topics) -> dict[str, Any]:
-    """Wait until each logged partition's latest checkpoint covers every record it holds; those checkpoints."""
+    """Until each logged partition's latest checkpoint covers every record it holds; those checkpoints."""
     found: dict[str, Any] = {}
 
     async def covered() -> bool:
@@ -90,17 +90,31 @@ async def test_checkpoints_sign_the_recomputed_trees_and_proofs_verify(
             assert checkpoint.root == merkle.root(leaves)
         # A verdict revision's inclusion, offline: the proof, its leaf and the kept checkpoint only.
         proof = (await http.get("/verdicts/tl-1/revisions/1/inclusion")).json()
-        assert proof["topic"] == "decision.events" and proof["origin"] in kept
+        assert proof["topic"] == "decision.events"
+        assert proof["origin"] in kept
         signed = open_note(kept[proof["origin"]]["note"], [verifier])
         path = [bytes.fromhex(h) for h in proof["hashes"]]
-        assert proof["tree_size"] == signed.size and len(path) <= max(signed.size - 1, 1).bit_length()
+        assert proof["tree_size"] == signed.size
+        assert len(path) <= max(signed.size - 1, 1).bit_length()
         leaf = bytes.fromhex(proof["leaf_hash"])
         assert merkle.verify_inclusion(leaf, proof["leaf_index"], signed.size, path, signed.root)
         tampered = bytes([leaf[0] ^ 1]) + leaf[1:]
         assert not merkle.verify_inclusion(tampered, proof["leaf_index"], signed.size, path, signed.root)
-        record = (await http.get("/transparency/inclusion", params={
-            "topic": "interview.events", "partition": proof["partition"], "offset": 0})).status_code  # fmt: skip
-        assert record in (200, 404)  # 404 when that partition holds no interview record at offset 0
+        # Any interview event, by its place in the log: the last record of a partition that has some.
+        origin = next(o for o, c in kept.items() if c["topic"] == "interview.events")
+        partition = kept[origin]["partition"]
+        last = [r async for r in read_partition(kafka_client, topics.interview_events, partition)][-1]
+        params = {"topic": "interview.events", "partition": partition, "offset": last.offset}
+        event = (await http.get("/transparency/inclusion", params=params)).json()
+        signed = open_note(kept[origin]["note"], [verifier])
+        assert event["leaf_index"] == signed.size - 1
+        event_path = [bytes.fromhex(h) for h in event["hashes"]]
+        assert merkle.verify_inclusion(
+            (await recomputed(kafka_client, topics.interview_events, partition))[-1],
+            event["leaf_index"], signed.size, event_path, signed.root,
+        )  # fmt: skip
+        params["offset"] = last.offset + 1  # the transaction marker after it: not a record
+        assert (await http.get("/transparency/inclusion", params=params)).status_code == 404
         assert (await http.get("/verdicts/tl-1/revisions/99/inclusion")).status_code == 404
         # More history; the new checkpoints extend the kept ones (consistency proofs verify).
         more = story_first("tl-3").events

@@ -67,7 +67,8 @@ def tail(monkeypatch: pytest.MonkeyPatch) -> list[ConsumerRecord[bytes, bytes]]:
 
 
 def published(outs: list[Any]) -> CheckpointRecord:
-    assert len(outs) == 1 and outs[0].topic == "p.decision.checkpoints"
+    assert len(outs) == 1
+    assert outs[0].topic == "p.decision.checkpoints"
     found = CheckpointRecord.decode(outs[0].value)
     assert outs[0].key == found.origin.encode() == b"example.test/log/interview.events/0"
     return found
@@ -86,7 +87,8 @@ async def test_checkpoints_at_the_interval_and_their_state(tail: list[Any]) -> N
     assert (opened.origin, opened.size, opened.root) == (first.origin, 5, first.root)
     clock.now = 5
     assert await notary.handle(0, records(5, 10)) == []  # within the interval: no checkpoint
-    assert notary.owes(0) and notary.due() == set()
+    assert notary.owes(0)
+    assert notary.due() == set()
     clock.now = 15
     assert notary.due() == {0}
     second = published(await notary.handle(0, []))  # the poke's transaction: no new input
@@ -94,7 +96,8 @@ async def test_checkpoints_at_the_interval_and_their_state(tail: list[Any]) -> N
     assert (second.size, second.root) == (10, merkle.root(leaves[:10]))
     proof = merkle.consistency_proof(leaves, 5, 10)
     assert merkle.verify_consistency(5, 10, first.root, second.root, proof)
-    assert not notary.owes(0) and notary.due() == set()
+    assert not notary.owes(0)
+    assert notary.due() == set()
 
 
 async def test_a_restore_resumes_from_the_checkpoint_and_the_committed_tail(tail: list[Any]) -> None:
@@ -138,7 +141,8 @@ def test_key_file_lines_and_errors_never_show_key_material(tmp_path: Path) -> No
     path.write_text(broken + "\n")
     with pytest.raises(NoteError) as error:
         load_signers(path)
-    assert broken.split("+")[-1] not in str(error.value) and "line 1" in str(error.value)
+    assert broken.split("+")[-1] not in str(error.value)
+    assert "line 1" in str(error.value)
     path.write_text("# nothing\n")
     with pytest.raises(NoteError):
         load_signers(path)
@@ -146,7 +150,9 @@ def test_key_file_lines_and_errors_never_show_key_material(tmp_path: Path) -> No
 
 def test_the_development_key_is_loudly_named_and_private(tmp_path: Path) -> None:
     signer = dev_signer(tmp_path)
-    assert signer.name == DEV_KEY_NAME and "DEVELOPMENT" in signer.name
+    assert signer.name == DEV_KEY_NAME
+    assert "DEVELOPMENT" in signer.name
     assert dev_signer(tmp_path).key_id == signer.key_id  # created once
     files = list(tmp_path.iterdir())
-    assert len(files) == 1 and stat.S_IMODE(files[0].stat().st_mode) == 0o600
+    assert len(files) == 1
+    assert stat.S_IMODE(files[0].stat().st_mode) == 0o600

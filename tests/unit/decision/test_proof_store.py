@@ -1,4 +1,4 @@
-"""The proof store's O(log n) proofs equal the reference proofs of ``schemas.merkle`` and verify (ADR 0026)."""
+"""The proof store's O(log n) proofs equal ``schemas.merkle``'s reference proofs and verify (ADR 0026)."""
 
 from __future__ import annotations
 
@@ -74,9 +74,9 @@ def test_a_batch_read_again_is_not_appended_twice(tmp_path: Path) -> None:
 
 def test_a_proof_beyond_what_is_held_is_refused(store: ProofStore) -> None:
     fill(store, 5)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not held"):
         store.inclusion("decision.events", 0, 5, 6)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="old <= new"):
         store.consistency("decision.events", 0, 3, 6)
 
 
