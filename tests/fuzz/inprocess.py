@@ -24,6 +24,8 @@ from schemas.commands import CommandEnvelope, CommandResult
 from schemas.envelope import Event
 from services.decision.adapters.calibration_store import CalibrationStore
 from services.decision.adapters.metrics import DecisionMetrics
+from services.decision.adapters.proof_store import ProofStore
+from services.decision.adapters.tlog_keys import KeySet
 from services.decision.domain.replay import project
 from services.decision.entrypoints.api import create_app as decision_app
 from services.decision.entrypoints.probes import Health, Probes
@@ -145,6 +147,8 @@ def fuzz_decision_app(events: list[Event]) -> FastAPI:
         calibration_ready=lambda: True,
         candidacies=ListStore([]),  # no candidacy revisions: 404s
         candidacy_history_complete=lambda: True,
+        proofs=ProofStore(Path(":memory:")),  # no tree, no checkpoint: the transparency routes 404
+        keys=KeySet(()),
     )
     metrics = DecisionMetrics("query")
     probes = Probes("query", lambda: True, "", lambda: Health(status="ready", role="query"), metrics.render)

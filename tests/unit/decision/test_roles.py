@@ -31,7 +31,8 @@ def test_each_role_is_a_command() -> None:
 def test_each_role_has_its_own_default_port_and_decision_port_overrides_it() -> None:
     settings = DecisionSettings()
     ports = {role: settings.port_of(role) for role in Role}
-    assert ports == {Role.QUERY: 8082, Role.SERVE: 8082, Role.PROJECTOR: 8083, Role.CANDIDACY: 8084}
+    assert ports == {Role.QUERY: 8082, Role.SERVE: 8082, Role.PROJECTOR: 8083, Role.CANDIDACY: 8084,
+                     Role.NOTARY: 8085}  # fmt: skip
     assert DecisionSettings(port=9000).port_of(Role.PROJECTOR) == 9000
 
 
