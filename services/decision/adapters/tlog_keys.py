@@ -8,12 +8,15 @@ material is never logged or put in an error: only names and key ids are.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import structlog
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from schemas.checkpoint import (
     Checkpoint,
@@ -22,6 +25,7 @@ from schemas.checkpoint import (
     Verifier,
     cosign,
     generate_key,
+    key_id,
     parse_signer,
     parse_verifier,
     sign,
@@ -32,6 +36,10 @@ log = structlog.get_logger(__name__)
 DEV_KEY_NAME = "hiring-pipeline-DEVELOPMENT-ONLY-notary"
 """The name every development checkpoint is signed under: it says what it is in every note."""
 DEV_KEY_FILE = "notary-DEVELOPMENT-ONLY.key"
+PUBLIC_DEV_KEY_NAME = "hiring-pipeline-INSECURE-PUBLIC-DEV-notary"
+"""The fixed development key of ``DECISION_TLOG_INSECURE_DEV_KEY`` (a chart's development install): its
+seed is written below, so anyone can sign as it. It only lets several pods agree without a Secret."""
+_PUBLIC_DEV_SEED = hashlib.sha256(b"hiring-pipeline public development notary key: never trust it").digest()
 
 
 def verifier_of(signer: Signer) -> Verifier:
@@ -74,11 +82,19 @@ def dev_key_dir() -> Path:
     return Path(base) / "hiring-pipeline" / "tlog"
 
 
-def notary_signers(key_file: Path | None) -> list[Signer]:
-    """The signers of ``DECISION_TLOG_KEY_FILE``, or the development key (said loudly in the log)."""
+def public_dev_signer() -> Signer:
+    """The fixed, public development key (``PUBLIC_DEV_KEY_NAME``)."""
+    private = Ed25519PrivateKey.from_private_bytes(_PUBLIC_DEV_SEED)
+    kid = key_id(PUBLIC_DEV_KEY_NAME, private.public_key().public_bytes_raw())
+    seed = base64.b64encode(b"\x01" + _PUBLIC_DEV_SEED).decode()
+    return parse_signer(f"PRIVATE+KEY+{PUBLIC_DEV_KEY_NAME}+{kid.hex()}+{seed}")
+
+
+def notary_signers(key_file: Path | None, insecure_dev_key: bool = False) -> list[Signer]:
+    """The signers of ``DECISION_TLOG_KEY_FILE``, or a development key (said loudly in the log)."""
     if key_file is not None:
         return load_signers(key_file)
-    signer = dev_signer(dev_key_dir())
+    signer = public_dev_signer() if insecure_dev_key else dev_signer(dev_key_dir())
     log.warning("transparency log signed with the DEVELOPMENT key; set DECISION_TLOG_KEY_FILE in production",
                 key=f"{signer.name}+{signer.key_id.hex()}")  # fmt: skip
     return [signer]

@@ -252,13 +252,14 @@ def query_keys(settings: DecisionSettings) -> KeySet:
     """The verifier keys the query role serves: configured, else those of the notary's signing keys."""
     if settings.tlog_verifier_keys.strip():
         return KeySet(tuple(parse_verifiers(settings.tlog_verifier_keys)))
-    return KeySet(tuple(verifier_of(s) for s in notary_signers(settings.tlog_key_file)))
+    signers = notary_signers(settings.tlog_key_file, settings.tlog_insecure_dev_key)
+    return KeySet(tuple(verifier_of(s) for s in signers))
 
 
 def build_notary(settings: DecisionSettings) -> NotaryRuntime:
     """The notary from its settings: one processor per logged topic, group ``<group>.notary.<topic>``."""
     client, topics = settings.kafka.client_kwargs(), Topics(settings.kafka.topic_prefix)
-    signers = notary_signers(settings.tlog_key_file)
+    signers = notary_signers(settings.tlog_key_file, settings.tlog_insecure_dev_key)
     base = settings.tlog_origin or default_base(settings.kafka.topic_prefix)
     metrics = NotaryMetrics()
     handlers, processors = {}, {}

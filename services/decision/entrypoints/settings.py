@@ -71,6 +71,11 @@ class DecisionSettings(BaseSettings):
         "sumdb/note format), every checkpoint signed by each (two during a rotation). Unset: a local "
         "development key, loudly named; never for production.",
     )
+    tlog_insecure_dev_key: bool = Field(
+        default=False,
+        description="Development only (the chart's decision.tlog.insecureDevKey): sign with, and accept, a "
+        "fixed development key whose private half is public, so pods agree without a Secret.",
+    )
     tlog_verifier_keys: str = Field(
         default="",
         description="Verifier keys (name+hexid+base64, comma or newline separated) the query role serves "

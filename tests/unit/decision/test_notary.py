@@ -15,7 +15,15 @@ from schemas.checkpoint import NoteError, generate_key, open_note, parse_signer,
 from schemas.topics import Topics
 from services.decision.adapters import notary as notary_module
 from services.decision.adapters.notary import NotaryHandler
-from services.decision.adapters.tlog_keys import DEV_KEY_NAME, dev_signer, load_signers, verifier_of
+from services.decision.adapters.tlog_keys import (
+    DEV_KEY_NAME,
+    PUBLIC_DEV_KEY_NAME,
+    dev_signer,
+    load_signers,
+    notary_signers,
+    public_dev_signer,
+    verifier_of,
+)
 from services.decision.adapters.tlog_records import CheckpointRecord, leaf_of
 
 TOPICS = Topics("p.")
@@ -156,3 +164,7 @@ def test_the_development_key_is_loudly_named_and_private(tmp_path: Path) -> None
     files = list(tmp_path.iterdir())
     assert len(files) == 1
     assert stat.S_IMODE(files[0].stat().st_mode) == 0o600
+    public = public_dev_signer()  # the chart's development flag: the same key in every pod
+    assert public.name == PUBLIC_DEV_KEY_NAME
+    assert public_dev_signer().key_id == public.key_id != signer.key_id
+    assert notary_signers(None, insecure_dev_key=True)[0].key_id == public.key_id
