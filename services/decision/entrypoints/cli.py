@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -81,6 +83,21 @@ async def _serve(settings: DecisionSettings, role: Role) -> bool:
     except RuntimeError:
         return False
     return True
+
+
+@app.command("tlog-key")
+def tlog_key(
+    name: str = typer.Option(..., help="The key's name, in every signature (e.g. example.com/notary-2027)."),
+    out: Path = typer.Option(..., help="New file for the PRIVATE+KEY line (owner-only; never printed)."),
+) -> None:
+    """A new notary signing key (ADR 0026): the private key to ``--out``, the verifier key to stdout."""
+    from schemas.checkpoint import generate_key
+
+    skey, vkey = generate_key(name)
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never overwrite a key
+    with os.fdopen(fd, "w") as file:
+        file.write(skey + "\n")
+    typer.echo(vkey)
 
 
 async def parked_entries(client: dict[str, Any], topics: Topics) -> list[DlqEntry]:
