@@ -82,11 +82,11 @@ def _sized(*hashes: bytes) -> bool:
     return all(len(h) == HASH_SIZE for h in hashes)
 
 
-def verify_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes], root_hash: bytes) -> bool:
-    """Whether ``proof`` puts leaf hash ``leaf`` at ``index`` of the tree of ``size`` and ``root_hash``."""
-    if not (0 <= index < size and _sized(leaf, root_hash, *proof)):
+def verify_inclusion(leaf_hash: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes) -> bool:
+    """Whether ``proof`` puts ``leaf_hash`` at ``index`` of the tree of ``size`` whose root is ``root``."""
+    if not (0 <= index < size and _sized(leaf_hash, root, *proof)):
         return False
-    fn, sn, r = index, size - 1, leaf
+    fn, sn, r = index, size - 1, leaf_hash
     for p in proof:
         if sn == 0:
             return False
@@ -97,7 +97,7 @@ def verify_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes],
         else:
             r = node_hash(r, p)
         fn, sn = fn >> 1, sn >> 1
-    return sn == 0 and r == root_hash
+    return sn == 0 and r == root
 
 
 def verify_consistency(m: int, n: int, root_m: bytes, root_n: bytes, proof: Sequence[bytes]) -> bool:

@@ -34,6 +34,8 @@ class Kind(StrEnum):
     CANDIDACY_SEQUENCE = "candidacy_sequence"
     CANDIDACY_CHAIN_BROKEN = "candidacy_chain_broken"
     CANDIDACY_ROUND_MISMATCH = "candidacy_round_mismatch"
+    # The transparency log (ADR 0025): the history read no longer extends a checkpoint the auditor kept.
+    CHECKPOINT_DIVERGED = "checkpoint_diverged"
     # Informational (``VerifyReport.info``): operators' DLQ decisions the replay applied, as the service does.
     DLQ_SKIPPED = "dlq_skipped"
     DLQ_RETRIED = "dlq_retried"

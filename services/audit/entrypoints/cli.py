@@ -6,6 +6,7 @@ Exit codes: 0 everything matches (or the command succeeded), 1 discrepancies fou
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import typer
@@ -17,7 +18,9 @@ from services.audit.domain.asof import as_of
 from services.audit.domain.calibration import calibration
 from services.audit.domain.dlq import dlq_words
 from services.audit.domain.history import group
+from services.audit.domain.proofs import as_discrepancy, with_findings
 from services.audit.domain.report import AsOfReport, VerifyReport, WhatIfReport
+from services.audit.domain.transparency import divergences
 from services.audit.domain.verify import verify_logs
 from services.audit.domain.whatif import ThresholdError, parse_overrides, thresholds_for, what_if
 from services.audit.entrypoints.calibration_html import write_html as write_calibration_html
@@ -39,6 +42,8 @@ from services.audit.entrypoints.privacy import text_keys
 from services.audit.entrypoints.progress import progress_bar, stderr_console
 from services.audit.entrypoints.render import print_as_of, print_calibration, print_verify, print_what_if
 from services.audit.entrypoints.transfer import export_command, import_command
+from services.audit.entrypoints.transparency import checkpoint_app, prove_command
+from services.audit.entrypoints.trees import kept_checkpoints, read_trees, verifiers
 from services.decision.domain.calibration import CalibrationReport
 from services.decision.domain.policy import versions
 
@@ -58,14 +63,22 @@ def verify(
         "KEK: PRIVACY_KEK_FILE); erased candidates read [erased]. Default: text reads [sealed].",
     ),
     limit: int = typer.Option(50, help="Rows of discrepancies in the table."), quiet: bool = QUIET,
+    checkpoints: Path = typer.Option(None, "--checkpoints", help="Also check the history still extends "
+                                     "every checkpoint kept in this directory (ADR 0025)."),
+    key: list[str] = typer.Option([], "--key", help="With --checkpoints: the log's verifier key."),
 ) -> None:  # fmt: skip
     """Recompute every revision and compare byte for byte; check sequences and hash chains."""
+    kept = kept_checkpoints(checkpoints, verifiers(key)) if checkpoints is not None else None
     source = read_spooled(from_dir, servers, prefix, quiet)
     with source.spool, gc_paused(), progress_bar("verifying", source.size(), not quiet) as advance:
         logs = source.spool.logs()
         keep = MAX_INTERVIEWS if html is not None else 0  # interview audits kept for the HTML report
         audit = verify_logs(logs, dlq_words(source.dlq), source.description, advance, keep,
                             candidacy_records=source.candidacy)  # fmt: skip
+    if kept is not None:
+        trees = read_trees(from_dir, servers, prefix, quiet)
+        diverged = [as_discrepancy(d) for d in divergences(kept, trees.logs)]
+        audit = replace(audit, report=with_findings(audit.report, diverged))
     if html is not None:
         write_html(html, audit, text_keys(servers, prefix) if reveal_text else None)
         stderr_console().print(f"HTML report: {html}")
@@ -150,6 +163,8 @@ def calibration_command(
 
 app.command("export")(export_command)
 app.command("import")(import_command)
+app.command("prove")(prove_command)
+app.add_typer(checkpoint_app, name="checkpoint")
 
 
 def main() -> None:
