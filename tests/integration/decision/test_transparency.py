@@ -4,6 +4,10 @@ recomputes from the records, and the query API's proofs verify against them offl
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -71,7 +75,7 @@ async def covering(http: httpx.AsyncClient, client: dict[str, Any], topics: Topi
 
 
 async def test_checkpoints_sign_the_recomputed_trees_and_proofs_verify(
-    kafka_client: dict[str, Any], topics: Topics, served: tuple[str, Verifier]
+    kafka: Broker, kafka_client: dict[str, Any], topics: Topics, served: tuple[str, Verifier], tmp_path: Path
 ) -> None:
     base, verifier = served
     first = story_first("tl-1")
@@ -130,6 +134,21 @@ async def test_checkpoints_sign_the_recomputed_trees_and_proofs_verify(
             assert merkle.verify_consistency(old.size, new.size, old.root, new.root, hashes), origin
         bad = await http.get("/transparency/consistency", params={"origin": grown[0], "old": 1, "new": 10**6})
         assert bad.status_code == 400
+        # The auditor's side (ADR 0025) against this service: keep its checkpoints, verify the history
+        # extends them, prove the served inclusion proof offline.
+        latest = (await http.get("/verdicts/tl-1/revisions/1/inclusion")).json()
+    kept_dir, proof_file = tmp_path / "kept", tmp_path / "proof.json"
+    proof_file.write_text(json.dumps(latest))
+    audit = [sys.executable, "-m", "services.audit.entrypoints.cli"]
+    env = os.environ | {"KAFKA_BOOTSTRAP_SERVERS": str(kafka.settings.bootstrap_servers),
+                        "KAFKA_TOPIC_PREFIX": topics.prefix}  # fmt: skip
+    key = ["--key", verifier.text()]
+    for args in (["checkpoint", "save", "--url", base, "--dir", str(kept_dir), *key],
+                 ["verify", "--no-progress", "--checkpoints", str(kept_dir), *key],
+                 ["prove", "--proof", str(proof_file), "--checkpoints", str(kept_dir), *key]):  # fmt: skip
+        run = [*audit, *args]
+        done = await asyncio.to_thread(subprocess.run, run, env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, f"{args[0]}: {done.stdout}\n{done.stderr}"
     async with httpx.AsyncClient(base_url=base, timeout=10) as anonymous:  # checkpoints are public
         assert (await anonymous.get("/transparency/checkpoints")).status_code == 200
         assert (await anonymous.get("/verdicts/tl-1/revisions/1/inclusion")).status_code == 401
