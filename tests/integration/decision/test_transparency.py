@@ -4,6 +4,7 @@ recomputes from the records, and the query API's proofs verify against them offl
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import subprocess
@@ -146,8 +147,8 @@ async def test_checkpoints_sign_the_recomputed_trees_and_proofs_verify(
     for args in (["checkpoint", "save", "--url", base, "--dir", str(kept_dir), *key],
                  ["verify", "--no-progress", "--checkpoints", str(kept_dir), *key],
                  ["prove", "--proof", str(proof_file), "--checkpoints", str(kept_dir), *key]):  # fmt: skip
-        run = [*audit, *args]
-        done = await asyncio.to_thread(subprocess.run, run, env=env, capture_output=True, text=True, timeout=120)
+        run = functools.partial(subprocess.run, env=env, capture_output=True, text=True, timeout=120)
+        done = await asyncio.to_thread(run, [*audit, *args])
         assert done.returncode == 0, f"{args[0]}: {done.stdout}\n{done.stderr}"
     async with httpx.AsyncClient(base_url=base, timeout=10) as anonymous:  # checkpoints are public
         assert (await anonymous.get("/transparency/checkpoints")).status_code == 200
