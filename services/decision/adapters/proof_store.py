@@ -138,6 +138,26 @@ class ProofStore(SqliteFedStore):
         super()._forget()
         self._edges = {}
 
+    def forget_if_ahead(self, ends: dict[int, int], source: str = "") -> bool:
+        """Empty what came from ``source`` only (not every tree) when its topic was recreated."""
+        if all(self.position(p, source) <= end for p, end in ends.items()):
+            return False
+        with transaction(self._db):
+            if source == CHECKPOINTS:
+                self._db.execute("DELETE FROM checkpoint")
+            else:
+                self._forget_trees(source)
+            self._db.execute("DELETE FROM meta WHERE name LIKE ?", (f"offset.{source}.%",))
+        return True
+
+    def _forget_trees(self, topic: str) -> None:
+        low, high = tree_id(topic, 0), tree_id(topic, 0) + _TREES_PER_TOPIC
+        for table in ("node", "leaf", "edge"):
+            self._db.execute(f"DELETE FROM {table} WHERE tree >= ? AND tree < ?", (low, high))
+        if topic == "decision.events":
+            self._db.execute("DELETE FROM rev")
+        self._edges = {tree: edge for tree, edge in self._edges.items() if not low <= tree < high}
+
     def _keep_checkpoints(self, records: Iterable[Any]) -> None:
         rows = []
         for record in records:

@@ -94,3 +94,20 @@ def test_revisions_are_indexed_by_interview_and_revision(store: ProofStore) -> N
     store.add_records([rec])
     assert store.revision_record("iv-1", 2) == (2, 40)
     assert store.revision_record("iv-1", 1) is None
+
+
+def test_a_recreated_topic_empties_its_trees_only(store: ProofStore) -> None:
+    fill(store, 6)
+    store.read_to(0, 12, "decision.events")
+    store.add_records([record("p.interview.events", 0, 0, b"x")])
+    store.read_to(0, 1, "interview.events")
+    assert not store.forget_if_ahead({0: 12}, "decision.events")
+    assert store.forget_if_ahead({0: 3}, "decision.events")  # holds less than was read: recreated
+    assert store.size("decision.events", 0) == 0
+    assert store.position(0, "decision.events") == 0
+    assert store.size("interview.events", 0) == 1  # another topic's tree is untouched
+    assert store.position(0, "interview.events") == 1
+    fill(store, 3)
+    assert store.range_root("decision.events", 0, 0, 3) == merkle.root(
+        [leaf_of(record("t", 0, 0, f"v{i}".encode())) for i in range(3)]
+    )
