@@ -24,7 +24,8 @@ from services.platform.settings import KafkaSettings
 
 def test_each_role_is_a_command() -> None:
     listed = CliRunner().invoke(app, ["--help"]).output
-    for command in ("projector", "candidacy", "query", "serve", "parked", "retry-parked"):
+    commands = ("projector", "candidacy", "query", "notary", "serve", "parked", "retry-parked", "tlog-key")
+    for command in commands:
         assert command in listed
 
 
