@@ -78,7 +78,8 @@ def test_proofs_wait_for_the_tree_to_reach_the_checkpoint(tmp_path: Path) -> Non
     skey, vkey = generate_key("notary")
     store = store_with(tmp_path, 5, [skey])
     store.add_records(records(8)[5:])  # more leaves than the checkpoint: fine
-    ahead = client(store, vkey).get("/transparency/consistency", params={"origin": ORIGIN, "old": 2, "new": 5})
+    sizes = {"origin": ORIGIN, "old": 2, "new": 5}
+    ahead = client(store, vkey).get("/transparency/consistency", params=sizes)
     assert ahead.status_code == 200
     behind = ProofStore(tmp_path / "behind.sqlite")
     behind.add_records(records(3))
