@@ -25,6 +25,7 @@ CANDIDACY_ROUNDS = "decision.candidacy-rounds"
 CANDIDACY_EVENTS = "decision.candidacies"
 CANDIDACY_STATE = "decision.candidacy-state"
 PRIVACY_KEYS = "privacy.keys"
+DECISION_CHECKPOINTS = "decision.checkpoints"
 
 _KEEP_FOREVER = {"cleanup.policy": "delete", "retention.ms": FOREVER, "retention.bytes": FOREVER}
 _WEEK = {"cleanup.policy": "delete", "retention.ms": str(7 * DAY_MS)}
@@ -174,6 +175,17 @@ TOPIC_SPECS: tuple[TopicSpec, ...] = (
         internal=True,
     ),
     TopicSpec(
+        DECISION_CHECKPOINTS,
+        "Compacted: the latest signed checkpoint (C2SP tlog-checkpoint note) of every transparency-log tree, "
+        "one tree per partition of interview.events, decision.events and decision.candidacies, with the "
+        "notary's state at it; written in the notary's transactions (ADR 0026).",
+        _CHANGELOG,
+        key="origin: <base>/<topic>/<partition>",
+        co_partitioned=False,
+        partitions=1,
+        internal=True,
+    ),
+    TopicSpec(
         PRIVACY_KEYS,
         "Compacted: one record per candidate data key, wrapped by the key-encryption key; a tombstone "
         "destroys the key and so erases the candidate's sealed text (crypto-shredding).",
@@ -252,6 +264,10 @@ class Topics:
     @property
     def candidacy_state(self) -> str:
         return self.name(CANDIDACY_STATE)
+
+    @property
+    def checkpoints(self) -> str:
+        return self.name(DECISION_CHECKPOINTS)
 
     @property
     def privacy_keys(self) -> str:

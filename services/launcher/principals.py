@@ -16,8 +16,11 @@ create these ACLs on the local broker; the Helm chart's ``KafkaUser`` resources 
 - interview and decision: DescribeConfigs on the topics they describe (with topic creation off they
   verify partitions and settings at start).
   It also runs the candidacy projection (ADR 0012): reads and writes ``decision.candidacy-rounds``,
-  ``decision.candidacies`` and ``decision.candidacy-state`` in its own group and transactions.
-- audit: reads ``interview.events``, ``decision.events``, ``decision.shadow``, the DLQ and
+  ``decision.candidacies`` and ``decision.candidacy-state`` in its own group and transactions, and the
+  notary (ADR 0026): reads the three logged topics in its groups ``<group>.notary.*`` and writes
+  ``decision.checkpoints`` in its transactions.
+- audit: reads ``interview.events``, ``decision.events``, ``decision.shadow``, ``decision.checkpoints``,
+  the DLQ and
   ``decision.candidacies``, with no group and no writes.
 """
 
@@ -30,6 +33,7 @@ from schemas.topics import (
     CANDIDACY_ROUNDS,
     CANDIDACY_STATE,
     COMMAND_RESULTS,
+    DECISION_CHECKPOINTS,
     DECISION_EVENTS,
     DECISION_PARTICIPANTS,
     DECISION_SHADOW,
@@ -125,6 +129,10 @@ def _table(topics: Topics, interview: InterviewSettings, decision: DecisionSetti
             acl("topic", name(CANDIDACY_STATE), *RW),
             acl("group", decision.candidacy_group, "Read"),
             acl("transactionalId", f"{decision.candidacy_group}.rounds.", "Write", "Describe", prefix=True),
+            # The notary (ADR 0026): a group and transactional ids per input topic, all under one prefix.
+            acl("topic", name(DECISION_CHECKPOINTS), *RW),
+            acl("group", f"{decision.notary_group}.", "Read", prefix=True),
+            acl("transactionalId", f"{decision.notary_group}.", "Write", "Describe", prefix=True),
         ],
         AUDIT: [
             acl("topic", name(INTERVIEW_EVENTS), *R),
@@ -133,5 +141,6 @@ def _table(topics: Topics, interview: InterviewSettings, decision: DecisionSetti
             acl("topic", name(DLQ), *R),
             acl("topic", name(CANDIDACY_EVENTS), *R),
             acl("topic", name(PRIVACY_KEYS), *R),  # hiring-audit verify --reveal-text (ADR 0011)
+            acl("topic", name(DECISION_CHECKPOINTS), *R),  # hiring-audit checkpoint save (ADR 0026)
         ],
     }

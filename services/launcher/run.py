@@ -1,7 +1,8 @@
 """The main run: a real broker, the topics, both services, sample interviews, until Ctrl-C.
 
-The decision service runs as its three roles (ADR 0016), each its own child process, as deployed: the
-verdict projector, the candidacy projector and the query service (whose API the samples read).
+The decision service runs as its four roles (ADR 0016, 0026), each its own child process, as deployed: the
+verdict projector, the candidacy projector, the notary (signed transparency-log checkpoints) and the query
+service (whose API the samples read).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ class Service:
     log: Path
 
 
-DECISION_ROLES = {"projector": 8083, "candidacy": 8084, "query": 8082}
+DECISION_ROLES = {"projector": 8083, "candidacy": 8084, "query": 8082, "notary": 8085}
 """The decision roles the run starts, each with its preferred port (a free one if taken)."""
 
 
@@ -174,6 +175,15 @@ async def _samples(interview: Service, decision: Service, issuer: DevIssuer) -> 
         print_calibration(console, await final_calibration(decisions, [f.interview_id for f in panel]))
 
 
+async def _print_transparency(decision: Service) -> None:
+    """The checkpoints' verifier key (a whole line: an auditor copies it) and where checkpoints are."""
+    async with httpx.AsyncClient(base_url=decision.url, timeout=5) as http:
+        keys = (await http.get("/transparency/key")).json()["keys"]
+    for key in keys:
+        console.print(f"transparency log verifier key: {key}", soft_wrap=True)
+    console.print(f"signed checkpoints: {decision.url}/transparency/checkpoints (ADR 0026)", soft_wrap=True)
+
+
 async def _main(broker: Broker, logs: Path, exit_after_sample: bool) -> None:
     topics = Topics(broker.settings.topic_prefix)
     secure = broker.local is not None and broker.local.secure
@@ -204,7 +214,7 @@ async def _main(broker: Broker, logs: Path, exit_after_sample: bool) -> None:
         "interview": int(os.environ.get("INTERVIEW_PORT") or port_or_free(8080)),
         "query": int(os.environ.get("DECISION_PORT") or port_or_free(DECISION_ROLES["query"])),
     }
-    for role in ("projector", "candidacy"):
+    for role in ("projector", "candidacy", "notary"):
         ports[role] = port_or_free(DECISION_ROLES[role])
     with _interrupts() as stop, ExitStack() as stack:
         interview = stack.enter_context(
@@ -239,6 +249,7 @@ async def _main(broker: Broker, logs: Path, exit_after_sample: bool) -> None:
         )
         await _samples(interview, decision, issuer)
         bin_dir = Path(sys.executable).parent
+        await _print_transparency(decision)
 
         def env_of(user: str) -> str:  # the variables a command needs (on a secure broker: the user's)
             found = f"KAFKA_BOOTSTRAP_SERVERS={broker.settings.bootstrap_servers}"

@@ -114,7 +114,7 @@ def _deployment(objects: list[dict[str, Any]], component: str) -> dict[str, Any]
 
 def test_decision_roles_are_deployments_of_their_own(default_objects: list[dict[str, Any]]) -> None:
     # ADR 0016: one role per Deployment, each its own command, port, probes and selector.
-    ports = {"projector": 8083, "candidacy": 8084, "query": 8082}
+    ports = {"projector": 8083, "candidacy": 8084, "query": 8082, "notary": 8085}  # ADR 0026: the notary
     for role, port in ports.items():
         deployment = _deployment(default_objects, f"decision-{role}")
         (container,) = deployment["spec"]["template"]["spec"]["containers"]
@@ -128,9 +128,10 @@ def test_decision_roles_are_deployments_of_their_own(default_objects: list[dict[
     assert services["query"]["type"] == "ClusterIP"
     assert "clusterIP" not in services["query"]  # the API: a virtual IP for clients
     assert services["projector"]["clusterIP"] == services["candidacy"]["clusterIP"] == "None"  # metrics only
+    assert services["notary"]["clusterIP"] == "None"
     budgets = by_kind(default_objects, "PodDisruptionBudget")
     names = {b["metadata"]["name"].rsplit("-", 1)[-1] for b in budgets}
-    assert names == {"interview", "projector", "candidacy", "query"}
+    assert names == {"interview", "projector", "candidacy", "query", "notary"}
 
 
 def test_query_replicas_are_not_bound_by_partitions(tools: Tools) -> None:
@@ -150,7 +151,7 @@ def _containers(objects: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dic
 @pytest.mark.parametrize("which", ["default", "production"])
 def test_security_defaults_are_in_the_rendered_pods(which: str, request: pytest.FixtureRequest) -> None:
     objects: list[dict[str, Any]] = request.getfixturevalue(f"{which}_objects")
-    assert len(by_kind(objects, "Deployment")) == 4  # interview, and the three decision roles
+    assert len(by_kind(objects, "Deployment")) == 5  # interview, and the four decision roles (ADR 0026)
     for deployment, container in _containers(objects):
         pod = deployment["spec"]["template"]["spec"]
         assert pod["automountServiceAccountToken"] is False
@@ -285,7 +286,7 @@ def test_network_policy_admits_only_http_and_allows_kafka_and_dns(
 ) -> None:
     policies = by_kind(production_objects, "NetworkPolicy")
     policies = [p for p in policies if "helm.sh/hook" not in p["metadata"].get("annotations", {})]
-    assert len(policies) == 4  # one per Deployment (the helm test Pod's: tests/deploy/test_chart_ops.py)
+    assert len(policies) == 5  # one per Deployment (the helm test Pod's: tests/deploy/test_chart_ops.py)
     for policy in policies:
         spec = policy["spec"]
         assert spec["policyTypes"] == ["Ingress", "Egress"]
@@ -456,3 +457,36 @@ def test_values_schema_closes_every_object_it_defines() -> None:
         assert "additionalProperties" in node, f"{path} accepts unknown keys"
         if "properties" in node:
             assert node["additionalProperties"] is False, path
+
+
+def _env(deployment: dict[str, Any]) -> dict[str, str]:
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    return {e["name"]: e.get("value", "") for e in container["env"]}
+
+
+def test_the_notary_key_is_required_and_mounted_in_the_notary_only(tools: Tools) -> None:
+    done = helm(tools, "template", "hp", str(CHART), "--no-tlog-values", check=False)
+    assert done.returncode != 0
+    assert "decision.tlog: set keySecret.name" in done.stderr  # ADR 0026: no silent development key
+    objects = {d["metadata"]["name"]: d for d in by_kind(render(tools), "Deployment")}
+    notary = objects["hp-hiring-pipeline-decision-notary"]
+    assert notary["spec"]["template"]["spec"]["containers"][0]["args"] == ["decision", "notary"]
+    assert _env(notary)["DECISION_TLOG_KEY_FILE"] == "/etc/hiring-pipeline/tlog/notary.key"
+    volumes = notary["spec"]["template"]["spec"]["volumes"]
+    assert "hp-notary" in [v["secret"]["secretName"] for v in volumes if "secret" in v]
+    for name, deployment in objects.items():
+        env = _env(deployment)
+        if name.endswith("decision-query"):  # serves and checks the verifier keys
+            assert env["DECISION_TLOG_VERIFIER_KEYS"].startswith("test-notary+")
+        if not name.endswith("decision-notary"):
+            assert "DECISION_TLOG_KEY_FILE" not in env, name
+            volumes = deployment["spec"]["template"]["spec"]["volumes"]
+            assert all(v.get("secret", {}).get("secretName") != "hp-notary" for v in volumes), name
+    rendered = render(tools, "--no-tlog-values", "--set", "decision.tlog.insecureDevKey=true")
+    dev = {d["metadata"]["name"]: d for d in by_kind(rendered, "Deployment")}
+    assert _env(dev["hp-hiring-pipeline-decision-notary"])["DECISION_TLOG_INSECURE_DEV_KEY"] == "true"
+    assert _env(dev["hp-hiring-pipeline-decision-query"])["DECISION_TLOG_INSECURE_DEV_KEY"] == "true"
+    for setting, complaint in (("decision.tlog.insecureDevKey=true", "exclude each other"),
+                               ("decision.notary.keda.enabled=true", "decision.notary.keda")):  # fmt: skip
+        refused = helm(tools, "template", "hp", str(CHART), "--set", setting, check=False)
+        assert complaint in refused.stderr, setting

@@ -14,7 +14,7 @@ import yaml
 
 from schemas.topics import TOPIC_SPECS
 from tests.deploy.cluster import CHART, ROOT, Cluster, Tools
-from tests.deploy.conftest import PRODUCTION_VALUES, by_kind, render
+from tests.deploy.conftest import PRODUCTION_VALUES, TLOG_VALUES, by_kind, render
 
 pytestmark = pytest.mark.k8s
 
@@ -106,8 +106,8 @@ def _settled_leftovers(cluster: Cluster, namespace: str, timeout: float = 90) ->
 
 
 def test_install_rolls_out_upgrades_and_uninstalls_cleanly(cluster: Cluster, namespace: str) -> None:
-    install = ["--namespace", namespace, "--set", "strimzi.topics.keepOnUninstall=false", "--wait",
-               "--timeout", "3m"]  # fmt: skip
+    install = ["--namespace", namespace, "-f", str(TLOG_VALUES), "--set",
+               "strimzi.topics.keepOnUninstall=false", "--wait", "--timeout", "3m"]  # fmt: skip
     cluster.helm("install", RELEASE, str(CHART), *install)
     _rollout(cluster, namespace)
     replicas = {"decision-projector": 2, "decision-candidacy": 2, "decision-query": 2}

@@ -191,11 +191,12 @@ def test_services_from_the_install_serve_probes_and_stop_on_sigterm(
     base = {**image_env(installed, writable), "HOME": str(home), "KAFKA_BOOTSTRAP_SERVERS": servers,
             "KAFKA_TOPIC_PREFIX": f"img{uuid.uuid4().hex[:8]}.", "KAFKA_PARTITIONS": "2",
             "PRIVACY_KEK_FILE": str(writable / "kek"), "PRIVACY_DEV_KEK": "true",
+            "DECISION_TLOG_INSECURE_DEV_KEY": "true",  # the chart: decision.tlog.insecureDevKey (ADR 0026)
             **{k: v for k, v in os.environ.items() if k.startswith("AUTH_")}}  # fmt: skip
     before = snapshot(installed)
     # As the chart runs them: the interview service, and each decision role its own process (ADR 0016).
     commands = {"interview": "serve", "decision-projector": "projector", "decision-candidacy": "candidacy",
-                "decision-query": "query"}  # fmt: skip
+                "decision-query": "query", "decision-notary": "notary"}  # fmt: skip
     for component, command in commands.items():  # interview first: it creates the topics
         service = component.split("-")[0]
         name, port = service.upper(), free_port()

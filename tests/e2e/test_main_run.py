@@ -79,8 +79,11 @@ def test_run_prints_the_verdicts_and_signals_and_the_audit_proves_them(kafka: Br
     assert OFFSET_INTERVIEWER not in calibration.split("not flagged: ")[1].splitlines()[0]
     assert "stopped cleanly" in out
     assert "hiring-audit verify" in out
-    for role in ("projector", "candidacy", "query"):  # each its own process (ADR 0016)
+    for role in ("projector", "candidacy", "query", "notary"):  # each its own process (ADR 0016, 0026)
         assert re.search(rf"decision-{role}\s+http://\S+\s+\(pid \d+\)", out), role
+    # The checkpoints' verifier key, printed whole: the local development key, loudly named (ADR 0026).
+    dev_key = r"transparency log verifier key: hiring-pipeline-DEVELOPMENT-ONLY-notary\+[0-9a-f]{8}\+\S+"
+    assert re.search(dev_key, out)
 
     report = tmp_path / "audit.html"
     audit = subprocess.run(
@@ -167,8 +170,8 @@ def test_ctrl_c_stops_services_and_embedded_broker(tmp_path: Path) -> None:
     try:
         seen = _wait_for_line(process, "Serving.", timeout=240)
         pids = _pids(seen)
-        assert len(pids) == 5, seen  # broker, interview service, the three decision roles (ADR 0016)
-        assert all(f"decision-{role}" in seen for role in ("projector", "candidacy", "query")), seen
+        assert len(pids) == 6, seen  # broker, interview service, the four decision roles (ADR 0016, 0026)
+        assert all(f"decision-{role}" in seen for role in ("projector", "candidacy", "query", "notary")), seen
         assert all(pid_alive(pid) for pid in pids)
         process.send_signal(signal.SIGINT)
         rest, _ = process.communicate(timeout=60)

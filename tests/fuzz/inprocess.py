@@ -24,6 +24,8 @@ from schemas.commands import CommandEnvelope, CommandResult
 from schemas.envelope import Event
 from services.decision.adapters.calibration_store import CalibrationStore
 from services.decision.adapters.metrics import DecisionMetrics
+from services.decision.adapters.proof_store import ProofStore
+from services.decision.adapters.tlog_keys import KeySet
 from services.decision.domain.replay import project
 from services.decision.entrypoints.api import create_app as decision_app
 from services.decision.entrypoints.probes import Health, Probes
@@ -133,8 +135,11 @@ class AnsweringBroker:
         return True
 
 
-def fuzz_decision_app(events: list[Event]) -> FastAPI:
-    """The decision service's real app over the verdicts of ``events``, ready."""
+def fuzz_decision_app(
+    events: list[Event], proofs: ProofStore | None = None, keys: KeySet | None = None
+) -> FastAPI:
+    """The decision service's real app over the verdicts of ``events``, ready (``proofs``: a proof store
+    and the verifier ``keys`` of the transparency routes; default none, so they answer 404)."""
     settings = DecisionSettings(kafka=KafkaSettings(bootstrap_servers="127.0.0.1:9"))
     query = SimpleNamespace(
         settings=settings,
@@ -145,6 +150,8 @@ def fuzz_decision_app(events: list[Event]) -> FastAPI:
         calibration_ready=lambda: True,
         candidacies=ListStore([]),  # no candidacy revisions: 404s
         candidacy_history_complete=lambda: True,
+        proofs=proofs or ProofStore(Path(":memory:")),
+        keys=keys or KeySet(()),
     )
     metrics = DecisionMetrics("query")
     probes = Probes("query", lambda: True, "", lambda: Health(status="ready", role="query"), metrics.render)

@@ -33,6 +33,7 @@ from pydantic import SecretStr
 from schemas import decode, encode
 from schemas.commands import CommandAccepted
 from schemas.topics import INTERVIEW_EVENTS, TOPIC_SPECS, WRITER_STATE, Topics
+from services.decision.adapters.tlog_records import CheckpointRecord
 from services.decision.domain.replay import project
 from services.interview.entrypoints.service import TOPICS_USED
 from services.interview.entrypoints.settings import InterviewSettings
@@ -117,7 +118,7 @@ async def test_pipeline_runs_over_sasl_ssl_with_a_principal_per_service(
             ports[0], tmp_path,
         ))  # fmt: skip
         roles: list[Service] = []  # each decision role its own process, one principal (ADR 0016)
-        for role in ("projector", "candidacy", "query"):
+        for role in ("projector", "candidacy", "query", "notary"):  # the notary's ACLs too (ADR 0026)
             port = ports[1] if role == "query" else free_port()
             roles.append(stack.enter_context(service(
                 f"decision-{role}", "services.decision",
@@ -154,6 +155,12 @@ async def test_pipeline_runs_over_sasl_ssl_with_a_principal_per_service(
         verify = await asyncio.to_thread(audit_verify, child_env(info, AUDIT))
         assert verify.returncode == 0, verify.stdout + verify.stderr
         assert "ok" in verify.stdout.lower()
+
+        async def checkpointed() -> bool:  # the notary wrote with its ACLs; the audit principal reads it
+            found = [CheckpointRecord.decode(r.value) for r in await read_all(audit, topics.checkpoints)]
+            return any(c.topic == "interview.events" and c.size == len(history) for c in found)
+
+        assert await eventually(checkpointed, timeout=60)
     logs = "".join(path.read_text(errors="replace") for path in sorted(tmp_path.glob("*.log")))  # noqa: ASYNC240
     assert "interview" in logs  # the services did log
     for secret in passwords(info):
@@ -342,7 +349,7 @@ def test_main_run_secure_feeds_the_samples_with_a_principal_per_service(tmp_path
     assert "stopped cleanly" in out
     (logs,) = tmp_path.glob("hiring-run-*")
     assert not (logs / "kafka").exists()  # the run's broker, its CA and credentials are gone
-    names = ["interview", *(f"decision-{role}" for role in ("projector", "candidacy", "query"))]
+    names = ["interview", *(f"decision-{role}" for role in ("projector", "candidacy", "query", "notary"))]
     service_logs = "".join((logs / f"{name}.log").read_text() for name in names)
     assert "SaslAuthenticationFailed" not in service_logs
     assert "AuthorizationFailed" not in service_logs

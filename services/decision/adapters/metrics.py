@@ -103,3 +103,18 @@ class QueryMetrics(RoleMetrics):
             "decision_read_model_caught_up", "1 once the store has read its topic's end at start.",
             ["store"], registry=self.registry,
         )  # fmt: skip
+
+
+class NotaryMetrics(RoleMetrics):
+    """The notary (ADR 0026): leaves appended and checkpoints published (committed), per logged topic."""
+
+    def __init__(self) -> None:
+        super().__init__("notary")
+        self.leaves = Counter(
+            "decision_tlog_leaves", "Records appended to a transparency-log tree (committed batches).",
+            ["topic"], registry=self.registry,
+        )  # fmt: skip
+        self.checkpoints = Counter(
+            "decision_tlog_checkpoints", "Signed checkpoints published (committed).", ["topic"],
+            registry=self.registry,
+        )  # fmt: skip

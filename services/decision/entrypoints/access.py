@@ -36,6 +36,12 @@ _CALIBRATION = allow(
     interviewer=Scope.ALL,
 )
 
+_PROOF = allow(
+    "an inclusion proof names a record by its place in the log: whoever may read every record (ADR 0026)",
+    auditor=Scope.ALL,
+    service=Scope.ALL,
+)
+
 ACCESS: dict[str, Access] = {
     **DOCS_ROUTES,
     "GET /interviews/{interview_id}/verdict": _READ,
@@ -44,6 +50,12 @@ ACCESS: dict[str, Access] = {
     "GET /candidacies/{candidacy_id}/revisions": _CANDIDACY,
     "GET /calibration": _CALIBRATION,
     "GET /calibration/interviewers/{interviewer_id}": _CALIBRATION,
+    # Checkpoints, keys and consistency proofs hold only hashes: public, so anyone can witness (ADR 0026).
+    "GET /transparency/checkpoints": PUBLIC,
+    "GET /transparency/key": PUBLIC,
+    "GET /transparency/consistency": PUBLIC,
+    "GET /transparency/inclusion": _PROOF,
+    "GET /verdicts/{interview_id}/revisions/{n}/inclusion": _READ,
     "GET /healthz": PUBLIC,
     "GET /readyz": PUBLIC,
     "GET /metrics": PUBLIC,

@@ -23,6 +23,7 @@ from services.decision.entrypoints.problems import (
     install,
 )
 from services.decision.entrypoints.runtime import QueryRuntime
+from services.decision.entrypoints.transparency_api import add_transparency_routes
 from services.decision.entrypoints.views import View, candidate_view, view_for
 from services.platform.api_docs import mount_api_docs
 from services.platform.asyncapi_http import mount_asyncapi
@@ -126,6 +127,7 @@ def create_app(query: QueryRuntime, probes: Probes, broker: BrokerProbe | None =
         return [_revision(e, view) for e in found]
 
     add_candidacy_routes(app, query)  # ADR 0012
+    add_transparency_routes(app, query, readable)  # ADR 0026
     add_probes(app, probes, broker or BrokerProbe(query.client))
     mount_calibration(app, query)
     return app

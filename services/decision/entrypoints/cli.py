@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -19,7 +21,8 @@ from services.platform.serving import stop_on_signals
 from services.platform.tracing import configure_tracing
 
 app = typer.Typer(
-    help="The decision service: three roles (projector, candidacy, query), each its own process (ADR 0016).",
+    help="The decision service: four roles (projector, candidacy, query, notary), each its own process "
+    "(ADR 0016, 0026).",
     no_args_is_help=True,
 )
 PORT = typer.Option(None, help="HTTP port (DECISION_PORT; default: the role's own).")
@@ -44,8 +47,14 @@ def query(port: int = PORT) -> None:
 
 
 @app.command()
+def notary(port: int = PORT) -> None:
+    """The notary: transparency-log trees and signed checkpoints, exactly once (ADR 0026); probes (8085)."""
+    _run(Role.NOTARY, port)
+
+
+@app.command()
 def serve(port: int = PORT) -> None:
-    """All three roles in ONE process (8082): for development and in-process tests, not production."""
+    """All four roles in ONE process (8082): for development and in-process tests, not production."""
     _run(Role.SERVE, port)
 
 
@@ -74,6 +83,21 @@ async def _serve(settings: DecisionSettings, role: Role) -> bool:
     except RuntimeError:
         return False
     return True
+
+
+@app.command("tlog-key")
+def tlog_key(
+    name: str = typer.Option(..., help="The key's name, in every signature (e.g. example.com/notary-2027)."),
+    out: Path = typer.Option(..., help="New file for the PRIVATE+KEY line (owner-only; never printed)."),
+) -> None:
+    """A new notary signing key (ADR 0026): the private key to ``--out``, the verifier key to stdout."""
+    from schemas.checkpoint import generate_key
+
+    skey, vkey = generate_key(name)
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never overwrite a key
+    with os.fdopen(fd, "w") as file:
+        file.write(skey + "\n")
+    typer.echo(vkey)
 
 
 async def parked_entries(client: dict[str, Any], topics: Topics) -> list[DlqEntry]:

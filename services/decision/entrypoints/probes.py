@@ -65,9 +65,9 @@ class Health(BaseModel):
     """Liveness or readiness."""
 
     status: str
-    role: str = Field(default="", description="projector, candidacy, query, or serve (all in one).")
+    role: str = Field(default="", description="projector, candidacy, query, notary, or serve (all).")
     partitions: list[int] = Field(
-        default_factory=list, description="Input partitions this process owns (the projectors)."
+        default_factory=list, description="Input partitions this process owns (the projectors, the notary)."
     )
     parked: int = Field(
         default=0,

@@ -15,6 +15,7 @@ from services.decision.entrypoints.probes import Health, Probes
 from services.decision.entrypoints.runtime import (
     CandidacyRuntime,
     DecisionRuntime,
+    NotaryRuntime,
     ProjectorRuntime,
     QueryRuntime,
 )
@@ -150,15 +151,43 @@ def query_part(query: QueryRuntime, ready: Callable[[], bool] | None = None) -> 
         "decision-feed": after_ready(ready, query.feed.run),
         "candidacy-feed": after_ready(ready, query.candidacy_feed.run),
     }
+    for feed in query.proof_feeds:  # the transparency log's proof store (ADR 0026): after readiness too
+        jobs[f"proof-feed-{feed.topic}"] = after_ready(ready, feed.run)
     return Part({}, jobs, probes)
 
 
+async def poke_due(notary: NotaryRuntime, every_s: float) -> None:
+    """Run a transaction on each owned partition whose checkpoint is due but has no new input (ADR 0026):
+    a checkpoint covers the last records within about one interval even when nothing more arrives."""
+    while True:
+        for topic, handler in notary.handlers.items():
+            processor = notary.processors[topic]
+            for partition in sorted(handler.due() & processor.assigned):
+                processor.poke(partition)
+        await asyncio.sleep(every_s)
+
+
+def notary_part(notary: NotaryRuntime, interval_s: float) -> Part:
+    """The notary (ADR 0026): a processor per logged topic and the job that pokes due checkpoints."""
+
+    def health() -> Health:
+        owned = sorted({p for processor in notary.processors.values() for p in processor.assigned})
+        return Health(status="ready", role="notary", partitions=owned)
+
+    waiting = "claiming the logged partitions and restoring their trees"
+    probes = Probes("notary", lambda: notary.ready, waiting, health, notary.metrics.render)
+    jobs: dict[str, Job] = {"notary-checkpoints": lambda: poke_due(notary, min(interval_s / 2, 1.0))}
+    processors = {f"notary-{topic}": p for topic, p in notary.processors.items()}
+    return Part(dict(processors), jobs, probes)
+
+
 def serve_parts(runtime: DecisionRuntime) -> list[Part]:
-    """All three roles in one process; the history feeds wait until every role is ready."""
+    """All four roles in one process; the history feeds wait until every role is ready."""
     return [
         projector_part(runtime.projector),
         candidacy_part(runtime.candidacy),
         query_part(runtime.query, lambda: runtime.ready),
+        notary_part(runtime.notary, runtime.settings.tlog_interval_s),
     ]
 
 

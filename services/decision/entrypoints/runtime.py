@@ -1,9 +1,10 @@
 """The parts of each decision role, wired once from settings (no I/O at construction; ADR 0016).
 
-Three roles run from the same package: the verdict projector (``interview.events`` to verdicts, exactly
-once), the candidacy projector (``decision.candidacy-rounds`` to candidacy verdicts, exactly once) and
-the query service (the read models and the HTTP API; owns no input partition). ``DecisionRuntime`` is
-all three in one process (``decision serve``: development and in-process tests).
+Four roles run from the same package: the verdict projector (``interview.events`` to verdicts, exactly
+once), the candidacy projector (``decision.candidacy-rounds`` to candidacy verdicts, exactly once), the
+notary (transparency-log trees and signed checkpoints, exactly once; ADR 0026) and the query service
+(the read models, the proof store and the HTTP API; owns no input partition). ``DecisionRuntime`` is
+all of them in one process (``decision serve``: development and in-process tests).
 """
 
 from __future__ import annotations
@@ -12,12 +13,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from schemas.topics import Topics
+from schemas.tlog import LOGGED_TOPICS, default_base
+from schemas.topics import DECISION_CHECKPOINTS, Topics
 from services.decision.adapters.calibration_store import CalibrationStore, open_calibration
 from services.decision.adapters.candidacy import CandidacyHandler
 from services.decision.adapters.handler import DecisionHandler
-from services.decision.adapters.metrics import CandidacyMetrics, DecisionMetrics, QueryMetrics
+from services.decision.adapters.metrics import CandidacyMetrics, DecisionMetrics, NotaryMetrics, QueryMetrics
+from services.decision.adapters.notary import NotaryHandler
 from services.decision.adapters.participants import ParticipantStore, open_participants
+from services.decision.adapters.proof_store import ProofStore, open_proof_store
+from services.decision.adapters.tlog_keys import KeySet, notary_signers, parse_verifiers, verifier_of
 from services.decision.adapters.verdict_store import (
     FanoutFeed,
     FeedTarget,
@@ -98,6 +103,12 @@ class QueryRuntime:
     candidacies: VerdictStore
     candidacy_feed: StoreFeed
     metrics: QueryMetrics
+    proofs: ProofStore
+    """Transparency-log subtrees of every logged partition and the latest checkpoints (ADR 0026)."""
+    proof_feeds: list[FanoutFeed]
+    """``interview.events`` and ``decision.checkpoints``; ``decision.events`` and ``decision.candidacies``
+    feed the proof store from ``feed`` and ``candidacy_feed`` (one consumer per topic)."""
+    keys: KeySet
 
     @property
     def ready(self) -> bool:
@@ -120,7 +131,22 @@ class QueryRuntime:
 
     def feeds(self) -> list[FanoutFeed]:
         """Every feed, one per topic tailed."""
-        return [self.feed, self.participant_feed, self.verdict_feed, self.candidacy_feed]
+        return [self.feed, self.participant_feed, self.verdict_feed, self.candidacy_feed, *self.proof_feeds]
+
+
+@dataclass
+class NotaryRuntime:
+    """The notary (ADR 0026): an exactly-once processor per logged topic, each with its trees."""
+
+    handlers: dict[str, NotaryHandler]
+    processors: dict[str, TransactionalProcessor]
+    metrics: NotaryMetrics
+    keys: KeySet
+
+    @property
+    def ready(self) -> bool:
+        """Every processor's partitions claimed and their trees restored."""
+        return all(p.ready for p in self.processors.values())
 
 
 @dataclass
@@ -130,11 +156,12 @@ class DecisionRuntime:
     projector: ProjectorRuntime
     candidacy: CandidacyRuntime
     query: QueryRuntime
+    notary: NotaryRuntime
 
     @property
     def ready(self) -> bool:
         """Every role ready."""
-        return self.projector.ready and self.candidacy.ready and self.query.ready
+        return self.projector.ready and self.candidacy.ready and self.query.ready and self.notary.ready
 
     @property
     def settings(self) -> DecisionSettings:
@@ -207,14 +234,53 @@ def build_query(settings: DecisionSettings) -> QueryRuntime:
     calibration = open_calibration(state_dir, topics.verdicts)  # ADR 0013, 0015
     latest, calibrated = FeedTarget(store, source="latest"), FeedTarget(calibration)
     candidacies = open_store(state_dir, topics.candidacies)
+    proofs = open_proof_store(state_dir, topics.prefix)
+    feed = StoreFeed(client, topics.decision_events, store)
+    candidacy_feed = StoreFeed(client, topics.candidacies, candidacies)
+    for fed, base in ((feed, "decision.events"), (candidacy_feed, "decision.candidacies")):
+        fed.targets.append(FeedTarget(proofs, source=base))  # one consumer per topic (ADR 0016)
+    proof_feeds: list[FanoutFeed] = [
+        StoreFeed(client, topics.name(base), proofs, source=base)
+        for base in ("interview.events", DECISION_CHECKPOINTS)
+    ]
     return QueryRuntime(
-        settings, client, topics, store, StoreFeed(client, topics.decision_events, store),
+        settings, client, topics, store, feed,
         participants, StoreFeed(client, topics.participants, participants),
         FanoutFeed(client, topics.verdicts, [latest, calibrated]), latest, calibration, calibrated,
-        candidacies, StoreFeed(client, topics.candidacies, candidacies), QueryMetrics(),
+        candidacies, candidacy_feed, QueryMetrics(), proofs, proof_feeds, query_keys(settings),
     )  # fmt: skip
 
 
+def query_keys(settings: DecisionSettings) -> KeySet:
+    """The verifier keys the query role serves: configured, else those of the notary's signing keys."""
+    if settings.tlog_verifier_keys.strip():
+        return KeySet(tuple(parse_verifiers(settings.tlog_verifier_keys)))
+    signers = notary_signers(settings.tlog_key_file, settings.tlog_insecure_dev_key)
+    return KeySet(tuple(verifier_of(s) for s in signers))
+
+
+def build_notary(settings: DecisionSettings) -> NotaryRuntime:
+    """The notary from its settings: one processor per logged topic, group ``<group>.notary.<topic>``."""
+    client, topics = settings.kafka.client_kwargs(), Topics(settings.kafka.topic_prefix)
+    signers = notary_signers(settings.tlog_key_file, settings.tlog_insecure_dev_key)
+    base = settings.tlog_origin or default_base(settings.kafka.topic_prefix)
+    metrics = NotaryMetrics()
+    handlers, processors = {}, {}
+    for topic in LOGGED_TOPICS:
+        group = f"{settings.notary_group}.{topic}"
+        handlers[topic] = NotaryHandler(
+            client, topics, topic, group=group, origin_base=base, signers=signers,
+            interval_s=settings.tlog_interval_s, metrics=metrics,
+        )  # fmt: skip
+        processors[topic] = TransactionalProcessor(
+            client, input_topic=topics.name(topic), group_id=group, transactional_prefix=group,
+            handler=handlers[topic], max_records=settings.max_records,
+        )  # fmt: skip
+    return NotaryRuntime(handlers, processors, metrics, KeySet(tuple(verifier_of(s) for s in signers)))
+
+
 def build_runtime(settings: DecisionSettings) -> DecisionRuntime:
-    """All three roles, for ``decision serve``."""
-    return DecisionRuntime(build_projector(settings), build_candidacy(settings), build_query(settings))
+    """All four roles, for ``decision serve``."""
+    return DecisionRuntime(
+        build_projector(settings), build_candidacy(settings), build_query(settings), build_notary(settings)
+    )

@@ -17,6 +17,7 @@ from services.decision.entrypoints.roles import (
     Part,
     candidacy_part,
     combined,
+    notary_part,
     projector_part,
     query_part,
     serve_parts,
@@ -24,9 +25,11 @@ from services.decision.entrypoints.roles import (
 from services.decision.entrypoints.runtime import (
     CandidacyRuntime,
     DecisionRuntime,
+    NotaryRuntime,
     ProjectorRuntime,
     QueryRuntime,
     build_candidacy,
+    build_notary,
     build_projector,
     build_query,
     build_runtime,
@@ -38,11 +41,11 @@ from services.platform.startup import prepare_topics
 
 log = structlog.get_logger(__name__)
 
-RoleRuntime = ProjectorRuntime | CandidacyRuntime | QueryRuntime | DecisionRuntime
+RoleRuntime = ProjectorRuntime | CandidacyRuntime | QueryRuntime | NotaryRuntime | DecisionRuntime
 
 
 class DecisionService:
-    """The parts of one decision process (run by ``run_service``): one role's, or all three's."""
+    """The parts of one decision process (run by ``run_service``): one role's, or all of them."""
 
     def __init__(self, settings: DecisionSettings, role: Role, parts: list[Part]) -> None:
         self.settings, self.role, self.parts = settings, role, parts
@@ -107,10 +110,14 @@ def build_role(settings: DecisionSettings, role: Role) -> RoleRuntime:
         return build_projector(settings)
     if role is Role.CANDIDACY:
         return build_candidacy(settings)
+    if role is Role.NOTARY:
+        return build_notary(settings)
     return build_query(settings) if role is Role.QUERY else build_runtime(settings)
 
 
-def _parts(runtime: RoleRuntime) -> list[Part]:
+def _parts(runtime: RoleRuntime, settings: DecisionSettings) -> list[Part]:
+    if isinstance(runtime, NotaryRuntime):
+        return [notary_part(runtime, settings.tlog_interval_s)]
     if isinstance(runtime, DecisionRuntime):
         return serve_parts(runtime)
     if isinstance(runtime, ProjectorRuntime):
@@ -139,7 +146,7 @@ async def run_role(
     Raises when a part failed: a crashed part must not look like a clean stop (the supervisor restarts).
     """
     runtime = runtime or build_role(settings, role)
-    service = DecisionService(settings, role, _parts(runtime))
+    service = DecisionService(settings, role, _parts(runtime, settings))
     http = Http(_app(runtime, service), settings.host, settings.port_of(role))
     with young_gc_threshold():
         clean = await run_service(service, http, stop_event)
@@ -150,5 +157,5 @@ async def run_role(
 async def run_decision_service(
     settings: DecisionSettings, stop_event: asyncio.Event, runtime: DecisionRuntime | None = None
 ) -> None:
-    """All three roles in one process (``decision serve``: development and in-process tests)."""
+    """All four roles in one process (``decision serve``: development and in-process tests)."""
     await run_role(settings, Role.SERVE, stop_event, runtime)

@@ -20,10 +20,13 @@ class Role(StrEnum):
     PROJECTOR = "projector"
     CANDIDACY = "candidacy"
     QUERY = "query"
+    NOTARY = "notary"
     SERVE = "serve"
 
 
-DEFAULT_PORTS = {Role.QUERY: 8082, Role.SERVE: 8082, Role.PROJECTOR: 8083, Role.CANDIDACY: 8084}
+DEFAULT_PORTS = {
+    Role.QUERY: 8082, Role.SERVE: 8082, Role.PROJECTOR: 8083, Role.CANDIDACY: 8084, Role.NOTARY: 8085
+}
 """Each role's HTTP port when ``DECISION_PORT`` is unset (the projectors serve probes and metrics only)."""
 
 
@@ -73,6 +76,28 @@ class DecisionSettings(BaseSettings):
         description="Local directory of the partition stores and the query store (SQLite, restored from "
         "Kafka when missing); unset: $XDG_STATE_HOME/hiring-pipeline/state.",
     )
+    tlog_key_file: Path | None = Field(
+        default=None,
+        description="The notary's signing keys (docs/decisions/0026): a file of PRIVATE+KEY lines (Go "
+        "sumdb/note format), every checkpoint signed by each (two during a rotation). Unset: a local "
+        "development key, loudly named; never for production.",
+    )
+    tlog_insecure_dev_key: bool = Field(
+        default=False,
+        description="Development only (the chart's decision.tlog.insecureDevKey): sign with, and accept, a "
+        "fixed development key whose private half is public, so pods agree without a Secret.",
+    )
+    tlog_verifier_keys: str = Field(
+        default="",
+        description="Verifier keys (name+hexid+base64, comma or newline separated) the query role serves "
+        "at /transparency/key and checks each checkpoint against; unset: those of the signing keys.",
+    )
+    tlog_interval_s: float = Field(
+        default=10.0, gt=0, description="Seconds between checkpoints (at the next transaction boundary)."
+    )
+    tlog_origin: str = Field(
+        default="", description="Checkpoint origin base; unset: hiring-pipeline.local/<prefix or default>."
+    )
     log_level: str = Field(default="INFO")
     log_json: bool = Field(default=True)
     kafka: KafkaSettings = Field(default_factory=KafkaSettings, exclude=True)
@@ -98,6 +123,11 @@ class DecisionSettings(BaseSettings):
     def transactional_prefix(self) -> str:
         """Prefix of the per-partition transactional ids ``<prefix>.<partition>``."""
         return f"{self.group}.interview-events"
+
+    @property
+    def notary_group(self) -> str:
+        """Consumer group prefix of the notary (ADR 0026): ``<group>.notary.<input>``, one per input topic."""
+        return f"{self.group}.notary"
 
     @property
     def candidacy_group(self) -> str:

@@ -24,14 +24,16 @@ from services.platform.settings import KafkaSettings
 
 def test_each_role_is_a_command() -> None:
     listed = CliRunner().invoke(app, ["--help"]).output
-    for command in ("projector", "candidacy", "query", "serve", "parked", "retry-parked"):
+    commands = ("projector", "candidacy", "query", "notary", "serve", "parked", "retry-parked", "tlog-key")
+    for command in commands:
         assert command in listed
 
 
 def test_each_role_has_its_own_default_port_and_decision_port_overrides_it() -> None:
     settings = DecisionSettings()
     ports = {role: settings.port_of(role) for role in Role}
-    assert ports == {Role.QUERY: 8082, Role.SERVE: 8082, Role.PROJECTOR: 8083, Role.CANDIDACY: 8084}
+    assert ports == {Role.QUERY: 8082, Role.SERVE: 8082, Role.PROJECTOR: 8083, Role.CANDIDACY: 8084,
+                     Role.NOTARY: 8085}  # fmt: skip
     assert DecisionSettings(port=9000).port_of(Role.PROJECTOR) == 9000
 
 

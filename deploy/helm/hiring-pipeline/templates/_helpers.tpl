@@ -88,6 +88,10 @@ app.kubernetes.io/component: {{ .component }}
 {{- printf "%s.candidacy" (include "hp.decisionGroup" .) -}}
 {{- end -}}
 
+{{- define "hp.notaryGroupPrefix" -}}
+{{- printf "%s.notary." (include "hp.decisionGroup" .) -}}
+{{- end -}}
+
 {{- define "hp.decisionTransactionalPrefix" -}}
 {{- printf "%s.interview-events." (include "hp.decisionGroup" .) -}}
 {{- end -}}
@@ -99,7 +103,7 @@ them; otherwise the services verify them at start (partitions and settings) and 
 {{- end -}}
 
 {{/* The Deployments, as a YAML list (read with fromYamlArray): the interview service, and the decision
-service's three roles (ADR 0016), each its own Deployment. component: the label and name suffix; service:
+service's four roles (ADR 0016, 0026), each its own Deployment. component: the label and name suffix; service:
 whose settings, KafkaUser and env prefix it uses; role: the decision role (its values under decision.<role>);
 partitioned: it consumes input partitions (replicas beyond kafka.partitions sit idle). */}}
 {{- define "hp.workloads" -}}
@@ -108,7 +112,7 @@ partitioned: it consumes input partitions (replicas beyond kafka.partitions sit 
 {{- $out = append $out (dict "component" "interview" "service" "interview" "role" "" "command" "serve" "partitioned" true "values" "interview" "replicas" (int .Values.interview.replicas)) -}}
 {{- end -}}
 {{- if .Values.decision.enabled -}}
-{{- range $role := list "projector" "candidacy" "query" -}}
+{{- range $role := list "projector" "candidacy" "query" "notary" -}}
 {{- /* replicas: the role's own, or decision.replicas when the role's is null. */ -}}
 {{- $replicas := index (index $.Values.decision $role) "replicas" -}}
 {{- if kindIs "invalid" $replicas -}}{{- $replicas = $.Values.decision.replicas -}}{{- end -}}
@@ -127,6 +131,9 @@ partitioned: it consumes input partitions (replicas beyond kafka.partitions sit 
 {{- $component := $w.values -}}
 {{- if and $v.autoscaling.enabled $v.keda.enabled -}}
 {{- fail (printf "%s: autoscaling.enabled and keda.enabled exclude each other (KEDA creates its own HorizontalPodAutoscaler)" $component) -}}
+{{- end -}}
+{{- if and (eq $w.role "notary") $v.keda.enabled -}}
+{{- fail "decision.notary.keda: the notary reads three topics in three groups; scale it with replicas (at most kafka.partitions)" -}}
 {{- end -}}
 {{- if and (not $w.partitioned) $v.keda.enabled -}}
 {{- fail (printf "%s.keda: the query service owns no partition and has no lag; scale it with autoscaling (CPU) or replicas" $component) -}}
@@ -147,6 +154,13 @@ partitioned: it consumes input partitions (replicas beyond kafka.partitions sit 
 {{- if le (float64 $v.terminationGracePeriodSeconds) $needed -}}
 {{- fail (printf "%s.terminationGracePeriodSeconds=%d must exceed preStopSleepSeconds + config.shutdownGraceSeconds + 5 s (HTTP drain, leaving the group) = %v" $component (int $v.terminationGracePeriodSeconds) $needed) -}}
 {{- end -}}
+{{- end -}}
+{{- $t := .Values.decision.tlog -}}
+{{- if and .Values.decision.enabled (not $t.insecureDevKey) (or (not $t.keySecret.name) (not $t.verifierKeys)) -}}
+{{- fail "decision.tlog: set keySecret.name (the notary's signing keys) and verifierKeys (docs/security.md, ADR 0026); decision.tlog.insecureDevKey=true signs with a public development key (development only)" -}}
+{{- end -}}
+{{- if and $t.insecureDevKey $t.keySecret.name -}}
+{{- fail "decision.tlog: insecureDevKey and keySecret exclude each other" -}}
 {{- end -}}
 {{- if and .Values.kafka.saslMechanism (not (hasPrefix "SASL_" .Values.kafka.securityProtocol)) -}}
 {{- fail "kafka.saslMechanism is set but kafka.securityProtocol is not SASL_PLAINTEXT or SASL_SSL" -}}
@@ -246,4 +260,27 @@ partitioned: it consumes input partitions (replicas beyond kafka.partitions sit 
 {{- fail "auth: set auth.jwksUrl or auth.jwksConfigMap.name, not both" -}}
 {{- end -}}
 {{- end -}}
+{{- end -}}
+
+{{/* DECISION_TLOG_* of a decision role (ADR 0026): (dict "root" $ "role" "notary"). The signing key file
+only in the notary; the verifier keys in every role (the query role serves and checks them). */}}
+{{- define "hp.tlogEnv" -}}
+{{- $t := .root.Values.decision.tlog -}}
+- name: DECISION_TLOG_INTERVAL_S
+  value: {{ $t.intervalSeconds | quote }}
+{{- with $t.origin }}
+- name: DECISION_TLOG_ORIGIN
+  value: {{ . | quote }}
+{{- end }}
+{{- if $t.insecureDevKey }}
+- name: DECISION_TLOG_INSECURE_DEV_KEY
+  value: "true"
+{{- else }}
+- name: DECISION_TLOG_VERIFIER_KEYS
+  value: {{ join "," $t.verifierKeys | quote }}
+{{- if eq .role "notary" }}
+- name: DECISION_TLOG_KEY_FILE
+  value: {{ printf "/etc/hiring-pipeline/tlog/%s" $t.keySecret.key | quote }}
+{{- end }}
+{{- end }}
 {{- end -}}
