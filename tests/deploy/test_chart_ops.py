@@ -41,7 +41,7 @@ def _values(tmp_path: Path, values: dict[str, Any]) -> list[str]:
 def test_extension_points_reach_every_deployment(tools: Tools, tmp_path: Path) -> None:
     objects = render(tools, *_values(tmp_path, EXTENSIONS))
     deployments = by_kind(objects, "Deployment")
-    assert len(deployments) == 4  # the interview service and the three decision roles (ADR 0016)
+    assert len(deployments) == 5  # the interview service and the four decision roles (ADR 0016, 0026)
     for deployment in deployments:
         pod = deployment["spec"]["template"]["spec"]
         main, *others = pod["containers"]

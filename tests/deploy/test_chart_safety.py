@@ -100,6 +100,9 @@ def test_secrets_the_kafka_user_cannot_use_do_not_render(
     assert complaint in done.stderr
 
 
+TLOG_VALUES = yaml.safe_load((Path(__file__).parent / "tlog-values.yaml").read_text())
+
+
 def test_the_chart_works_as_a_subchart(tools: Tools, tmp_path: Path) -> None:
     parent = tmp_path / "platform"
     (parent / "charts").mkdir(parents=True)
@@ -108,7 +111,7 @@ def test_the_chart_works_as_a_subchart(tools: Tools, tmp_path: Path) -> None:
              "dependencies": [{"name": "hiring-pipeline", "version": ">=0.0.0"}]}  # fmt: skip
     (parent / "Chart.yaml").write_text(yaml.safe_dump(chart))
     values = {"global": {"environment": "prod", "imageRegistry": "registry.example.com"},
-              "hiring-pipeline": {"decision": {"replicas": 3}}}  # fmt: skip
+              "hiring-pipeline": {"decision": {"replicas": 3, "tlog": TLOG_VALUES["decision"]["tlog"]}}}  # fmt: skip
     (parent / "values.yaml").write_text(yaml.safe_dump(values))
     out = helm(tools, "template", "platform", str(parent), "--namespace", "hiring").stdout
     objects = [d for d in yaml.safe_load_all(out) if d]
