@@ -133,8 +133,9 @@ class AnsweringBroker:
         return True
 
 
-def fuzz_decision_app(events: list[Event]) -> FastAPI:
-    """The decision service's real app over the verdicts of ``events``, ready."""
+def fuzz_decision_app(events: list[Event], ready: bool = True) -> FastAPI:
+    """The decision service's real app over the verdicts of ``events``; ``ready``: its read models
+    restored (else each data route must answer 503 ``not_ready``)."""
     settings = DecisionSettings(kafka=KafkaSettings(bootstrap_servers="127.0.0.1:9"))
     query = SimpleNamespace(
         settings=settings,
@@ -145,6 +146,7 @@ def fuzz_decision_app(events: list[Event]) -> FastAPI:
         calibration_ready=lambda: True,
         candidacies=ListStore([]),  # no candidacy revisions: 404s
         candidacy_history_complete=lambda: True,
+        ready=ready,
     )
     metrics = DecisionMetrics("query")
     probes = Probes("query", lambda: True, "", lambda: Health(status="ready", role="query"), metrics.render)

@@ -63,7 +63,7 @@ CorrelationId = Annotated[
     str | None,
     Header(alias="X-Correlation-Id", min_length=1, max_length=200, description="1-200 printable characters."),
 ]
-ERRORS = responses(400, 403, 404, 409, 413, 422, 503, 504)
+ERRORS = responses(400, 403, 404, 409, 413, 415, 422, 503, 504)
 
 
 class _By(Frozen):

@@ -253,3 +253,20 @@ def test_a_remembered_token_stops_working_when_its_key_is_removed(tmp_path: Path
     with pytest.raises(TokenError, match="kid"):
         found.verify(good)
     assert found.verify(other.issue("auditor", "audrey")).sub == "audrey"
+
+
+def _forged(alg: str, kid: str) -> str:
+    """A token signed with a key of ``alg`` but naming the key ``kid`` (the header lies about the key)."""
+    key: Any = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        if alg == "RS256"
+        else (ec.generate_private_key(ec.SECP256R1()))
+    )
+    return jwt.encode(claims(), key, algorithm=alg, headers={"kid": kid})
+
+
+@pytest.mark.parametrize("alg", ["RS256", "ES256"])
+def test_a_header_algorithm_other_than_the_keys_is_refused(alg: str) -> None:
+    # the development key is EdDSA: PyJWT would raise TypeError preparing it for RS256 or ES256
+    with pytest.raises(TokenError, match="does not match the key"):
+        verifier().verify(_forged(alg, issuer().kid))
