@@ -11,6 +11,7 @@ Starlette raise (unknown route, wrong method, a body that is not JSON, any unexp
 
 from __future__ import annotations
 
+import asyncio
 import codecs
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -32,6 +33,8 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
+RETRY_AFTER_S = 1
+"""Seconds a client waits before retrying a 503 the edge itself answers."""
 DEFAULT_MAX_BODY = 256 * 1024
 """Larger than the largest valid command even with every character JSON-escaped (about 130 KiB)."""
 
@@ -64,6 +67,9 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await _answered(self._serve, scope, receive, send)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         repeated = _repeated(scope)
         if repeated is not None:
             why = f"the {repeated} header was sent more than once; send it once"
@@ -104,12 +110,38 @@ class BodyLimit:
         await _refuse(scope, send, 413, "too_large", detail)
 
 
-async def _refuse(scope: Scope, send: Send, status: int, code: str, detail: str, close: bool = True) -> None:
+async def _answered(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+    """Run ``app``; if the server cancels it before it answered (its drain time at shutdown ran out),
+    answer 503 ``stopping`` with ``Retry-After`` instead of the server's plain-text 500."""
+    started = False
+
+    async def sending(message: Message) -> None:
+        nonlocal started
+        started = True  # before the send: a send that was interrupted is not followed by another start
+        await send(message)
+
+    try:
+        await app(scope, receive, sending)
+    except asyncio.CancelledError:
+        if started:
+            raise
+        task = asyncio.current_task()
+        if task is not None:
+            task.uncancel()  # the cancellation is answered: this request ends now, with a 503
+        log.warning("http.cancelled_at_shutdown", path=scope.get("path"))
+        detail = "the service stopped before this request was answered; retry (the same Idempotency-Key)"
+        await _refuse(scope, send, 503, "stopping", detail, retry_after=RETRY_AFTER_S)
+
+
+async def _refuse(
+    scope: Scope, send: Send, status: int, code: str, detail: str, close: bool = True, retry_after: int = 0
+) -> None:
     """Answer problem+json from the middleware (``close``: the body was not read, so the connection
     cannot carry another request)."""
     body = json.dumps(problem_body(status, code, detail, scope.get("path"))).encode()
     headers = [(b"content-type", b"application/problem+json")]
     headers += [(b"connection", b"close")] if close else []
+    headers += [(b"retry-after", str(retry_after).encode())] if retry_after else []
     headers.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from fastapi import FastAPI
 
 from schemas.commands import CommandEnvelope, CommandResult
-from services.interview.adapters.gateway import BrokerUnavailableError, ResultTimeoutError
+from services.interview.adapters.gateway import BrokerUnavailableError, ResultTimeoutError, StoppingError
 from testkit.auth import issuer, service_headers
 from testkit.interviews import Script
 from tests.fuzz.inprocess import InProcessGateway, fuzz_decision_app, fuzz_interview_app
@@ -157,6 +157,7 @@ class Outage(InProcessGateway):
     [
         (BrokerUnavailableError("the broker is unavailable; nothing was sent"), 503, "unavailable"),
         (ResultTimeoutError("no result within 10s"), 504, "timeout"),
+        (StoppingError("this replica stopped before the result arrived"), 503, "stopping"),
     ],
 )
 async def test_an_outage_answers_at_once_with_retry_after(error: Exception, status: int, code: str) -> None:
@@ -256,3 +257,47 @@ async def test_an_unready_query_service_is_503_not_404(path: str) -> None:
         assert response.headers["Retry-After"] == "1"
         problem(response, 503, "not_ready")
         problem(await http.get(path, headers={"Authorization": "Bearer x"}), 401, "invalid_token")
+
+
+class Stalled(InProcessGateway):
+    """A gateway whose result never comes: the request is in flight until the server cancels it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiting = asyncio.Event()
+
+    async def submit(self, command: CommandEnvelope, timeout: float) -> CommandResult:
+        self.waiting.set()
+        await asyncio.Event().wait()
+        raise AssertionError("never answered")
+
+
+async def test_a_request_the_server_cancels_at_shutdown_is_503_not_500() -> None:
+    """What uvicorn does once its drain time is over: cancel the request's task."""
+    gateway = Stalled()
+    app = fuzz_interview_app(gateway)
+    sent: list[dict[str, Any]] = []
+    body = json.dumps(CONCLUDE).encode()
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+        "path": "/interviews/iv-1/conclusion", "raw_path": b"/interviews/iv-1/conclusion",
+        "query_string": b"", "root_path": "", "client": ("127.0.0.1", 1), "server": ("test", 80),
+        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                    *((k.lower().encode(), v.encode()) for k, v in service_headers().items())],
+    }  # fmt: skip
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    request = asyncio.create_task(app(scope, receive, send))
+    await asyncio.wait_for(gateway.waiting.wait(), 5)
+    request.cancel()
+    await asyncio.wait_for(request, 5)  # answered, not cancelled
+    start, done = sent
+    headers = dict(start["headers"])
+    assert (start["status"], headers[b"retry-after"]) == (503, b"1")
+    assert headers[b"content-type"] == PROBLEM.encode()
+    assert json.loads(done["body"])["code"] == "stopping"

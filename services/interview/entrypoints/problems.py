@@ -34,6 +34,7 @@ STATUS: dict[str, int] = {
     "timeout": 504,
     "not_ready": 503,
     "unavailable": 503,
+    "stopping": 503,
     "key_store_unavailable": 503,
     "repeated_header": 400,
     "bad_request": 400,

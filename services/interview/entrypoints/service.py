@@ -18,6 +18,7 @@ from services.platform.log_reader import partitions_of
 from services.platform.privacy.erase import delete_consumed_commands
 from services.platform.privacy.keystore import KafkaKeyStore
 from services.platform.privacy.settings import PrivacySettings
+from services.platform.serving import HTTP_DRAIN_S
 from services.platform.topics import ensure_topics
 
 log = structlog.get_logger("interview.service")
@@ -118,7 +119,16 @@ class InterviewService:
         self.failed.set()
 
     async def stop(self) -> None:
-        """Finish or abort the open transaction, leave the group, stop the gateway."""
+        """Answer every command in flight, finish or abort the open transaction, leave the group, stop
+        the gateway.
+
+        The gateway drains while the writer does: a command in flight gets its result if it is committed
+        within ``HTTP_DRAIN_S`` (the writer's last transaction included), else 503 ``stopping``, always
+        before the HTTP server's own drain time ends (it would cancel the request: a 500).
+        """
+        draining = None
+        if self.gateway is not None:
+            draining = asyncio.create_task(self.gateway.drain(HTTP_DRAIN_S), name="interview-gateway-drain")
         if self._purge is not None:
             self._purge.cancel()
             with contextlib.suppress(BaseException):
@@ -131,7 +141,8 @@ class InterviewService:
                 self._task.cancel()
                 with contextlib.suppress(BaseException):
                     await self._task
-        if self.gateway is not None:
+        if self.gateway is not None and draining is not None:
+            await draining
             await self.gateway.stop()
         if self.keys is not None:
             await self.keys.stop()
