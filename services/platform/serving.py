@@ -18,6 +18,8 @@ import structlog
 import uvicorn
 from aiokafka.errors import KafkaConnectionError
 
+from services.platform.http_protocol import http_protocol
+
 log = structlog.get_logger("service")
 T = TypeVar("T")
 
@@ -69,7 +71,7 @@ def http_server(http: Http) -> QuietServer:
     """uvicorn for a service's API: no access log (metrics count requests), our logging, no lifespan."""
     config = uvicorn.Config(
         http.app, host=http.host, port=http.port, lifespan="off", log_config=None, access_log=False,
-        timeout_graceful_shutdown=int(CANCEL_AFTER_S),
+        timeout_graceful_shutdown=int(CANCEL_AFTER_S), http=http_protocol(),
     )  # fmt: skip
     return QuietServer(config)
 

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
+import pytest
+from fastapi import FastAPI
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from services.platform.local_kafka import free_port
 from services.platform.serving import Http, http_server, run_loop
 
 
@@ -18,4 +24,36 @@ def test_run_loop_runs_the_coroutine_on_uvloop() -> None:
 def test_uvicorn_parses_http_with_httptools() -> None:
     server = http_server(Http(app=None, host="127.0.0.1", port=0))
     server.config.load()
-    assert server.config.http_protocol_class.__name__ == "HttpToolsProtocol"
+    assert issubclass(server.config.http_protocol_class, HttpToolsProtocol)
+
+
+MALFORMED = [
+    b"GARBAGE\r\n\r\n",
+    b"GET /healthz HTTP/1.1\r\nHost: x\r\nbad header line\r\n\r\n",
+    b"GET /\x00 HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"POST /interviews/x/open HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\nhello",
+    b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+]
+
+
+@pytest.mark.parametrize("request_bytes", MALFORMED, ids=["line", "header", "nul", "two-lengths", "chunk"])
+async def test_malformed_http_is_answered_with_problem_json(request_bytes: bytes) -> None:
+    """What uvicorn's parser refuses before any app runs is still a problem, not uvicorn's plain text."""
+    server = http_server(Http(app=FastAPI(), host="127.0.0.1", port=free_port()))
+    serving = asyncio.create_task(server.serve())
+    try:
+        while not server.started:  # noqa: ASYNC110 (uvicorn's own flag)
+            await asyncio.sleep(0.01)
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.config.port)
+        writer.write(request_bytes)
+        answer = await asyncio.wait_for(reader.read(), 5)  # until the server closes
+        writer.close()
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(serving, 10)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 "), answer
+    assert b"content-type: application/problem+json" in head.lower()
+    problem = json.loads(body)
+    assert (problem["status"], problem["code"]) == (400, "bad_request")
+    assert "RFC 9112" in problem["detail"]
