@@ -217,7 +217,7 @@ class Verifier:
                 # raises TypeError, not a PyJWTError (a forged header must be a 401, never a 500)
                 raise TokenError(f"algorithm {header['alg']!r} does not match the key's")
             claims = jwt.decode(
-                token, key=key, algorithms=s.allowed(), audience=s.audience, issuer=s.issuer,
+                token, key=key.key, algorithms=[key.algorithm_name], audience=s.audience, issuer=s.issuer,
                 leeway=s.leeway_s, options={"require": ["exp", "iat", "iss", "aud", "sub"]},
             )  # fmt: skip
         except jwt.ExpiredSignatureError as exc:
@@ -229,7 +229,7 @@ class Verifier:
         return _principal(claims), float(claims["exp"])
 
     def _key(self, token: str, kid: str | None) -> jwt.PyJWK:
-        """The JWK the token's ``kid`` names (a PyJWK: PyJWT then verifies with its algorithm only)."""
+        """The JWK the token's ``kid`` names (its algorithm is the only one it verifies)."""
         found: jwt.PyJWK | None
         if self._client is not None:
             found = self._client.get_signing_key_from_jwt(token)
