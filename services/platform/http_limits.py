@@ -186,7 +186,7 @@ def _charset(scope: Scope) -> str | None:
     name: bytes
     value: bytes
     for name, value in scope.get("headers", []):
-        if name == b"content-type":
+        if name == b"content-type" and b";" in value:  # (no parameters: nothing to decode)
             for param in value.decode("latin-1").split(";")[1:]:
                 key, _, found = param.partition("=")
                 if key.strip().lower() == "charset":
