@@ -149,7 +149,8 @@ def fuzz_decision_app(events: list[Event], ready: bool = True) -> FastAPI:
         ready=ready,
     )
     metrics = DecisionMetrics("query")
-    probes = Probes("query", lambda: True, "", lambda: Health(status="ready", role="query"), metrics.render)
+    health = lambda: Health(status="ready", role="query")  # noqa: E731
+    probes = Probes("query", lambda: ready, "reading the latest verdicts", health, metrics.render)
     return decision_app(query, probes, AnsweringBroker())  # type: ignore[arg-type]
 
 
