@@ -70,7 +70,7 @@ class CommandGateway:
 
     async def drain(self, within: float) -> int:
         """Take no new command; give the commands in flight ``within`` seconds for their results, then
-        answer the rest ``StoppingError``. Returns how many were answered so (results still followed)."""
+        answer the rest ``StoppingError`` (returns how many). Results are followed until ``stop``."""
         self._stopping = True  # no command is added from here on: the ones in flight are all there are
         pending = [f for f in self._waiting.values() if not f.done()]
         if pending:
@@ -144,7 +144,9 @@ class CommandGateway:
                 f"no result for command {command.command_id} within {timeout}s"
             ) from None
         finally:
-            self._waiting.pop(command.command_id, None)
+            left = self._waiting.pop(command.command_id, None)
+            if left is not None and left.done() and not left.cancelled():
+                left.exception()  # a drain's StoppingError for a caller that left on another error: seen
 
     async def _produce(self, command: CommandEnvelope, timeout: float) -> None:
         """Produce the command record within ``timeout`` (aiokafka alone may wait far longer)."""

@@ -208,7 +208,8 @@ async def _submit(
             return problem(code, detail, request, **extra)
         except StoppingError as exc:
             detail = (
-                f"{exc}; retry with the same Idempotency-Key: another replica answers, with no duplicate"
+                f"{exc}; retry with the same Idempotency-Key: another replica (or this one, restarted) "
+                "answers, with no duplicate"
             )
             return problem("stopping", detail, request, **extra)
         except CommandTooLargeError as exc:
