@@ -5,10 +5,11 @@ Sixteen clients each drive one interview, command after command, each with its o
 Once enough commands are acknowledged the process gets SIGTERM (by its pid) with commands in flight: each
 gets its real result (201) or 503 (``stopping``: no result before the drain ended; ``not_ready``: sent
 after the drain began); a request sent on a keep-alive connection the server closes as idle gets a
-connection error instead (never read by the server: the HTTP/1.1 keep-alive race). Before this change, uvicorn's 2 s drain cancelled the commands still waiting and
-answered them 500. A client stops at its first answer that is not 201 (or a refused connection) and, once
-the service has restarted, sends that command again with the same key: it is applied once (a 201, new or
-replayed). The log then holds each interview's acknowledged commands, each exactly once, in order.
+connection error instead (never read by the server: the HTTP/1.1 keep-alive race). Before this change,
+uvicorn's 2 s drain cancelled the commands still waiting and answered them 500. A client stops at its
+first answer that is not 201 (or a connection error) and, once the service has restarted, sends that
+command again with the same key: it is applied once (a 201, new or replayed). The log then holds each
+interview's acknowledged commands, each exactly once, in order.
 """
 
 from __future__ import annotations
