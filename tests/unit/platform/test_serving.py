@@ -9,6 +9,7 @@ import pytest
 from fastapi import FastAPI
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from services.platform.http_protocol import ProblemH11
 from services.platform.local_kafka import free_port
 from services.platform.serving import Http, http_server, run_loop
 
@@ -36,10 +37,13 @@ MALFORMED = [
 ]
 
 
+@pytest.mark.parametrize("parser", ["httptools", "h11"])
 @pytest.mark.parametrize("request_bytes", MALFORMED, ids=["line", "header", "nul", "two-lengths", "chunk"])
-async def test_malformed_http_is_answered_with_problem_json(request_bytes: bytes) -> None:
+async def test_malformed_http_is_answered_with_problem_json(request_bytes: bytes, parser: str) -> None:
     """What uvicorn's parser refuses before any app runs is still a problem, not uvicorn's plain text."""
     server = http_server(Http(app=FastAPI(), host="127.0.0.1", port=free_port()))
+    if parser == "h11":  # the fallback when httptools is not installed
+        server.config.http = ProblemH11
     serving = asyncio.create_task(server.serve())
     try:
         while not server.started:  # noqa: ASYNC110 (uvicorn's own flag)
