@@ -4,7 +4,7 @@ A request line or header block that is not HTTP/1.1 (RFC 9112) never reaches the
 protocol answers it itself, by default ``400 text/plain "Invalid HTTP request received."``. These
 subclasses override only that answer (``send_400_response``, the one method both of uvicorn's
 parsers call for it) with the same status as an ``application/problem+json`` body of code
-``bad_request``. What stays outside the app and plain: a connection the parser drops without an answer
+``bad_request``; the httptools one also bounds the request head (431 ``headers_too_large``). What stays outside the app and plain: a connection the parser drops without an answer
 (a closed socket, a TLS handshake on the plain port), and uvicorn's own 500 when an app raises after
 its response started (ours never raise before: every error is a problem, ``http_limits``).
 """
@@ -20,12 +20,24 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from services.platform.problems import MEDIA_TYPE, problem_body
 
 DETAIL = "the request is not valid HTTP/1.1 (RFC 9112): its request line or headers could not be parsed"
+MAX_HEAD_BYTES = 64 * 1024
+"""Request line and headers together at most, counted over the socket reads that leave the head still
+incomplete (so a head that ends within one read may exceed it by that read): httptools sets no limit
+of its own and would buffer a header of any size; h11's limit is 16 KiB (its 400)."""
+HEAD_DETAIL = f"the request line and headers exceed {MAX_HEAD_BYTES} bytes"
+LINGER_S = 1.0
+"""How long a refused connection's further bytes are read and dropped before it closes."""
 
 
-def malformed_answer(default_headers: list[tuple[bytes, bytes]]) -> bytes:
-    """The whole ``400`` response to a request that could not be parsed (the connection then closes)."""
-    body = json.dumps(problem_body(400, "bad_request", DETAIL)).encode()
-    lines = [b"HTTP/1.1 400 Bad Request"]
+def malformed_answer(default_headers: list[tuple[bytes, bytes]], status: int = 400) -> bytes:
+    """The whole response to a request that could not be parsed, ``400``, or ``431`` when its head is too
+    large (the connection then closes)."""
+    if status == 431:
+        body = json.dumps(problem_body(431, "headers_too_large", HEAD_DETAIL)).encode()
+    else:
+        body = json.dumps(problem_body(400, "bad_request", DETAIL)).encode()
+    reason = b"Request Header Fields Too Large" if status == 431 else b"Bad Request"
+    lines = [b"HTTP/1.1 " + str(status).encode() + b" " + reason]
     lines += [name + b": " + value for name, value in default_headers]
     lines += [b"content-type: " + MEDIA_TYPE.encode(), b"content-length: " + str(len(body)).encode()]
     lines += [b"connection: close", b"", body]
@@ -50,11 +62,47 @@ def http_protocol() -> type[asyncio.Protocol]:
         return ProblemH11
 
     class ProblemHttpTools(HttpToolsProtocol):
-        """uvicorn's httptools protocol with a problem+json answer to malformed HTTP."""
+        """uvicorn's httptools protocol with a problem+json answer to malformed HTTP, and a bound on the
+        request head (431 past ``MAX_HEAD_BYTES``: httptools would buffer a header of any size)."""
+
+        _in_head = True
+        _head_bytes = 0
+        _discarding = False
 
         def send_400_response(self, msg: str) -> None:
             """Write the problem and close (the parser cannot resync within this connection)."""
             self.transport.write(malformed_answer(self.server_state.default_headers))
             self.transport.close()
+
+        def data_received(self, data: bytes) -> None:
+            """Parse; a chunk that leaves the head still incomplete counts against its bound."""
+            if self._discarding:
+                return
+            super().data_received(data)
+            if not self._in_head or self.transport.is_closing():
+                return
+            self._head_bytes += len(data)
+            if self._head_bytes > MAX_HEAD_BYTES:
+                self._refuse_head()
+
+        def _refuse_head(self) -> None:
+            """Answer 431, then read and drop what the client still sends for ``LINGER_S`` before closing:
+            closing with unread bytes would reset the connection and lose the answer on the way."""
+            self.logger.warning("Request head too large.")
+            self._discarding = True
+            self.transport.write(malformed_answer(self.server_state.default_headers, 431))
+            if self.transport.can_write_eof():
+                self.transport.write_eof()
+            asyncio.get_running_loop().call_later(LINGER_S, self.transport.close)
+
+        def on_headers_complete(self) -> None:
+            """The head is whole: its bytes are no longer counted."""
+            self._in_head, self._head_bytes = False, 0
+            super().on_headers_complete()
+
+        def on_message_complete(self) -> None:
+            """The next request on this connection starts with its head."""
+            self._in_head = True
+            super().on_message_complete()
 
     return ProblemHttpTools

@@ -61,3 +61,32 @@ async def test_malformed_http_is_answered_with_problem_json(request_bytes: bytes
     problem = json.loads(body)
     assert (problem["status"], problem["code"]) == (400, "bad_request")
     assert "RFC 9112" in problem["detail"]
+
+
+@pytest.mark.parametrize("size", [100_000, 2_000_000])
+async def test_a_request_head_over_64_kib_is_431_problem_json(size: int) -> None:
+    """httptools buffers a header of any size; the protocol stops reading it past the bound."""
+    app = FastAPI()
+
+    @app.get("/x")
+    async def x() -> dict[str, int]:
+        return {"ok": 1}
+
+    server = http_server(Http(app=app, host="127.0.0.1", port=free_port()))
+    serving = asyncio.create_task(server.serve())
+    try:
+        while not server.started:  # noqa: ASYNC110 (uvicorn's own flag)
+            await asyncio.sleep(0.01)
+        answers = []
+        for head in (b"X-Small: " + b"a" * 1000, b"X-Big: " + b"a" * size):
+            reader, writer = await asyncio.open_connection("127.0.0.1", server.config.port)
+            writer.write(b"GET /x HTTP/1.1\r\nHost: x\r\n" + head + b"\r\nConnection: close\r\n\r\n")
+            answers.append(await asyncio.wait_for(reader.read(), 10))
+            writer.close()
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(serving, 10)
+    assert answers[0].startswith(b"HTTP/1.1 200 ")
+    head, _, body = answers[1].partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 431 "), answers[1][:200]
+    assert json.loads(body)["code"] == "headers_too_large"
