@@ -4,7 +4,8 @@ A request line or header block that is not HTTP/1.1 (RFC 9112) never reaches the
 protocol answers it itself, by default ``400 text/plain "Invalid HTTP request received."``. These
 subclasses override only that answer (``send_400_response``, the one method both of uvicorn's
 parsers call for it) with the same status as an ``application/problem+json`` body of code
-``bad_request``; the httptools one also bounds the request head (431 ``headers_too_large``). What stays outside the app and plain: a connection the parser drops without an answer
+``bad_request``; the httptools one also bounds the request head (431 ``headers_too_large``). What
+stays outside the app and plain: a connection the parser drops without an answer
 (a closed socket, a TLS handshake on the plain port), and uvicorn's own 500 when an app raises after
 its response started (ours never raise before: every error is a problem, ``http_limits``).
 """
@@ -21,9 +22,9 @@ from services.platform.problems import MEDIA_TYPE, problem_body
 
 DETAIL = "the request is not valid HTTP/1.1 (RFC 9112): its request line or headers could not be parsed"
 MAX_HEAD_BYTES = 64 * 1024
-"""Request line and headers together at most, counted over the socket reads that leave the head still
-incomplete (so a head that ends within one read may exceed it by that read): httptools sets no limit
-of its own and would buffer a header of any size; h11's limit is 16 KiB (its 400)."""
+"""Request line and headers together at most (URL and header bytes as parsed, and the reads that leave
+the head incomplete): httptools sets no limit of its own and would buffer a header of any size; h11's
+limit is 16 KiB (its 400)."""
 HEAD_DETAIL = f"the request line and headers exceed {MAX_HEAD_BYTES} bytes"
 LINGER_S = 1.0
 """How long a refused connection's further bytes are read and dropped before it closes."""
@@ -65,25 +66,47 @@ def http_protocol() -> type[asyncio.Protocol]:
         """uvicorn's httptools protocol with a problem+json answer to malformed HTTP, and a bound on the
         request head (431 past ``MAX_HEAD_BYTES``: httptools would buffer a header of any size)."""
 
+        _head_bytes = 0  # URL and header bytes parsed, of the current head
+        _pending = 0  # bytes of reads that left the head incomplete (a header still arriving)
         _in_head = True
-        _head_bytes = 0
+        _too_large = False
         _discarding = False
 
         def send_400_response(self, msg: str) -> None:
             """Write the problem and close (the parser cannot resync within this connection)."""
+            if self._too_large:  # the parser stopped on our bound (``_count``)
+                self._refuse_head()
+                return
             self.transport.write(malformed_answer(self.server_state.default_headers))
             self.transport.close()
 
         def data_received(self, data: bytes) -> None:
-            """Parse; a chunk that leaves the head still incomplete counts against its bound."""
+            """Parse; a read that leaves the head incomplete counts against the bound too."""
             if self._discarding:
                 return
+            was_in_head = self._in_head
             super().data_received(data)
-            if not self._in_head or self.transport.is_closing():
-                return
-            self._head_bytes += len(data)
-            if self._head_bytes > MAX_HEAD_BYTES:
+            if not (was_in_head and self._in_head) or self.transport.is_closing():
+                return  # (a read that ended a head or a message holds no unparsed head bytes)
+            self._pending += len(data)
+            if self._pending > MAX_HEAD_BYTES:
                 self._refuse_head()
+
+        def _count(self, size: int) -> None:
+            self._head_bytes += size
+            if self._head_bytes > MAX_HEAD_BYTES:
+                self._too_large = True
+                raise ValueError(HEAD_DETAIL)  # the parser fails: ``send_400_response`` answers 431
+
+        def on_url(self, url: bytes) -> None:
+            """Count the URL, then parse it."""
+            self._count(len(url))
+            super().on_url(url)
+
+        def on_header(self, name: bytes, value: bytes) -> None:
+            """Count the header, then keep it."""
+            self._count(len(name) + len(value))
+            super().on_header(name, value)
 
         def _refuse_head(self) -> None:
             """Answer 431, then read and drop what the client still sends for ``LINGER_S`` before closing:
@@ -96,8 +119,8 @@ def http_protocol() -> type[asyncio.Protocol]:
             asyncio.get_running_loop().call_later(LINGER_S, self.transport.close)
 
         def on_headers_complete(self) -> None:
-            """The head is whole: its bytes are no longer counted."""
-            self._in_head, self._head_bytes = False, 0
+            """The head is whole: the body is not counted."""
+            self._in_head, self._head_bytes, self._pending = False, 0, 0
             super().on_headers_complete()
 
         def on_message_complete(self) -> None:
