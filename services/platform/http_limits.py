@@ -4,7 +4,9 @@
 without being read past the limit (by its ``Content-Length`` up front, or as it streams in), so a
 200 MB body costs at most the limit in memory; a body that is not UTF-8 JSON text (UTF-16, a byte
 order mark, a declared charset other than UTF-8) is 415, a repeated single-valued header (two
-``Idempotency-Key``) 400 ``repeated_header``. ``install_problems`` makes every error FastAPI or
+``Idempotency-Key``) 400 ``repeated_header``, and a request the server cancels before it answered (its
+drain time at shutdown ran out) 503 ``stopping`` with ``Retry-After``, not uvicorn's plain-text 500
+(ADR 0029). ``install_problems`` makes every error FastAPI or
 Starlette raise (unknown route, wrong method, a body that is not JSON, any unexpected failure) an
 ``application/problem+json`` answer with a stable code.
 """
