@@ -123,9 +123,10 @@ async def run_service(service: Service, http: Http | None, stop: asyncio.Event) 
     log.info("service stopping", service=service.name, failed=service.failed.is_set())
     if server is not None:
         server.should_exit = True
+    http_done_by = asyncio.get_running_loop().time() + CANCEL_AFTER_S + 1  # uvicorn drains meanwhile
     await service.stop()
     if serving is not None:
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(serving, CANCEL_AFTER_S + 1)
+            await asyncio.wait_for(serving, max(http_done_by - asyncio.get_running_loop().time(), 0.1))
     log.info("service stopped", service=service.name, failed=service.failed.is_set())
     return not service.failed.is_set()
