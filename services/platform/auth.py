@@ -212,26 +212,35 @@ class Verifier:
             if header.get("alg") not in s.allowed():
                 raise TokenError(f"algorithm {header.get('alg')!r} not allowed; allowed: {s.allowed()}")
             key = self._key(token, header.get("kid"))
+            if header["alg"] != key.algorithm_name:
+                # checked here, before PyJWT prepares the key: an RSA verifier handed an Ed25519 key
+                # raises TypeError, not a PyJWTError (a forged header must be a 401, never a 500)
+                raise TokenError(f"algorithm {header['alg']!r} does not match the key's")
             claims = jwt.decode(
-                token, key=key, algorithms=s.allowed(), audience=s.audience, issuer=s.issuer,
+                token, key=key.key, algorithms=[key.algorithm_name], audience=s.audience, issuer=s.issuer,
                 leeway=s.leeway_s, options={"require": ["exp", "iat", "iss", "aud", "sub"]},
             )  # fmt: skip
         except jwt.ExpiredSignatureError as exc:
             raise TokenError("the token has expired") from exc
-        except (jwt.PyJWTError, ValueError) as exc:
+        except (jwt.PyJWTError, ValueError, TypeError) as exc:
+            # PyJWTError: every check PyJWT makes; ValueError, TypeError: a key or signature that
+            # cryptography cannot load (a PEM where a key object is expected, bad base64, bad lengths)
             raise TokenError(f"the token is not valid: {exc}") from exc
         return _principal(claims), float(claims["exp"])
 
-    def _key(self, token: str, kid: str | None) -> Any:
+    def _key(self, token: str, kid: str | None) -> jwt.PyJWK:
+        """The JWK the token's ``kid`` names (its algorithm is the only one it verifies)."""
+        found: jwt.PyJWK | None
         if self._client is not None:
-            return self._client.get_signing_key_from_jwt(token).key
-        keys = self._keys()
-        found = keys.get(kid) or (next(iter(keys.values())) if kid is None and len(keys) == 1 else None)
+            found = self._client.get_signing_key_from_jwt(token)
+        else:
+            keys = self._keys()
+            found = keys.get(kid) or (next(iter(keys.values())) if kid is None and len(keys) == 1 else None)
         if found is None:
             raise TokenError("the token's key id (kid) is not among the configured keys")
         if found.algorithm_name not in self.settings.allowed():
             raise TokenError(f"key algorithm {found.algorithm_name} not allowed")
-        return found.key
+        return found
 
     def _keys(self) -> dict[str | None, jwt.PyJWK]:
         path = self.settings.jwks_file

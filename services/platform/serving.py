@@ -18,13 +18,18 @@ import structlog
 import uvicorn
 from aiokafka.errors import KafkaConnectionError
 
+from services.platform.http_protocol import http_protocol
 from services.platform.startup import StartupError
 
 log = structlog.get_logger("service")
 T = TypeVar("T")
 
 HTTP_DRAIN_S = 2.0
-"""Time in-flight HTTP requests get once the service stops (inside the service's own grace)."""
+"""Time in-flight HTTP requests get once the service stops (inside the service's own grace): a command
+still waiting for its result is then answered 503 ``stopping`` by the service itself."""
+CANCEL_AFTER_S = HTTP_DRAIN_S + 1
+"""When uvicorn cancels what still runs: after the services' own answers. A request cancelled then (a body
+still arriving) is answered 503 ``stopping`` by the edge (``http_limits``), never uvicorn's 500."""
 
 
 class Service(Protocol):
@@ -67,7 +72,7 @@ def http_server(http: Http) -> QuietServer:
     """uvicorn for a service's API: no access log (metrics count requests), our logging, no lifespan."""
     config = uvicorn.Config(
         http.app, host=http.host, port=http.port, lifespan="off", log_config=None, access_log=False,
-        timeout_graceful_shutdown=int(HTTP_DRAIN_S),
+        timeout_graceful_shutdown=int(CANCEL_AFTER_S), http=http_protocol(),
     )  # fmt: skip
     return QuietServer(config)
 
@@ -124,9 +129,10 @@ async def run_service(service: Service, http: Http | None, stop: asyncio.Event) 
     log.info("service stopping", service=service.name, failed=service.failed.is_set())
     if server is not None:
         server.should_exit = True
+    http_done_by = asyncio.get_running_loop().time() + CANCEL_AFTER_S + 1  # uvicorn drains meanwhile
     await service.stop()
     if serving is not None:
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(serving, HTTP_DRAIN_S + 1)
+            await asyncio.wait_for(serving, max(http_done_by - asyncio.get_running_loop().time(), 0.1))
     log.info("service stopped", service=service.name, failed=service.failed.is_set())
     return not service.failed.is_set()

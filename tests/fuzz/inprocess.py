@@ -136,10 +136,11 @@ class AnsweringBroker:
 
 
 def fuzz_decision_app(
-    events: list[Event], proofs: ProofStore | None = None, keys: KeySet | None = None
+    events: list[Event], proofs: ProofStore | None = None, keys: KeySet | None = None, ready: bool = True
 ) -> FastAPI:
-    """The decision service's real app over the verdicts of ``events``, ready (``proofs``: a proof store
-    and the verifier ``keys`` of the transparency routes; default none, so they answer 404)."""
+    """The decision service's real app over the verdicts of ``events`` (``proofs``: a proof store and the
+    verifier ``keys`` of the transparency routes; default none, so they answer 404); ``ready``: its read
+    models restored (else each data route must answer 503 ``not_ready``)."""
     settings = DecisionSettings(kafka=KafkaSettings(bootstrap_servers="127.0.0.1:9"))
     query = SimpleNamespace(
         settings=settings,
@@ -152,9 +153,11 @@ def fuzz_decision_app(
         candidacy_history_complete=lambda: True,
         proofs=proofs or ProofStore(Path(":memory:")),
         keys=keys or KeySet(()),
+        ready=ready,
     )
     metrics = DecisionMetrics("query")
-    probes = Probes("query", lambda: True, "", lambda: Health(status="ready", role="query"), metrics.render)
+    health = lambda: Health(status="ready", role="query")  # noqa: E731
+    probes = Probes("query", lambda: ready, "reading the latest verdicts", health, metrics.render)
     return decision_app(query, probes, AnsweringBroker())  # type: ignore[arg-type]
 
 

@@ -47,10 +47,16 @@ INTERVIEW = schemathesis.openapi.from_asgi("/openapi.json", INTERVIEW_APP)
 
 SCRIPT = Script("iv-fuzz").opened().ask("q1", QuestionKind.INVITE_STORY)
 DECISION = schemathesis.openapi.from_asgi("/openapi.json", fuzz_decision_app(SCRIPT.events))
+UNREADY = schemathesis.openapi.from_asgi("/openapi.json", fuzz_decision_app(SCRIPT.events, ready=False))
+"""The decision app before its read models are restored (ADR 0029): no data route may say 404."""
+NOT_FOUND = {"verdict_not_found", "candidacy_not_found", "interviewer_not_found"}
+UNREADY_CHECKS = {"excluded_checks": [*CHECKS["excluded_checks"], schemathesis.checks.not_a_server_error]}
+"""A 503 is its answer (documented, with Retry-After): the test itself allows no other 5xx."""
 
 
 @INTERVIEW.auth()
 @DECISION.auth()
+@UNREADY.auth()
 class ServiceToken:
     """A service token on every request (it acts for any participant and reads every verdict; the access
     tests cover the roles). Schemathesis knows it is the credential: it also sends requests without it or
@@ -184,6 +190,22 @@ def test_decision_api(case: Any) -> None:
     assert response.status_code < 500
 
 
+@UNREADY.parametrize()
+@settings(FUZZ, max_examples=max(FUZZ_EXAMPLES // 6, 20))
+def test_unready_decision_api(case: Any) -> None:
+    negative = case.meta is not None and case.meta.generation.mode.is_negative
+    if case.path_parameters and not negative and AIM.random() < 0.7:
+        case.path_parameters["interview_id"] = "iv-fuzz"  # an interview that exists
+    response = case.call_and_validate(**UNREADY_CHECKS)
+    TALLY[f"unready {response.status_code}"] += 1
+    assert response.status_code < 500 or response.status_code == 503
+    if response.status_code >= 400:
+        assert response.json()["code"] not in NOT_FOUND, response.text
+    if response.status_code == 503:
+        retry = {k.lower(): v for k, v in response.headers.items()}.get("retry-after")
+        assert retry in ("1", ["1"]), response.headers
+
+
 def test_fuzzing_covered_enough() -> None:
     """The figures docs/reliability.md quotes (printed with -s); accepted paths ran."""
     print(dict(sorted(TALLY.items())), "records measured:", GATEWAY.records, "largest:", GATEWAY.largest)
@@ -191,3 +213,4 @@ def test_fuzzing_covered_enough() -> None:
         assert TALLY["interview"] + TALLY["decision"] >= 10_000
     assert TALLY["interview 201"] > 0
     assert TALLY["decision 200"] > 0
+    assert TALLY["unready 503"] > 0

@@ -21,6 +21,7 @@ from services.decision.entrypoints.problems import (
     ProblemError,
     catching_up,
     install,
+    require_ready,
 )
 from services.decision.entrypoints.runtime import QueryRuntime
 from services.decision.entrypoints.transparency_api import add_transparency_routes
@@ -77,6 +78,7 @@ def create_app(query: QueryRuntime, probes: Probes, broker: BrokerProbe | None =
 
     def readable(request: Request, interview_id: str) -> View:
         """The caller's view of the interview; 404, as for a missing one, when it is not theirs."""
+        require_ready(query.ready)  # before: who takes part is unknown, and no verdict is read yet
         grant = grant_of(request)
         found: View | None = View.FULL
         if grant.scope is not Scope.ALL:

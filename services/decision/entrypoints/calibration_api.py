@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from schemas.common import Id
 from services.decision.adapters.calibration_store import CalibrationStore
 from services.decision.domain.calibration import CalibrationReport, InterviewerCalibration
-from services.decision.entrypoints.problems import PROBLEM_RESPONSES, ProblemError
+from services.decision.entrypoints.problems import PROBLEM_RESPONSES, ProblemError, require_ready
 from services.decision.entrypoints.runtime import QueryRuntime
 
 ROUTES = ("/calibration", "/calibration/interviewers/{interviewer_id}")
@@ -27,6 +27,7 @@ def mount_calibration(app: FastAPI, query: QueryRuntime) -> None:
     """Add the calibration routes to the query API."""
 
     def store() -> CalibrationStore:
+        require_ready(query.ready)
         if not query.calibration_ready():
             raise ProblemError(503, "not_ready", "Not ready", "the calibration store is catching up with "
                                "decision.verdicts")  # fmt: skip

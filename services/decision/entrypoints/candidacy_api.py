@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from schemas.common import Id
 from schemas.decision import CandidacyVerdictChanged, CandidacyVerdictChangedV2
 from schemas.envelope import Event
-from services.decision.entrypoints.problems import PROBLEM_RESPONSES, ProblemError, catching_up
+from services.decision.entrypoints.problems import PROBLEM_RESPONSES, ProblemError, catching_up, require_ready
 from services.decision.entrypoints.runtime import QueryRuntime
 
 CandidacyId = Annotated[Id, Path(description="The candidacy id (interview.opened's candidacy_id).")]
@@ -48,6 +48,7 @@ def add_candidacy_routes(app: FastAPI, query: QueryRuntime) -> None:
     store = query.candidacies
 
     def complete() -> None:
+        require_ready(query.ready)
         if not query.candidacy_history_complete():  # ADR 0015: filled in the background after a start
             raise catching_up("the candidacy revisions (decision.candidacies)")
 

@@ -29,6 +29,13 @@ def catching_up(what: str) -> ProblemError:
     return ProblemError(503, "catching_up", "Catching up", detail)
 
 
+def require_ready(ready: bool) -> None:
+    """503 ``not_ready`` unless the read models are restored: never a 404 for data not read yet."""
+    if not ready:
+        detail = "the read models are still being restored from Kafka after this replica started; ask again"
+        raise ProblemError(503, "not_ready", "Not ready", detail)
+
+
 def problem_response(problem: Problem) -> JSONResponse:
     """A problem as an HTTP response (503: with ``Retry-After``)."""
     response = problem_json(problem.model_dump(exclude_none=True), problem.status)
@@ -66,10 +73,13 @@ def install(app: FastAPI, max_body: int) -> None:
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "content": {MEDIA_TYPE: {}}, "description": description}
     for status, description in {
-        400: "Problem details: a malformed request or an ambiguous query.",
+        400: "Problem details: a malformed request, a repeated single-valued header (repeated_header) "
+        "or an ambiguous query.",
         404: "Problem details: no such verdict.",
         413: "Problem details: the request is too large.",
+        415: "Problem details: a body that is not UTF-8 JSON (unsupported_media_type).",
         422: "Problem details: invalid path or query parameters, each named.",
-        503: "Problem details: not ready; retry after Retry-After seconds.",
+        503: "Problem details: not_ready (the read models are still being restored) or catching_up; "
+        "retry after Retry-After seconds.",
     }.items()
 }

@@ -40,6 +40,11 @@ class BrokerUnavailableError(ConnectionError):
     """The broker does not answer: the command may or may not be applied; retry later, same key."""
 
 
+class StoppingError(ConnectionError):
+    """This replica is stopping: the command was not sent, or its result did not arrive before the drain
+    ended (it may or may not be applied); retry with the same key, another replica answers."""
+
+
 class CommandTooLargeError(ValueError):
     """The command record exceeds what the producer may send (the contract's bounds prevent it)."""
 
@@ -56,11 +61,26 @@ class CommandGateway:
         self._followed: list[TopicPartition] = []
         self._started_at = 0.0
         self._produce_failed_at = 0.0
+        self._stopping = False
 
     @property
     def ready(self) -> bool:
-        """True once results are being followed from the end of every partition."""
-        return self._task is not None and not self._task.done()
+        """True once results are being followed from the end of every partition, until the drain."""
+        return self._task is not None and not self._task.done() and not self._stopping
+
+    async def drain(self, within: float) -> int:
+        """Take no new command; give the commands in flight ``within`` seconds for their results, then
+        answer the rest ``StoppingError`` (returns how many). Results are followed until ``stop``."""
+        self._stopping = True  # no command is added from here on: the ones in flight are all there are
+        pending = [f for f in self._waiting.values() if not f.done()]
+        if pending:
+            await asyncio.wait(pending, timeout=within)
+        late = [f for f in self._waiting.values() if not f.done()]
+        for future in late:
+            future.set_exception(StoppingError("this replica stopped before the result arrived"))
+        if late:
+            log.warning("gateway.drained", unanswered=len(late))
+        return len(late)
 
     @property
     def healthy(self) -> bool:
@@ -103,6 +123,8 @@ class CommandGateway:
         Raises ``BrokerUnavailableError`` at once while the broker is unavailable, or when the produce
         does not complete in time; ``ResultTimeoutError`` when the result does not.
         """
+        if self._stopping:
+            raise StoppingError("this replica is stopping; nothing was sent")
         if not self.healthy:
             raise BrokerUnavailableError("the broker is unavailable; nothing was sent")
         loop = asyncio.get_running_loop()
@@ -122,7 +144,9 @@ class CommandGateway:
                 f"no result for command {command.command_id} within {timeout}s"
             ) from None
         finally:
-            self._waiting.pop(command.command_id, None)
+            left = self._waiting.pop(command.command_id, None)
+            if left is not None and left.done() and not left.cancelled():
+                left.exception()  # a drain's StoppingError for a caller that left on another error: seen
 
     async def _produce(self, command: CommandEnvelope, timeout: float) -> None:
         """Produce the command record within ``timeout`` (aiokafka alone may wait far longer)."""

@@ -36,6 +36,7 @@ from services.interview.adapters.gateway import (
     BrokerUnavailableError,
     CommandTooLargeError,
     ResultTimeoutError,
+    StoppingError,
 )
 from services.interview.adapters.spans import span, tracing_on
 from services.interview.adapters.wire import describe_errors
@@ -64,7 +65,7 @@ CorrelationId = Annotated[
     str | None,
     Header(alias="X-Correlation-Id", min_length=1, max_length=200, description="1-200 printable characters."),
 ]
-ERRORS = responses(400, 403, 404, 409, 413, 422, 503, 504)
+ERRORS = responses(400, 403, 404, 409, 413, 415, 422, 503, 504)
 
 
 class _By(Frozen):
@@ -209,6 +210,12 @@ async def _submit(
             code = "timeout" if isinstance(exc, ResultTimeoutError) else "unavailable"
             detail = f"{exc}; retry with the same Idempotency-Key to get its result without a duplicate"
             return problem(code, detail, request, **extra)
+        except StoppingError as exc:
+            detail = (
+                f"{exc}; retry with the same Idempotency-Key: another replica (or this one, restarted) "
+                "answers, with no duplicate"
+            )
+            return problem("stopping", detail, request, **extra)
         except CommandTooLargeError as exc:
             return problem("too_large", f"the command is too large to send: {exc}", request, **extra)
         metrics.APPEND_SECONDS.labels(result.status).observe(time.monotonic() - began, exemplar())

@@ -34,7 +34,11 @@ STATUS: dict[str, int] = {
     "timeout": 504,
     "not_ready": 503,
     "unavailable": 503,
+    "stopping": 503,
     "key_store_unavailable": 503,
+    "repeated_header": 400,
+    "bad_request": 400,
+    "unsupported_media_type": 415,
 }
 RETRY_AFTER_S = 1
 """Seconds a client waits before retrying a 503 or 504 (with the same Idempotency-Key)."""

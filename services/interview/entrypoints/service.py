@@ -33,6 +33,7 @@ from services.platform.privacy.keystore import KafkaKeyStore
 from services.platform.privacy.settings import PrivacySettings
 from services.platform.privacy.tail import ROLL_TICK_HEADER, ROLL_TICK_KEY
 from services.platform.startup import prepare_topics
+from services.platform.serving import HTTP_DRAIN_S
 
 log = structlog.get_logger("interview.service")
 TOPICS_USED = (INTERVIEW_COMMANDS, COMMAND_RESULTS, INTERVIEW_EVENTS, WRITER_STATE, PRIVACY_KEYS)
@@ -163,7 +164,16 @@ class InterviewService:
         self.failed.set()
 
     async def stop(self) -> None:
-        """Finish or abort the open transaction, leave the group, stop the gateway."""
+        """Answer every command in flight, finish or abort the open transaction, leave the group, stop
+        the gateway.
+
+        The gateway drains while the writer does: a command in flight gets its result if it is committed
+        within ``HTTP_DRAIN_S`` (the writer's last transaction included), else 503 ``stopping``, always
+        before the HTTP server's own drain time ends (it would cancel the request: a 500).
+        """
+        draining = None
+        if self.gateway is not None:
+            draining = asyncio.create_task(self.gateway.drain(HTTP_DRAIN_S), name="interview-gateway-drain")
         for task in (self._purge, self._ticks):
             if task is not None:
                 task.cancel()
@@ -177,7 +187,8 @@ class InterviewService:
                 self._task.cancel()
                 with contextlib.suppress(BaseException):
                     await self._task
-        if self.gateway is not None:
+        if self.gateway is not None and draining is not None:
+            await draining
             await self.gateway.stop()
         if self.keys is not None:
             await self.keys.stop()

@@ -253,3 +253,50 @@ def test_a_remembered_token_stops_working_when_its_key_is_removed(tmp_path: Path
     with pytest.raises(TokenError, match="kid"):
         found.verify(good)
     assert found.verify(other.issue("auditor", "audrey")).sub == "audrey"
+
+
+def _forged(alg: str, kid: str) -> str:
+    """A token signed with a key of ``alg`` but naming the key ``kid`` (the header lies about the key)."""
+    key: Any = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        if alg == "RS256"
+        else (ec.generate_private_key(ec.SECP256R1()))
+    )
+    return jwt.encode(claims(), key, algorithm=alg, headers={"kid": kid})
+
+
+@pytest.mark.parametrize("alg", ["RS256", "ES256"])
+def test_a_header_algorithm_other_than_the_keys_is_refused(alg: str) -> None:
+    # the development key is EdDSA: PyJWT would raise TypeError preparing it for RS256 or ES256
+    with pytest.raises(TokenError, match="does not match the key"):
+        verifier().verify(_forged(alg, issuer().kid))
+
+
+@pytest.mark.parametrize(
+    ("key_alg", "header_alg"), [("RS256", "ES256"), ("ES256", "RS256"), ("RS256", "EdDSA")]
+)
+def test_any_mismatch_of_header_and_jwks_key_is_refused(
+    tmp_path: Path, key_alg: str, header_alg: str
+) -> None:
+    """The JWKS key named by kid decides the algorithm, whichever allowed one the header names."""
+    trusted: Any = (
+        rsa.generate_private_key(65537, 2048)
+        if key_alg == "RS256"
+        else ec.generate_private_key(ec.SECP256R1())
+    )
+    to_jwk = RSAAlgorithm.to_jwk if key_alg == "RS256" else ECAlgorithm.to_jwk
+    jwk = json.loads(to_jwk(trusted.public_key())) | {"kid": "k1"}  # no "alg": PyJWK infers it
+    (tmp_path / "jwks.json").write_text(json.dumps({"keys": [jwk]}))
+    settings = AuthSettings(jwks_file=tmp_path / "jwks.json", issuer=DEV_ISSUER, audience=DEV_AUDIENCE)
+    signer: Any = (
+        issuer().key
+        if header_alg == "EdDSA"
+        else (
+            rsa.generate_private_key(65537, 2048)
+            if header_alg == "RS256"
+            else ec.generate_private_key(ec.SECP256R1())
+        )
+    )
+    forged = jwt.encode(claims(roles=["auditor"]), signer, algorithm=header_alg, headers={"kid": "k1"})
+    with pytest.raises(TokenError, match="does not match the key"):
+        Verifier(settings).verify(forged)
