@@ -57,6 +57,7 @@ def test_extension_points_reach_every_deployment(tools: Tools, tmp_path: Path) -
         "hp-hiring-pipeline-interview": {"example.com/lb": "internal"},
         "hp-hiring-pipeline-decision-projector": None,
         "hp-hiring-pipeline-decision-candidacy": None,
+        "hp-hiring-pipeline-decision-notary": None,
         "hp-hiring-pipeline-decision-query": {"example.com/lb": "internal"},
     }
     (test_pod,) = by_kind(objects, "Pod")

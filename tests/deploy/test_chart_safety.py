@@ -110,8 +110,9 @@ def test_the_chart_works_as_a_subchart(tools: Tools, tmp_path: Path) -> None:
     chart = {"apiVersion": "v2", "name": "platform", "version": "1.0.0",
              "dependencies": [{"name": "hiring-pipeline", "version": ">=0.0.0"}]}  # fmt: skip
     (parent / "Chart.yaml").write_text(yaml.safe_dump(chart))
+    tlog = TLOG_VALUES["decision"]["tlog"]
     values = {"global": {"environment": "prod", "imageRegistry": "registry.example.com"},
-              "hiring-pipeline": {"decision": {"replicas": 3, "tlog": TLOG_VALUES["decision"]["tlog"]}}}  # fmt: skip
+              "hiring-pipeline": {"decision": {"replicas": 3, "tlog": tlog}}}  # fmt: skip
     (parent / "values.yaml").write_text(yaml.safe_dump(values))
     out = helm(tools, "template", "platform", str(parent), "--namespace", "hiring").stdout
     objects = [d for d in yaml.safe_load_all(out) if d]

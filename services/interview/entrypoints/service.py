@@ -32,8 +32,8 @@ from services.platform.privacy.erase import delete_consumed_commands
 from services.platform.privacy.keystore import KafkaKeyStore
 from services.platform.privacy.settings import PrivacySettings
 from services.platform.privacy.tail import ROLL_TICK_HEADER, ROLL_TICK_KEY
-from services.platform.startup import prepare_topics
 from services.platform.serving import HTTP_DRAIN_S
+from services.platform.startup import prepare_topics
 
 log = structlog.get_logger("interview.service")
 TOPICS_USED = (INTERVIEW_COMMANDS, COMMAND_RESULTS, INTERVIEW_EVENTS, WRITER_STATE, PRIVACY_KEYS)
