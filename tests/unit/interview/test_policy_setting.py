@@ -34,7 +34,7 @@ async def opened_under(handler: InterviewHandler, payload: dict[str, object]) ->
 
 
 @pytest.mark.parametrize("setting", ["v1", "v2"])
-async def test_an_open_naming_no_policy_gets_the_setting_and_one_naming_a_policy_keeps_it(setting: str) -> None:
+async def test_an_open_naming_no_policy_gets_the_setting_a_named_one_keeps_it(setting: str) -> None:
     unnamed = {k: v for k, v in open_payload().items() if k != "policy_version"}
     assert await opened_under(writer(setting), unnamed) == setting
     assert await opened_under(writer(setting), open_payload(policy_version="v1")) == "v1"
