@@ -231,13 +231,16 @@ def _data_bytes(data: VerdictChanged) -> bytes:
     ``model_dump(mode="json")`` gives them; the golden revisions hold them equal) while the model has
     exactly the fields below.
     """
-    if not _HAND_WRITTEN or type(data) is not VerdictChanged:  # a field was added (v2): the general way
+    hand = _HAND_WRITTEN.get(type(data), False)
+    if not hand:  # a field was added: the general way
         return canonical.dumps(data.model_dump(mode="json"))
     a = data.agreement
-    before = {
+    before: dict[str, object] = {
         "agreement": {"overall": _exact(a.overall), "split_panel": [str(g) for g in a.split_panel]},
         "candidacy_id": data.candidacy_id,
     }
+    if isinstance(data, VerdictChangedV2):  # policy v2's one more member (sorts before ``candidacy_id``)
+        before["another_round"] = data.another_round
     after = {
         "final": data.final, "input_hash": data.input_hash, "input_sequence": data.input_sequence,
         "interview_id": data.interview_id, "mutual": str(data.mutual), "policy_version": data.policy_version,
@@ -249,13 +252,18 @@ def _data_bytes(data: VerdictChanged) -> bytes:
     return b"{" + canonical.dumps(before)[1:-1] + b"," + sides + b"," + canonical.dumps(after)[1:-1] + b"}"
 
 
-_HAND_WRITTEN = set(VerdictChanged.model_fields) == {
+_V1_FIELDS = {
     "agreement", "candidacy_id", "candidate", "company", "final", "input_hash", "input_sequence",
     "interview_id", "mutual", "policy_version", "revision", "signals",
 }  # fmt: skip
 _SIGNAL_FIELDS = {"code", "evidence", "message"}
-_HAND_WRITTEN = _HAND_WRITTEN and set(Signal.model_fields) == _SIGNAL_FIELDS
-_HAND_WRITTEN = _HAND_WRITTEN and set(Agreement.model_fields) == {"overall", "split_panel"}
+_PARTS = set(Signal.model_fields) == _SIGNAL_FIELDS
+_PARTS = _PARTS and set(Agreement.model_fields) == {"overall", "split_panel"}
+_HAND_WRITTEN: dict[type[VerdictChanged], bool] = {
+    VerdictChanged: _PARTS and set(VerdictChanged.model_fields) == _V1_FIELDS,
+    VerdictChangedV2: _PARTS and set(VerdictChangedV2.model_fields) == {*_V1_FIELDS, "another_round"},
+}
+"""Which revision models ``_data_bytes`` writes by hand (exactly these fields); any other: the general way."""
 
 
 def published_from(event: Event) -> Published:

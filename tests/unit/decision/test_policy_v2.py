@@ -217,5 +217,10 @@ def test_the_query_api_serves_v2_revisions_whole_and_the_candidate_view_names_no
     assert full["another_round"] is False
     shown = _revision(event, View.CANDIDATE).model_dump_json()
     assert '"confidence"' in shown
+    seen = _revision(event, View.CANDIDATE).verdict.company
+    assert isinstance(seen, SideVerdictV2)
+    assert seen.confidence.level is HIGH
+    assert all(r.evidence == () for r in seen.confidence.reasons)  # the panel's events stay the company's
+    assert any(r.evidence for r in side(event.data.company).confidence.reasons)
     assert '"int1"' not in shown
     assert '"int2"' not in shown

@@ -9,6 +9,9 @@ yields better than a low-confidence company verdict.
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from typing import Any
+
 from schemas.common import Side
 from schemas.decision import ConfidenceLevel, Decision, SideVerdictV2, Signal
 from services.decision.domain.policy.v1.config import (
@@ -30,7 +33,36 @@ VERSION = "v2"
 def _weighed(
     p: Projection, side: Side, found: tuple[Signal, ...], t: ThresholdsV2, t1: ThresholdsV1
 ) -> SideVerdictV2:
-    """v1's side verdict with its confidence; low confidence holds the decision as ``undecided``."""
+    """v1's side verdict with its confidence; low confidence holds the decision as ``undecided``.
+
+    A function of the stories, questions and assessments only (the conduct signals read the questions),
+    and most events leave some of those tuples as they were: remembered by their identities (the entry
+    holds the tuples, so an id is never reused), as v1 remembers its side verdicts.
+    """
+    facts = (p.stories, p.questions, p.assessments)
+    key = (id(p.stories), id(p.questions), id(p.assessments), side)
+    entry = _MEMO.get(key)
+    if entry is not None and entry[1] is t and all(x is y for x, y in zip(entry[0], facts, strict=True)):
+        _MEMO.move_to_end(key)
+        return entry[2]
+    verdict = _weigh(p, side, found, t, t1)
+    _MEMO[key] = (facts, t, verdict)
+    if len(_MEMO) > MEMO_SIZE:
+        _MEMO.popitem(last=False)
+    return verdict
+
+
+MEMO_SIZE = 4096
+"""Side verdicts remembered (bounded; most recently used kept)."""
+
+_MEMO: OrderedDict[tuple[int, int, int, Side], tuple[tuple[Any, ...], ThresholdsV2, SideVerdictV2]] = (
+    OrderedDict()
+)
+
+
+def _weigh(
+    p: Projection, side: Side, found: tuple[Signal, ...], t: ThresholdsV2, t1: ThresholdsV1
+) -> SideVerdictV2:
     if side is Side.COMPANY:
         base = side_verdict(p, side, COMPANY_GOALS, t1)
         confidence = company_confidence(p, base, found, t)
