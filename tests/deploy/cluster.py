@@ -76,6 +76,8 @@ class Tools:
         absent += [str(p) for p in [*self.strimzi_crds, *self.operator_crds] if not p.exists()]
         return absent + ([] if self.kwok_stages else ["kwok stages"])
 
+TLOG_VALUES = Path(__file__).parent / "tlog-values.yaml"
+
 
 def free_port() -> int:
     """A TCP port free on 127.0.0.1 right now."""
@@ -263,7 +265,10 @@ class Cluster:
         return self.run("kubectl", *args, **kwargs)
 
     def helm(self, *args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
-        """helm against this cluster."""
+        """helm against this cluster; ``install`` and ``upgrade`` get the transparency log's required values
+        first (``tlog-values.yaml``, ADR 0026), so a test's own ``-f``/``--set`` override them."""
+        if args and args[0] in ("install", "upgrade"):
+            args = (args[0], "-f", str(TLOG_VALUES), *args[1:])
         return self.run("helm", *args, **kwargs)
 
     def apply_objects(self, objects: list[dict[str, Any]], *extra: str) -> str:
