@@ -180,3 +180,13 @@ def test_deploy_acl_table_grants_what_the_code_grants() -> None:
     assert set(table) == set(code)
     for user, grants in code.items():
         assert table[user] == grants, f"{user}: the code grants {grants}, the table says {table[user]}"
+
+
+@pytest.mark.parametrize(
+    "adr", sorted((ROOT / "docs" / "decisions").glob("[0-9]*.md")), ids=lambda p: p.name[:4]
+)
+def test_every_decision_record_weighs_its_alternatives(adr: Path) -> None:
+    text = adr.read_text()
+    heading = re.search(r"^## Alternatives[^\n]*\n(.*?)(?=^## |\Z)", text, re.S | re.M)
+    assert heading, f"{adr.name} has no '## Alternatives' section"
+    assert len(heading.group(1).strip()) >= 150, f"{adr.name}: its alternatives section says next to nothing"
