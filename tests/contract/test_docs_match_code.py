@@ -17,7 +17,10 @@ from starlette.routing import Mount
 
 from schemas.registry import CURRENT, REGISTRY
 from schemas.topics import TOPIC_SPECS, Topics
+from services.decision.entrypoints.settings import DecisionSettings
+from services.interview.entrypoints.settings import InterviewSettings
 from services.launcher.principals import service_acls
+from services.platform.settings import KafkaSettings
 from tests.fuzz.inprocess import InProcessGateway, fuzz_decision_app, fuzz_interview_app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -163,6 +166,36 @@ def _acl_table() -> dict[str, dict[str, frozenset[str]]]:
                 grants[topic] = frozenset(o.strip() for o in operations.split(",") if o.strip())
         out[cells[0]] = grants
     return out
+
+
+def _named_grants(cell: str, names: dict[str, str]) -> set[tuple[str, bool, frozenset[str]]]:
+    """A group or transactional-id cell as (name with placeholders filled, prefix?, operations)."""
+    out: set[tuple[str, bool, frozenset[str]]] = set()
+    for part in re.sub(r"\([^)]*\)", "", cell).split(";"):
+        written, _, operations = part.rpartition(":")
+        for name in TICKED.findall(written):
+            for placeholder, value in names.items():
+                name = name.replace(placeholder, value)
+            ops = frozenset(o.strip() for o in operations.split(",") if o.strip())
+            out.add((name, written.strip().startswith("prefix"), ops))
+    return out
+
+
+def test_deploy_acl_table_names_the_groups_and_transactional_ids_the_code_uses() -> None:
+    prefix, interview = "prod.", InterviewSettings()
+    decision = DecisionSettings(kafka=KafkaSettings(topic_prefix=prefix))
+    code = service_acls(Topics(prefix), interview, decision)
+    group_ids = {"interview": interview.group_id, "decision": decision.group_id, "audit": ""}
+    for cells in table_after(DEPLOY.read_text(), "`KafkaUser`s (SCRAM-SHA-512 by default"):
+        user = cells[0]
+        names = {
+            "<prefix>": prefix,
+            "<groupId>": group_ids[user],
+            "<transactionalPrefix>": interview.transactional_prefix,
+        }
+        for column, kind in ((2, "group"), (3, "transactionalId")):
+            expected = {(r.name, r.prefix, frozenset(r.operations)) for r in code[user] if r.kind == kind}
+            assert _named_grants(cells[column], names) == expected, f"{user}: {kind}s"
 
 
 def _written(operations: frozenset[str]) -> frozenset[str]:
