@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from starlette.routing import Mount
 
 from schemas.registry import CURRENT, REGISTRY
-from schemas.topics import TOPIC_SPECS, Topics
+from schemas.topics import DAY_MS, FOREVER, TOPIC_SPECS, Topics
 from services.decision.entrypoints.settings import DecisionSettings
 from services.interview.entrypoints.settings import InterviewSettings
 from services.launcher.principals import service_acls
@@ -65,6 +65,9 @@ def topic_rows(text: str, marker: str) -> dict[str, list[str]]:
     return out
 
 
+RETENTION = {FOREVER: "forever", str(7 * DAY_MS): "7 days", None: "—"}
+"""How the topic tables write a topic's ``retention.ms`` (none: compacted, kept while it is the latest)."""
+
 TOPIC_TABLES = {
     "design.md": (DESIGN, "- Topics (declared once in `schemas/topics.py`", 3),
     "README.md": (README, "## Topics", 3),
@@ -83,6 +86,7 @@ def test_topic_tables_list_every_declared_topic_with_its_cleanup(doc: str) -> No
         cells = rows[spec.name]
         assert ("(internal" in cells[0]) == spec.internal, f"{doc}: {spec.name} internal is {spec.internal}"
         assert cells[cleanup_column].split()[0].rstrip(",") == spec.cleanup, f"{doc}: {spec.name} cleanup"
+        assert cells[cleanup_column - 1] == RETENTION[spec.config.get("retention.ms")], f"{doc}: {spec.name}"
 
 
 def test_design_lists_every_registered_type_with_its_status() -> None:
