@@ -5,7 +5,7 @@
 
 Writes one JSON Schema (draft 2020-12) per event type, whose ``$id`` is the type's ``dataschema``,
 one for the CloudEvents envelope, one each for commands and command results, and one AsyncAPI 3.0
-document for all six topics. The AsyncAPI document is produced by FastStream from publishers and
+document for every contract topic. The AsyncAPI document is produced by FastStream from publishers and
 subscribers declared on a ``KafkaBroker`` (``contract_broker``); ``asyncapi_document`` then adds only
 what FastStream 0.7 cannot express: several messages on one channel (one per CloudEvents type),
 message headers, the Kafka key binding, topic configuration, a second operation on a channel, and

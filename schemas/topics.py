@@ -171,7 +171,7 @@ TOPIC_SPECS: tuple[TopicSpec, ...] = (
         "Changelog of the candidacy projection's state (internal): per candidacy its rounds and last "
         "published revision; written in the candidacy processor's transactions.",
         _CHANGELOG,
-        key="store key: c:<candidacy id>",
+        key="store key: r:<candidacy id>/<interview id> (format 2, ADR 0018; c:<candidacy id> before)",
         internal=True,
     ),
     TopicSpec(
