@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import Annotated
 
 import structlog
-from fastapi import FastAPI, Path, Query, Request
-from pydantic import AwareDatetime, BaseModel, Field
+from fastapi import FastAPI, Header, Path, Query, Request, Response
+from pydantic import AwareDatetime, BaseModel, Field, TypeAdapter
 
 from schemas.common import MAX_SAFE_INT, Id
 from schemas.decision import VerdictChanged, VerdictChangedV2
@@ -29,9 +29,20 @@ from services.decision.entrypoints.views import View, candidate_view, view_for
 from services.platform.api_docs import mount_api_docs
 from services.platform.asyncapi_http import mount_asyncapi
 from services.platform.auth import Scope, grant_of, install_access
+from services.platform.conditional import (
+    IF_NONE_MATCH_DOC,
+    IMMUTABLE,
+    REVALIDATE,
+    cached_responses,
+    conditional,
+)
+from services.platform.http_metrics import measure_http
 
 log = structlog.get_logger("decision.api")
 InterviewId = Annotated[Id, Path(description="The interview id.")]
+IfNoneMatch = Annotated[
+    str | None, Header(alias="If-None-Match", max_length=2000, description=IF_NONE_MATCH_DOC)
+]
 
 
 class Revision(BaseModel):
@@ -58,6 +69,9 @@ def _revision(event: Event, view: View = View.FULL) -> Revision:
     return Revision(
         id=a.id, time=a.time, causationid=a.causationid, prevhash=a.prevhash, verdict=data, view=view
     )
+
+
+_REVISIONS = TypeAdapter(list[Revision])
 
 
 def _not_found(interview_id: str, what: str) -> ProblemError:
@@ -90,7 +104,12 @@ def create_app(query: QueryRuntime, probes: Probes, broker: BrokerProbe | None =
             raise _not_found(interview_id, "no revision published")
         return found
 
-    @app.get("/interviews/{interview_id}/verdict", responses=PROBLEM_RESPONSES)
+    @app.get(
+        "/interviews/{interview_id}/verdict",
+        operation_id="getVerdict",
+        response_model=Revision,
+        responses={**PROBLEM_RESPONSES, **cached_responses(REVALIDATE)},
+    )
     async def verdict(
         request: Request,
         interview_id: InterviewId,
@@ -100,7 +119,8 @@ def create_app(query: QueryRuntime, probes: Probes, broker: BrokerProbe | None =
         as_of_time: AwareDatetime | None = Query(
             None, description="Verdict in force at this time (RFC 3339)."
         ),
-    ) -> Revision:
+        _if_none_match: IfNoneMatch = None,
+    ) -> Response:
         """The current verdict, or the one in force as of an interview sequence number or a time."""
         view = readable(request, interview_id)
         if as_of_sequence is not None and as_of_time is not None:
@@ -115,21 +135,52 @@ def create_app(query: QueryRuntime, probes: Probes, broker: BrokerProbe | None =
             found = store.current(interview_id)
         if found is None:
             raise _not_found(interview_id, "no revision (yet) for that point")
-        return _revision(found, view)
+        return conditional(request, _revision(found, view).model_dump_json(by_alias=True), REVALIDATE)
 
-    @app.get("/interviews/{interview_id}/revisions", responses=PROBLEM_RESPONSES)
-    async def revisions(request: Request, interview_id: InterviewId) -> list[Revision]:
-        """Every revision of an interview's verdict, oldest first."""
+    def history(request: Request, interview_id: str) -> tuple[View, list[Event]]:
         view = readable(request, interview_id)
         if not query.history_complete():
             raise catching_up("the revision history (decision.events)")  # ADR 0015
         found = store.revisions(interview_id)
         if not found:
             raise _not_found(interview_id, "no revision published")
-        return [_revision(e, view) for e in found]
+        return view, found
+
+    @app.get(
+        "/interviews/{interview_id}/revisions",
+        operation_id="listVerdictRevisions",
+        response_model=list[Revision],
+        responses={**PROBLEM_RESPONSES, **cached_responses(REVALIDATE)},
+    )
+    async def revisions(
+        request: Request, interview_id: InterviewId, _if_none_match: IfNoneMatch = None
+    ) -> Response:
+        """Every revision of an interview's verdict, oldest first."""
+        view, found = history(request, interview_id)
+        body = _REVISIONS.dump_json([_revision(e, view) for e in found], by_alias=True)
+        return conditional(request, body, REVALIDATE)
+
+    @app.get(
+        "/interviews/{interview_id}/revisions/{n}",
+        operation_id="getVerdictRevision",
+        response_model=Revision,
+        responses={**PROBLEM_RESPONSES, **cached_responses(IMMUTABLE)},
+    )
+    async def revision(
+        request: Request,
+        interview_id: InterviewId,
+        n: Annotated[int, Path(ge=1, le=MAX_SAFE_INT, description="The revision's number, 1 the first.")],
+        _if_none_match: IfNoneMatch = None,
+    ) -> Response:
+        """Revision ``n`` of an interview's verdict: published once, never changed, so cacheable for good."""
+        view, found = history(request, interview_id)
+        if n > len(found):
+            raise _not_found(interview_id, f"no revision {n} (yet): {len(found)} published")
+        return conditional(request, _revision(found[n - 1], view).model_dump_json(by_alias=True), IMMUTABLE)
 
     add_candidacy_routes(app, query)  # ADR 0012
     add_transparency_routes(app, query, readable)  # ADR 0026
     add_probes(app, probes, broker or BrokerProbe(query.client))
     mount_calibration(app, query)
+    measure_http(app, query.metrics.http)  # last: it wraps every other middleware
     return app
