@@ -42,18 +42,22 @@ def conditional(request: Request, body: bytes | str, cache_control: str) -> Resp
 IF_NONE_MATCH_DOC = "Entity tag(s) from an earlier ETag: 304 Not Modified, no body, when one still matches."
 
 
-def cached_responses(cache_control: str) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI: the 200's ``ETag``, ``Cache-Control`` and ``Vary`` headers, and the 304."""
+def cached_responses(
+    *controls: str, extra: dict[str, dict[str, Any]] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI: the 200's ``ETag``, ``Cache-Control`` (one of ``controls``), ``Vary`` and ``extra``
+    headers, and the 304."""
+    control = " or ".join(f"`{c}`" for c in controls)
     headers = {
         "ETag": {"description": "Strong entity tag of the body.", "schema": {"type": "string"}},
-        "Cache-Control": {"description": f"`{cache_control}`.", "schema": {"type": "string"}},
+        "Cache-Control": {"description": f"{control}.", "schema": {"type": "string"}},
         "Vary": {
             "description": "`Authorization`: each caller's view is its own.",
             "schema": {"type": "string"},
         },
     }
     return {
-        200: {"headers": headers},
+        200: {"headers": headers | (extra or {})},
         304: {"description": "Not Modified: If-None-Match named the current ETag (no body).",
               "headers": {k: headers[k] for k in ("ETag", "Cache-Control")}},
     }  # fmt: skip

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import structlog
 from fastapi import FastAPI, Header, Path, Query, Request, Response
-from pydantic import AwareDatetime, BaseModel, Field, TypeAdapter
+from pydantic import AwareDatetime, BaseModel, Field
 
 from schemas.common import MAX_SAFE_INT, Id
 from schemas.decision import VerdictChanged, VerdictChangedV2
@@ -15,6 +15,15 @@ from schemas.envelope import Event
 from services.decision.entrypoints.access import ACCESS
 from services.decision.entrypoints.calibration_api import mount_calibration
 from services.decision.entrypoints.candidacy_api import add_candidacy_routes
+from services.decision.entrypoints.paging import (
+    DEFAULT_LIMIT,
+    LINK_DOC,
+    Cursor,
+    Limit,
+    Page,
+    link_next,
+    page_of,
+)
 from services.decision.entrypoints.probes import BrokerProbe, Probes, add_probes
 from services.decision.entrypoints.problems import (
     PROBLEM_RESPONSES,
@@ -71,9 +80,6 @@ def _revision(event: Event, view: View = View.FULL) -> Revision:
     )
 
 
-_REVISIONS = TypeAdapter(list[Revision])
-
-
 def _not_found(interview_id: str, what: str) -> ProblemError:
     return ProblemError(404, "verdict_not_found", "No verdict", f"interview {interview_id!r}: {what}")
 
@@ -82,7 +88,7 @@ def create_app(query: QueryRuntime, probes: Probes, broker: BrokerProbe | None =
     """The query API over ``query``'s read models, with ``probes`` (this process's readiness and metrics);
     ``broker`` tells whether the broker answers."""
     # /docs and /redoc: served offline by mount_api_docs
-    app = FastAPI(title="hiring-pipeline decision service", version="1.0.0", description=__doc__,
+    app = FastAPI(title="hiring-pipeline decision service", version="2.0.0", description=__doc__,
                   docs_url=None, redoc_url=None)  # fmt: skip
     install(app, query.settings.max_request_bytes)
     install_access(app, ACCESS, query.settings.auth)  # before the routes: each one checks it
@@ -149,16 +155,22 @@ def create_app(query: QueryRuntime, probes: Probes, broker: BrokerProbe | None =
     @app.get(
         "/interviews/{interview_id}/revisions",
         operation_id="listVerdictRevisions",
-        response_model=list[Revision],
-        responses={**PROBLEM_RESPONSES, **cached_responses(REVALIDATE)},
+        response_model=Page[Revision],
+        responses={**PROBLEM_RESPONSES, **cached_responses(IMMUTABLE, REVALIDATE, extra={"Link": LINK_DOC})},
     )
     async def revisions(
-        request: Request, interview_id: InterviewId, _if_none_match: IfNoneMatch = None
+        request: Request,
+        interview_id: InterviewId,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
+        _if_none_match: IfNoneMatch = None,
     ) -> Response:
-        """Every revision of an interview's verdict, oldest first."""
+        """The revisions of an interview's verdict, oldest first, a page at a time: a page with a
+        ``next`` link is full and never changes (``immutable``); the last one grows (``no-cache``)."""
         view, found = history(request, interview_id)
-        body = _REVISIONS.dump_json([_revision(e, view) for e in found], by_alias=True)
-        return conditional(request, body, REVALIDATE)
+        page = page_of(request, [_revision(e, view) for e in found], limit, cursor)
+        control = REVALIDATE if page.next is None else IMMUTABLE
+        return link_next(conditional(request, page.model_dump_json(by_alias=True), control), page)
 
     @app.get(
         "/interviews/{interview_id}/revisions/{n}",

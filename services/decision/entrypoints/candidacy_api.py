@@ -6,11 +6,20 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import FastAPI, Header, Path, Query, Request, Response
-from pydantic import AwareDatetime, BaseModel, Field, TypeAdapter
+from pydantic import AwareDatetime, BaseModel, Field
 
 from schemas.common import MAX_SAFE_INT, Id
 from schemas.decision import CandidacyVerdictChanged, CandidacyVerdictChangedV2
 from schemas.envelope import Event
+from services.decision.entrypoints.paging import (
+    DEFAULT_LIMIT,
+    LINK_DOC,
+    Cursor,
+    Limit,
+    Page,
+    link_next,
+    page_of,
+)
 from services.decision.entrypoints.problems import PROBLEM_RESPONSES, ProblemError, catching_up, require_ready
 from services.decision.entrypoints.runtime import QueryRuntime
 from services.platform.conditional import (
@@ -45,9 +54,6 @@ def _revision(event: Event) -> CandidacyRevision:
     return CandidacyRevision(
         id=a.id, time=a.time, causationid=a.causationid, prevhash=a.prevhash, verdict=event.data
     )
-
-
-_REVISIONS = TypeAdapter(list[CandidacyRevision])
 
 
 def _not_found(candidacy_id: str, what: str) -> ProblemError:
@@ -98,15 +104,20 @@ def add_candidacy_routes(app: FastAPI, query: QueryRuntime) -> None:
     @app.get(
         "/candidacies/{candidacy_id}/revisions",
         operation_id="listCandidacyRevisions",
-        response_model=list[CandidacyRevision],
-        responses={**PROBLEM_RESPONSES, **cached_responses(REVALIDATE)},
+        response_model=Page[CandidacyRevision],
+        responses={**PROBLEM_RESPONSES, **cached_responses(IMMUTABLE, REVALIDATE, extra={"Link": LINK_DOC})},
     )
     async def candidacy_revisions(
-        request: Request, candidacy_id: CandidacyId, _if_none_match: IfNoneMatch = None
+        request: Request,
+        candidacy_id: CandidacyId,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
+        _if_none_match: IfNoneMatch = None,
     ) -> Response:
-        """Every revision of a candidacy's verdict, oldest first."""
-        body = _REVISIONS.dump_json([_revision(e) for e in history(candidacy_id)], by_alias=True)
-        return conditional(request, body, REVALIDATE)
+        """The revisions of a candidacy's verdict, oldest first, a page at a time (as an interview's)."""
+        page = page_of(request, [_revision(e) for e in history(candidacy_id)], limit, cursor)
+        control = REVALIDATE if page.next is None else IMMUTABLE
+        return link_next(conditional(request, page.model_dump_json(by_alias=True), control), page)
 
     @app.get(
         "/candidacies/{candidacy_id}/revisions/{n}",

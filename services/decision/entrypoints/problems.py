@@ -18,9 +18,11 @@ RETRY_AFTER_S = 1
 class ProblemError(Exception):
     """Raised by a route to answer with a problem."""
 
-    def __init__(self, status: int, code: str, title: str, detail: str) -> None:
+    def __init__(self, status: int, code: str, title: str, detail: str, field: str | None = None) -> None:
         super().__init__(detail)
-        self.problem = Problem(type=problem_type(code), title=title, status=status, detail=detail, code=code)
+        self.problem = Problem(
+            type=problem_type(code), title=title, status=status, detail=detail, code=code, field=field
+        )
 
 
 def catching_up(what: str) -> ProblemError:

@@ -82,7 +82,7 @@ async def test_a_422_names_its_field(decision: httpx.AsyncClient, path: str, fie
 
 
 async def test_a_revision_is_immutable_and_answers_304(decision: httpx.AsyncClient) -> None:
-    listed = (await decision.get("/interviews/iv-1/revisions")).json()
+    listed = (await decision.get("/interviews/iv-1/revisions")).json()["items"]
     assert len(listed) >= 2
     first = await decision.get("/interviews/iv-1/revisions/1")
     assert first.json() == listed[0]
@@ -136,3 +136,43 @@ async def test_interview_commands_are_counted_on_the_fast_lane_too() -> None:
         text = (await http.get("/metrics")).text
     assert REGISTRY.get_sample_value("http_requests_total", labels) == before + 1
     assert "http_request_duration_seconds_bucket" in text
+
+
+async def test_revisions_come_a_page_at_a_time(decision: httpx.AsyncClient) -> None:
+    everything = (await decision.get("/interviews/iv-1/revisions")).json()
+    assert everything["next"] is None
+    held, url, pages = [], "/interviews/iv-1/revisions?limit=1", 0
+    while url is not None:
+        response = await decision.get(url)
+        page = response.json()
+        assert len(page["items"]) == 1
+        held += page["items"]
+        pages += 1
+        if page["next"] is not None:
+            assert response.headers["Link"] == f'<{page["next"]}>; rel="next"'
+            assert response.headers["Cache-Control"] == "private, max-age=31536000, immutable"  # full: fixed
+        else:
+            assert "Link" not in response.headers
+            assert response.headers["Cache-Control"] == "private, no-cache"  # the last page grows
+        url = page["next"]
+    assert held == everything["items"]
+    assert pages == len(held) >= 2
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [("limit=0", "query.limit"), ("limit=1001", "query.limit"), ("cursor=bm90LWEtY3Vyc29y", "query.cursor"),
+     ("cursor=%2F%2F", "query.cursor")],
+)  # fmt: skip
+async def test_a_bad_page_request_names_its_field(
+    decision: httpx.AsyncClient, query: str, field: str
+) -> None:
+    response = await decision.get(f"/interviews/iv-1/revisions?{query}")
+    assert response.status_code == 422
+    assert response.json()["field"] == field
+
+
+def test_the_document_states_the_paging() -> None:
+    listed = _decision().openapi()["paths"]["/candidacies/{candidacy_id}/revisions"]["get"]
+    assert {"limit", "cursor", "If-None-Match"} <= {p["name"] for p in listed["parameters"]}
+    assert {"ETag", "Cache-Control", "Link"} <= set(listed["responses"]["200"]["headers"])
