@@ -168,7 +168,8 @@ def create_app(query: QueryRuntime, probes: Probes, broker: BrokerProbe | None =
         """The revisions of an interview's verdict, oldest first, a page at a time: a page with a
         ``next`` link is full and never changes (``immutable``); the last one grows (``no-cache``)."""
         view, found = history(request, interview_id)
-        page = page_of(request, [_revision(e, view) for e in found], limit, cursor)
+        part, after = page_of(request, found, limit, cursor)
+        page = Page[Revision](items=[_revision(e, view) for e in part], next=after)
         control = REVALIDATE if page.next is None else IMMUTABLE
         return link_next(conditional(request, page.model_dump_json(by_alias=True), control), page)
 

@@ -115,7 +115,8 @@ def add_candidacy_routes(app: FastAPI, query: QueryRuntime) -> None:
         _if_none_match: IfNoneMatch = None,
     ) -> Response:
         """The revisions of a candidacy's verdict, oldest first, a page at a time (as an interview's)."""
-        page = page_of(request, [_revision(e) for e in history(candidacy_id)], limit, cursor)
+        part, after = page_of(request, history(candidacy_id), limit, cursor)
+        page = Page[CandidacyRevision](items=[_revision(e) for e in part], next=after)
         control = REVALIDATE if page.next is None else IMMUTABLE
         return link_next(conditional(request, page.model_dump_json(by_alias=True), control), page)
 

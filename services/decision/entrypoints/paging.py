@@ -33,6 +33,7 @@ Cursor = Annotated[
     ),
 ]
 T = TypeVar("T")
+S = TypeVar("S")
 
 
 class Page(BaseModel, Generic[T]):
@@ -65,13 +66,12 @@ def decode_cursor(cursor: str | None) -> int:
     return held
 
 
-def page_of(request: Request, found: list[T], limit: int, cursor: str | None) -> Page[T]:
-    """The page of ``found`` after ``cursor``, with its ``next`` link when more follow."""
+def page_of(request: Request, found: list[S], limit: int, cursor: str | None) -> tuple[list[S], str | None]:
+    """The part of ``found`` after ``cursor``, and the ``next`` link when more follow."""
     held = decode_cursor(cursor)
-    items = found[held : held + limit]
     more = held + limit < len(found)
     query = urlencode({"limit": limit, "cursor": encode_cursor(held + limit)})
-    return Page[T](items=items, next=f"{request.url.path}?{query}" if more else None)
+    return found[held : held + limit], f"{request.url.path}?{query}" if more else None
 
 
 def link_next(response: Response, page: Page[T]) -> Response:
