@@ -79,19 +79,28 @@ window.AsyncApiStandalone.render({_script_json(props)}, document.getElementById(
 def mount_asyncapi(app: FastAPI) -> None:
     """Add ``/asyncapi``, ``/asyncapi.yaml`` and ``/asyncapi.json`` to ``app``."""
 
-    @app.get("/asyncapi", response_class=HTMLResponse, summary="The event contract (AsyncAPI 3, HTML view)")
+    @app.get(
+        "/asyncapi",
+        operation_id="getAsyncApiPage",
+        response_class=HTMLResponse,
+        summary="The event contract (AsyncAPI 3, HTML view)",
+    )
     async def asyncapi_html(request: Request) -> Response:
         return page(viewer_html(request))
 
     yaml_doc = {200: {"content": {"application/yaml": {"schema": {"type": "object"}}}, "description": "YAML"}}
 
     @app.get(
-        "/asyncapi.yaml", summary="The event contract (AsyncAPI 3 document, YAML)",
-        response_class=Response, responses=yaml_doc,  # type: ignore[arg-type]
+        "/asyncapi.yaml", operation_id="getAsyncApiYaml",
+        summary="The event contract (AsyncAPI 3 document, YAML)", response_class=Response, responses=yaml_doc,  # type: ignore[arg-type]
     )  # fmt: skip
     async def asyncapi_yaml() -> Response:
         return Response(document_text(), media_type="application/yaml")
 
-    @app.get("/asyncapi.json", summary="The event contract (AsyncAPI 3 document, JSON)")
+    @app.get(
+        "/asyncapi.json",
+        operation_id="getAsyncApiJson",
+        summary="The event contract (AsyncAPI 3 document, JSON)",
+    )
     async def asyncapi_json() -> dict[str, Any]:
         return document()

@@ -23,7 +23,7 @@ from schemas.codec import encode
 from schemas.commands import CommandEnvelope, CommandResult
 from schemas.envelope import Event
 from services.decision.adapters.calibration_store import CalibrationStore
-from services.decision.adapters.metrics import DecisionMetrics
+from services.decision.adapters.metrics import QueryMetrics
 from services.decision.adapters.proof_store import ProofStore
 from services.decision.adapters.tlog_keys import KeySet
 from services.decision.domain.replay import project
@@ -154,8 +154,9 @@ def fuzz_decision_app(
         proofs=proofs or ProofStore(Path(":memory:")),
         keys=keys or KeySet(()),
         ready=ready,
+        metrics=QueryMetrics(),
     )
-    metrics = DecisionMetrics("query")
+    metrics = query.metrics
     health = lambda: Health(status="ready", role="query")  # noqa: E731
     probes = Probes("query", lambda: ready, "reading the latest verdicts", health, metrics.render)
     return decision_app(query, probes, AnsweringBroker())  # type: ignore[arg-type]

@@ -151,6 +151,7 @@ async def call(
     path = path.replace("{interview_id}", interview).replace("{candidacy_id}", str(OPEN["candidacy_id"]))
     path = path.replace("{interviewer_id}", IN_SCOPE[Role.INTERVIEWER])
     path = path.replace("{asset:path}", next(iter(assets())))  # an API page's script (ADR 0031)
+    path = path.replace("{n}", "1")  # the first revision (ADR 0032)
     if method == "GET":
         return await http.get(path, headers=headers)
     body = WRITES[route] | {"expected_version": 0 if route == "open" else STALE}

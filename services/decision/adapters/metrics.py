@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 from prometheus_client.metrics_core import Metric
 
+from services.platform.http_metrics import HttpMetrics
+
 
 class RoleRegistry(CollectorRegistry):
     """A registry whose every sample is labelled with the role of the process."""
@@ -91,10 +93,12 @@ class CandidacyMetrics(RoleMetrics):
 
 
 class QueryMetrics(RoleMetrics):
-    """The query service: records each read model's feed read, and whether each store has caught up."""
+    """The query service: records each read model's feed read, whether each store has caught up, and
+    its HTTP requests (count and latency by route template)."""
 
     def __init__(self) -> None:
         super().__init__("query")
+        self.http = HttpMetrics(self.registry)
         self.read = Gauge(
             "decision_read_model_records", "Records read since start, per topic tailed.", ["topic"],
             registry=self.registry,

@@ -46,8 +46,10 @@ ACCESS: dict[str, Access] = {
     **DOCS_ROUTES,
     "GET /interviews/{interview_id}/verdict": _READ,
     "GET /interviews/{interview_id}/revisions": _READ,
+    "GET /interviews/{interview_id}/revisions/{n}": _READ,
     "GET /candidacies/{candidacy_id}/verdict": _CANDIDACY,
     "GET /candidacies/{candidacy_id}/revisions": _CANDIDACY,
+    "GET /candidacies/{candidacy_id}/revisions/{n}": _CANDIDACY,
     "GET /calibration": _CALIBRATION,
     "GET /calibration/interviewers/{interviewer_id}": _CALIBRATION,
     # Checkpoints, keys and consistency proofs hold only hashes: public, so anyone can witness (ADR 0026).

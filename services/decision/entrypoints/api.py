@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 import structlog
-from fastapi import FastAPI, Path, Query, Request
+from fastapi import FastAPI, Header, Path, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
 from schemas.common import MAX_SAFE_INT, Id
@@ -15,6 +15,15 @@ from schemas.envelope import Event
 from services.decision.entrypoints.access import ACCESS
 from services.decision.entrypoints.calibration_api import mount_calibration
 from services.decision.entrypoints.candidacy_api import add_candidacy_routes
+from services.decision.entrypoints.paging import (
+    DEFAULT_LIMIT,
+    LINK_DOC,
+    Cursor,
+    Limit,
+    Page,
+    link_next,
+    page_of,
+)
 from services.decision.entrypoints.probes import BrokerProbe, Probes, add_probes
 from services.decision.entrypoints.problems import (
     PROBLEM_RESPONSES,
@@ -29,9 +38,20 @@ from services.decision.entrypoints.views import View, candidate_view, view_for
 from services.platform.api_docs import mount_api_docs
 from services.platform.asyncapi_http import mount_asyncapi
 from services.platform.auth import Scope, grant_of, install_access
+from services.platform.conditional import (
+    IF_NONE_MATCH_DOC,
+    IMMUTABLE,
+    REVALIDATE,
+    cached_responses,
+    conditional,
+)
+from services.platform.http_metrics import measure_http
 
 log = structlog.get_logger("decision.api")
 InterviewId = Annotated[Id, Path(description="The interview id.")]
+IfNoneMatch = Annotated[
+    str | None, Header(alias="If-None-Match", max_length=2000, description=IF_NONE_MATCH_DOC)
+]
 
 
 class Revision(BaseModel):
@@ -68,7 +88,7 @@ def create_app(query: QueryRuntime, probes: Probes, broker: BrokerProbe | None =
     """The query API over ``query``'s read models, with ``probes`` (this process's readiness and metrics);
     ``broker`` tells whether the broker answers."""
     # /docs and /redoc: served offline by mount_api_docs
-    app = FastAPI(title="hiring-pipeline decision service", version="1.0.0", description=__doc__,
+    app = FastAPI(title="hiring-pipeline decision service", version="2.0.0", description=__doc__,
                   docs_url=None, redoc_url=None)  # fmt: skip
     install(app, query.settings.max_request_bytes)
     install_access(app, ACCESS, query.settings.auth)  # before the routes: each one checks it
@@ -90,7 +110,12 @@ def create_app(query: QueryRuntime, probes: Probes, broker: BrokerProbe | None =
             raise _not_found(interview_id, "no revision published")
         return found
 
-    @app.get("/interviews/{interview_id}/verdict", responses=PROBLEM_RESPONSES)
+    @app.get(
+        "/interviews/{interview_id}/verdict",
+        operation_id="getVerdict",
+        response_model=Revision,
+        responses={**PROBLEM_RESPONSES, **cached_responses(REVALIDATE)},
+    )
     async def verdict(
         request: Request,
         interview_id: InterviewId,
@@ -100,7 +125,8 @@ def create_app(query: QueryRuntime, probes: Probes, broker: BrokerProbe | None =
         as_of_time: AwareDatetime | None = Query(
             None, description="Verdict in force at this time (RFC 3339)."
         ),
-    ) -> Revision:
+        _if_none_match: IfNoneMatch = None,
+    ) -> Response:
         """The current verdict, or the one in force as of an interview sequence number or a time."""
         view = readable(request, interview_id)
         if as_of_sequence is not None and as_of_time is not None:
@@ -115,21 +141,59 @@ def create_app(query: QueryRuntime, probes: Probes, broker: BrokerProbe | None =
             found = store.current(interview_id)
         if found is None:
             raise _not_found(interview_id, "no revision (yet) for that point")
-        return _revision(found, view)
+        return conditional(request, _revision(found, view).model_dump_json(by_alias=True), REVALIDATE)
 
-    @app.get("/interviews/{interview_id}/revisions", responses=PROBLEM_RESPONSES)
-    async def revisions(request: Request, interview_id: InterviewId) -> list[Revision]:
-        """Every revision of an interview's verdict, oldest first."""
+    def history(request: Request, interview_id: str) -> tuple[View, list[Event]]:
         view = readable(request, interview_id)
         if not query.history_complete():
             raise catching_up("the revision history (decision.events)")  # ADR 0015
         found = store.revisions(interview_id)
         if not found:
             raise _not_found(interview_id, "no revision published")
-        return [_revision(e, view) for e in found]
+        return view, found
+
+    @app.get(
+        "/interviews/{interview_id}/revisions",
+        operation_id="listVerdictRevisions",
+        response_model=Page[Revision],
+        responses={**PROBLEM_RESPONSES, **cached_responses(IMMUTABLE, REVALIDATE, extra={"Link": LINK_DOC})},
+    )
+    async def revisions(
+        request: Request,
+        interview_id: InterviewId,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
+        _if_none_match: IfNoneMatch = None,
+    ) -> Response:
+        """The revisions of an interview's verdict, oldest first, a page at a time: a page with a
+        ``next`` link is full and never changes (``immutable``); the last one grows (``no-cache``)."""
+        view, found = history(request, interview_id)
+        part, after = page_of(request, found, limit, cursor)
+        page = Page[Revision](items=[_revision(e, view) for e in part], next=after)
+        control = REVALIDATE if page.next is None else IMMUTABLE
+        return link_next(conditional(request, page.model_dump_json(by_alias=True), control), page)
+
+    @app.get(
+        "/interviews/{interview_id}/revisions/{n}",
+        operation_id="getVerdictRevision",
+        response_model=Revision,
+        responses={**PROBLEM_RESPONSES, **cached_responses(IMMUTABLE)},
+    )
+    async def revision(
+        request: Request,
+        interview_id: InterviewId,
+        n: Annotated[int, Path(ge=1, le=MAX_SAFE_INT, description="The revision's number, 1 the first.")],
+        _if_none_match: IfNoneMatch = None,
+    ) -> Response:
+        """Revision ``n`` of an interview's verdict: published once, never changed, so cacheable for good."""
+        view, found = history(request, interview_id)
+        if n > len(found):
+            raise _not_found(interview_id, f"no revision {n} (yet): {len(found)} published")
+        return conditional(request, _revision(found[n - 1], view).model_dump_json(by_alias=True), IMMUTABLE)
 
     add_candidacy_routes(app, query)  # ADR 0012
     add_transparency_routes(app, query, readable)  # ADR 0026
     add_probes(app, probes, broker or BrokerProbe(query.client))
     mount_calibration(app, query)
+    measure_http(app, query.metrics.http)  # last: it wraps every other middleware
     return app

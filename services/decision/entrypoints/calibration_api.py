@@ -33,14 +33,15 @@ def mount_calibration(app: FastAPI, query: QueryRuntime) -> None:
                                "decision.verdicts")  # fmt: skip
         return query.calibration
 
-    @app.get(ROUTES[0], responses=PROBLEM_RESPONSES, tags=["calibration"])
+    @app.get(ROUTES[0], operation_id="getCalibration", responses=PROBLEM_RESPONSES, tags=["calibration"])
     async def calibration() -> CalibrationReport:
         """Every interviewer's severity (rater-effects model, ``method``), overall and per goal, with its
         interval and agreement with final verdicts, flagged when large and well supported (informs
         people; never changes a verdict)."""
         return await run_in_threadpool(store().report)  # a refit takes a while: not on the event loop
 
-    @app.get(ROUTES[1], responses=PROBLEM_RESPONSES, tags=["calibration"])
+    @app.get(ROUTES[1], operation_id="getInterviewerCalibration", responses=PROBLEM_RESPONSES,
+             tags=["calibration"])  # fmt: skip
     async def interviewer(interviewer_id: InterviewerId) -> InterviewerCalibration:
         """One interviewer's calibration."""
         for found in (await run_in_threadpool(store().report)).interviewers:

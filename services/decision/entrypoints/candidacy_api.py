@@ -5,16 +5,35 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import FastAPI, Path, Query
+from fastapi import FastAPI, Header, Path, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
-from schemas.common import Id
+from schemas.common import MAX_SAFE_INT, Id
 from schemas.decision import CandidacyVerdictChanged, CandidacyVerdictChangedV2
 from schemas.envelope import Event
+from services.decision.entrypoints.paging import (
+    DEFAULT_LIMIT,
+    LINK_DOC,
+    Cursor,
+    Limit,
+    Page,
+    link_next,
+    page_of,
+)
 from services.decision.entrypoints.problems import PROBLEM_RESPONSES, ProblemError, catching_up, require_ready
 from services.decision.entrypoints.runtime import QueryRuntime
+from services.platform.conditional import (
+    IF_NONE_MATCH_DOC,
+    IMMUTABLE,
+    REVALIDATE,
+    cached_responses,
+    conditional,
+)
 
 CandidacyId = Annotated[Id, Path(description="The candidacy id (interview.opened's candidacy_id).")]
+IfNoneMatch = Annotated[
+    str | None, Header(alias="If-None-Match", max_length=2000, description=IF_NONE_MATCH_DOC)
+]
 
 
 class CandidacyRevision(BaseModel):
@@ -52,13 +71,20 @@ def add_candidacy_routes(app: FastAPI, query: QueryRuntime) -> None:
         if not query.candidacy_history_complete():  # ADR 0015: filled in the background after a start
             raise catching_up("the candidacy revisions (decision.candidacies)")
 
-    @app.get("/candidacies/{candidacy_id}/verdict", responses=PROBLEM_RESPONSES)
+    @app.get(
+        "/candidacies/{candidacy_id}/verdict",
+        operation_id="getCandidacyVerdict",
+        response_model=CandidacyRevision,
+        responses={**PROBLEM_RESPONSES, **cached_responses(REVALIDATE)},
+    )
     async def candidacy_verdict(
+        request: Request,
         candidacy_id: CandidacyId,
         as_of_time: AwareDatetime | None = Query(
             None, description="Verdict in force at this time (RFC 3339)."
         ),
-    ) -> CandidacyRevision:
+        _if_none_match: IfNoneMatch = None,
+    ) -> Response:
         """The candidacy's current verdict across its rounds, or the one in force at a time."""
         complete()
         found = (
@@ -66,13 +92,48 @@ def add_candidacy_routes(app: FastAPI, query: QueryRuntime) -> None:
         )
         if found is None:
             raise _not_found(candidacy_id, "no revision (yet) for that point")
-        return _revision(found)
+        return conditional(request, _revision(found).model_dump_json(by_alias=True), REVALIDATE)
 
-    @app.get("/candidacies/{candidacy_id}/revisions", responses=PROBLEM_RESPONSES)
-    async def candidacy_revisions(candidacy_id: CandidacyId) -> list[CandidacyRevision]:
-        """Every revision of a candidacy's verdict, oldest first."""
+    def history(candidacy_id: str) -> list[Event]:
         complete()
         found = store.revisions(candidacy_id)
         if not found:
             raise _not_found(candidacy_id, "no revision published")
-        return [_revision(e) for e in found]
+        return found
+
+    @app.get(
+        "/candidacies/{candidacy_id}/revisions",
+        operation_id="listCandidacyRevisions",
+        response_model=Page[CandidacyRevision],
+        responses={**PROBLEM_RESPONSES, **cached_responses(IMMUTABLE, REVALIDATE, extra={"Link": LINK_DOC})},
+    )
+    async def candidacy_revisions(
+        request: Request,
+        candidacy_id: CandidacyId,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
+        _if_none_match: IfNoneMatch = None,
+    ) -> Response:
+        """The revisions of a candidacy's verdict, oldest first, a page at a time (as an interview's)."""
+        part, after = page_of(request, history(candidacy_id), limit, cursor)
+        page = Page[CandidacyRevision](items=[_revision(e) for e in part], next=after)
+        control = REVALIDATE if page.next is None else IMMUTABLE
+        return link_next(conditional(request, page.model_dump_json(by_alias=True), control), page)
+
+    @app.get(
+        "/candidacies/{candidacy_id}/revisions/{n}",
+        operation_id="getCandidacyRevision",
+        response_model=CandidacyRevision,
+        responses={**PROBLEM_RESPONSES, **cached_responses(IMMUTABLE)},
+    )
+    async def candidacy_revision(
+        request: Request,
+        candidacy_id: CandidacyId,
+        n: Annotated[int, Path(ge=1, le=MAX_SAFE_INT, description="The revision's number, 1 the first.")],
+        _if_none_match: IfNoneMatch = None,
+    ) -> Response:
+        """Revision ``n`` of a candidacy's verdict: published once, never changed, so cacheable for good."""
+        found = history(candidacy_id)
+        if n > len(found):
+            raise _not_found(candidacy_id, f"no revision {n} (yet): {len(found)} published")
+        return conditional(request, _revision(found[n - 1]).model_dump_json(by_alias=True), IMMUTABLE)

@@ -96,12 +96,12 @@ class Probes:
 def add_probes(app: FastAPI, probes: Probes, broker: BrokerProbe) -> None:
     """``/healthz``, ``/readyz`` (the role ready and the broker answering) and ``/metrics``."""
 
-    @app.get("/healthz")
+    @app.get("/healthz", operation_id="getHealth")
     async def healthz() -> Health:
         """Liveness: the process answers."""
         return Health(status="ok", role=probes.role)
 
-    @app.get("/readyz", responses={503: PROBLEM_RESPONSES[503]})
+    @app.get("/readyz", operation_id="getReadiness", responses={503: PROBLEM_RESPONSES[503]})
     async def readyz() -> Response:
         """Readiness: this role's own condition, and the broker answering."""
         if not probes.ready():
@@ -111,7 +111,7 @@ def add_probes(app: FastAPI, probes: Probes, broker: BrokerProbe) -> None:
             return problem_response(ProblemError(503, "unavailable", "Broker unavailable", detail).problem)
         return Response(probes.health().model_dump_json(), media_type="application/json")
 
-    @app.get("/metrics", response_class=PlainTextResponse)
+    @app.get("/metrics", operation_id="getMetrics", response_class=PlainTextResponse)
     async def metrics() -> Response:
         """Prometheus metrics of this role (every sample labelled with it)."""
         return Response(probes.metrics(), media_type="text/plain; version=0.0.4")

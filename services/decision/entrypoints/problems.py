@@ -18,9 +18,11 @@ RETRY_AFTER_S = 1
 class ProblemError(Exception):
     """Raised by a route to answer with a problem."""
 
-    def __init__(self, status: int, code: str, title: str, detail: str) -> None:
+    def __init__(self, status: int, code: str, title: str, detail: str, field: str | None = None) -> None:
         super().__init__(detail)
-        self.problem = Problem(type=problem_type(code), title=title, status=status, detail=detail, code=code)
+        self.problem = Problem(
+            type=problem_type(code), title=title, status=status, detail=detail, code=code, field=field
+        )
 
 
 def catching_up(what: str) -> ProblemError:
@@ -51,7 +53,9 @@ async def _problem(_: Request, exc: Exception) -> JSONResponse:
 
 async def _invalid(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    detail = "; ".join(f"{field}: {msg}" for field, msg in invalid_fields(exc))
+    found = invalid_fields(exc)
+    detail = "; ".join(f"{field}: {msg}" for field, msg in found)
+    field = next((f for f, _ in found if not f.startswith("(")), None)  # "(more)", "(root)": no field
     return problem_response(
         Problem(
             type=problem_type("invalid_request"),
@@ -59,6 +63,7 @@ async def _invalid(_: Request, exc: Exception) -> JSONResponse:
             status=422,
             detail=detail,
             code="invalid_request",
+            field=field,
         )
     )
 
@@ -78,7 +83,8 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         404: "Problem details: no such verdict.",
         413: "Problem details: the request is too large.",
         415: "Problem details: a body that is not UTF-8 JSON (unsupported_media_type).",
-        422: "Problem details: invalid path or query parameters, each named.",
+        422: "Problem details: invalid path, query or header parameters, each named in detail; field is "
+        "the first one's location, e.g. query.as_of_sequence.",
         503: "Problem details: not_ready (the read models are still being restored) or catching_up; "
         "retry after Retry-After seconds.",
     }.items()

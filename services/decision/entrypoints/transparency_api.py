@@ -95,19 +95,19 @@ def add_transparency_routes(
             hashes=[h.hex() for h in path], checkpoint=checkpoint.note,
         )  # fmt: skip
 
-    @app.get("/transparency/checkpoints", responses=PROBLEM_RESPONSES)
+    @app.get("/transparency/checkpoints", operation_id="listCheckpoints", responses=PROBLEM_RESPONSES)
     async def checkpoints() -> Checkpoints:
         """The latest signed checkpoint of every tree (origin ``<base>/<topic>/<partition>``)."""
         found = [verified(c) for c in proofs.checkpoints()]
         return Checkpoints(checkpoints=[CheckpointView(origin=c.origin, topic=c.topic, partition=c.partition,
                                                        size=c.size, note=c.note) for c in found])  # fmt: skip
 
-    @app.get("/transparency/key")
+    @app.get("/transparency/key", operation_id="getVerifierKeys")
     async def key() -> Keys:
         """The verifier keys (Go sumdb/note format) of this deployment's checkpoints."""
         return Keys(keys=keys.texts())
 
-    @app.get("/transparency/inclusion", responses=PROBLEM_RESPONSES)
+    @app.get("/transparency/inclusion", operation_id="getRecordInclusion", responses=PROBLEM_RESPONSES)
     async def record_inclusion(
         topic: Annotated[str, Query(description="A logged topic, without the deployment's prefix.")],
         partition: Annotated[int, Query(ge=0, le=65535)],
@@ -116,7 +116,11 @@ def add_transparency_routes(
         """That the record at ``topic``/``partition``@``offset`` is in the latest checkpoint's tree."""
         return inclusion(topic, partition, offset)
 
-    @app.get("/verdicts/{interview_id}/revisions/{n}/inclusion", responses=PROBLEM_RESPONSES)
+    @app.get(
+        "/verdicts/{interview_id}/revisions/{n}/inclusion",
+        operation_id="getRevisionInclusion",
+        responses=PROBLEM_RESPONSES,
+    )
     async def revision_inclusion(
         request: Request, interview_id: Annotated[Id, Path()], n: Annotated[int, Path(ge=1, le=MAX_SAFE_INT)]
     ) -> InclusionProof:
@@ -129,7 +133,7 @@ def add_transparency_routes(
             )
         return inclusion("decision.events", *found)
 
-    @app.get("/transparency/consistency", responses=PROBLEM_RESPONSES)
+    @app.get("/transparency/consistency", operation_id="getConsistencyProof", responses=PROBLEM_RESPONSES)
     async def consistency(
         origin: Annotated[str, Query()], old: Annotated[int, Query(ge=1)], new: Annotated[int, Query(ge=1)]
     ) -> ConsistencyProof:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram
 
+from services.platform.http_metrics import HttpMetrics
+
 COMMANDS = Counter(
     "interview_commands_total",
     "Commands answered, counted once their transaction committed; status accepted (events appended), "
@@ -33,3 +35,5 @@ TRANSACTIONS_ABORTED = Counter(
     ["reason"],
 )
 PARTITIONS = Gauge("interview_partitions_assigned", "Command partitions this replica owns.")
+HTTP = HttpMetrics()
+"""HTTP requests by method, route template and status, and their latency."""

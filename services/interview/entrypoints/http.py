@@ -7,6 +7,7 @@ import inspect
 import time
 import uuid
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import structlog
 from fastapi import FastAPI, Header, Path, Request, Response
@@ -48,6 +49,7 @@ from services.platform.api_docs import mount_api_docs
 from services.platform.asyncapi_http import mount_asyncapi
 from services.platform.auth import INSECURE_ISSUER, Role, grant_of, install_access, side_of
 from services.platform.http_limits import install_problems
+from services.platform.http_metrics import measure_http
 from services.platform.tracing import context_of, exemplar
 
 log = structlog.get_logger("interview.http")
@@ -168,6 +170,7 @@ def create_app(service: InterviewService, *, fast_lane: bool = True) -> FastAPI:
     _operations(app)
     mount_api_docs(app)
     mount_asyncapi(app)
+    measure_http(app, metrics.HTTP)  # last: it wraps every other middleware, the command lane's too
     return app
 
 
@@ -328,19 +331,36 @@ def _response(request: Request, result: Any, correlation_id: str) -> Response:
             replay_of=result.replay_of,
         )
         response = Response(created.model_dump_json(), status_code=201, media_type="application/json")
+        response.headers["Location"] = _location(result.interview_id)
     response.headers["X-Correlation-Id"] = correlation_id
     return response
 
 
+def _location(interview_id: str) -> str:
+    """Where the outcome of an appended command is read: the interview's verdict, on the query API."""
+    return f"/interviews/{quote(interview_id, safe='')}/verdict"
+
+
+LOCATION_DOC = {
+    "description": "`/interviews/{interview_id}/verdict`: the interview's verdict, read from the decision "
+    "service's query API at that path (this service serves no reads; the verdict follows the events).",
+    "schema": {"type": "string"},
+}
+
+
 def _commands(app: FastAPI) -> None:
-    created: dict[int | str, dict[str, Any]] = {201: {"model": CommandCreated, "description": "Appended."}}
+    created: dict[int | str, dict[str, Any]] = {
+        201: {"model": CommandCreated, "description": "Appended.", "headers": {"Location": LOCATION_DOC}}
+    }
     route: dict[str, Any] = {
         "status_code": 201,
         "response_model": CommandCreated,
         "responses": {**created, **ERRORS},
     }
 
-    @app.post("/interviews/{interview_id}/open", summary="Open an interview", **route)
+    @app.post(
+        "/interviews/{interview_id}/open", operation_id="openInterview", summary="Open an interview", **route
+    )
     async def open_interview(
         request: Request,
         interview_id: InterviewId,
@@ -350,7 +370,7 @@ def _commands(app: FastAPI) -> None:
     ) -> Any:
         return await _submit(request, interview_id, body, key, corr)
 
-    @app.post("/interviews/{interview_id}/stories", summary="Tell a story", **route)
+    @app.post("/interviews/{interview_id}/stories", operation_id="tellStory", summary="Tell a story", **route)
     async def tell_story(
         request: Request,
         interview_id: InterviewId,
@@ -360,7 +380,9 @@ def _commands(app: FastAPI) -> None:
     ) -> Any:
         return await _submit(request, interview_id, body, key, corr)
 
-    @app.post("/interviews/{interview_id}/questions", summary="Ask a question", **route)
+    @app.post(
+        "/interviews/{interview_id}/questions", operation_id="askQuestion", summary="Ask a question", **route
+    )
     async def ask_question(
         request: Request,
         interview_id: InterviewId,
@@ -370,7 +392,12 @@ def _commands(app: FastAPI) -> None:
     ) -> Any:
         return await _submit(request, interview_id, body, key, corr)
 
-    @app.post("/interviews/{interview_id}/answers", summary="Answer a question", **route)
+    @app.post(
+        "/interviews/{interview_id}/answers",
+        operation_id="answerQuestion",
+        summary="Answer a question",
+        **route,
+    )
     async def answer_question(
         request: Request,
         interview_id: InterviewId,
@@ -380,7 +407,12 @@ def _commands(app: FastAPI) -> None:
     ) -> Any:
         return await _submit(request, interview_id, body, key, corr)
 
-    @app.post("/interviews/{interview_id}/assessments", summary="Assess one of the six goals", **route)
+    @app.post(
+        "/interviews/{interview_id}/assessments",
+        operation_id="assessGoal",
+        summary="Assess one of the six goals",
+        **route,
+    )
     async def assess_goal(
         request: Request,
         interview_id: InterviewId,
@@ -390,7 +422,12 @@ def _commands(app: FastAPI) -> None:
     ) -> Any:
         return await _submit(request, interview_id, body, key, corr)
 
-    @app.post("/interviews/{interview_id}/conclusion", summary="Conclude the interview", **route)
+    @app.post(
+        "/interviews/{interview_id}/conclusion",
+        operation_id="concludeInterview",
+        summary="Conclude the interview",
+        **route,
+    )
     async def conclude_interview(
         request: Request,
         interview_id: InterviewId,
@@ -402,12 +439,13 @@ def _commands(app: FastAPI) -> None:
 
 
 def _operations(app: FastAPI) -> None:
-    @app.get("/healthz", summary="Liveness: the process answers")
+    @app.get("/healthz", operation_id="getHealth", summary="Liveness: the process answers")
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     @app.get(
         "/readyz",
+        operation_id="getReadiness",
         summary="Readiness: partitions assigned, state rebuilt, the broker answering",
         responses=responses(503),
     )
@@ -419,7 +457,9 @@ def _operations(app: FastAPI) -> None:
             return problem("unavailable", "the broker does not answer the HTTP front", request)
         return Response('{"status":"ready"}', media_type="application/json")
 
-    @app.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
+    @app.get(
+        "/metrics", operation_id="getMetrics", summary="Prometheus metrics", response_class=PlainTextResponse
+    )
     async def prometheus(request: Request) -> Response:
         # OpenMetrics when asked for: it carries exemplars (the trace id of a sampled request).
         if "application/openmetrics-text" in request.headers.get("accept", ""):

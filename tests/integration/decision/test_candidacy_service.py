@@ -134,13 +134,13 @@ async def test_candidacies_are_published_once_across_a_restart_and_served(
         ) as http:
 
             async def served() -> bool:
-                r = await http.get("/candidacies/cy-e/revisions")
-                return r.status_code == 200 and len(r.json()) == len(published["cy-e"])
+                r = await http.get("/candidacies/cy-e/revisions", params={"limit": 1000})
+                return r.status_code == 200 and len(r.json()["items"]) == len(published["cy-e"])
 
             assert await eventually(served)
             current = (await http.get("/candidacies/cy-b/verdict")).json()["verdict"]
             assert current == latest(published["cy-b"]).model_dump(mode="json")
-            history = (await http.get("/candidacies/cy-b/revisions")).json()
+            history = (await http.get("/candidacies/cy-b/revisions", params={"limit": 1000})).json()["items"]
             times = [datetime.fromisoformat(h["time"]) for h in history]
             assert times == sorted(times)  # a candidacy's revisions never go back in time
             middle = times[len(times) // 2]

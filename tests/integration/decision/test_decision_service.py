@@ -80,8 +80,8 @@ async def test_query_api(
     async with httpx.AsyncClient(base_url=base, timeout=5, headers=service_headers()) as http:
 
         async def settled() -> bool:
-            r = await http.get("/interviews/q-1/revisions")
-            return r.status_code == 200 and len(r.json()) == len(expected)
+            r = await http.get("/interviews/q-1/revisions", params={"limit": 1000})
+            return r.status_code == 200 and len(r.json()["items"]) == len(expected)
 
         assert await eventually(settled)
         current = (await http.get("/interviews/q-1/verdict")).json()
