@@ -80,6 +80,9 @@ WRITES: dict[str, dict[str, Any]] = {
 
 
 INVITE = {"question_id": "q1", "kind": "invite_story", "text": "Tell me a story."}
+QUERIES: dict[str, str] = {}
+"""Query strings of the routes that require one (the transparency proofs, ADR 0026), filled by ``apps``
+from a real signed checkpoint."""
 
 
 def auth(role: Role, sub: str) -> dict[str, str]:
@@ -127,11 +130,29 @@ async def apps(kafka: Broker, kafka_client: dict[str, Any], topics: Topics) -> A
     assert await eventually(verdict_after_all, timeout=60)
     assert await eventually(participants_known, timeout=30)
     assert await eventually(candidacy_and_calibration_served, timeout=60)
+    assert await eventually(lambda: proofs_served(decision, audit), timeout=90)
     yield {"interview": interview, "decision": decision, "topics": topics, "client": kafka_client}
     await decision.aclose()
     stop.set()
     await asyncio.wait_for(task, timeout=15)
     await stop_replica(replica)
+
+
+async def proofs_served(decision: httpx.AsyncClient, audit: dict[str, str]) -> bool:
+    """True once a checkpoint covers the interview's first event and its first verdict revision; fills
+    ``QUERIES`` with the parameters of the proofs against it."""
+    listed = (await decision.get("/transparency/checkpoints")).json().get("checkpoints", [])
+    events = [c for c in listed if c["topic"] == "interview.events" and c["size"] > 0]
+    revision = await decision.get(f"/verdicts/{IID}/revisions/1/inclusion", headers=audit)
+    if not events or revision.status_code != 200:
+        return False
+    first = events[0]
+    QUERIES["/transparency/inclusion"] = f"?topic=interview.events&partition={first['partition']}&offset=0"
+    size = first["size"]
+    QUERIES["/transparency/consistency"] = f"?origin={first['origin']}&old={size}&new={size}"
+    path = "/transparency/inclusion"
+    inclusion = await decision.get(path + QUERIES[path], headers=audit)
+    return inclusion.status_code == 200
 
 
 def cells() -> list[tuple[str, str, Access]]:
@@ -152,6 +173,7 @@ async def call(
     path = path.replace("{interviewer_id}", IN_SCOPE[Role.INTERVIEWER])
     path = path.replace("{asset:path}", next(iter(assets())))  # an API page's script (ADR 0031)
     path = path.replace("{n}", "1")  # the first revision (ADR 0032)
+    path += QUERIES.get(path, "")
     if method == "GET":
         return await http.get(path, headers=headers)
     body = WRITES[route] | {"expected_version": 0 if route == "open" else STALE}
