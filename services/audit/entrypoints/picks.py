@@ -8,7 +8,8 @@ from services.audit.domain.records import LogRecord
 from services.audit.entrypoints.options import fail
 from services.audit.entrypoints.trees import Watch
 
-VERDICT_TYPE = "hiring.decision.verdict_changed.v1"
+VERDICT_TYPES = ("hiring.decision.verdict_changed.v1", "hiring.decision.verdict_changed.v2")
+"""Every version of a verdict revision (policy v1 writes .v1, policy v2 .v2: ADR 0023)."""
 
 
 def pick(
@@ -27,7 +28,7 @@ def pick(
 def _is_revision(record: LogRecord, interview: str, revision: int, policy: str | None) -> bool:
     if record.topic != DECISION_EVENTS or record.subject() != interview or record.value is None:
         return False
-    if record.attributes.get("type") != VERDICT_TYPE:
+    if record.attributes.get("type") not in VERDICT_TYPES:
         return False
     try:
         data = canonical.loads(record.value)
