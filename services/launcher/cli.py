@@ -23,16 +23,17 @@ from services.launcher.check import check
 from services.launcher.privacy import app as privacy_app
 from services.launcher.token_cli import app as token_app
 from services.platform import local_kafka
+from services.platform.cli_habits import app as cli_app
 from services.platform.settings import KafkaSettings
 from services.platform.topics import describe, ensure_topics
 
-app = typer.Typer(
+app = cli_app(
     help="hiring-pipeline: interview and decision services on Apache Kafka.", no_args_is_help=True
 )
-kafka_app = typer.Typer(
+kafka_app = cli_app(
     help="The embedded Apache Kafka broker (real broker, jars from Maven Central).", no_args_is_help=True
 )
-topics_app = typer.Typer(help="Product topics.", no_args_is_help=True)
+topics_app = cli_app(help="Product topics.", no_args_is_help=True)
 app.add_typer(kafka_app, name="kafka")
 app.add_typer(topics_app, name="topics")
 app.add_typer(interview_app, name="interview", help="The interview service (command side).")

@@ -47,8 +47,9 @@ from services.audit.entrypoints.trees import kept_checkpoints, read_trees, verif
 from services.audit.entrypoints.whatif_html import write_html as write_whatif_html
 from services.decision.domain.calibration import CalibrationReport
 from services.decision.domain.policy import versions
+from services.platform.cli_habits import app as cli_app
 
-app = typer.Typer(help="Audit hiring-pipeline: replay history, prove every verdict, as-of, what-if.",
+app = cli_app(help="Audit hiring-pipeline: replay history, prove every verdict, as-of, what-if.",
                   no_args_is_help=True, pretty_exceptions_enable=False)  # fmt: skip
 SCHEMAS: dict[str, type[BaseModel]] = {
     "verify": VerifyReport, "as-of": AsOfReport, "what-if": WhatIfReport, "calibration": CalibrationReport,

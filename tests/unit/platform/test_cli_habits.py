@@ -1,0 +1,136 @@
+"""CLI habits: ``-h`` and ``--version`` everywhere; a misconfiguration is one line and exit 2, before Kafka.
+
+The processes are the real ones (``python -m services.*``): Kafka points at a port nobody listens on with a
+30 s start-up bound, so a check made after connecting would take 30 s and fail the time bound.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from services.audit.entrypoints.cli import app as audit_app
+from services.launcher.cli import app as launcher_app
+from services.platform.cli_habits import listen
+
+ROOT = Path(__file__).resolve().parents[3]
+VERSION = version("hiring-pipeline")
+BOUND_S = 8.0
+"""Generous for a shared, loaded machine: the process itself decides in well under a second (its Python
+imports included, ~0.8 s here); what this rules out is the 30 s Kafka start-up bound."""
+
+
+@pytest.fixture
+def taken_port() -> Iterator[int]:
+    """A port another socket listens on."""
+    with socket.create_server(("127.0.0.1", 0)) as holder:
+        yield holder.getsockname()[1]
+
+
+def _start(args: list[str], **env: str) -> tuple[subprocess.CompletedProcess[str], float]:
+    ours = ("KAFKA_", "INTERVIEW_", "DECISION_", "AUTH_")
+    base = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
+    base |= {"KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9", "KAFKA_STARTUP_WAIT_S": "30",
+             "AUTH_INSECURE_DEV_NO_AUTH": "true"} | env  # fmt: skip
+    began = time.monotonic()
+    done = subprocess.run([sys.executable, *args], cwd=ROOT, env=base, capture_output=True, text=True,
+                          timeout=60)  # fmt: skip
+    return done, time.monotonic() - began
+
+
+def _one_error_line(done: subprocess.CompletedProcess[str], took: float, *words: str) -> str:
+    lines = done.stderr.splitlines()
+    assert done.returncode == 2, done.stderr
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("error: ")
+    for word in words:
+        assert word in lines[0]
+    assert took < BOUND_S
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "port_env"),
+    [
+        (["-m", "services.interview"], "INTERVIEW_PORT"),
+        (["-m", "services.decision", "projector"], "DECISION_PORT"),
+        (["-m", "services.decision", "query"], "DECISION_PORT"),
+    ],
+)
+def test_a_taken_port_is_one_line_and_exit_2_before_kafka(
+    args: list[str], port_env: str, taken_port: int
+) -> None:
+    done, took = _start(args, **{port_env: str(taken_port)})
+    line = _one_error_line(done, took, f"127.0.0.1:{taken_port}", port_env, "Address already in use")
+    assert "Traceback" not in line
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "words"),
+    [
+        (["-m", "services.interview"], {"INTERVIEW_PORT": "99999"}, ["INTERVIEW_PORT=99999", "65535"]),
+        (["-m", "services.decision", "query"], {"DECISION_PORT": "abc"}, ["DECISION_PORT=abc", "integer"]),
+        (["-m", "services.interview"], {"INTERVIEW_LOG_LEVEL": "LOUD"}, ["_LOG_LEVEL=LOUD", "'INFO'"]),
+        (["-m", "services.interview"], {"KAFKA_PARTITIONS": "zero"}, ["KAFKA_PARTITIONS=zero"]),
+        (["-m", "services.decision", "projector"], {"KAFKA_BOOTSTRAP_SERVERS": ""}, ["_BOOTSTRAP_SERVERS"]),
+        (["-m", "services.interview"], {"KAFKA_BOOTSTRAP_SERVERS": ""}, ["KAFKA_BOOTSTRAP_SERVERS"]),
+        (["-m", "services.interview"], {"AUTH_ISSUER": "x"}, ["AUTH_* settings", "choose one"]),
+    ],
+)
+def test_a_bad_or_missing_setting_is_one_line_naming_it(
+    args: list[str], env: dict[str, str], words: list[str]
+) -> None:
+    done, took = _start(args, **env)
+    _one_error_line(done, took, *words)
+
+
+def test_the_bound_socket_serves_the_port_it_names() -> None:
+    with listen("127.0.0.1", 0, "X_PORT") as sock:
+        port = sock.getsockname()[1]
+        with pytest.raises(Exception, match=f"127.0.0.1:{port} \\(X_PORT\\): Address already in use"):
+            listen("127.0.0.1", port, "X_PORT")
+
+
+@pytest.mark.parametrize(
+    ("app", "args"),
+    [
+        (launcher_app, []),
+        (launcher_app, ["decision"]),
+        (launcher_app, ["interview"]),
+        (launcher_app, ["kafka"]),
+        (launcher_app, ["token"]),
+        (audit_app, []),
+        (audit_app, ["checkpoint"]),
+    ],
+)
+def test_every_group_has_version_and_short_help(app: object, args: list[str]) -> None:
+    runner = CliRunner()
+    shown = runner.invoke(app, [*args, "--version"])  # type: ignore[arg-type]
+    assert shown.exit_code == 0
+    assert shown.stdout.strip() == f"hiring-pipeline {VERSION}"
+    helped = runner.invoke(app, [*args, "-h"])  # type: ignore[arg-type]
+    assert helped.exit_code == 0
+    assert "Usage:" in helped.stdout
+
+
+@pytest.mark.parametrize("args", [["kafka", "up", "-h"], ["decision", "parked", "-h"], ["run", "-h"]])
+def test_commands_inherit_short_help(args: list[str]) -> None:
+    helped = CliRunner().invoke(launcher_app, args)
+    assert helped.exit_code == 0
+    assert "Usage:" in helped.stdout
+
+
+def test_the_service_modules_answer_version() -> None:
+    for module in ("services.interview", "services.decision"):
+        done = subprocess.run([sys.executable, "-m", module, "--version"], cwd=ROOT, capture_output=True,
+                              text=True, timeout=60)  # fmt: skip
+        assert (done.returncode, done.stdout.strip()) == (0, f"hiring-pipeline {VERSION}")
