@@ -11,7 +11,6 @@ from pathlib import Path
 
 import httpx
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from schemas.topics import TOPIC_SPECS, Topics
@@ -24,6 +23,7 @@ from services.launcher.privacy import app as privacy_app
 from services.launcher.token_cli import app as token_app
 from services.platform import local_kafka
 from services.platform.cli_habits import app as cli_app
+from services.platform.cli_habits import stdout_console
 from services.platform.settings import KafkaSettings
 from services.platform.topics import describe, ensure_topics
 
@@ -41,7 +41,7 @@ app.add_typer(decision_app, name="decision", help="The decision service: its fou
 app.add_typer(privacy_app, name="privacy", help="Personal data: erase a candidate (crypto-shredding).")
 app.add_typer(token_app, name="token", help="Development bearer tokens (a local signing key).")
 app.command("check")(check)
-console = Console()
+console = stdout_console()
 
 
 def state_dir() -> Path:

@@ -16,10 +16,13 @@ from typing import Any, NoReturn, TypeVar
 import typer
 from pydantic import BaseModel, ValidationError
 from pydantic_settings import BaseSettings
+from rich.console import Console
 
 CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"]}
 """Every typer app: ``-h`` as well as ``--help`` (child commands inherit it from the group)."""
 MISCONFIGURED = 2
+PIPED_WIDTH = 1000
+"""Columns of stdout when it is not a terminal: tables size to their content and no cell is cut."""
 S = TypeVar("S", bound=BaseSettings)
 
 
@@ -54,6 +57,13 @@ def app(**kwargs: Any) -> typer.Typer:
         pass
 
     return group
+
+
+def stdout_console() -> Console:
+    """A rich Console on stdout: the terminal's width, or (piped, no COLUMNS) wide enough for every cell."""
+    if sys.stdout.isatty() or os.environ.get("COLUMNS"):
+        return Console()
+    return Console(width=PIPED_WIDTH)
 
 
 def exit_misconfigured(message: str) -> NoReturn:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 import os
 import socket
 from pathlib import Path
@@ -120,11 +122,22 @@ async def parked_entries(client: dict[str, Any], topics: Topics) -> list[DlqEntr
 
 
 @app.command()
-def parked() -> None:
-    """List parked records: interview, source offset, reason."""
-    settings = DecisionSettings()
-    for e in asyncio.run(parked_entries(settings.kafka.client_kwargs(), Topics(settings.kafka.topic_prefix))):
+def parked(
+    as_json: bool = typer.Option(False, "--json", help="A JSON array of the parked records (empty: [])."),
+) -> None:
+    """List parked records: interview, source offset, reason ("none" when nothing is parked)."""
+    settings = load(DecisionSettings)
+    if not settings.kafka.bootstrap_servers:
+        exit_misconfigured("KAFKA_BOOTSTRAP_SERVERS is not set; point it at a broker (e.g. 127.0.0.1:9092)")
+    topics = Topics(settings.kafka.topic_prefix)
+    entries = asyncio.run(parked_entries(settings.kafka.client_kwargs(), topics))
+    if as_json:
+        typer.echo(json.dumps([dataclasses.asdict(e) for e in entries], indent=2))
+        return
+    for e in entries:
         typer.echo(f"{e.interview_id}\tp{e.partition}@{e.offset}\t{e.code}\t{e.reason}")
+    if not entries:
+        typer.echo("none")
 
 
 async def release(

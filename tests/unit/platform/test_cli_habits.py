@@ -6,6 +6,7 @@ The processes are the real ones (``python -m services.*``): Kafka points at a po
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from schemas.dlq import DlqEntry
 from services.audit.entrypoints.cli import app as audit_app
 from services.launcher.cli import app as launcher_app
 from services.platform.cli_habits import listen
@@ -134,3 +136,47 @@ def test_the_service_modules_answer_version() -> None:
         done = subprocess.run([sys.executable, "-m", module, "--version"], cwd=ROOT, capture_output=True,
                               text=True, timeout=60)  # fmt: skip
         assert (done.returncode, done.stdout.strip()) == (0, f"hiring-pipeline {VERSION}")
+
+
+PARKED = DlqEntry("poison", "unknown_policy", "no v9", "interview.events", 2, 41, "i-1")
+
+
+@pytest.mark.parametrize("found", [[], [PARKED]])
+def test_decision_parked_says_none_or_lists_and_has_json(
+    found: list[DlqEntry], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def entries(client: object, topics: object) -> list[DlqEntry]:
+        return found
+
+    monkeypatch.setattr("services.decision.entrypoints.cli.parked_entries", entries)
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9")
+    runner = CliRunner()
+    text = runner.invoke(launcher_app, ["decision", "parked"])
+    as_json = runner.invoke(launcher_app, ["decision", "parked", "--json"])
+    assert (text.exit_code, as_json.exit_code) == (0, 0)
+    if not found:
+        assert text.stdout == "none\n"
+        assert json.loads(as_json.stdout) == []
+    else:
+        assert text.stdout == "i-1\tp2@41\tunknown_policy\tno v9\n"
+        assert json.loads(as_json.stdout) == [
+            {"kind": "poison", "code": "unknown_policy", "reason": "no v9", "topic": "interview.events",
+             "partition": 2, "offset": 41, "interview_id": "i-1", "dlq_offset": -1}
+        ]  # fmt: skip
+
+
+def test_piped_tables_are_not_cut_at_80_columns() -> None:
+    script = (
+        "from rich.table import Table\n"
+        "from services.platform.cli_habits import stdout_console\n"
+        "table = Table('interview', 'reasons')\n"
+        "table.add_row('i-' + 'x' * 150, 'shallow_exploration ' * 8)\n"
+        "stdout_console().print(table)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "i-" + "x" * 150 in done.stdout
+    assert "shallow_exploration " * 7 + "shallow_exploration" in done.stdout
+    assert "…" not in done.stdout
