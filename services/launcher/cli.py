@@ -24,6 +24,7 @@ from services.launcher.token_cli import app as token_app
 from services.platform import local_kafka
 from services.platform.cli_habits import app as cli_app
 from services.platform.cli_habits import stdout_console
+from services.platform.devkeys import dev_issuer
 from services.platform.settings import KafkaSettings
 from services.platform.topics import describe, ensure_topics
 
@@ -209,11 +210,20 @@ def sample_calibration(
     interview_url: str = typer.Option("http://127.0.0.1:8080", help="The interview service's base URL."),
     interviews: int = typer.Option(36, min=1, help="Interviews to feed."),
     seed: int = typer.Option(13, help="Seed of the sample (the same seed gives the same ratings)."),
-) -> None:
+    token_file: Path = typer.Option(
+        None, envvar="SAMPLE_TOKEN_FILE", help="File holding a bearer token with role service (default: "
+        "one signed by the local development issuer, the one `hiring-pipeline token env` makes trusted).",
+    ),
+) -> None:  # fmt: skip
     """Feed the calibration sample (one interviewer rates 1.6 points low) through the interview service."""
+    # A service token acts for each participant, as the main run's feeder does.
+    token = token_file.read_text().strip() if token_file else dev_issuer().issue(
+        "service", "sample-calibration", ttl_s=3600
+    )  # fmt: skip
+    auth = {"Authorization": f"Bearer {token}"}
 
     async def go() -> int:
-        async with httpx.AsyncClient(base_url=interview_url, timeout=30) as http:
+        async with httpx.AsyncClient(base_url=interview_url, timeout=30, headers=auth) as http:
             fed = await feed_calibration_sample(http, uuid.uuid4().hex[:6], interviews, seed=seed)
         return sum(len(f.event_ids) for f in fed)
 

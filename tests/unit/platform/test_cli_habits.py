@@ -16,13 +16,16 @@ from collections.abc import Iterator
 from importlib.metadata import version
 from pathlib import Path
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
 from schemas.dlq import DlqEntry
 from services.audit.entrypoints.cli import app as audit_app
 from services.launcher.cli import app as launcher_app
+from services.platform.auth import AuthSettings, Verifier
 from services.platform.cli_habits import listen
+from services.platform.devkeys import dev_issuer
 
 ROOT = Path(__file__).resolve().parents[3]
 VERSION = version("hiring-pipeline")
@@ -180,3 +183,24 @@ def test_piped_tables_are_not_cut_at_80_columns() -> None:
     assert "i-" + "x" * 150 in done.stdout
     assert "shallow_exploration " * 7 + "shallow_exploration" in done.stdout
     assert "…" not in done.stdout
+
+
+def test_sample_calibration_sends_a_service_token_the_services_trust(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent: list[str] = []
+
+    async def feed(http: httpx.AsyncClient, run_id: str, interviews: int, *, seed: int) -> list[object]:
+        sent.append(http.headers.get("Authorization", ""))
+        return []
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    monkeypatch.setattr("services.launcher.cli.feed_calibration_sample", feed)
+    done = CliRunner().invoke(launcher_app, ["sample-calibration", "--interview-url", "http://127.0.0.1:9"])
+    assert done.exit_code == 0, done.output
+    assert len(sent) == 1
+    assert sent[0].startswith("Bearer ")
+    env = dev_issuer(tmp_path / "hiring-pipeline" / "auth").env()  # what `token env` makes services trust
+    trusted = AuthSettings(**{k.removeprefix("AUTH_").lower(): v for k, v in env.items()})
+    principal = Verifier(trusted).verify(sent[0].removeprefix("Bearer "))
+    assert "service" in principal.roles
