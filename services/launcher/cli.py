@@ -102,11 +102,13 @@ def kafka_up(
         created, acls = asyncio.run(secure_kafka.provision(info, KafkaSettings()))
     else:
         created = asyncio.run(_provision(info.bootstrap_servers))
-    console.print(
-        f"Apache Kafka {info.version} ready in {took:.1f}s: pid {info.pid}, "
-        f"KAFKA_BOOTSTRAP_SERVERS={info.bootstrap_servers}, data {info.data_dir}"
-    )
-    console.print(f"topics created: {', '.join(created) or 'none (all existed)'}")
+    # One fact per line: a sentence of comma-joined values wraps on a narrow terminal into lines that
+    # end in commas, and the values are what a reader copies.
+    console.print(f"Apache Kafka {info.version} ready in {took:.1f}s (pid {info.pid})", soft_wrap=True,
+                  highlight=False)  # fmt: skip
+    console.print(f"  KAFKA_BOOTSTRAP_SERVERS={info.bootstrap_servers}", soft_wrap=True, highlight=False)
+    console.print(f"  data directory: {info.data_dir}", soft_wrap=True, highlight=False)
+    _print_created(created)
     if info.secure:
         console.print(f"SASL_SSL, SCRAM-SHA-512, {acls} ACLs; environment of each principal:")
         for user in secure_kafka.USERS:
@@ -170,7 +172,17 @@ def topics_create() -> None:
     if not settings.bootstrap_servers:
         raise _fail("KAFKA_BOOTSTRAP_SERVERS is not set")
     created = asyncio.run(_provision(settings.bootstrap_servers))
-    console.print(f"topics created: {', '.join(created) or 'none (all existed)'}")
+    _print_created(created)
+
+
+def _print_created(created: list[str]) -> None:
+    """The topics just created, one per line (none: all existed)."""
+    if not created:
+        console.print("topics created: none (all existed)")
+        return
+    console.print(f"topics created ({len(created)}):", highlight=False)
+    for name in created:
+        console.print(f"  {name}", soft_wrap=True, highlight=False)
 
 
 async def _provision(bootstrap: str) -> list[str]:

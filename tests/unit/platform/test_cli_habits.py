@@ -15,9 +15,11 @@ import time
 from collections.abc import Iterator
 from importlib.metadata import version
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from schemas.dlq import DlqEntry
@@ -204,3 +206,27 @@ def test_sample_calibration_sends_a_service_token_the_services_trust(
     trusted = AuthSettings(**{k.removeprefix("AUTH_").lower(): v for k, v in env.items()})
     principal = Verifier(trusted).verify(sent[0].removeprefix("Bearer "))
     assert "service" in principal.roles
+
+
+def test_kafka_up_prints_one_fact_per_line_without_dangling_commas(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    info = SimpleNamespace(version="4.4.0", pid=4242, bootstrap_servers="127.0.0.1:55095", data_dir=tmp_path,
+                           secure=False)  # fmt: skip
+    topics = ["interview.commands", "interview.command-results", "interview.events", "decision.events"]
+
+    async def provision(bootstrap: str) -> list[str]:
+        return topics
+
+    monkeypatch.setattr("services.launcher.cli.local_kafka.start_broker", lambda *a, **k: info)
+    monkeypatch.setattr("services.launcher.cli.local_kafka.wait_ready", lambda *a, **k: 5.1)
+    monkeypatch.setattr("services.launcher.cli._provision", provision)
+    monkeypatch.setattr("services.launcher.cli.console", Console(width=40))  # a narrow terminal
+    done = CliRunner().invoke(launcher_app, ["kafka", "up", "--data-dir", str(tmp_path)])
+    assert done.exit_code == 0, done.output
+    lines = done.stdout.splitlines()
+    assert lines[0] == "Apache Kafka 4.4.0 ready in 5.1s (pid 4242)"
+    assert lines[1] == "  KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:55095"
+    listed = [line.strip() for line in lines[-len(topics) - 1 :]]
+    assert listed == [f"topics created ({len(topics)}):", *topics]
+    assert not [line for line in lines if line.rstrip().endswith(",")]
