@@ -114,7 +114,7 @@ async def _read(
         offsets = await sizes(client, topics.name(base))
         partitions[base] = len(offsets)
         total = sum(end - begin for begin, end in offsets.values())
-        with progress_bar(f"reading {topics.name(base)}", total, progress) as advance:
+        with progress_bar(f"reading {topics.name(base)}", total, progress, bound=True) as advance:
             out[base] = await read_topic(client, topics, base, advance)
     return out, partitions
 
@@ -188,7 +188,7 @@ async def _spool(
     candidacy: list[LogRecord] = []  # nor one without decision.candidacies candidacy revisions
     for base in [b for b in AUDITED_TOPICS if b in REQUIRED_TOPICS or topics.name(b) in present]:
         total = sum(end - begin for begin, end in (await sizes(client, topics.name(base))).values())
-        with progress_bar(f"reading {topics.name(base)}", total, progress) as advance:
+        with progress_bar(f"reading {topics.name(base)}", total, progress, bound=True) as advance:
             chunk: list[LogRecord] = []
             async for record in stream_topic(client, topics, base, advance):
                 if base in (DLQ, CANDIDACY_EVENTS):
