@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from schemas.topics import TOPIC_SPECS, Topics
@@ -23,7 +24,7 @@ from services.launcher.privacy import app as privacy_app
 from services.launcher.token_cli import app as token_app
 from services.platform import local_kafka
 from services.platform.cli_habits import app as cli_app
-from services.platform.cli_habits import stdout_console
+from services.platform.cli_habits import load, stdout_console
 from services.platform.devkeys import dev_issuer
 from services.platform.settings import KafkaSettings
 from services.platform.topics import describe, ensure_topics
@@ -52,7 +53,8 @@ def state_dir() -> Path:
 
 
 def _fail(message: str) -> typer.Exit:
-    console.print(f"[red]error:[/red] {message}")
+    """One ``error:`` line on stderr (stdout stays the command's output) and exit code 2."""
+    Console(stderr=True).print(f"[red]error:[/red] {message}", soft_wrap=True, highlight=False)
     return typer.Exit(code=2)
 
 
@@ -99,7 +101,7 @@ def kafka_up(
     except (local_kafka.MissingPrerequisiteError, local_kafka.BrokerStartError) as exc:
         raise _fail(str(exc)) from None
     if info.secure:
-        created, acls = asyncio.run(secure_kafka.provision(info, KafkaSettings()))
+        created, acls = asyncio.run(secure_kafka.provision(info, load(KafkaSettings)))
     else:
         created = asyncio.run(_provision(info.bootstrap_servers))
     # One fact per line: a sentence of comma-joined values wraps on a narrow terminal into lines that
@@ -159,7 +161,7 @@ def kafka_status(data_dir: Path = typer.Option(None, help="Data directory given 
         f"running: pid {info.pid} at {info.bootstrap_servers} "
         f"(Kafka {info.version}, {info.security_protocol})"
     )
-    settings = KafkaSettings()
+    settings = load(KafkaSettings)
     if info.secure:
         settings = secure_kafka.user_settings(info, local_kafka.ADMIN_USER, settings)
     _print_topics(settings.model_copy(update={"bootstrap_servers": info.bootstrap_servers}))
@@ -168,7 +170,7 @@ def kafka_status(data_dir: Path = typer.Option(None, help="Data directory given 
 @topics_app.command("create")
 def topics_create() -> None:
     """Create the product topics on KAFKA_BOOTSTRAP_SERVERS (idempotent)."""
-    settings = KafkaSettings()
+    settings = load(KafkaSettings)
     if not settings.bootstrap_servers:
         raise _fail("KAFKA_BOOTSTRAP_SERVERS is not set")
     created = asyncio.run(_provision(settings.bootstrap_servers))
@@ -186,7 +188,7 @@ def _print_created(created: list[str]) -> None:
 
 
 async def _provision(bootstrap: str) -> list[str]:
-    settings = KafkaSettings().model_copy(update={"bootstrap_servers": bootstrap})
+    settings = load(KafkaSettings).model_copy(update={"bootstrap_servers": bootstrap})
     return await ensure_topics(
         settings.client_kwargs(),
         Topics(settings.topic_prefix),

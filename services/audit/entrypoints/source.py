@@ -22,6 +22,7 @@ from services.audit.adapters.kafka import (
 from services.audit.adapters.spool import CHUNK, Spool
 from services.audit.domain.records import AUDITED_TOPICS, REQUIRED_TOPICS, LogRecord
 from services.audit.entrypoints.progress import progress_bar
+from services.platform.cli_habits import load as load_settings
 from services.platform.settings import KafkaSettings
 
 
@@ -59,7 +60,7 @@ class Source:
 
 def settings(bootstrap: str | None, prefix: str | None) -> KafkaSettings:
     """``KAFKA_*`` settings with the command-line overrides applied."""
-    found = KafkaSettings()
+    found = load_settings(KafkaSettings)  # a bad KAFKA_* value: one line, exit 2
     updates = {k: v for k, v in (("bootstrap_servers", bootstrap), ("topic_prefix", prefix)) if v is not None}
     found = found.model_copy(update=updates)
     if not found.bootstrap_servers:
