@@ -1,8 +1,8 @@
-"""``python -m services.interview``: run the interview service (HTTP + writer) from the environment."""
+"""``python -m services.interview [serve|reset-state]`` (default: serve: HTTP + writer, from env)."""
 
 import sys
 
-from services.interview.entrypoints.run import main
+from services.interview.entrypoints.cli import app
 
 if __name__ == "__main__":
-    sys.exit(main())
+    app(args=sys.argv[1:] or ["serve"], prog_name="python -m services.interview")

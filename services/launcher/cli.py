@@ -23,16 +23,19 @@ from services.launcher.check import check
 from services.launcher.privacy import app as privacy_app
 from services.launcher.token_cli import app as token_app
 from services.platform import local_kafka
+from services.platform.cli_habits import app as cli_app
+from services.platform.cli_habits import load, stdout_console
+from services.platform.devkeys import dev_issuer
 from services.platform.settings import KafkaSettings
 from services.platform.topics import describe, ensure_topics
 
-app = typer.Typer(
+app = cli_app(
     help="hiring-pipeline: interview and decision services on Apache Kafka.", no_args_is_help=True
 )
-kafka_app = typer.Typer(
+kafka_app = cli_app(
     help="The embedded Apache Kafka broker (real broker, jars from Maven Central).", no_args_is_help=True
 )
-topics_app = typer.Typer(help="Product topics.", no_args_is_help=True)
+topics_app = cli_app(help="Product topics.", no_args_is_help=True)
 app.add_typer(kafka_app, name="kafka")
 app.add_typer(topics_app, name="topics")
 app.add_typer(interview_app, name="interview", help="The interview service (command side).")
@@ -40,7 +43,7 @@ app.add_typer(decision_app, name="decision", help="The decision service: its fou
 app.add_typer(privacy_app, name="privacy", help="Personal data: erase a candidate (crypto-shredding).")
 app.add_typer(token_app, name="token", help="Development bearer tokens (a local signing key).")
 app.command("check")(check)
-console = Console()
+console = stdout_console()
 
 
 def state_dir() -> Path:
@@ -50,7 +53,8 @@ def state_dir() -> Path:
 
 
 def _fail(message: str) -> typer.Exit:
-    console.print(f"[red]error:[/red] {message}")
+    """One ``error:`` line on stderr (stdout stays the command's output) and exit code 2."""
+    Console(stderr=True).print(f"[red]error:[/red] {message}", soft_wrap=True, highlight=False)
     return typer.Exit(code=2)
 
 
@@ -97,14 +101,16 @@ def kafka_up(
     except (local_kafka.MissingPrerequisiteError, local_kafka.BrokerStartError) as exc:
         raise _fail(str(exc)) from None
     if info.secure:
-        created, acls = asyncio.run(secure_kafka.provision(info, KafkaSettings()))
+        created, acls = asyncio.run(secure_kafka.provision(info, load(KafkaSettings)))
     else:
         created = asyncio.run(_provision(info.bootstrap_servers))
-    console.print(
-        f"Apache Kafka {info.version} ready in {took:.1f}s: pid {info.pid}, "
-        f"KAFKA_BOOTSTRAP_SERVERS={info.bootstrap_servers}, data {info.data_dir}"
-    )
-    console.print(f"topics created: {', '.join(created) or 'none (all existed)'}")
+    # One fact per line: a sentence of comma-joined values wraps on a narrow terminal into lines that
+    # end in commas, and the values are what a reader copies.
+    console.print(f"Apache Kafka {info.version} ready in {took:.1f}s (pid {info.pid})", soft_wrap=True,
+                  highlight=False)  # fmt: skip
+    console.print(f"  KAFKA_BOOTSTRAP_SERVERS={info.bootstrap_servers}", soft_wrap=True, highlight=False)
+    console.print(f"  data directory: {info.data_dir}", soft_wrap=True, highlight=False)
+    _print_created(created)
     if info.secure:
         console.print(f"SASL_SSL, SCRAM-SHA-512, {acls} ACLs; environment of each principal:")
         for user in secure_kafka.USERS:
@@ -155,7 +161,7 @@ def kafka_status(data_dir: Path = typer.Option(None, help="Data directory given 
         f"running: pid {info.pid} at {info.bootstrap_servers} "
         f"(Kafka {info.version}, {info.security_protocol})"
     )
-    settings = KafkaSettings()
+    settings = load(KafkaSettings)
     if info.secure:
         settings = secure_kafka.user_settings(info, local_kafka.ADMIN_USER, settings)
     _print_topics(settings.model_copy(update={"bootstrap_servers": info.bootstrap_servers}))
@@ -164,15 +170,25 @@ def kafka_status(data_dir: Path = typer.Option(None, help="Data directory given 
 @topics_app.command("create")
 def topics_create() -> None:
     """Create the product topics on KAFKA_BOOTSTRAP_SERVERS (idempotent)."""
-    settings = KafkaSettings()
+    settings = load(KafkaSettings)
     if not settings.bootstrap_servers:
         raise _fail("KAFKA_BOOTSTRAP_SERVERS is not set")
     created = asyncio.run(_provision(settings.bootstrap_servers))
-    console.print(f"topics created: {', '.join(created) or 'none (all existed)'}")
+    _print_created(created)
+
+
+def _print_created(created: list[str]) -> None:
+    """The topics just created, one per line (none: all existed)."""
+    if not created:
+        console.print("topics created: none (all existed)")
+        return
+    console.print(f"topics created ({len(created)}):", highlight=False)
+    for name in created:
+        console.print(f"  {name}", soft_wrap=True, highlight=False)
 
 
 async def _provision(bootstrap: str) -> list[str]:
-    settings = KafkaSettings().model_copy(update={"bootstrap_servers": bootstrap})
+    settings = load(KafkaSettings).model_copy(update={"bootstrap_servers": bootstrap})
     return await ensure_topics(
         settings.client_kwargs(),
         Topics(settings.topic_prefix),
@@ -208,11 +224,20 @@ def sample_calibration(
     interview_url: str = typer.Option("http://127.0.0.1:8080", help="The interview service's base URL."),
     interviews: int = typer.Option(36, min=1, help="Interviews to feed."),
     seed: int = typer.Option(13, help="Seed of the sample (the same seed gives the same ratings)."),
-) -> None:
+    token_file: Path = typer.Option(
+        None, envvar="SAMPLE_TOKEN_FILE", help="File holding a bearer token with role service (default: "
+        "one signed by the local development issuer, the one `hiring-pipeline token env` makes trusted).",
+    ),
+) -> None:  # fmt: skip
     """Feed the calibration sample (one interviewer rates 1.6 points low) through the interview service."""
+    # A service token acts for each participant, as the main run's feeder does.
+    token = token_file.read_text().strip() if token_file else dev_issuer().issue(
+        "service", "sample-calibration", ttl_s=3600
+    )  # fmt: skip
+    auth = {"Authorization": f"Bearer {token}"}
 
     async def go() -> int:
-        async with httpx.AsyncClient(base_url=interview_url, timeout=30) as http:
+        async with httpx.AsyncClient(base_url=interview_url, timeout=30, headers=auth) as http:
             fed = await feed_calibration_sample(http, uuid.uuid4().hex[:6], interviews, seed=seed)
         return sum(len(f.event_ids) for f in fed)
 

@@ -6,11 +6,12 @@ import asyncio
 
 import typer
 from aiokafka.errors import KafkaError
-from rich.console import Console
 
 from schemas.sealed import ERASED
 from schemas.topics import Topics
 from services.interview.entrypoints.settings import InterviewSettings, writer_group
+from services.platform.cli_habits import app as cli_app
+from services.platform.cli_habits import stdout_console
 from services.platform.logging import configure_logging
 from services.platform.privacy.crypto import KekError, new_kek_text
 from services.platform.privacy.erase import erase_candidate
@@ -19,8 +20,8 @@ from services.platform.privacy.settings import PrivacySettings
 from services.platform.privacy.tail import STATED_BOUND_S
 from services.platform.settings import KafkaSettings
 
-app = typer.Typer(help="Personal data: erase a candidate (crypto-shredding).", no_args_is_help=True)
-console = Console()
+app = cli_app(help="Personal data: erase a candidate (crypto-shredding).", no_args_is_help=True)
+console = stdout_console()
 
 
 @app.command("erase")

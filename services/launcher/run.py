@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from rich.console import Console
 
 from schemas.topics import Topics
 from services.launcher import secure_kafka
@@ -31,11 +30,12 @@ from services.launcher.principals import AUDIT, DECISION, INTERVIEW
 from services.launcher.report import print_verdict
 from services.launcher.samples import CHECKLIST, STORY_FIRST, Step, feed
 from services.platform.broker import Broker, kafka_broker
+from services.platform.cli_habits import stdout_console
 from services.platform.devkeys import DevIssuer, dev_issuer
 from services.platform.local_kafka import pid_alive, port_or_free
 from services.platform.topics import ensure_topics
 
-console = Console()
+console = stdout_console()
 
 
 @dataclass

@@ -7,9 +7,10 @@ from pathlib import Path
 import typer
 
 from services.platform.auth import Role
+from services.platform.cli_habits import app as cli_app
 from services.platform.devkeys import dev_issuer, parse_ttl
 
-app = typer.Typer(
+app = cli_app(
     help="Development tokens signed by a local key (production: your OIDC provider).", no_args_is_help=True
 )
 _DIR = typer.Option(None, "--dir", help="Key directory (default: $XDG_STATE_HOME/hiring-pipeline/auth).")

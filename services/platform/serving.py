@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import socket
 from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
@@ -58,6 +59,13 @@ class Http:
     app: Any
     host: str
     port: int
+    sock: socket.socket | None = None
+    """Bound before start-up (``cli_habits.listen``): a taken port fails before Kafka is touched."""
+
+    @property
+    def bound_port(self) -> int:
+        """The port served (the socket's own when bound: port 0 picks a free one)."""
+        return int(self.sock.getsockname()[1]) if self.sock is not None else self.port
 
 
 class QuietServer(uvicorn.Server):
@@ -117,9 +125,10 @@ async def run_service(service: Service, http: Http | None, stop: asyncio.Event) 
             await service.stop()
         return False
     server = http_server(http) if http is not None else None
-    serving = asyncio.create_task(server.serve(), name=f"{service.name}-http") if server else None
+    sockets = [http.sock] if http is not None and http.sock is not None else None
+    serving = asyncio.create_task(server.serve(sockets), name=f"{service.name}-http") if server else None
     waiters = [asyncio.create_task(stop.wait()), asyncio.create_task(service.failed.wait())]
-    log.info("service started", service=service.name, port=http.port if http else None)
+    log.info("service started", service=service.name, port=http.bound_port if http else None)
     await asyncio.wait([*waiters, *([serving] if serving else [])], return_when=asyncio.FIRST_COMPLETED)
     if serving is not None and serving.done() and not stop.is_set():
         log.error("http server ended on its own", service=service.name, error=repr(serving.exception()))

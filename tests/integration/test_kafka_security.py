@@ -328,7 +328,7 @@ def test_cli_up_secure_env_status_down(tmp_path: Path) -> None:
     again = subprocess.run([*cli, "up", "--secure", "--data-dir", str(plain_dir)], env=env,
                            capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
     assert again.returncode == 2
-    assert "formatted without --secure" in again.stdout
+    assert "formatted without --secure" in again.stderr  # errors go to stderr
 
 
 @pytest.mark.slow

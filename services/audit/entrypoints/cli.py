@@ -11,7 +11,6 @@ from pathlib import Path
 
 import typer
 from pydantic import BaseModel
-from rich.console import Console
 
 from schemas.envelope import format_time
 from services.audit.domain.asof import as_of
@@ -47,8 +46,10 @@ from services.audit.entrypoints.trees import kept_checkpoints, read_trees, verif
 from services.audit.entrypoints.whatif_html import write_html as write_whatif_html
 from services.decision.domain.calibration import CalibrationReport
 from services.decision.domain.policy import versions
+from services.platform.cli_habits import app as cli_app
+from services.platform.cli_habits import stdout_console
 
-app = typer.Typer(help="Audit hiring-pipeline: replay history, prove every verdict, as-of, what-if.",
+app = cli_app(help="Audit hiring-pipeline: replay history, prove every verdict, as-of, what-if.",
                   no_args_is_help=True, pretty_exceptions_enable=False)  # fmt: skip
 SCHEMAS: dict[str, type[BaseModel]] = {
     "verify": VerifyReport, "as-of": AsOfReport, "what-if": WhatIfReport, "calibration": CalibrationReport,
@@ -86,7 +87,7 @@ def verify(
     if as_json:
         emit(audit.report, True, None)
     else:
-        print_verify(Console(), audit.report, limit)
+        print_verify(stdout_console(), audit.report, limit)
     raise typer.Exit(0 if audit.report.ok else 1)
 
 
@@ -163,7 +164,7 @@ def calibration_command(
     if as_json:
         typer.echo(report.model_dump_json(indent=2))
     else:
-        print_calibration(Console(), report)
+        print_calibration(stdout_console(), report)
 
 
 app.command("export")(export_command)

@@ -15,6 +15,7 @@ from rich.console import Console
 from services.audit.domain.report import Model
 from services.audit.entrypoints.progress import stderr_console
 from services.audit.entrypoints.source import Source, SourceError, Spooled, load, load_spooled
+from services.platform.cli_habits import stdout_console
 
 FROM = typer.Option(None, "--from", help="Read a JSONL export directory instead of Kafka.")
 PREFIX = typer.Option(None, "--topic-prefix", help="Topic name prefix (default: KAFKA_TOPIC_PREFIX).")
@@ -36,7 +37,7 @@ def emit(report: M, as_json: bool, table: Callable[[Console, M], None] | None) -
     if as_json:
         typer.echo(report.model_dump_json(indent=2))
     elif table is not None:
-        table(Console(), report)
+        table(stdout_console(), report)
 
 
 def parse_time(text: str | None) -> datetime | None:

@@ -1,4 +1,10 @@
-"""A rich progress bar that shows events per second (on stderr, so ``--json`` stays clean)."""
+"""A rich progress bar in events: count, events per second, elapsed and ETA (on stderr: ``--json`` stays
+clean).
+
+Reading a topic, the total known up front is its offset span, which also counts transaction markers and
+aborted records (about half the offsets of a transactional topic): an upper bound. Those bars count the
+events actually read, and the finished bar shows that count, the same the report's summary counts.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ from rich.progress import (
     Task,
     TextColumn,
     TimeElapsedColumn,
+    TimeRemainingColumn,
 )
 from rich.text import Text
 
@@ -35,10 +42,15 @@ def stderr_console() -> Console:
 
 
 @contextmanager
-def progress_bar(label: str, total: int | None, enabled: bool = True) -> Iterator[Advance]:
-    """Yield ``advance(n)``; shows a bar with events/s while the block runs."""
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), RateColumn(),
-               TimeElapsedColumn())  # fmt: skip
+def progress_bar(
+    label: str, total: int | None, enabled: bool = True, *, bound: bool = False
+) -> Iterator[Advance]:
+    """Yield ``advance(n)``; a bar with events, events/s, elapsed time and ETA while the block runs.
+
+    ``bound``: ``total`` is an upper bound (a topic's offsets); the finished bar shows the events counted.
+    """
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("events"),
+               RateColumn(), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())  # fmt: skip
     with Progress(*columns, console=stderr_console(), disable=not enabled) as bar:
         task = bar.add_task(label, total=total)
 
@@ -46,5 +58,8 @@ def progress_bar(label: str, total: int | None, enabled: bool = True) -> Iterato
             bar.advance(task, n)
 
         yield advance
-        if total is not None:
-            bar.update(task, completed=max(total, bar.tasks[0].completed))
+        done = bar.tasks[0].completed
+        if bound:
+            bar.update(task, total=done)
+        elif total is not None:
+            bar.update(task, completed=max(total, done))

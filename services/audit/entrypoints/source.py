@@ -22,6 +22,7 @@ from services.audit.adapters.kafka import (
 from services.audit.adapters.spool import CHUNK, Spool
 from services.audit.domain.records import AUDITED_TOPICS, REQUIRED_TOPICS, LogRecord
 from services.audit.entrypoints.progress import progress_bar
+from services.platform.cli_habits import load as load_settings
 from services.platform.settings import KafkaSettings
 
 
@@ -59,7 +60,7 @@ class Source:
 
 def settings(bootstrap: str | None, prefix: str | None) -> KafkaSettings:
     """``KAFKA_*`` settings with the command-line overrides applied."""
-    found = KafkaSettings()
+    found = load_settings(KafkaSettings)  # a bad KAFKA_* value: one line, exit 2
     updates = {k: v for k, v in (("bootstrap_servers", bootstrap), ("topic_prefix", prefix)) if v is not None}
     found = found.model_copy(update=updates)
     if not found.bootstrap_servers:
@@ -114,7 +115,7 @@ async def _read(
         offsets = await sizes(client, topics.name(base))
         partitions[base] = len(offsets)
         total = sum(end - begin for begin, end in offsets.values())
-        with progress_bar(f"reading {topics.name(base)}", total, progress) as advance:
+        with progress_bar(f"reading {topics.name(base)}", total, progress, bound=True) as advance:
             out[base] = await read_topic(client, topics, base, advance)
     return out, partitions
 
@@ -188,7 +189,7 @@ async def _spool(
     candidacy: list[LogRecord] = []  # nor one without decision.candidacies candidacy revisions
     for base in [b for b in AUDITED_TOPICS if b in REQUIRED_TOPICS or topics.name(b) in present]:
         total = sum(end - begin for begin, end in (await sizes(client, topics.name(base))).values())
-        with progress_bar(f"reading {topics.name(base)}", total, progress) as advance:
+        with progress_bar(f"reading {topics.name(base)}", total, progress, bound=True) as advance:
             chunk: list[LogRecord] = []
             async for record in stream_topic(client, topics, base, advance):
                 if base in (DLQ, CANDIDACY_EVENTS):

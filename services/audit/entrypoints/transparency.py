@@ -14,7 +14,6 @@ from typing import TypeVar
 
 import typer
 from aiokafka.errors import KafkaError
-from rich.console import Console
 
 from schemas import checkpoint as notes
 from schemas.checkpoint import Checkpoint, NoteError
@@ -27,14 +26,16 @@ from services.audit.entrypoints.options import FROM, PREFIX, QUIET, SERVERS, fai
 from services.audit.entrypoints.picks import pick
 from services.audit.entrypoints.source import SourceError, settings
 from services.audit.entrypoints.trees import Trees, Watch, kept_checkpoints, read_trees, signer, verifiers
+from services.platform.cli_habits import app as cli_app
+from services.platform.cli_habits import stdout_console
 
 M = TypeVar("M", InclusionProof, ConsistencyProof)
 
-checkpoint_app = typer.Typer(help="Keep the log's signed checkpoints, check them, cosign them (witness).",
+checkpoint_app = cli_app(help="Keep the log's signed checkpoints, check them, cosign them (witness).",
                              no_args_is_help=True)  # fmt: skip
 DIR = typer.Option(..., "--dir", help="Directory of kept checkpoints (<origin>@<size>.note, .leaves).")
 KEY = typer.Option([], "--key", help="The log's verifier key (name+hexid+base64, or a file); repeatable.")
-out = Console()
+out = stdout_console()
 
 
 @checkpoint_app.command("save")

@@ -91,7 +91,7 @@ async def _kafka_trees(client: dict[str, Any], topics: Topics, builder: _Builder
     present = await existing_topics(client)
     for base in [b for b in LOGGED_TOPICS if topics.name(b) in present]:
         total = sum(end - begin for begin, end in (await sizes(client, topics.name(base))).values())
-        with progress_bar(f"hashing {topics.name(base)}", total, progress) as advance:
+        with progress_bar(f"hashing {topics.name(base)}", total, progress, bound=True) as advance:
             async for record in stream_topic(client, topics, base, advance):
                 builder.add(record)
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 import os
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +18,14 @@ from schemas.topics import Topics
 from services.decision.adapters.records import dlq_entry, release_record
 from services.decision.domain.dlq import latest_words
 from services.decision.entrypoints.settings import DecisionSettings, Role
+from services.platform.cli_habits import app as cli_app
+from services.platform.cli_habits import exit_misconfigured, listen_or_exit, load
 from services.platform.log_reader import read_all
 from services.platform.logging import configure_logging
 from services.platform.serving import stop_on_signals
 from services.platform.tracing import configure_tracing
 
-app = typer.Typer(
+app = cli_app(
     help="The decision service: four roles (projector, candidacy, query, notary), each its own process "
     "(ADR 0016, 0026).",
     no_args_is_help=True,
@@ -59,27 +64,33 @@ def serve(port: int = PORT) -> None:
 
 
 def _run(role: Role, port: int | None) -> None:
-    """Run ``role`` until SIGTERM/SIGINT; Kafka from KAFKA_*, the rest from DECISION_*."""
-    settings = DecisionSettings()
+    """Run ``role`` until SIGTERM/SIGINT; Kafka from KAFKA_*, the rest from DECISION_*.
+
+    Every misconfiguration (a bad or missing setting, a taken port) exits 2 with one line before Kafka.
+    """
+    settings = load(DecisionSettings)
     if port is not None:
         settings = settings.model_copy(update={"port": port})
-    configure_logging(settings.log_level, settings.log_json)
-    configure_tracing("decision")  # one service in traces; the role is in the logs and metrics
+    if not settings.kafka.bootstrap_servers:
+        exit_misconfigured("KAFKA_BOOTSTRAP_SERVERS is not set; point it at a broker (e.g. 127.0.0.1:9092)")
     serves_reads = role in (Role.QUERY, Role.SERVE)  # the projectors answer probes and metrics only
     for problem in settings.auth.problems() if serves_reads else []:
-        typer.echo(f"error: {problem}", err=True)
-        raise typer.Exit(2)
-    if not asyncio.run(_serve(settings, role)):
+        exit_misconfigured(problem)
+    where = "--port" if port is not None else "DECISION_HOST, DECISION_PORT"
+    sock = listen_or_exit(settings.host, settings.port_of(role), where)
+    configure_logging(settings.log_level, settings.log_json)
+    configure_tracing("decision")  # one service in traces; the role is in the logs and metrics
+    if not asyncio.run(_serve(settings, role, sock)):
         raise typer.Exit(1)  # a part failed (logged): let the supervisor restart us
 
 
-async def _serve(settings: DecisionSettings, role: Role) -> bool:
+async def _serve(settings: DecisionSettings, role: Role, sock: socket.socket) -> bool:
     from services.decision.entrypoints.service import run_role
 
     stop = asyncio.Event()
     stop_on_signals(stop)
     try:
-        await run_role(settings, role, stop)
+        await run_role(settings, role, stop, sock=sock)
     except RuntimeError:
         return False
     return True
@@ -111,11 +122,22 @@ async def parked_entries(client: dict[str, Any], topics: Topics) -> list[DlqEntr
 
 
 @app.command()
-def parked() -> None:
-    """List parked records: interview, source offset, reason."""
-    settings = DecisionSettings()
-    for e in asyncio.run(parked_entries(settings.kafka.client_kwargs(), Topics(settings.kafka.topic_prefix))):
+def parked(
+    as_json: bool = typer.Option(False, "--json", help="A JSON array of the parked records (empty: [])."),
+) -> None:
+    """List parked records: interview, source offset, reason ("none" when nothing is parked)."""
+    settings = load(DecisionSettings)
+    if not settings.kafka.bootstrap_servers:
+        exit_misconfigured("KAFKA_BOOTSTRAP_SERVERS is not set; point it at a broker (e.g. 127.0.0.1:9092)")
+    topics = Topics(settings.kafka.topic_prefix)
+    entries = asyncio.run(parked_entries(settings.kafka.client_kwargs(), topics))
+    if as_json:
+        typer.echo(json.dumps([dataclasses.asdict(e) for e in entries], indent=2))
+        return
+    for e in entries:
         typer.echo(f"{e.interview_id}\tp{e.partition}@{e.offset}\t{e.code}\t{e.reason}")
+    if not entries:
+        typer.echo("none")
 
 
 async def release(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import socket
 from collections.abc import Coroutine
 from typing import Any
 
@@ -138,16 +139,18 @@ def _app(runtime: RoleRuntime, service: DecisionService) -> FastAPI:
 
 
 async def run_role(
-    settings: DecisionSettings, role: Role, stop_event: asyncio.Event, runtime: RoleRuntime | None = None
+    settings: DecisionSettings, role: Role, stop_event: asyncio.Event, runtime: RoleRuntime | None = None,
+    sock: socket.socket | None = None,
 ) -> None:
     """Run ``role`` until ``stop_event`` is set, then finish or abort the open batch, leave the group and
-    return. ``runtime``: one built by ``build_role`` for the same role (to watch it), else a new one.
+    return. ``runtime``: one built by ``build_role`` for the same role (to watch it), else a new one;
+    ``sock``: the HTTP socket bound before start-up (``cli_habits.listen``), else uvicorn binds it.
 
     Raises when a part failed: a crashed part must not look like a clean stop (the supervisor restarts).
     """
     runtime = runtime or build_role(settings, role)
     service = DecisionService(settings, role, _parts(runtime, settings))
-    http = Http(_app(runtime, service), settings.host, settings.port_of(role))
+    http = Http(_app(runtime, service), settings.host, settings.port_of(role), sock)
     with young_gc_threshold():
         clean = await run_service(service, http, stop_event)
     if not clean:

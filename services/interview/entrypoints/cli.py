@@ -6,7 +6,9 @@ import os
 
 import typer
 
-app = typer.Typer(help="The interview service (command side).", no_args_is_help=True)
+from services.platform.cli_habits import app as cli_app
+
+app = cli_app(help="The interview service (command side).", no_args_is_help=True)
 
 
 @app.command()
