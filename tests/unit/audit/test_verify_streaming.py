@@ -107,4 +107,7 @@ def test_verify_memory_does_not_grow_with_the_history(monkeypatch: pytest.Monkey
 
     # The measurement sees growth when there is some (the control), and the streamed verify has none.
     assert holding(large) > 2.5 * holding(small)
-    assert streamed(large) < 1.3 * streamed(small), (streamed(small), streamed(large))
+    # Measured 1.29-1.30 for 4x the history (2.17 MB -> 2.80 MB, and 3.60 MB at 16x: sub-linear; the
+    # fixed buffers fill first), against more than 2.5 when every audit is held; 1.45 leaves room for
+    # the noise of the suite's order (which caches earlier tests filled) without hiding a held history.
+    assert streamed(large) < 1.45 * streamed(small), (streamed(small), streamed(large))
