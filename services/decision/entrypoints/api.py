@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 import structlog
-from fastapi import FastAPI, Header, Path, Query, Request, Response
+from fastapi import FastAPI, Path, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
 from schemas.common import MAX_SAFE_INT, Id
@@ -19,10 +19,12 @@ from services.decision.entrypoints.paging import (
     DEFAULT_LIMIT,
     LINK_DOC,
     Cursor,
+    IfNoneMatch,
     Limit,
     Page,
-    link_next,
+    RevisionNumber,
     page_of,
+    page_response,
 )
 from services.decision.entrypoints.probes import BrokerProbe, Probes, add_probes
 from services.decision.entrypoints.problems import (
@@ -39,7 +41,6 @@ from services.platform.api_docs import mount_api_docs
 from services.platform.asyncapi_http import mount_asyncapi
 from services.platform.auth import Scope, grant_of, install_access
 from services.platform.conditional import (
-    IF_NONE_MATCH_DOC,
     IMMUTABLE,
     REVALIDATE,
     cached_responses,
@@ -49,10 +50,6 @@ from services.platform.http_metrics import measure_http
 
 log = structlog.get_logger("decision.api")
 InterviewId = Annotated[Id, Path(description="The interview id.")]
-IfNoneMatch = Annotated[
-    str | None, Header(alias="If-None-Match", max_length=2000, description=IF_NONE_MATCH_DOC)
-]
-
 
 class Revision(BaseModel):
     """One published revision: its CloudEvents id, time (of its cause), cause, and the verdict data.
@@ -170,8 +167,7 @@ def create_app(query: QueryRuntime, probes: Probes, broker: BrokerProbe | None =
         view, found = history(request, interview_id)
         part, after = page_of(request, found, limit, cursor)
         page = Page[Revision](items=[_revision(e, view) for e in part], next=after)
-        control = REVALIDATE if page.next is None else IMMUTABLE
-        return link_next(conditional(request, page.model_dump_json(by_alias=True), control), page)
+        return page_response(request, page)
 
     @app.get(
         "/interviews/{interview_id}/revisions/{n}",
@@ -182,7 +178,7 @@ def create_app(query: QueryRuntime, probes: Probes, broker: BrokerProbe | None =
     async def revision(
         request: Request,
         interview_id: InterviewId,
-        n: Annotated[int, Path(ge=1, le=MAX_SAFE_INT, description="The revision's number, 1 the first.")],
+        n: RevisionNumber,
         _if_none_match: IfNoneMatch = None,
     ) -> Response:
         """Revision ``n`` of an interview's verdict: published once, never changed, so cacheable for good."""

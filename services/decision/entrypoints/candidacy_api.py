@@ -5,25 +5,26 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import FastAPI, Header, Path, Query, Request, Response
+from fastapi import FastAPI, Path, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
-from schemas.common import MAX_SAFE_INT, Id
+from schemas.common import Id
 from schemas.decision import CandidacyVerdictChanged, CandidacyVerdictChangedV2
 from schemas.envelope import Event
 from services.decision.entrypoints.paging import (
     DEFAULT_LIMIT,
     LINK_DOC,
     Cursor,
+    IfNoneMatch,
     Limit,
     Page,
-    link_next,
+    RevisionNumber,
     page_of,
+    page_response,
 )
 from services.decision.entrypoints.problems import PROBLEM_RESPONSES, ProblemError, catching_up, require_ready
 from services.decision.entrypoints.runtime import QueryRuntime
 from services.platform.conditional import (
-    IF_NONE_MATCH_DOC,
     IMMUTABLE,
     REVALIDATE,
     cached_responses,
@@ -31,10 +32,6 @@ from services.platform.conditional import (
 )
 
 CandidacyId = Annotated[Id, Path(description="The candidacy id (interview.opened's candidacy_id).")]
-IfNoneMatch = Annotated[
-    str | None, Header(alias="If-None-Match", max_length=2000, description=IF_NONE_MATCH_DOC)
-]
-
 
 class CandidacyRevision(BaseModel):
     """One published candidacy revision: its id, time (of its cause), cause, chain, and the verdicts."""
@@ -117,8 +114,7 @@ def add_candidacy_routes(app: FastAPI, query: QueryRuntime) -> None:
         """The revisions of a candidacy's verdict, oldest first, a page at a time (as an interview's)."""
         part, after = page_of(request, history(candidacy_id), limit, cursor)
         page = Page[CandidacyRevision](items=[_revision(e) for e in part], next=after)
-        control = REVALIDATE if page.next is None else IMMUTABLE
-        return link_next(conditional(request, page.model_dump_json(by_alias=True), control), page)
+        return page_response(request, page)
 
     @app.get(
         "/candidacies/{candidacy_id}/revisions/{n}",
@@ -129,7 +125,7 @@ def add_candidacy_routes(app: FastAPI, query: QueryRuntime) -> None:
     async def candidacy_revision(
         request: Request,
         candidacy_id: CandidacyId,
-        n: Annotated[int, Path(ge=1, le=MAX_SAFE_INT, description="The revision's number, 1 the first.")],
+        n: RevisionNumber,
         _if_none_match: IfNoneMatch = None,
     ) -> Response:
         """Revision ``n`` of a candidacy's verdict: published once, never changed, so cacheable for good."""

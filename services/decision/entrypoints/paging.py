@@ -11,10 +11,12 @@ import binascii
 from typing import Annotated, Generic, TypeVar
 from urllib.parse import urlencode
 
-from fastapi import Query, Request, Response
+from fastapi import Header, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from schemas.common import MAX_SAFE_INT
 from services.decision.entrypoints.problems import ProblemError
+from services.platform.conditional import IF_NONE_MATCH_DOC, IMMUTABLE, REVALIDATE, conditional
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -32,6 +34,13 @@ Cursor = Annotated[
         description="Opaque: the `cursor` of a `next` link. Left out: the first page.",
     ),
 ]
+RevisionNumber = Annotated[
+    int, Path(ge=1, le=MAX_SAFE_INT, description="The revision's number, 1 the first.")
+]
+IfNoneMatch = Annotated[
+    str | None, Header(alias="If-None-Match", max_length=2000, description=IF_NONE_MATCH_DOC)
+]
+
 T = TypeVar("T")
 S = TypeVar("S")
 
@@ -79,6 +88,13 @@ def link_next(response: Response, page: Page[T]) -> Response:
     if page.next is not None:
         response.headers["Link"] = f'<{page.next}>; rel="next"'
     return response
+
+
+def page_response(request: Request, page: Page[T]) -> Response:
+    """``page`` as a conditional response: ``immutable`` when a ``next`` link says it is full, else
+    ``no-cache`` (the last page grows), with its ``Link`` header."""
+    control = REVALIDATE if page.next is None else IMMUTABLE
+    return link_next(conditional(request, page.model_dump_json(by_alias=True), control), page)
 
 
 LINK_DOC = {
