@@ -30,23 +30,26 @@ def chromium() -> str:
 def run(url: str, *flags: str, timeout: float = 90) -> str:
     """Run headless Chromium on ``url`` with ``flags``; its stdout. Its whole process group is stopped."""
     with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
-        command = [
-            chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-            "--disable-dev-shm-usage", "--disable-extensions", "--hide-scrollbars",
-            f"--user-data-dir={profile}", *flags, url,
-        ]  # fmt: skip
-        process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
-        )
-        try:
-            out, err = process.communicate(timeout=timeout)
-        finally:
-            stop_group(process)
-        if process.returncode != 0:
-            raise AssertionError(
-                f"chromium exited {process.returncode}: {err.decode(errors='replace')[-2000:]}"
-            )
-        return out.decode()
+        return launch(profile, url, *flags, timeout=timeout)[0]
+
+
+def launch(profile: str, url: str, *flags: str, timeout: float) -> tuple[str, str]:
+    """Headless Chromium on ``url`` with its profile in ``profile``: (stdout, stderr); raises when it
+    fails. Its whole process group is stopped."""
+    command = [
+        chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+        "--disable-dev-shm-usage", "--disable-extensions", "--hide-scrollbars",
+        f"--user-data-dir={profile}", *flags, url,
+    ]  # fmt: skip
+    pipe = subprocess.PIPE
+    process = subprocess.Popen(command, stdout=pipe, stderr=pipe, start_new_session=True)
+    try:
+        out, err = process.communicate(timeout=timeout)
+    finally:
+        stop_group(process)
+    if process.returncode != 0:
+        raise AssertionError(f"chromium exited {process.returncode}: {err.decode(errors='replace')[-2000:]}")
+    return out.decode(), err.decode(errors="replace")
 
 
 def stop_group(process: subprocess.Popen[bytes]) -> None:

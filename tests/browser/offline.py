@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ from pathlib import Path
 import uvicorn
 from fastapi import FastAPI
 
-from tests.browser.chromium import chromium, stop_group
+from tests.browser.chromium import launch
 from tests.deploy.cluster import free_port
 
 BLOCK_ALL_BUT_LOCALHOST = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
@@ -62,25 +61,12 @@ def load(url: str, *flags: str, timeout: float = 120) -> Load:
     """Load ``url`` offline; its DOM after up to 15 s (virtual) of scripts. ``flags``: e.g. a screenshot."""
     with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
         netlog = Path(profile) / "netlog.json"
-        command = [
-            chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-            "--disable-dev-shm-usage", "--disable-extensions", "--hide-scrollbars",
-            f"--user-data-dir={profile}/data", BLOCK_ALL_BUT_LOCALHOST, f"--log-net-log={netlog}",
-            "--enable-logging=stderr", "--v=0", "--virtual-time-budget=15000", "--dump-dom", *flags, url,
-        ]  # fmt: skip
-        process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
-        )
-        try:
-            out, err = process.communicate(timeout=timeout)
-        finally:
-            stop_group(process)
-        if process.returncode != 0:
-            raise AssertionError(
-                f"chromium exited {process.returncode}: {err.decode(errors='replace')[-2000:]}"
-            )
-        refused = REFUSED.findall(err.decode(errors="replace"))
-        return Load(out.decode(), page_requests(netlog), refused)
+        out, err = launch(
+            f"{profile}/data", url, BLOCK_ALL_BUT_LOCALHOST, f"--log-net-log={netlog}",
+            "--enable-logging=stderr", "--v=0", "--virtual-time-budget=15000", "--dump-dom", *flags,
+            timeout=timeout,
+        )  # fmt: skip
+        return Load(out, page_requests(netlog), REFUSED.findall(err))
 
 
 def page_requests(netlog: Path) -> list[str]:
